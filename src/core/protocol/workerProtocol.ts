@@ -1,0 +1,180 @@
+/**
+ * The one protocol between the extension (or CLI) and the model worker process.
+ * Every message crossing the process boundary is parsed with these schemas on both sides.
+ */
+import { z } from "zod";
+
+/** Which loaded model a request targets. Completion and chat may use different models. */
+export const SlotSchema = z.enum(["completion", "chat"]);
+export type Slot = z.infer<typeof SlotSchema>;
+
+export const GpuSettingSchema = z.enum(["auto", "cuda", "vulkan", "metal", "cpu"]);
+export type GpuSetting = z.infer<typeof GpuSettingSchema>;
+
+/** Special tokens a prompt may reference by role; the worker maps them to the model's own ids. */
+export const SpecialTokenSchema = z.enum(["bos", "eos", "fimPrefix", "fimSuffix", "fimMiddle", "fileSeparator", "repoName"]);
+export type SpecialToken = z.infer<typeof SpecialTokenSchema>;
+
+/** A prompt built as text pieces and special tokens, so the layout is decided in pure code. */
+export const PromptSegmentSchema = z.union([
+  z.object({ text: z.string() }).strict(),
+  z.object({ special: SpecialTokenSchema }).strict(),
+]);
+export type PromptSegment = z.infer<typeof PromptSegmentSchema>;
+
+export const ChatMessageSchema = z.object({
+  role: z.enum(["system", "user", "assistant"]),
+  content: z.string(),
+});
+export type ChatMessage = z.infer<typeof ChatMessageSchema>;
+
+const GenerationOptionsSchema = z.object({
+  maxTokens: z.number().int().positive().max(32768),
+  temperature: z.number().min(0).max(2).default(0),
+  /** Wall-clock cap in ms: generation stops (stopReason "timeBudget") and returns what it has. */
+  timeBudgetMs: z.number().int().positive().optional(),
+  /** Generation stops before any of these strings (stopReason "stopString"). */
+  stop: z.array(z.string().min(1)).max(16).optional(),
+  /** Stream text chunks back as they are generated. */
+  stream: z.boolean().default(true),
+});
+
+export const GenerateRequestBodySchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("complete"), prompt: z.string() }).extend(GenerationOptionsSchema.shape),
+  z.object({ kind: z.literal("segments"), segments: z.array(PromptSegmentSchema).min(1) }).extend(GenerationOptionsSchema.shape),
+  z.object({ kind: z.literal("chat"), messages: z.array(ChatMessageSchema).min(1) }).extend(GenerationOptionsSchema.shape),
+]);
+export type GenerateRequestBody = z.infer<typeof GenerateRequestBodySchema>;
+export type GenerateRequestInput = z.input<typeof GenerateRequestBodySchema>;
+
+export const LoadOptionsSchema = z.object({
+  modelPath: z.string().min(1),
+  contextSize: z.number().int().min(64).max(1_048_576).optional(),
+  /** "auto" lets the engine decide; a number offloads that many layers; 0 keeps everything on the CPU. */
+  gpuLayers: z.union([z.literal("auto"), z.literal("max"), z.number().int().min(0)]).default("auto"),
+  /** CPU threads for generation; 0 = physical cores. */
+  threads: z.number().int().min(0).max(512).default(0),
+  batchSize: z.number().int().min(1).max(8192).optional(),
+});
+export type LoadOptions = z.infer<typeof LoadOptionsSchema>;
+export type LoadOptionsInput = z.input<typeof LoadOptionsSchema>;
+
+/** Requests, parent -> worker. Each carries an id that its reply echoes. */
+export const WorkerRequestSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("init"), id: z.number().int(), gpu: GpuSettingSchema, logLevel: z.enum(["error", "warn", "info", "debug"]).default("warn") }),
+  z.object({ type: z.literal("load"), id: z.number().int(), slot: SlotSchema, options: LoadOptionsSchema }),
+  z.object({ type: z.literal("unload"), id: z.number().int(), slot: SlotSchema }),
+  z.object({
+    type: z.literal("generate"),
+    id: z.number().int(),
+    slot: SlotSchema,
+    /** A superseding request aborts any generation still running on its slot's lane. */
+    supersede: z.boolean().default(false),
+    body: GenerateRequestBodySchema,
+  }),
+  z.object({ type: z.literal("cancel"), id: z.number().int(), target: z.number().int() }),
+  z.object({ type: z.literal("tokenize"), id: z.number().int(), slot: SlotSchema, text: z.string() }),
+  z.object({ type: z.literal("status"), id: z.number().int() }),
+  z.object({ type: z.literal("hardware"), id: z.number().int() }),
+]);
+export type WorkerRequest = z.infer<typeof WorkerRequestSchema>;
+export type WorkerRequestInput = z.input<typeof WorkerRequestSchema>;
+
+export const StopReasonSchema = z.enum(["eogToken", "maxTokens", "abort", "stopString", "timeBudget"]);
+export type StopReason = z.infer<typeof StopReasonSchema>;
+
+export const GenerationResultSchema = z.object({
+  text: z.string(),
+  stopReason: StopReasonSchema,
+  promptTokens: z.number().int().min(0),
+  /** Prompt tokens served from the KV cache of the previous request on the same sequence. */
+  reusedPromptTokens: z.number().int().min(0),
+  generatedTokens: z.number().int().min(0),
+  /** From request receipt in the worker to the first generated token (null if none). */
+  firstTokenMs: z.number().nullable(),
+  ms: z.number(),
+});
+export type GenerationResult = z.infer<typeof GenerationResultSchema>;
+
+export const ModelInfoSchema = z.object({
+  slot: SlotSchema,
+  modelPath: z.string(),
+  architecture: z.string().nullable(),
+  name: z.string().nullable(),
+  contextSize: z.number().int(),
+  trainContextSize: z.number().int().nullable(),
+  gpuLayers: z.number().int(),
+  totalLayers: z.number().int().nullable(),
+  sizeBytes: z.number(),
+  /** Which special tokens the model has; FIM needs fimPrefix/fimSuffix/fimMiddle. */
+  specialTokens: z.record(SpecialTokenSchema, z.boolean()),
+  /** Token text of end-of-generation markers, so post-processing can cut at them. */
+  hasChatTemplate: z.boolean(),
+  loadMs: z.number(),
+});
+export type ModelInfo = z.infer<typeof ModelInfoSchema>;
+
+export const HardwareInfoSchema = z.object({
+  gpu: z.enum(["cuda", "vulkan", "metal", "none"]),
+  /** What the user asked for; differs from gpu when the engine fell back. */
+  requestedGpu: GpuSettingSchema,
+  fallbackReason: z.string().nullable(),
+  gpuDeviceNames: z.array(z.string()),
+  vram: z.object({ total: z.number(), used: z.number(), free: z.number(), unifiedSize: z.number() }),
+  ram: z.object({ total: z.number(), free: z.number() }),
+  swap: z.object({ total: z.number(), free: z.number() }),
+  cpu: z.object({ physicalCores: z.number().int(), logicalCores: z.number().int(), model: z.string() }),
+  platform: z.string(),
+  arch: z.string(),
+});
+export type HardwareInfo = z.infer<typeof HardwareInfoSchema>;
+
+export const WorkerStatusSchema = z.object({
+  backend: z.enum(["cuda", "vulkan", "metal", "none"]).nullable(),
+  threads: z.number().int().nullable(),
+  models: z.array(ModelInfoSchema),
+  memory: z.object({ rssBytes: z.number(), vramUsedBytes: z.number() }),
+  last: z
+    .object({ slot: SlotSchema, tokensPerSecond: z.number().nullable(), firstTokenMs: z.number().nullable(), generatedTokens: z.number().int() })
+    .nullable(),
+  busy: z.boolean(),
+});
+export type WorkerStatus = z.infer<typeof WorkerStatusSchema>;
+
+export const ErrorCodeSchema = z.enum([
+  "badRequest",
+  "modelNotFound",
+  "modelUnreadable",
+  "modelInvalid",
+  "modelLoadFailed",
+  "noModelLoaded",
+  "fimUnsupported",
+  "cancelled",
+  "superseded",
+  "workerCrashed",
+  "internal",
+]);
+export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
+
+/** Messages, worker -> parent. */
+export const WorkerMessageSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("ready"), pid: z.number().int() }),
+  z.object({ type: z.literal("chunk"), id: z.number().int(), text: z.string() }),
+  z.object({ type: z.literal("result"), id: z.number().int(), result: z.unknown() }),
+  z.object({ type: z.literal("error"), id: z.number().int(), code: ErrorCodeSchema, message: z.string() }),
+  z.object({ type: z.literal("log"), level: z.enum(["error", "warn", "info", "debug"]), message: z.string() }),
+]);
+export type WorkerMessage = z.infer<typeof WorkerMessageSchema>;
+
+/** Result schema per request type: the client validates each reply against its request's entry. */
+export const ResultSchemas = {
+  init: z.object({ gpu: HardwareInfoSchema.shape.gpu, threads: z.number().int() }),
+  load: ModelInfoSchema,
+  unload: z.object({ unloaded: z.boolean() }),
+  generate: GenerationResultSchema,
+  cancel: z.object({ cancelled: z.boolean() }),
+  tokenize: z.object({ count: z.number().int(), tokens: z.array(z.number().int()) }),
+  status: WorkerStatusSchema,
+  hardware: HardwareInfoSchema,
+} as const;
+export type ResultFor<T extends keyof typeof ResultSchemas> = z.infer<(typeof ResultSchemas)[T]>;
