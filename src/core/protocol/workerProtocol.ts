@@ -12,7 +12,8 @@ export const GpuSettingSchema = z.enum(["auto", "cuda", "vulkan", "metal", "cpu"
 export type GpuSetting = z.infer<typeof GpuSettingSchema>;
 
 /** Special tokens a prompt may reference by role; the worker maps them to the model's own ids. */
-export const SpecialTokenSchema = z.enum(["bos", "eos", "fimPrefix", "fimSuffix", "fimMiddle", "fileSeparator", "repoName"]);
+/** BOS is not listed: the engine prepends it itself when the model expects one. */
+export const SpecialTokenSchema = z.enum(["eos", "fimPrefix", "fimSuffix", "fimMiddle", "fileSeparator", "repoName"]);
 export type SpecialToken = z.infer<typeof SpecialTokenSchema>;
 
 /** A prompt built as text pieces and special tokens, so the layout is decided in pure code. */
@@ -52,8 +53,6 @@ export const LoadOptionsSchema = z.object({
   contextSize: z.number().int().min(64).max(1_048_576).optional(),
   /** "auto" lets the engine decide; a number offloads that many layers; 0 keeps everything on the CPU. */
   gpuLayers: z.union([z.literal("auto"), z.literal("max"), z.number().int().min(0)]).default("auto"),
-  /** CPU threads for generation; 0 = physical cores. */
-  threads: z.number().int().min(0).max(512).default(0),
   batchSize: z.number().int().min(1).max(8192).optional(),
 });
 export type LoadOptions = z.infer<typeof LoadOptionsSchema>;
@@ -61,7 +60,14 @@ export type LoadOptionsInput = z.input<typeof LoadOptionsSchema>;
 
 /** Requests, parent -> worker. Each carries an id that its reply echoes. */
 export const WorkerRequestSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("init"), id: z.number().int(), gpu: GpuSettingSchema, logLevel: z.enum(["error", "warn", "info", "debug"]).default("warn") }),
+  z.object({
+    type: z.literal("init"),
+    id: z.number().int(),
+    gpu: GpuSettingSchema,
+    /** CPU threads for generation; 0 = physical cores. */
+    threads: z.number().int().min(0).max(512).default(0),
+    logLevel: z.enum(["error", "warn", "info", "debug"]).default("warn"),
+  }),
   z.object({ type: z.literal("load"), id: z.number().int(), slot: SlotSchema, options: LoadOptionsSchema }),
   z.object({ type: z.literal("unload"), id: z.number().int(), slot: SlotSchema }),
   z.object({
@@ -108,7 +114,6 @@ export const ModelInfoSchema = z.object({
   sizeBytes: z.number(),
   /** Which special tokens the model has; FIM needs fimPrefix/fimSuffix/fimMiddle. */
   specialTokens: z.record(SpecialTokenSchema, z.boolean()),
-  /** Token text of end-of-generation markers, so post-processing can cut at them. */
   hasChatTemplate: z.boolean(),
   loadMs: z.number(),
 });

@@ -1,0 +1,144 @@
+/**
+ * `local-code`: the same engine as the extension, from a terminal, for checking hardware,
+ * benchmarking and tests. With --json each command prints exactly one JSON object on stdout.
+ */
+import * as path from "node:path";
+import { WorkerClient } from "../client/workerClient";
+import { EngineError } from "../core/engine/engine";
+import type { GenerationResult, GpuSetting } from "../core/protocol/workerProtocol";
+import { GpuSettingSchema } from "../core/protocol/workerProtocol";
+import { intOption, numberOption, parseArgs, requiredOption, UsageError, type ParsedArgs } from "./args";
+
+const USAGE = `Usage: local-code <command> [options]
+
+Commands:
+  complete --model PATH --prompt TEXT      plain text completion
+  infill   --model PATH --prefix TEXT --suffix TEXT
+                                           fill-in-the-middle (what inline completion asks)
+  chat     --model PATH --message TEXT     one chat turn with the model's chat template
+  hardware                                 detected GPU, memory and cores
+
+Options:
+  --max-tokens N     tokens to generate (default 64)
+  --temperature T    0 = greedy, reproducible (default 0)
+  --context N        context size in tokens (default 4096)
+  --threads N        CPU threads, 0 = physical cores (default 0)
+  --gpu MODE         auto | cuda | vulkan | metal | cpu (default auto)
+  --json             print one JSON object
+  --verbose          engine logs on stderr
+`;
+
+const FLAGS = new Set(["json", "verbose", "help"]);
+const OPTIONS = new Set(["model", "prompt", "prefix", "suffix", "message", "max-tokens", "temperature", "context", "threads", "gpu"]);
+
+function makeClient(args: ParsedArgs): WorkerClient {
+  const gpu = GpuSettingSchema.safeParse(args.options.get("gpu") ?? "auto");
+  if (!gpu.success) throw new UsageError(`--gpu must be one of ${GpuSettingSchema.options.join(", ")}.`);
+  const verbose = args.flags.has("verbose");
+  return new WorkerClient({
+    workerPath: path.join(__dirname, "worker.js"),
+    gpu: gpu.data as GpuSetting,
+    threads: intOption(args, "threads", 0),
+    logLevel: verbose ? "info" : "error",
+    log: (level, message) => {
+      if (verbose || level === "error") process.stderr.write(`[${level}] ${message}\n`);
+    },
+    restart: { maxConsecutiveCrashes: 0 },
+  });
+}
+
+async function generate(args: ParsedArgs): Promise<Record<string, unknown>> {
+  const client = makeClient(args);
+  try {
+    const modelPath = path.resolve(requiredOption(args, "model"));
+    const maxTokens = intOption(args, "max-tokens", 64, 1);
+    const temperature = numberOption(args, "temperature", 0);
+    await client.load("completion", { modelPath, contextSize: intOption(args, "context", 4096, 64) });
+    const streamToStdout = !args.flags.has("json");
+    const onChunk = streamToStdout ? (text: string) => process.stdout.write(text) : undefined;
+    let result: GenerationResult;
+    switch (args.command) {
+      case "complete":
+        result = await client.generate("completion", { kind: "complete", prompt: requiredOption(args, "prompt"), maxTokens, temperature }, { onChunk });
+        break;
+      case "infill":
+        result = await client.generate(
+          "completion",
+          {
+            kind: "segments",
+            segments: [
+              { special: "fimPrefix" },
+              { text: requiredOption(args, "prefix") },
+              { special: "fimSuffix" },
+              { text: requiredOption(args, "suffix") },
+              { special: "fimMiddle" },
+            ],
+            maxTokens,
+            temperature,
+          },
+          { onChunk },
+        );
+        break;
+      default:
+        result = await client.generate("completion", { kind: "chat", messages: [{ role: "user", content: requiredOption(args, "message") }], maxTokens, temperature }, { onChunk });
+    }
+    if (streamToStdout) process.stdout.write("\n");
+    return { text: result.text, stopReason: result.stopReason, promptTokens: result.promptTokens, generatedTokens: result.generatedTokens, ms: Math.round(result.ms) };
+  } finally {
+    await client.stop();
+  }
+}
+
+async function hardware(args: ParsedArgs): Promise<Record<string, unknown>> {
+  const client = makeClient(args);
+  try {
+    return await client.hardware();
+  } finally {
+    await client.stop();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  let args: ParsedArgs;
+  try {
+    args = parseArgs(argv, FLAGS, OPTIONS);
+  } catch (error) {
+    process.stderr.write(`local-code: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (!args.command || args.flags.has("help") || args.command === "help") {
+    process.stdout.write(USAGE);
+    return args.command || args.flags.has("help") ? 0 : 2;
+  }
+  try {
+    let output: Record<string, unknown>;
+    switch (args.command) {
+      case "complete":
+      case "infill":
+      case "chat":
+        output = await generate(args);
+        break;
+      case "hardware":
+        output = await hardware(args);
+        break;
+      default:
+        throw new UsageError(`Unknown command "${args.command}".`);
+    }
+    if (args.flags.has("json")) process.stdout.write(`${JSON.stringify(output)}\n`);
+    else if (args.command === "hardware") process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+    else process.stderr.write(`[${output.stopReason}] ${output.promptTokens} prompt + ${output.generatedTokens} generated tokens in ${output.ms} ms\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`local-code: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    const code = error instanceof EngineError ? ` [${error.code}]` : "";
+    process.stderr.write(`local-code: error${code}: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,81 @@
+/**
+ * The one schema for the extension's settings (`localCode.*`). The VS Code adapter reads the raw
+ * values and passes them here; a unit test runs package.json's contributed defaults through it
+ * so the two never drift.
+ */
+import * as path from "node:path";
+import { z } from "zod";
+import { GpuSettingSchema } from "../protocol/workerProtocol";
+
+/** "auto", a catalog id optionally with ":QUANT", or an absolute path to a .gguf file. */
+export const ModelSettingSchema = z
+  .string()
+  .trim()
+  .min(1, "must not be empty: use \"auto\", a catalog id such as qwen2.5-coder-1.5b, or an absolute path to a .gguf file")
+  .refine((value) => value === "auto" || !looksLikePath(value) || (path.isAbsolute(value) && value.toLowerCase().endsWith(".gguf")), {
+    message: "a model path must be absolute and end in .gguf",
+  });
+
+function looksLikePath(value: string): boolean {
+  return value.includes("/") || value.includes("\\") || value.toLowerCase().endsWith(".gguf");
+}
+
+export function isModelPath(value: string): boolean {
+  return value !== "auto" && looksLikePath(value);
+}
+
+export const SettingsSchema = z.object({
+  threads: z.number().int().min(0).max(512).default(0),
+  gpu: GpuSettingSchema.default("auto"),
+  logLevel: z.enum(["error", "warn", "info", "debug"]).default("info"),
+  quantPolicy: z.enum(["quality", "balanced", "speed"]).default("balanced"),
+  downloadEndpoint: z.url({ protocol: /^https?$/ }).default("https://huggingface.co"),
+  completion: z
+    .object({
+      model: ModelSettingSchema.default("auto"),
+      contextSize: z.number().int().min(256).max(131072).default(4096),
+    })
+    .loose()
+    .default({ model: "auto", contextSize: 4096 }),
+  chat: z
+    .object({
+      model: ModelSettingSchema.default("auto"),
+      contextSize: z.number().int().min(512).max(131072).default(8192),
+    })
+    .loose()
+    .default({ model: "auto", contextSize: 8192 }),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+
+export interface SettingsResult {
+  settings: Settings;
+  /** One readable line per bad setting, naming it. */
+  errors: string[];
+  /** Dotted keys (e.g. "completion.model") whose values were rejected. */
+  invalidKeys: string[];
+}
+
+/**
+ * Validates raw settings. On error each bad setting is named; the others keep their values. Callers
+ * must not act on an invalid key's default where that would be wrong (a bad model path must not
+ * turn into "auto" and start a download): `invalidKeys` says which.
+ */
+export function parseSettings(raw: unknown): SettingsResult {
+  const parsed = SettingsSchema.safeParse(raw ?? {});
+  if (parsed.success) return { settings: parsed.data, errors: [], invalidKeys: [] };
+  const errors = parsed.error.issues.map((issue) => `localCode.${issue.path.join(".")}: ${issue.message}`);
+  const cleaned = structuredClone((raw ?? {}) as Record<string, unknown>);
+  for (const issue of parsed.error.issues) deletePath(cleaned, issue.path.map(String));
+  const fallback = SettingsSchema.safeParse(cleaned);
+  const invalidKeys = [...new Set(parsed.error.issues.map((issue) => issue.path.join(".")))];
+  return { errors, invalidKeys, settings: fallback.success ? fallback.data : SettingsSchema.parse({}) };
+}
+
+function deletePath(target: Record<string, unknown>, keys: string[]): void {
+  let node: unknown = target;
+  for (const key of keys.slice(0, -1)) {
+    if (typeof node !== "object" || node === null) return;
+    node = (node as Record<string, unknown>)[key];
+  }
+  if (typeof node === "object" && node !== null) delete (node as Record<string, unknown>)[keys[keys.length - 1]];
+}

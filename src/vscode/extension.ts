@@ -1,0 +1,140 @@
+/**
+ * Wires the extension: builds every object explicitly and registers each disposable as it is
+ * created. Logic lives in src/core; the model runs in the worker process.
+ */
+import * as vscode from "vscode";
+import { WorkerClient } from "../client/workerClient";
+import type { Settings } from "../core/config/settings";
+import { DisposableStore } from "./disposables";
+import { ModelManager, type ModelResolution } from "./models/modelManager";
+import { readSettings } from "./settingsReader";
+import { StatusBar } from "./statusBar";
+
+let store: DisposableStore | undefined;
+let client: WorkerClient | undefined;
+
+export interface ExtensionApi {
+  /** For tests in the extension host: the engine and its worker pid. */
+  engine: WorkerClient;
+  models: ModelManager;
+}
+
+export function activate(context: vscode.ExtensionContext): ExtensionApi {
+  store = new DisposableStore();
+  const disposables = store;
+  const log = disposables.add(vscode.window.createOutputChannel("Local Code Assistant", { log: true }));
+
+  let current = readSettings();
+  const reportSettingErrors = () => {
+    if (current.errors.length === 0) return;
+    for (const error of current.errors) log.error(`Invalid setting ${error}`);
+    void vscode.window.showErrorMessage(`Local Code Assistant: ${current.errors.join("; ")}`, "Open Settings").then((choice) => {
+      if (choice) void vscode.commands.executeCommand("workbench.action.openSettings", "localCode");
+    });
+  };
+  reportSettingErrors();
+
+  const engine = new WorkerClient({
+    workerPath: context.asAbsolutePath("dist/worker.js"),
+    gpu: current.settings.gpu,
+    threads: current.settings.threads,
+    logLevel: current.settings.logLevel,
+    log: (level, message) => log[level === "warn" ? "warn" : level](message),
+  });
+  client = engine;
+
+  const models = disposables.add(new ModelManager(engine, () => current, resolveWithoutCatalog));
+
+  const statusBar = disposables.add(new StatusBar());
+  const refreshStatus = () =>
+    statusBar.update({
+      engine: engine.state,
+      completionModel: models.modelName("completion") ?? modelLabel(current.settings.completion.model),
+      modelProblem: models.problem("completion"),
+      completionEnabled: completionEnabled(),
+      generating: false,
+      lastLatencyMs: null,
+    });
+  disposables.add(engine.onDidChangeState((state) => {
+    refreshStatus();
+    if (state.kind === "crashed") log.warn(`Model worker stopped (${state.reason}); restarting in ${state.restartInMs} ms.`);
+    if (state.kind === "failed")
+      void vscode.window.showErrorMessage(`Local Code Assistant: ${state.reason}`, "Restart Worker", "Show Log").then((choice) => {
+        if (choice === "Restart Worker") void vscode.commands.executeCommand("localCode.restartWorker");
+        if (choice === "Show Log") log.show();
+      });
+  }));
+  disposables.add(models.onDidChange(refreshStatus));
+  refreshStatus();
+
+  disposables.add(
+    vscode.workspace.onDidChangeConfiguration(async (event) => {
+      if (!event.affectsConfiguration("localCode")) return;
+      const previous = current.settings;
+      current = readSettings();
+      reportSettingErrors();
+      if (event.affectsConfiguration("localCode.gpu") || event.affectsConfiguration("localCode.threads"))
+        log.info("GPU/threads settings change after a worker restart (Local Code: Restart Model Worker).");
+      for (const slot of ["completion", "chat"] as const)
+        if (previous[slot].model !== current.settings[slot].model || previous[slot].contextSize !== current.settings[slot].contextSize) await models.reload(slot);
+      refreshStatus();
+    }),
+  );
+
+  disposables.add(vscode.commands.registerCommand("localCode.showLog", () => log.show()));
+  disposables.add(
+    vscode.commands.registerCommand("localCode.restartWorker", async () => {
+      await engine.restart();
+      void vscode.window.setStatusBarMessage("Local Code: model worker restarted", 3000);
+    }),
+  );
+  disposables.add(
+    vscode.commands.registerCommand("localCode.toggleInlineCompletion", async () => {
+      const config = vscode.workspace.getConfiguration("localCode");
+      await config.update("completion.enabled", !completionEnabled(), vscode.ConfigurationTarget.Global);
+    }),
+  );
+  disposables.add(
+    vscode.commands.registerCommand("localCode.statusMenu", async () => {
+      const items: (vscode.QuickPickItem & { command: string })[] = [
+        { label: completionEnabled() ? "$(circle-slash) Disable Inline Completion" : "$(check) Enable Inline Completion", command: "localCode.toggleInlineCompletion" },
+        { label: "$(comment-discussion) Open Chat", command: "localCode.openChat" },
+        { label: "$(debug-restart) Restart Model Worker", command: "localCode.restartWorker" },
+        { label: "$(output) Show Log", command: "localCode.showLog" },
+      ];
+      const all = await vscode.commands.getCommands(true);
+      const pick = await vscode.window.showQuickPick(items.filter((i) => all.includes(i.command)), { placeHolder: "Local Code Assistant" });
+      if (pick) await vscode.commands.executeCommand(pick.command);
+    }),
+  );
+
+  // Load the completion model once the window is up, so the first suggestion does not wait for it.
+  void models.ensureLoaded("completion").catch((error: Error) => log.warn(`Completion model not loaded: ${error.message}`));
+
+  return { engine, models };
+
+  function completionEnabled(): boolean {
+    return vscode.workspace.getConfiguration("localCode").get<boolean>("completion.enabled", true);
+  }
+}
+
+function modelLabel(setting: string): string | null {
+  return setting === "auto" ? null : setting.split(/[\\/]/).pop() ?? setting;
+}
+
+async function resolveWithoutCatalog(_slot: string, setting: string, _settings: Settings): Promise<ModelResolution> {
+  return {
+    modelPath: null,
+    problem:
+      setting === "auto"
+        ? `No model chosen yet. Set localCode.completion.model to the absolute path of a .gguf file, or run "Local Code: Select Model".`
+        : `Unknown model "${setting}". Use an absolute path to a .gguf file.`,
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  store?.dispose();
+  store = undefined;
+  await client?.stop();
+  client = undefined;
+}

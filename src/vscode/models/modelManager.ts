@@ -1,0 +1,97 @@
+/**
+ * Keeps the worker's loaded models in line with the settings: loads the configured model for a
+ * slot on demand, reloads when the setting changes, and reports problems once, with the fix.
+ */
+import * as path from "node:path";
+import * as vscode from "vscode";
+import type { Engine } from "../../core/engine/engine";
+import { isModelPath, type Settings } from "../../core/config/settings";
+import type { ModelInfo, Slot } from "../../core/protocol/workerProtocol";
+
+export interface ModelResolution {
+  modelPath: string | null;
+  /** Why no model can be used (shown in the status bar / chat), null when modelPath is set. */
+  problem: string | null;
+}
+
+/** Resolves a model setting to a file. Catalog ids and "auto" are resolved by the resolver hook. */
+export type CatalogResolver = (slot: Slot, setting: string, settings: Settings) => Promise<ModelResolution>;
+
+export class ModelManager implements vscode.Disposable {
+  private readonly loading = new Map<Slot, Promise<ModelInfo>>();
+  private readonly loadedFor = new Map<Slot, string>();
+  private readonly problems = new Map<Slot, string>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly engine: Engine,
+    private settings: () => { settings: Settings; invalidKeys: string[] },
+    private readonly resolveCatalog: CatalogResolver,
+  ) {}
+
+  problem(slot: Slot): string | null {
+    return this.problems.get(slot) ?? null;
+  }
+
+  modelName(slot: Slot): string | null {
+    const file = this.loadedFor.get(slot);
+    return file ? path.basename(file) : null;
+  }
+
+  private setProblem(slot: Slot, problem: string | null): void {
+    if (problem === null) this.problems.delete(slot);
+    else this.problems.set(slot, problem);
+    this.changed.fire();
+  }
+
+  async resolve(slot: Slot): Promise<ModelResolution> {
+    const { settings, invalidKeys } = this.settings();
+    if (invalidKeys.includes(`${slot}.model`))
+      return { modelPath: null, problem: `The setting localCode.${slot}.model is invalid; fix it in Settings.` };
+    const setting = settings[slot].model;
+    if (isModelPath(setting)) return { modelPath: setting, problem: null };
+    return this.resolveCatalog(slot, setting, settings);
+  }
+
+  /** The loaded model for a slot, loading it first when needed. Rejects with a readable message. */
+  async ensureLoaded(slot: Slot, signal?: AbortSignal): Promise<ModelInfo> {
+    const current = this.engine.modelInfo(slot);
+    const resolution = await this.resolve(slot);
+    if (!resolution.modelPath) {
+      this.setProblem(slot, resolution.problem);
+      throw new Error(resolution.problem ?? `No ${slot} model is configured.`);
+    }
+    const contextSize = this.settings().settings[slot].contextSize;
+    if (current && current.modelPath === resolution.modelPath && this.loadedFor.get(slot) === resolution.modelPath) return current;
+    const pending = this.loading.get(slot);
+    if (pending) return pending;
+    const load = this.engine
+      .load(slot, { modelPath: resolution.modelPath, contextSize, gpuLayers: "auto" }, signal)
+      .then((info) => {
+        this.loadedFor.set(slot, info.modelPath);
+        this.setProblem(slot, null);
+        return info;
+      })
+      .catch((error: Error) => {
+        this.loadedFor.delete(slot);
+        this.setProblem(slot, error.message);
+        throw error;
+      })
+      .finally(() => this.loading.delete(slot));
+    this.loading.set(slot, load);
+    return load;
+  }
+
+  /** Settings changed: forget what was loaded so the next use loads the new model. */
+  async reload(slot: Slot): Promise<void> {
+    this.loadedFor.delete(slot);
+    this.problems.delete(slot);
+    await this.engine.unload(slot).catch(() => undefined);
+    this.changed.fire();
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,312 @@
+/**
+ * One loaded model with its context, two sequences (completion lane, chat lane) and the engine
+ * objects bound to them. Each lane runs one generation at a time; a superseding request aborts the
+ * running one first, so fast typing never queues stale work.
+ */
+import type {
+  ChatHistoryItem,
+  LlamaChat,
+  LlamaCompletion,
+  LlamaContext,
+  LlamaContextSequence,
+  LlamaModel,
+  Token,
+} from "node-llama-cpp" with { "resolution-mode": "import" };
+import type { GenerateRequestBody, GenerationResult, LoadOptions, ModelInfo, PromptSegment, Slot, SpecialToken, StopReason } from "../core/protocol/workerProtocol";
+import { WorkerFailure } from "./failure";
+import type { Log } from "./llamaHost";
+
+type NodeLlamaCpp = typeof import("node-llama-cpp", { with: { "resolution-mode": "import" } });
+
+/** Token texts that mark file separators / repo names in the FIM families we know. */
+const FILE_SEPARATOR_TEXTS = ["<|file_sep|>", "<|file_separator|>", "<file_sep>"];
+const REPO_NAME_TEXTS = ["<|repo_name|>", "<reponame>"];
+
+type LaneName = "completion" | "chat";
+
+interface Running {
+  id: number;
+  controller: AbortController;
+}
+
+class Lane {
+  private tail: Promise<unknown> = Promise.resolve();
+  running: Running | null = null;
+  readonly pending = new Map<number, AbortController>();
+
+  /** Runs jobs one after another on this lane. */
+  run<T>(id: number, controller: AbortController, job: () => Promise<T>): Promise<T> {
+    this.pending.set(id, controller);
+    const result = this.tail.then(async () => {
+      if (controller.signal.aborted) throw abortFailure(controller.signal);
+      this.running = { id, controller };
+      try {
+        return await job();
+      } finally {
+        this.running = null;
+        this.pending.delete(id);
+      }
+    });
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  abortAll(reason: "superseded" | "cancelled"): void {
+    for (const controller of this.pending.values()) controller.abort(reason);
+  }
+}
+
+function abortFailure(signal: AbortSignal): WorkerFailure {
+  return signal.reason === "superseded"
+    ? new WorkerFailure("superseded", "A newer request replaced this one.")
+    : new WorkerFailure("cancelled", "The request was cancelled.");
+}
+
+export interface GenerateHooks {
+  onChunk?: (text: string) => void;
+  receivedAt: number;
+}
+
+export class LoadedModel {
+  refs = 1;
+  private readonly lanes: Record<LaneName, Lane> = { completion: new Lane(), chat: new Lane() };
+  private readonly completion: LlamaCompletion;
+  private readonly completionSequence: LlamaContextSequence;
+  private readonly chat: LlamaChat;
+  private readonly specials: Partial<Record<SpecialToken, Token>>;
+  readonly hasChatTemplate: boolean;
+
+  static key(options: LoadOptions): string {
+    return JSON.stringify([options.modelPath, options.contextSize ?? null, options.gpuLayers, options.batchSize ?? null]);
+  }
+
+  constructor(
+    lib: NodeLlamaCpp,
+    readonly model: LlamaModel,
+    readonly context: LlamaContext,
+    readonly options: LoadOptions,
+    readonly key: string,
+    readonly sizeBytes: number,
+    private readonly log: Log,
+    readonly loadMs: number,
+  ) {
+    this.completionSequence = context.getSequence();
+    this.completion = new lib.LlamaCompletion({ contextSequence: this.completionSequence });
+    this.chat = new lib.LlamaChat({ contextSequence: context.getSequence() });
+    this.specials = findSpecialTokens(model);
+    this.hasChatTemplate = typeof model.fileInfo.metadata?.tokenizer?.chat_template === "string";
+  }
+
+  info(slot: Slot, loadMs: number): ModelInfo {
+    const meta = this.model.fileInfo.metadata;
+    const specialTokens = Object.fromEntries(
+      (["eos", "fimPrefix", "fimSuffix", "fimMiddle", "fileSeparator", "repoName"] as const).map((t) => [t, this.specials[t] !== undefined]),
+    ) as Record<SpecialToken, boolean>;
+    return {
+      slot,
+      modelPath: this.options.modelPath,
+      architecture: meta?.general?.architecture ?? null,
+      name: meta?.general?.name ?? null,
+      contextSize: this.context.contextSize,
+      trainContextSize: this.model.trainContextSize || null,
+      gpuLayers: this.model.gpuLayers,
+      totalLayers: this.model.fileInsights.totalLayers ?? null,
+      sizeBytes: this.sizeBytes,
+      specialTokens,
+      hasChatTemplate: this.hasChatTemplate,
+      loadMs,
+    };
+  }
+
+  vramBytes(): number {
+    return this.model.gpuLayers > 0 ? this.model.size : 0;
+  }
+
+  busy(): boolean {
+    return this.lanes.completion.running !== null || this.lanes.chat.running !== null;
+  }
+
+  /** Aborts a queued or running request by id; true when it was found. */
+  cancel(id: number): boolean {
+    for (const lane of Object.values(this.lanes)) {
+      const controller = lane.pending.get(id);
+      if (controller) {
+        controller.abort("cancelled");
+        return true;
+      }
+    }
+    return false;
+  }
+
+  tokenize(text: string): Token[] {
+    return this.model.tokenize(text, false);
+  }
+
+  generate(id: number, body: GenerateRequestBody, supersede: boolean, hooks: GenerateHooks): Promise<GenerationResult> {
+    const laneName: LaneName = body.kind === "chat" ? "chat" : "completion";
+    const lane = this.lanes[laneName];
+    if (supersede) lane.abortAll("superseded");
+    const controller = new AbortController();
+    return lane.run(id, controller, () => (body.kind === "chat" ? this.runChat(body, controller, hooks) : this.runCompletion(body, controller, hooks)));
+  }
+
+  private promptTokens(body: Extract<GenerateRequestBody, { kind: "complete" | "segments" }>): Token[] {
+    if (body.kind === "complete") return this.model.tokenize(body.prompt, false);
+    const tokens: Token[] = [];
+    for (const segment of body.segments) tokens.push(...this.segmentTokens(segment));
+    return tokens;
+  }
+
+  private segmentTokens(segment: PromptSegment): Token[] {
+    if ("text" in segment) return segment.text === "" ? [] : this.model.tokenize(segment.text, false);
+    const token = this.specials[segment.special];
+    if (token === undefined) {
+      const fim = segment.special.startsWith("fim");
+      throw new WorkerFailure(
+        fim ? "fimUnsupported" : "badRequest",
+        fim
+          ? `This model has no fill-in-the-middle tokens, so it cannot do inline completion. Choose a code model with FIM support (e.g. Qwen2.5-Coder base).`
+          : `This model has no "${segment.special}" token.`,
+      );
+    }
+    return [token];
+  }
+
+  private async runCompletion(
+    body: Extract<GenerateRequestBody, { kind: "complete" | "segments" }>,
+    controller: AbortController,
+    hooks: GenerateHooks,
+  ): Promise<GenerationResult> {
+    const input = this.promptTokens(body);
+    const sequence = this.completionSequence;
+    const bos = this.model.tokens.shouldPrependBosToken ? this.model.tokens.bos : null;
+    const fullInput = bos !== null ? [bos, ...input] : input;
+    const reused = commonPrefixLength(sequence.contextTokens, fullInput);
+    const meter = new GenerationMeter(hooks, controller, body.timeBudgetMs);
+    try {
+      const res = await this.completion.generateCompletionWithMeta(input, {
+        maxTokens: body.maxTokens,
+        temperature: body.temperature,
+        signal: controller.signal,
+        stopOnAbortSignal: true,
+        customStopTriggers: body.stop,
+        onToken: (tokens) => meter.tokens(tokens.length),
+        onTextChunk: body.stream ? (text) => hooks.onChunk?.(text) : undefined,
+      });
+      return meter.finish(res.response, res.metadata.stopReason, fullInput.length, reused);
+    } finally {
+      meter.dispose();
+    }
+  }
+
+  private async runChat(body: Extract<GenerateRequestBody, { kind: "chat" }>, controller: AbortController, hooks: GenerateHooks): Promise<GenerationResult> {
+    const history: ChatHistoryItem[] = body.messages.map((m) =>
+      m.role === "system" ? { type: "system", text: m.content } : m.role === "user" ? { type: "user", text: m.content } : { type: "model", response: [m.content] },
+    );
+    history.push({ type: "model", response: [] });
+    const sequence = this.chat.sequence;
+    const rendered = this.chat.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(this.model.tokenizer);
+    const reused = commonPrefixLength(sequence.contextTokens, rendered);
+    const meter = new GenerationMeter(hooks, controller, body.timeBudgetMs);
+    try {
+      const res = await this.chat.generateResponse(history, {
+        maxTokens: body.maxTokens,
+        temperature: body.temperature,
+        signal: controller.signal,
+        stopOnAbortSignal: true,
+        customStopTriggers: body.stop,
+        onToken: (tokens) => meter.tokens(tokens.length),
+        onTextChunk: body.stream ? (text) => hooks.onChunk?.(text) : undefined,
+      });
+      return meter.finish(res.response, res.metadata.stopReason, rendered.length, reused);
+    } finally {
+      meter.dispose();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    for (const lane of Object.values(this.lanes)) lane.abortAll("cancelled");
+    this.completion.dispose();
+    this.chat.dispose();
+    await this.context.dispose();
+    await this.model.dispose();
+    this.log("debug", `unloaded ${this.options.modelPath}`);
+  }
+}
+
+/** Measures one generation and turns the engine's stop reason into ours. */
+class GenerationMeter {
+  private generated = 0;
+  private firstTokenAt: number | null = null;
+  private budgetHit = false;
+  private readonly timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly hooks: GenerateHooks,
+    private readonly controller: AbortController,
+    timeBudgetMs: number | undefined,
+  ) {
+    if (timeBudgetMs !== undefined)
+      this.timer = setTimeout(() => {
+        this.budgetHit = true;
+        controller.abort("timeBudget");
+      }, timeBudgetMs);
+  }
+
+  tokens(count: number): void {
+    if (this.firstTokenAt === null) this.firstTokenAt = performance.now();
+    this.generated += count;
+  }
+
+  finish(text: string, engineReason: string, promptTokens: number, reused: number): GenerationResult {
+    const signal = this.controller.signal;
+    if (signal.aborted && signal.reason === "superseded") throw abortFailure(signal);
+    let stopReason: StopReason;
+    if (engineReason === "abort") stopReason = this.budgetHit ? "timeBudget" : "abort";
+    else if (engineReason === "customStopTrigger") stopReason = "stopString";
+    else if (engineReason === "maxTokens") stopReason = "maxTokens";
+    else stopReason = "eogToken";
+    const now = performance.now();
+    return {
+      text,
+      stopReason,
+      promptTokens,
+      reusedPromptTokens: reused,
+      generatedTokens: this.generated,
+      firstTokenMs: this.firstTokenAt === null ? null : this.firstTokenAt - this.hooks.receivedAt,
+      ms: now - this.hooks.receivedAt,
+    };
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+}
+
+function commonPrefixLength(a: readonly Token[], b: readonly Token[]): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
+function findSpecialTokens(model: LlamaModel): Partial<Record<SpecialToken, Token>> {
+  const infill = model.tokens.infill;
+  const found: Partial<Record<SpecialToken, Token>> = {};
+  if (model.tokens.eos !== null) found.eos = model.tokens.eos;
+  if (infill.prefix !== null) found.fimPrefix = infill.prefix;
+  if (infill.suffix !== null) found.fimSuffix = infill.suffix;
+  if (infill.middle !== null) found.fimMiddle = infill.middle;
+  const single = (texts: string[]): Token | undefined => {
+    for (const text of texts) {
+      const tokens = model.tokenize(text, true);
+      if (tokens.length === 1 && model.detokenize(tokens, true) === text) return tokens[0];
+    }
+    return undefined;
+  };
+  const fileSeparator = single(FILE_SEPARATOR_TEXTS);
+  if (fileSeparator !== undefined) found.fileSeparator = fileSeparator;
+  const repoName = single(REPO_NAME_TEXTS);
+  if (repoName !== undefined) found.repoName = repoName;
+  return found;
+}

@@ -1,0 +1,135 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ensureFixture, expectedCompletion } from "../fixtures/gguf/index";
+import { EngineError, type EngineState } from "../../src/core/engine/engine";
+import type { WorkerClient } from "../../src/client/workerClient";
+import { makeClient, waitFor } from "./workerHarness";
+
+describe("model worker faults", function () {
+  let scratch: string;
+  let model: string;
+
+  before(async () => {
+    model = await ensureFixture("bigram-q8_0");
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), "lca-faults-"));
+    fs.chmodSync(scratch, 0o755);
+  });
+  after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+  describe("crash recovery", () => {
+    let client: WorkerClient;
+    const states: EngineState["kind"][] = [];
+    before(() => {
+      client = makeClient({ restart: { baseDelayMs: 100 } });
+      client.onDidChangeState((s) => states.push(s.kind));
+    });
+    after(() => client.stop());
+
+    it("a worker killed mid-generation fails that request clearly, restarts, reloads and answers the next", async () => {
+      await client.load("completion", { modelPath: model, contextSize: 256 });
+      const firstPid = client.pid!;
+      let killed = false;
+      const pending = client.generate(
+        "completion",
+        { kind: "complete", prompt: "0", maxTokens: 20000 },
+        {
+          onChunk: () => {
+            if (!killed) {
+              killed = true;
+              process.kill(firstPid, "SIGKILL");
+            }
+          },
+        },
+      );
+      await assert.rejects(pending, (e: unknown) => e instanceof EngineError && e.code === "workerCrashed" && /stopped unexpectedly \(signal SIGKILL\)/.test(e.message));
+      assert.ok(states.includes("crashed"), `states: ${states.join(",")}`);
+      const result = await client.generate("completion", { kind: "complete", prompt: "a", maxTokens: 64 });
+      assert.equal(result.text, expectedCompletion("a").text);
+      assert.notEqual(client.pid, firstPid);
+      assert.equal(client.modelInfo("completion")?.modelPath, model, "model reloaded after the restart");
+      assert.equal(client.state.kind, "ready");
+    });
+
+    it("gives up after repeated crashes instead of restarting forever, and a manual restart recovers", async () => {
+      const stormy = makeClient({ restart: { baseDelayMs: 20, maxConsecutiveCrashes: 2, stableAfterMs: 60_000 } });
+      try {
+        await stormy.load("completion", { modelPath: model, contextSize: 256 });
+        for (let i = 0; i < 3; i++) {
+          const pid = await waitFor(() => stormy.state.kind === "ready" && stormy.pid, 20_000, "worker ready");
+          process.kill(pid, "SIGKILL");
+          await waitFor(() => stormy.pid !== pid || stormy.state.kind === "failed", 20_000, "exit noticed");
+        }
+        await waitFor(() => stormy.state.kind === "failed", 20_000, "failed state");
+        await assert.rejects(stormy.generate("completion", { kind: "complete", prompt: "a", maxTokens: 4 }), /crashed 3 times/);
+        await stormy.restart();
+        const result = await stormy.generate("completion", { kind: "complete", prompt: "a", maxTokens: 3 });
+        assert.equal(result.text, "bcd");
+      } finally {
+        await stormy.stop();
+      }
+    });
+  });
+
+  describe("bad model files: a clear error naming the file, and the worker stays usable", () => {
+    let client: WorkerClient;
+    before(() => {
+      // As root every file is readable; run the worker as "nobody" so permissions mean something.
+      const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+      client = makeClient({ forkOptions: asNobody });
+    });
+    after(() => client.stop());
+
+    async function expectLoadError(file: string, code: string, pattern: RegExp): Promise<void> {
+      const pid = (await client.status(), client.pid);
+      await assert.rejects(client.load("completion", { modelPath: file }), (e: unknown) => {
+        assert.ok(e instanceof EngineError, String(e));
+        assert.equal(e.code, code, e.message);
+        assert.ok(e.message.includes(file), `message does not name the file: ${e.message}`);
+        assert.match(e.message, pattern);
+        return true;
+      });
+      assert.equal(client.pid, pid, "the worker must survive a bad file");
+      const ok = await client.load("completion", { modelPath: model, contextSize: 256 });
+      assert.equal(ok.modelPath, model);
+      assert.equal((await client.generate("completion", { kind: "complete", prompt: "x", maxTokens: 4 })).text, expectedCompletion("x", 4).text);
+    }
+
+    it("a missing file", () => expectLoadError(path.join(scratch, "missing.gguf"), "modelNotFound", /not found/));
+
+    it("a file that is not GGUF", () => {
+      const file = path.join(scratch, "notes.gguf");
+      fs.writeFileSync(file, "just some text, not a model\n");
+      return expectLoadError(file, "modelInvalid", /Not a GGUF model file.*starts with "just"/);
+    });
+
+    it("a GGUF whose header is cut short", () => {
+      const file = path.join(scratch, "header-cut.gguf");
+      fs.writeFileSync(file, fs.readFileSync(model).subarray(0, 40));
+      fs.chmodSync(file, 0o644);
+      return expectLoadError(file, "modelInvalid", /truncated or corrupt.*header-cut\.gguf/);
+    });
+
+    it("a GGUF whose tensor data is cut short", () => {
+      const file = path.join(scratch, "data-cut.gguf");
+      const bytes = fs.readFileSync(model);
+      fs.writeFileSync(file, bytes.subarray(0, bytes.length - 4096));
+      fs.chmodSync(file, 0o644);
+      return expectLoadError(file, "modelInvalid", /truncated: .* has \d+ bytes but its header describes \d+/);
+    });
+
+    it("a directory", () => {
+      const dir = path.join(scratch, "model-dir.gguf");
+      fs.mkdirSync(dir);
+      return expectLoadError(dir, "modelInvalid", /is a directory/);
+    });
+
+    it("an unreadable file", () => {
+      const file = path.join(scratch, "locked.gguf");
+      fs.copyFileSync(model, file);
+      fs.chmodSync(file, 0o000);
+      return expectLoadError(file, "modelUnreadable", /permission denied/);
+    });
+  });
+});

@@ -1,0 +1,63 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseSettings, SettingsSchema } from "../../../src/core/config/settings";
+
+const root = path.resolve(__dirname, "../../../..");
+const manifest = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+const properties: Record<string, { default?: unknown; enum?: unknown[] }> = manifest.contributes.configuration.properties;
+
+/** Turns {"localCode.a.b": {default}} into {a: {b: default}}. */
+function contributedDefaults(): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(properties)) {
+    const parts = key.replace(/^localCode\./, "").split(".");
+    let node = out;
+    for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
+    node[parts[parts.length - 1]] = schema.default;
+  }
+  return out;
+}
+
+describe("settings schema", () => {
+  it("package.json's contributed defaults pass the schema unchanged", () => {
+    const result = parseSettings(contributedDefaults());
+    assert.deepEqual(result.errors, []);
+    const schemaDefaults = SettingsSchema.parse({});
+    assert.equal(result.settings.completion.model, schemaDefaults.completion.model);
+    assert.equal(result.settings.threads, schemaDefaults.threads);
+    assert.equal(result.settings.chat.contextSize, schemaDefaults.chat.contextSize);
+  });
+
+  it("every contributed setting lives under localCode. with a default", () => {
+    for (const [key, schema] of Object.entries(properties)) {
+      assert.match(key, /^localCode\./);
+      assert.ok("default" in schema, `${key} has no default`);
+    }
+  });
+
+  it("enum settings in package.json match the schema's enums", () => {
+    assert.deepEqual(properties["localCode.gpu"].enum, SettingsSchema.shape.gpu.unwrap().options);
+    assert.deepEqual(properties["localCode.quantPolicy"].enum, SettingsSchema.shape.quantPolicy.unwrap().options);
+  });
+
+  it("names the bad setting and keeps the others", () => {
+    const result = parseSettings({ threads: -1, gpu: "cuda", completion: { model: "relative/model.gguf" } });
+    assert.equal(result.errors.length, 2);
+    assert.ok(result.errors.some((e) => e.startsWith("localCode.threads:")));
+    assert.ok(result.errors.some((e) => e.startsWith("localCode.completion.model:") && /absolute/.test(e)));
+    assert.deepEqual(result.invalidKeys.sort(), ["completion.model", "threads"]);
+    assert.equal(result.settings.gpu, "cuda");
+  });
+
+  it("accepts auto, catalog ids with a quant, and absolute .gguf paths", () => {
+    for (const model of ["auto", "qwen2.5-coder-1.5b", "qwen2.5-coder-1.5b:Q4_K_M", "/models/x.gguf"])
+      assert.deepEqual(parseSettings({ completion: { model } }).errors, [], model);
+    for (const model of ["", "model.gguf", "/models/x.bin"]) assert.equal(parseSettings({ completion: { model } }).errors.length, 1, model);
+  });
+
+  it("rejects a non-http download endpoint", () => {
+    assert.equal(parseSettings({ downloadEndpoint: "ftp://mirror" }).errors.length, 1);
+    assert.equal(parseSettings({ downloadEndpoint: "https://mirror.example/hf" }).errors.length, 0);
+  });
+});
