@@ -5,7 +5,7 @@
 import * as path from "node:path";
 import { WorkerClient } from "../client/workerClient";
 import { EngineError } from "../core/engine/engine";
-import type { GenerationResult, GpuSetting } from "../core/protocol/workerProtocol";
+import type { GenerateRequestInput, GenerationResult, GpuSetting, PromptSegment } from "../core/protocol/workerProtocol";
 import { GpuSettingSchema } from "../core/protocol/workerProtocol";
 import { intOption, numberOption, parseArgs, requiredOption, UsageError, type ParsedArgs } from "./args";
 
@@ -47,41 +47,36 @@ function makeClient(args: ParsedArgs): WorkerClient {
   });
 }
 
+/** Reads and checks every option of a generation command before any model is loaded. */
+function generationRequest(args: ParsedArgs): { modelPath: string; contextSize: number; body: GenerateRequestInput } {
+  const modelPath = path.resolve(requiredOption(args, "model"));
+  const maxTokens = intOption(args, "max-tokens", 64, 1);
+  const temperature = numberOption(args, "temperature", 0);
+  const contextSize = intOption(args, "context", 4096, 64);
+  switch (args.command) {
+    case "complete":
+      return { modelPath, contextSize, body: { kind: "complete", prompt: requiredOption(args, "prompt"), maxTokens, temperature } };
+    case "infill": {
+      const segments = fimSegments(requiredOption(args, "prefix"), requiredOption(args, "suffix"));
+      return { modelPath, contextSize, body: { kind: "segments", segments, maxTokens, temperature } };
+    }
+    default:
+      return { modelPath, contextSize, body: { kind: "chat", messages: [{ role: "user", content: requiredOption(args, "message") }], maxTokens, temperature } };
+  }
+}
+
+function fimSegments(prefix: string, suffix: string): PromptSegment[] {
+  return [{ special: "fimPrefix" }, { text: prefix }, { special: "fimSuffix" }, { text: suffix }, { special: "fimMiddle" }];
+}
+
 async function generate(args: ParsedArgs): Promise<Record<string, unknown>> {
+  const request = generationRequest(args);
   const client = makeClient(args);
   try {
-    const modelPath = path.resolve(requiredOption(args, "model"));
-    const maxTokens = intOption(args, "max-tokens", 64, 1);
-    const temperature = numberOption(args, "temperature", 0);
-    await client.load("completion", { modelPath, contextSize: intOption(args, "context", 4096, 64) });
+    await client.load("completion", { modelPath: request.modelPath, contextSize: request.contextSize });
     const streamToStdout = !args.flags.has("json");
     const onChunk = streamToStdout ? (text: string) => process.stdout.write(text) : undefined;
-    let result: GenerationResult;
-    switch (args.command) {
-      case "complete":
-        result = await client.generate("completion", { kind: "complete", prompt: requiredOption(args, "prompt"), maxTokens, temperature }, { onChunk });
-        break;
-      case "infill":
-        result = await client.generate(
-          "completion",
-          {
-            kind: "segments",
-            segments: [
-              { special: "fimPrefix" },
-              { text: requiredOption(args, "prefix") },
-              { special: "fimSuffix" },
-              { text: requiredOption(args, "suffix") },
-              { special: "fimMiddle" },
-            ],
-            maxTokens,
-            temperature,
-          },
-          { onChunk },
-        );
-        break;
-      default:
-        result = await client.generate("completion", { kind: "chat", messages: [{ role: "user", content: requiredOption(args, "message") }], maxTokens, temperature }, { onChunk });
-    }
+    const result: GenerationResult = await client.generate("completion", request.body, { onChunk });
     if (streamToStdout) process.stdout.write("\n");
     return { text: result.text, stopReason: result.stopReason, promptTokens: result.promptTokens, generatedTokens: result.generatedTokens, ms: Math.round(result.ms) };
   } finally {
