@@ -1,7 +1,7 @@
 // One esbuild script for every bundle: extension (CJS, vscode external), worker, CLI, webviews.
 // node-llama-cpp stays external: it is ESM with top-level await and ships in node_modules.
 import * as esbuild from "esbuild";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 
 const watch = process.argv.includes("--watch");
 const production = process.argv.includes("--production");
@@ -40,7 +40,12 @@ if (Object.keys(presentWebviews).length > 0)
     loader: { ".css": "css", ".ttf": "file" },
   });
 
-mkdirSync("dist", { recursive: true });
+// A clean output folder: stale maps or deleted entries must not linger next to new bundles.
+if (!watch) rmSync("dist", { recursive: true, force: true });
+mkdirSync("dist/webview", { recursive: true });
+// Codicons are loaded by the webview as a stylesheet + font from dist/ (bundling the package
+// into node_modules of the VSIX would ship 2,000 files for two).
+for (const file of ["codicon.css", "codicon.ttf"]) copyFileSync(`node_modules/@vscode/codicons/dist/${file}`, `dist/webview/${file}`);
 if (watch) {
   for (const options of builds) await (await esbuild.context(options)).watch();
   console.log("watching for changes...");

@@ -20,7 +20,7 @@ if (run("compile tests", "npx", ["tsc", "-p", "test/tsconfig.json"]) !== 0) proc
 const tiers = [
   { name: "unit", args: ["mocha", "--config", "test/.mocharc.unit.json"] },
   { name: "engine", args: ["mocha", "--config", "test/.mocharc.engine.json"] },
-  { name: "e2e", script: "scripts/e2e.mjs" },
+  { name: "e2e", script: "scripts/e2e.mjs", args: ["--ui", "--host"] },
 ];
 
 const scratch = mkdtempSync(path.join(tmpdir(), "lca-test-"));
@@ -30,7 +30,7 @@ for (const tier of tiers) {
   if (!want(tier.name)) continue;
   const countsFile = path.join(scratch, `${tier.name}.json`);
   const status = tier.script
-    ? run(tier.name, "node", [tier.script], { MOCHA_COUNTS_FILE: countsFile })
+    ? run(tier.name, "node", [tier.script, ...tier.args], { MOCHA_COUNTS_FILE: countsFile })
     : run(tier.name, "npx", tier.args, { MOCHA_COUNTS_FILE: countsFile });
   const counts = existsSync(countsFile) ? JSON.parse(readFileSync(countsFile, "utf8")) : null;
   if (counts) for (const key of Object.keys(totals)) totals[key] += counts[key];
