@@ -1,0 +1,31 @@
+/** Picks which ring chunks go into one prompt. */
+import type { ContextChunk } from "./extraContextRing";
+import { estimateTokens, type TokenCounter } from "./tokenCount";
+
+export interface SelectChunksInput {
+  chunks: readonly ContextChunk[];
+  budgetTokens: number;
+  /** The document being completed and its windowed text: chunks already inside it are dropped. */
+  uri: string;
+  windowText: string;
+  countTokens?: TokenCounter;
+}
+
+/**
+ * Newest chunks win the budget; the result keeps ring order (oldest first) so the prompt start
+ * stays the same from one request to the next.
+ */
+export function selectChunks(input: SelectChunksInput): ContextChunk[] {
+  const count = input.countTokens ?? estimateTokens;
+  const picked = new Set<ContextChunk>();
+  let used = 0;
+  for (let i = input.chunks.length - 1; i >= 0; i--) {
+    const chunk = input.chunks[i];
+    if (chunk.uri === input.uri && input.windowText.includes(chunk.text)) continue;
+    const cost = count(chunk.path) + count(chunk.text) + 2;
+    if (used + cost > input.budgetTokens) break;
+    used += cost;
+    picked.add(chunk);
+  }
+  return input.chunks.filter((c) => picked.has(c));
+}

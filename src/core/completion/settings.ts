@@ -1,0 +1,34 @@
+/** Settings for inline completion; folded into the global settings schema by the settings owner. */
+import { z } from "zod";
+
+/**
+ * Prompt layouts. "psmTail" is the default: PSM order (what FIM models are trained on) with the
+ * cursor line's text moved after the middle token, so a keystroke only changes the prompt's tail.
+ */
+export const FimLayoutSchema = z.enum(["psm", "psmTail", "spm"]);
+export type FimLayout = z.infer<typeof FimLayoutSchema>;
+
+export const CompletionSettingsSchema = z.object({
+  enabled: z.boolean().default(true),
+  /** VS Code language ids where automatic completion stays off (a manual trigger still runs). */
+  disabledLanguages: z.array(z.string().min(1)).default([]),
+  /** Base debounce; with adaptiveDebounce it follows the user's typing rhythm within [base/2, base*3]. */
+  debounceMs: z.number().int().min(0).max(5000).default(150),
+  adaptiveDebounce: z.boolean().default(true),
+  maxTokens: z.number().int().min(1).max(1024).default(64),
+  /** Generation stops after this long and shows what it has (2-core CPUs generate ~15 tokens/s). */
+  timeBudgetMs: z.number().int().min(50).max(60_000).default(3000),
+  maxLines: z.number().int().min(1).max(200).default(8),
+  maxChars: z.number().int().min(16).max(20_000).default(1000),
+  layout: FimLayoutSchema.default("psmTail"),
+  /** Token budget of the prefix+suffix window (3/4 prefix, 1/4 suffix, unused share moves over). */
+  promptTokens: z.number().int().min(32).max(32_768).default(1024),
+  /** Token budget for chunks from other files (the extra-context ring). 0 turns it off. */
+  extraContextTokens: z.number().int().min(0).max(32_768).default(512),
+  /** Pre-compute the completion that follows a shown suggestion, so accepting it shows the next at once. */
+  speculative: z.boolean().default(true),
+});
+export type CompletionSettings = z.infer<typeof CompletionSettingsSchema>;
+export type CompletionSettingsInput = z.input<typeof CompletionSettingsSchema>;
+
+export const DEFAULT_COMPLETION_SETTINGS: CompletionSettings = CompletionSettingsSchema.parse({});
