@@ -1,0 +1,387 @@
+/**
+ * Downloads one model file over HTTP(S): progress, AbortSignal cancel, resume with HTTP Range
+ * into `<file>.partial`, a disk-space check, and verification (size, GGUF header, SHA-256) before
+ * the file gets its final name. Only verified files ever carry the .gguf name, so a partial
+ * download can never be loaded.
+ *
+ * Own implementation on Node's fetch: node-llama-cpp's createModelDownloader (ipull) has no
+ * SHA-256 or disk-space check, and is ESM-only inside a CJS extension.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import type { CatalogModel, CatalogQuant } from "../../core/models/catalogSchema";
+import { quantSizeBytes } from "../../core/models/catalog";
+import { DownloadError, formatBytes, httpStatusError, offlineError } from "./downloadError";
+import { checkGgufFile } from "./ggufHeader";
+import { acquireLock } from "./downloadLock";
+
+export const DEFAULT_ENDPOINT = "https://huggingface.co";
+
+export interface DownloadSpec {
+  repo: string;
+  /** Path inside the repo, e.g. "qwen2.5-coder-1.5b-q8_0.gguf". */
+  file: string;
+  /** Where the verified file goes. */
+  destPath: string;
+  /** Default https://huggingface.co; any mirror with the same /resolve/ layout works. */
+  endpoint?: string;
+  revision?: string;
+  /** Exact byte count, when known. Rounded listing sizes must not be passed here. */
+  expectedSizeBytes?: number | null;
+  sha256?: string | null;
+  token?: string;
+}
+
+export interface DownloadProgress {
+  url: string;
+  /** Bytes on disk so far, including a resumed part. */
+  receivedBytes: number;
+  totalBytes: number | null;
+  resumedFromBytes: number;
+}
+
+export interface DownloadOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: DownloadProgress) => void;
+  /** Automatic resumes after a dropped connection or a 5xx (default 3). */
+  maxRetries?: number;
+  retryDelayMs?: number;
+  /** Abort and resume when no byte arrives for this long (default 60 s). */
+  stallTimeoutMs?: number;
+  /** Kept free on the disk beyond the file itself (default 64 MiB). */
+  diskReserveBytes?: number;
+  fetch?: typeof fetch;
+  statfs?: (dir: string) => Promise<{ bavail: number | bigint; bsize: number | bigint }>;
+}
+
+export interface DownloadResult {
+  path: string;
+  url: string;
+  sizeBytes: number;
+  /** Null when the catalog has no SHA-256 to check against. */
+  sha256: string | null;
+  /** Bytes that were already in the .partial file when this call started its last transfer. */
+  resumedFromBytes: number;
+  alreadyPresent: boolean;
+}
+
+/** `${endpoint}/${repo}/resolve/${revision}/${file}` with each path segment encoded. */
+export function modelFileUrl(endpoint: string, repo: string, file: string, revision = "main"): string {
+  const base = endpoint.replace(/\/+$/, "");
+  const enc = (p: string) => p.split("/").map(encodeURIComponent).join("/");
+  return `${base}/${enc(repo)}/resolve/${encodeURIComponent(revision)}/${enc(file)}`;
+}
+
+export function partialPathFor(destPath: string): string {
+  return `${destPath}.partial`;
+}
+
+/** Where a catalog file lives under the models folder: <dir>/<owner>/<repo>/<file>. */
+export function catalogDownloadSpec(model: CatalogModel, quant: CatalogQuant, modelsDir: string, endpoint = DEFAULT_ENDPOINT): DownloadSpec {
+  if (quant.repo === null || quant.file === null) {
+    throw new DownloadError("badRequest", "", `${model.id} ${quant.quant} has no known file to download (${quant.note ?? "no file name in the catalog"}).`);
+  }
+  const [owner, name] = quant.repo.split("/");
+  return {
+    repo: quant.repo,
+    file: quant.file,
+    destPath: path.join(modelsDir, owner, name, ...quant.file.split("/")),
+    endpoint,
+    expectedSizeBytes: quant.sizeKind === "exact" ? quantSizeBytes(quant) : null,
+    sha256: quant.sha256,
+  };
+}
+
+interface PartialMeta {
+  url: string;
+  etag: string | null;
+  totalBytes: number | null;
+}
+
+async function fileSize(p: string): Promise<number> {
+  try {
+    return (await fs.stat(p)).size;
+  } catch {
+    return 0;
+  }
+}
+
+async function readMeta(p: string): Promise<PartialMeta | null> {
+  try {
+    return JSON.parse(await fs.readFile(p, "utf8")) as PartialMeta;
+  } catch {
+    return null;
+  }
+}
+
+export async function sha256OfFile(p: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(p)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+/**
+ * Checks a finished file: exact size (when known), GGUF header and tensor extent, SHA-256 (when
+ * known; hashing reads the whole file, so it is skipped when there is nothing to compare with).
+ */
+export async function verifyModelFile(
+  filePath: string,
+  expected: { sizeBytes?: number | null; sha256?: string | null },
+): Promise<{ ok: true; sizeBytes: number; sha256: string | null } | { ok: false; reason: string }> {
+  const size = await fileSize(filePath);
+  if (expected.sizeBytes != null && size !== expected.sizeBytes) {
+    return { ok: false, reason: `size ${size} bytes, expected ${expected.sizeBytes}${size < expected.sizeBytes ? " (truncated)" : ""}` };
+  }
+  const header = await checkGgufFile(filePath);
+  if (!header.ok) return { ok: false, reason: header.reason };
+  if (!expected.sha256) return { ok: true, sizeBytes: size, sha256: null };
+  const sha256 = await sha256OfFile(filePath);
+  if (sha256 !== expected.sha256.toLowerCase()) return { ok: false, reason: `SHA-256 ${sha256}, expected ${expected.sha256}` };
+  return { ok: true, sizeBytes: size, sha256 };
+}
+
+function causeCode(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+function parseContentRange(value: string | null): { start: number; total: number | null } | null {
+  const m = value ? /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(value.trim()) : null;
+  return m ? { start: Number(m[1]), total: m[2] === "*" ? null : Number(m[2]) } : null;
+}
+
+/**
+ * Downloads `spec` to `spec.destPath`. Resolves with the verified file; rejects with a
+ * DownloadError. After "cancelled" or "interrupted" the .partial file stays and the next call
+ * resumes it.
+ */
+export async function downloadModelFile(spec: DownloadSpec, options: DownloadOptions = {}): Promise<DownloadResult> {
+  const endpoint = (spec.endpoint ?? DEFAULT_ENDPOINT).replace(/\/+$/, "");
+  const url = modelFileUrl(endpoint, spec.repo, spec.file, spec.revision);
+  if (!/^https?:\/\//.test(endpoint)) throw new DownloadError("badRequest", url, `The download endpoint must be an http(s) URL, got "${endpoint}".`);
+  if (spec.file.split("/").includes("..")) throw new DownloadError("badRequest", url, `Refusing a file path with "..": ${spec.file}`);
+  const expected = { sizeBytes: spec.expectedSizeBytes ?? null, sha256: spec.sha256 ?? null };
+
+  if (await fileSize(spec.destPath)) {
+    const check = await verifyModelFile(spec.destPath, expected);
+    if (check.ok) return { path: spec.destPath, url, sizeBytes: check.sizeBytes, sha256: check.sha256, resumedFromBytes: 0, alreadyPresent: true };
+    await fs.rm(spec.destPath, { force: true });
+  }
+  await fs.mkdir(path.dirname(spec.destPath), { recursive: true });
+  const release = await acquireLock(`${spec.destPath}.lock`, url);
+  try {
+    const { resumedFromBytes } = await transfer(spec, url, endpoint, options);
+    const partial = partialPathFor(spec.destPath);
+    const check = await verifyModelFile(partial, expected);
+    if (!check.ok) {
+      await fs.rm(partial, { force: true });
+      await fs.rm(`${partial}.json`, { force: true });
+      throw new DownloadError(
+        "verifyFailed",
+        url,
+        `The file downloaded from ${url} failed verification (${check.reason}) and was deleted, so it will not be loaded. ` +
+          `Retry; if it fails again the catalog entry or the mirror is wrong.`,
+      );
+    }
+    await fs.rename(partial, spec.destPath);
+    await fs.rm(`${partial}.json`, { force: true });
+    return { path: spec.destPath, url, sizeBytes: check.sizeBytes, sha256: check.sha256, resumedFromBytes, alreadyPresent: false };
+  } finally {
+    await release();
+  }
+}
+
+/** Fills the .partial file, resuming and retrying; returns once the server has sent it all. */
+async function transfer(spec: DownloadSpec, url: string, endpoint: string, options: DownloadOptions): Promise<{ resumedFromBytes: number }> {
+  const partial = partialPathFor(spec.destPath);
+  const metaPath = `${partial}.json`;
+  const doFetch = options.fetch ?? fetch;
+  const maxRetries = options.maxRetries ?? 3;
+  const userSignal = options.signal;
+  const expectedSize = spec.expectedSizeBytes ?? null;
+
+  let meta = await readMeta(metaPath);
+  if (!meta || meta.url !== url) {
+    // A partial without its record, or from another URL, cannot be safely continued.
+    await fs.rm(partial, { force: true });
+    meta = null;
+  }
+  let lastFailure: DownloadError | null = null;
+  let restartedAfter416 = false;
+
+  for (let attempt = 0; attempt <= maxRetries; attempt++) {
+    if (attempt > 0) await sleep((options.retryDelayMs ?? 1000) * attempt, userSignal);
+    if (userSignal?.aborted) throw cancelled(url);
+    let offset = await fileSize(partial);
+    const knownTotal = expectedSize ?? meta?.totalBytes ?? null;
+    if (knownTotal !== null && offset === knownTotal) return { resumedFromBytes: offset };
+    if (knownTotal !== null && offset > knownTotal) {
+      await fs.rm(partial, { force: true });
+      offset = 0;
+    }
+    if (attempt === 0 && expectedSize !== null) await ensureDiskSpace(spec.destPath, expectedSize - offset, url, options);
+
+    const stall = new AbortController();
+    const signal = userSignal ? AbortSignal.any([userSignal, stall.signal]) : stall.signal;
+    const stallMs = options.stallTimeoutMs ?? 60_000;
+    let stallTimer = setTimeout(() => stall.abort(), stallMs);
+    const resetStall = () => {
+      clearTimeout(stallTimer);
+      stallTimer = setTimeout(() => stall.abort(), stallMs);
+    };
+    // identity: byte offsets and Content-Length must refer to the file itself, not a compressed stream.
+    const headers: Record<string, string> = { "user-agent": "local-code-assistant", "accept-encoding": "identity" };
+    if (spec.token) headers.authorization = `Bearer ${spec.token}`;
+    if (offset > 0) {
+      headers.range = `bytes=${offset}-`;
+      if (meta?.etag) headers["if-range"] = meta.etag;
+    }
+
+    let response: Response;
+    try {
+      response = await doFetch(url, { headers, signal, redirect: "follow" });
+    } catch (error) {
+      clearTimeout(stallTimer);
+      if (userSignal?.aborted) throw cancelled(url);
+      lastFailure = offlineError(url, stall.signal.aborted ? `no answer for ${stallMs} ms` : causeCode(error));
+      continue;
+    }
+
+    try {
+      if (response.status === 416 && offset > 0 && !restartedAfter416) {
+        // The partial is at least as long as the remote file: start over once, for free.
+        await response.body?.cancel();
+        await fs.rm(partial, { force: true });
+        meta = null;
+        restartedAfter416 = true;
+        attempt--;
+        continue;
+      }
+      if (response.status >= 500 || response.status === 429) {
+        await response.body?.cancel();
+        lastFailure = httpStatusError(url, response.status, response.statusText, endpoint, spec.repo);
+        continue;
+      }
+      if (!response.ok) {
+        await response.body?.cancel();
+        throw httpStatusError(url, response.status, response.statusText, endpoint, spec.repo);
+      }
+      const range = response.status === 206 ? parseContentRange(response.headers.get("content-range")) : null;
+      const append = range !== null && range.start === offset;
+      if (response.status === 206 && !append) {
+        await response.body?.cancel();
+        await fs.rm(partial, { force: true });
+        continue;
+      }
+      const length = Number(response.headers.get("content-length") ?? NaN);
+      const total = append ? (range?.total ?? null) : Number.isFinite(length) ? length : null;
+      const startAt = append ? offset : 0;
+      if (expectedSize !== null && total !== null && total !== expectedSize) {
+        await response.body?.cancel();
+        await fs.rm(partial, { force: true });
+        await fs.rm(metaPath, { force: true });
+        throw new DownloadError(
+          "verifyFailed",
+          url,
+          `${url} is ${total} bytes but the catalog expects ${expectedSize}: the remote file changed or the catalog is wrong. Nothing was kept.`,
+        );
+      }
+      if (total !== null) await ensureDiskSpace(spec.destPath, total - startAt, url, options);
+      meta = { url, etag: response.headers.get("etag"), totalBytes: total };
+      await fs.writeFile(metaPath, JSON.stringify(meta));
+
+      const received = await writeBody(response, partial, append, startAt, total, url, options.onProgress, resetStall);
+      if (total === null || received >= total) return { resumedFromBytes: startAt };
+      lastFailure = interrupted(url, received, total, "the server closed the connection early");
+    } catch (error) {
+      if (error instanceof DownloadError) throw error;
+      if (userSignal?.aborted) throw cancelled(url);
+      const got = await fileSize(partial);
+      lastFailure = interrupted(url, got, meta?.totalBytes ?? null, stall.signal.aborted ? `no data for ${stallMs} ms` : causeCode(error));
+    } finally {
+      clearTimeout(stallTimer);
+    }
+  }
+  throw lastFailure ?? interrupted(url, await fileSize(partial), meta?.totalBytes ?? null, "unknown");
+}
+
+async function writeBody(
+  response: Response,
+  partial: string,
+  append: boolean,
+  startAt: number,
+  total: number | null,
+  url: string,
+  onProgress: DownloadOptions["onProgress"],
+  onData: () => void,
+): Promise<number> {
+  const out = await fs.open(partial, append ? "a" : "w");
+  let received = startAt;
+  let lastReport = 0;
+  const report = (force: boolean) => {
+    const now = Date.now();
+    if (!onProgress || (!force && now - lastReport < 100)) return;
+    lastReport = now;
+    onProgress({ url, receivedBytes: received, totalBytes: total, resumedFromBytes: startAt });
+  };
+  try {
+    report(true);
+    if (!response.body) return received;
+    const reader = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      await out.write(value);
+      received += value.length;
+      onData();
+      report(false);
+    }
+    report(true);
+    return received;
+  } finally {
+    await out.close();
+  }
+}
+
+async function ensureDiskSpace(destPath: string, neededBytes: number, url: string, options: DownloadOptions): Promise<void> {
+  const statfs = options.statfs ?? ((dir: string) => fs.statfs(dir));
+  const dir = path.dirname(destPath);
+  await fs.mkdir(dir, { recursive: true });
+  const stats = await statfs(dir);
+  const available = Number(stats.bavail) * Number(stats.bsize);
+  const needed = neededBytes + (options.diskReserveBytes ?? 64 * 1024 * 1024);
+  if (available < needed) {
+    throw new DownloadError(
+      "diskFull",
+      url,
+      `Not enough disk space in ${dir} for ${url}: it needs ${formatBytes(needed)}, ${formatBytes(available)} are free. Free some space or move the models folder.`,
+    );
+  }
+}
+
+function cancelled(url: string): DownloadError {
+  return new DownloadError("cancelled", url, `Download of ${url} cancelled. The partial file is kept; downloading again resumes it.`);
+}
+
+function interrupted(url: string, received: number, total: number | null, why: string): DownloadError {
+  const of = total !== null ? ` of ${total}` : "";
+  return new DownloadError(
+    "interrupted",
+    url,
+    `Download of ${url} interrupted after ${received}${of} bytes (${why}). The partial file is kept; downloading again resumes it.`,
+  );
+}

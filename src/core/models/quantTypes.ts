@@ -1,0 +1,26 @@
+/**
+ * What a quant's name says about it: nominal bits per weight (the digit in Q4_K_M, IQ3_M, F16)
+ * and the CPU speeds measured for a few types.
+ */
+
+/** Nominal bits from the type name; prefixes like UD- (unsloth) and QAT- are ignored. Null: unknown. */
+export function nominalBits(quant: string): number | null {
+  const name = quant.toUpperCase().replace(/^(UD-|QAT-)/, "");
+  if (/^(F16|BF16)\b/.test(name)) return 16;
+  if (/^F32\b/.test(name)) return 32;
+  const m = /^(?:I?Q|TQ)(\d)/.exec(name);
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * Generation speed on this project's reference CPU (llama-bench, 2 threads, Qwen2.5-Coder-1.5B):
+ * tg 22.1 / 15.3 / 13.9 tokens/s for Q4_0 / Q8_0 / Q4_K_M (shared/notes/engine-facts.md). Other
+ * types were not measured, so the speed policy ranks them after these.
+ */
+export const CPU_TOKENS_PER_SECOND: Readonly<Record<string, number>> = { Q4_0: 22.1, Q8_0: 15.3, Q4_K_M: 13.9 };
+
+/** QAT files are plain Q4_0 tensors (with f16 embeddings), so they count as Q4_0. */
+export function measuredCpuSpeed(quant: string): number | null {
+  const base = quant.toUpperCase().replace(/^QAT-/, "").replace(/-SMALL$/, "");
+  return CPU_TOKENS_PER_SECOND[base] ?? null;
+}

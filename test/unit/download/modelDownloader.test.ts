@@ -1,0 +1,254 @@
+import * as assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { DownloadError } from "../../../src/client/download/downloadError";
+import { checkGgufHeader } from "../../../src/client/download/ggufHeader";
+import {
+  catalogDownloadSpec,
+  downloadModelFile,
+  modelFileUrl,
+  partialPathFor,
+  type DownloadOptions,
+  type DownloadProgress,
+  type DownloadSpec,
+} from "../../../src/client/download/modelDownloader";
+import { findModel } from "../../../src/core/models/catalog";
+import { makeFakeGguf, sha256, startFakeServer, type FakeServer } from "./fakeGgufServer";
+
+const REPO = "acme/tiny-GGUF";
+const FILE = "tiny-Q8_0.gguf";
+const PATH = `/${REPO}/resolve/main/${FILE}`;
+
+function isDownloadError(code: DownloadError["code"], ...mustMention: string[]) {
+  return (error: unknown) => {
+    assert.ok(error instanceof DownloadError, `not a DownloadError: ${String(error)}`);
+    assert.equal(error.code, code, error.message);
+    for (const text of mustMention) assert.ok(error.message.includes(text), `message lacks "${text}": ${error.message}`);
+    return true;
+  };
+}
+
+describe("model downloader (real HTTP server on 127.0.0.1)", function () {
+  this.timeout(20_000);
+  let dir: string;
+  let server: FakeServer | undefined;
+  const gguf = makeFakeGguf();
+  const fast: DownloadOptions = { retryDelayMs: 0, maxRetries: 0 };
+
+  const spec = (extra: Partial<DownloadSpec> = {}): DownloadSpec => ({
+    repo: REPO,
+    file: FILE,
+    destPath: path.join(dir, "models", REPO, FILE),
+    endpoint: server!.endpoint,
+    ...extra,
+  });
+  const url = () => `${server!.endpoint}${PATH}`;
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), "lca-dl-"));
+  });
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("downloads, reports progress, verifies and leaves only the final file", async () => {
+    server = await startFakeServer({ files: { [PATH]: gguf } });
+    const progress: DownloadProgress[] = [];
+    const s = spec({ sha256: sha256(gguf), expectedSizeBytes: gguf.length });
+    const result = await downloadModelFile(s, { ...fast, onProgress: (p) => progress.push(p) });
+    assert.equal(result.path, s.destPath);
+    assert.equal(result.url, url());
+    assert.equal(result.sha256, sha256(gguf));
+    assert.equal(sha256(readFileSync(s.destPath)), sha256(gguf));
+    assert.equal(progress.at(-1)?.receivedBytes, gguf.length);
+    assert.equal(progress.at(-1)?.totalBytes, gguf.length);
+    for (const leftover of [partialPathFor(s.destPath), `${partialPathFor(s.destPath)}.json`, `${s.destPath}.lock`]) assert.ok(!existsSync(leftover), leftover);
+
+    const again = await downloadModelFile(s, fast);
+    assert.equal(again.alreadyPresent, true);
+    assert.equal(server.requests.length, 1, "a verified file is not fetched again");
+  });
+
+  it("resumes an interrupted transfer from the partial offset with a Range request", async () => {
+    server = await startFakeServer({ files: { [PATH]: gguf }, dropAfterBytes: 100_000 });
+    const s = spec();
+    await assert.rejects(downloadModelFile(s, fast), isDownloadError("interrupted", url(), "resumes"));
+    const partial = partialPathFor(s.destPath);
+    const offset = statSync(partial).size;
+    assert.ok(offset > 0 && offset < gguf.length, `partial holds ${offset} bytes`);
+    assert.ok(!existsSync(s.destPath), "no final file from a partial transfer");
+
+    const result = await downloadModelFile(s, fast);
+    assert.equal(server.requests.length, 2);
+    assert.equal(server.requests[1].range, `bytes=${offset}-`);
+    assert.ok(server.requests[1].ifRange, "resume is conditional on the same remote file");
+    assert.equal(result.resumedFromBytes, offset);
+    assert.equal(sha256(readFileSync(s.destPath)), sha256(gguf));
+  });
+
+  it("retries by itself, resuming where the dropped connection stopped", async () => {
+    server = await startFakeServer({ files: { [PATH]: gguf }, dropAfterBytes: 50_000, dropTimes: 2 });
+    const result = await downloadModelFile(spec({ sha256: sha256(gguf) }), { retryDelayMs: 0, maxRetries: 3 });
+    assert.equal(server.requests.length, 3);
+    assert.equal(server.requests[0].range, undefined);
+    assert.match(server.requests[1].range ?? "", /^bytes=\d+-$/);
+    assert.ok(Number(/\d+/.exec(server.requests[2].range!)![0]) > Number(/\d+/.exec(server.requests[1].range!)![0]));
+    assert.equal(result.sha256, sha256(gguf));
+  });
+
+  it("cancel leaves a resumable partial, never a final file", async () => {
+    server = await startFakeServer({ files: { [PATH]: gguf }, chunkDelayMs: 15 });
+    const s = spec();
+    const controller = new AbortController();
+    const run = downloadModelFile(s, {
+      ...fast,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.receivedBytes > 32 * 1024) controller.abort();
+      },
+    });
+    await assert.rejects(run, isDownloadError("cancelled", url(), "resumes"));
+    const offset = statSync(partialPathFor(s.destPath)).size;
+    assert.ok(offset > 0 && offset < gguf.length);
+    assert.ok(!existsSync(s.destPath));
+    assert.ok(!existsSync(`${s.destPath}.lock`), "the lock is released on cancel");
+
+    await downloadModelFile(s, fast);
+    assert.equal(server.requests.at(-1)?.range, `bytes=${offset}-`);
+    assert.equal(sha256(readFileSync(s.destPath)), sha256(gguf));
+  });
+
+  it("an already-aborted signal does not even connect", async () => {
+    server = await startFakeServer({ files: { [PATH]: gguf } });
+    await assert.rejects(downloadModelFile(spec(), { ...fast, signal: AbortSignal.abort() }), isDownloadError("cancelled"));
+    assert.equal(server.requests.length, 0);
+  });
+
+  it("refuses a file that is not GGUF, deleting it", async () => {
+    const junk = Buffer.concat([Buffer.from("<html>"), gguf]);
+    server = await startFakeServer({ files: { [PATH]: junk } });
+    const s = spec();
+    await assert.rejects(downloadModelFile(s, fast), isDownloadError("verifyFailed", url(), "not a GGUF file", "deleted"));
+    assert.ok(!existsSync(s.destPath));
+    assert.ok(!existsSync(partialPathFor(s.destPath)));
+  });
+
+  it("refuses a truncated GGUF whose header describes more data than arrived", async () => {
+    server = await startFakeServer({ files: { [PATH]: gguf.subarray(0, gguf.length - 1000) } });
+    const s = spec();
+    await assert.rejects(downloadModelFile(s, fast), isDownloadError("verifyFailed", url(), "truncated"));
+    assert.ok(!existsSync(s.destPath));
+  });
+
+  it("refuses a SHA-256 mismatch", async () => {
+    server = await startFakeServer({ files: { [PATH]: gguf } });
+    const s = spec({ sha256: "0".repeat(64) });
+    await assert.rejects(downloadModelFile(s, fast), isDownloadError("verifyFailed", url(), "SHA-256"));
+    assert.ok(!existsSync(s.destPath));
+  });
+
+  it("refuses before downloading when the remote size differs from the catalog's exact size", async () => {
+    server = await startFakeServer({ files: { [PATH]: gguf } });
+    const s = spec({ expectedSizeBytes: gguf.length + 10 });
+    await assert.rejects(downloadModelFile(s, fast), isDownloadError("verifyFailed", url(), "catalog expects"));
+    assert.ok(!existsSync(s.destPath) && !existsSync(partialPathFor(s.destPath)));
+  });
+
+  it("404 and 401/403 name the URL and say what to do", async () => {
+    server = await startFakeServer({ files: {} });
+    await assert.rejects(downloadModelFile(spec(), fast), isDownloadError("notFound", url(), `${server.endpoint}/${REPO}/tree/main`));
+    await server.close();
+    for (const status of [401, 403]) {
+      server = await startFakeServer({ files: {}, status });
+      await assert.rejects(downloadModelFile(spec({ token: "hf_x" }), fast), isDownloadError("unauthorized", url(), "token", "licence", String(status)));
+      assert.equal(server.requests[0].authorization, "Bearer hf_x");
+      await server.close();
+    }
+    server = undefined;
+  });
+
+  it("offline: a clear message with the URL and what to do", async () => {
+    const closed = http.createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const endpoint = `http://127.0.0.1:${port}`;
+    const s: DownloadSpec = { repo: REPO, file: FILE, destPath: path.join(dir, FILE), endpoint };
+    await assert.rejects(downloadModelFile(s, fast), isDownloadError("offline", `${endpoint}${PATH}`, "ECONNREFUSED", "mirror"));
+  });
+
+  it("checks free disk space before starting", async () => {
+    server = await startFakeServer({ files: { [PATH]: gguf } });
+    const statfs = async () => ({ bavail: 10, bsize: 4096 });
+    await assert.rejects(downloadModelFile(spec({ expectedSizeBytes: gguf.length }), { ...fast, statfs }), isDownloadError("diskFull", url(), "disk space"));
+    assert.equal(server.requests.length, 0, "nothing requested when the size is known up front");
+    await assert.rejects(downloadModelFile(spec(), { ...fast, statfs }), isDownloadError("diskFull"));
+    assert.ok(!existsSync(partialPathFor(spec().destPath)) || statSync(partialPathFor(spec().destPath)).size === 0);
+  });
+
+  it("restarts from zero when the server ignores Range, and follows redirects", async () => {
+    server = await startFakeServer({ files: { "/cdn/blob": gguf }, ignoreRange: true, redirects: { [PATH]: "/cdn/blob" } });
+    const s = spec();
+    mkdirSync(path.dirname(s.destPath), { recursive: true });
+    writeFileSync(partialPathFor(s.destPath), gguf.subarray(0, 5000));
+    writeFileSync(`${partialPathFor(s.destPath)}.json`, JSON.stringify({ url: url(), etag: null, totalBytes: gguf.length }));
+    const result = await downloadModelFile(s, fast);
+    assert.equal(server.requests[0].range, "bytes=5000-");
+    assert.equal(result.resumedFromBytes, 0);
+    assert.equal(sha256(readFileSync(s.destPath)), sha256(gguf));
+  });
+
+  it("does not continue a partial file that has no record of its URL", async () => {
+    server = await startFakeServer({ files: { [PATH]: gguf } });
+    const s = spec();
+    mkdirSync(path.dirname(s.destPath), { recursive: true });
+    writeFileSync(partialPathFor(s.destPath), Buffer.alloc(5000, 7));
+    await downloadModelFile(s, fast);
+    assert.equal(server.requests[0].range, undefined);
+    assert.equal(sha256(readFileSync(s.destPath)), sha256(gguf));
+  });
+
+  it("one download per file at a time", async () => {
+    server = await startFakeServer({ files: { [PATH]: gguf }, chunkDelayMs: 20 });
+    const first = downloadModelFile(spec(), fast);
+    for (let i = 0; i < 500 && server.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await assert.rejects(downloadModelFile(spec(), fast), isDownloadError("busy", url()));
+    await first;
+  });
+});
+
+describe("download helpers", () => {
+  it("builds resolve URLs for Hugging Face or a mirror", () => {
+    assert.equal(modelFileUrl("https://huggingface.co", "a/b", "c.gguf"), "https://huggingface.co/a/b/resolve/main/c.gguf");
+    assert.equal(modelFileUrl("https://hf-mirror.com/", "a/b", "dir/c d.gguf", "v1"), "https://hf-mirror.com/a/b/resolve/v1/dir/c%20d.gguf");
+  });
+
+  it("turns a catalog quant into a spec: exact sizes only, <dir>/<owner>/<repo>/<file>", () => {
+    const q15 = findModel("qwen2.5-coder-1.5b")!;
+    const q8 = catalogDownloadSpec(q15, q15.quants.find((q) => q.quant === "Q8_0")!, "/m");
+    assert.equal(q8.expectedSizeBytes, 1646573056);
+    assert.equal(q8.destPath, path.join("/m", "ggml-org", "Qwen2.5-Coder-1.5B-Q8_0-GGUF", "qwen2.5-coder-1.5b-q8_0.gguf"));
+    assert.equal(q8.endpoint, "https://huggingface.co");
+    const q4 = catalogDownloadSpec(q15, q15.quants.find((q) => q.quant === "Q4_K_M")!, "/m", "https://mirror.example");
+    assert.equal(q4.expectedSizeBytes, null, "a rounded listing size is not a verification target");
+    assert.equal(q4.endpoint, "https://mirror.example");
+    const q7 = findModel("qwen2.5-coder-7b")!;
+    assert.throws(() => catalogDownloadSpec(q7, q7.quants.find((q) => q.file === null)!, "/m"), /no known file/);
+  });
+
+  it("checks GGUF headers", () => {
+    const good = makeFakeGguf(16);
+    const ok = checkGgufHeader(good);
+    assert.ok(ok.ok && ok.version === 3 && ok.tensorCount === 1 && ok.kvCount === 2 && ok.minimumFileSize === good.length);
+    assert.match((checkGgufHeader(Buffer.from("PK\u0003\u0004....")) as { reason: string }).reason, /not a GGUF file/);
+    const v1 = Buffer.from(good);
+    v1.writeUInt32LE(1, 4);
+    assert.match((checkGgufHeader(v1) as { reason: string }).reason, /version 1/);
+    assert.match((checkGgufHeader(good.subarray(0, 40)) as { reason: string }).reason, /truncated/);
+  });
+});
