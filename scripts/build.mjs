@@ -54,6 +54,8 @@ if (watch) {
   const sizes = {};
   for (const result of results)
     for (const [file, info] of Object.entries(result.metafile.outputs)) if (!file.endsWith(".map")) sizes[file] = info.bytes;
-  writeFileSync("dist/meta.json", JSON.stringify(sizes, null, 2));
+  // Bundle sizes, to watch them grow (outside dist/, which ships as is).
+  mkdirSync(".cache", { recursive: true });
+  writeFileSync(".cache/bundle-sizes.json", JSON.stringify(sizes, null, 2));
   for (const [file, bytes] of Object.entries(sizes)) console.log(`${file.padEnd(32)} ${(bytes / 1024).toFixed(1)} KiB`);
 }

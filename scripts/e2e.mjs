@@ -15,6 +15,7 @@
 // compile the tests (tsc -p test/tsconfig.json), run. Screenshots, logs and timings land in
 // test-results/e2e/ (UI) and test-results/vscode/ (host suite).
 import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -67,6 +68,13 @@ if (packaging) {
 // Stale output of deleted test files would still run: clear this suite's compiled folders first.
 for (const dir of ["e2e", "vscode"]) fs.rmSync(path.join(repoRoot, "out", "test", dir), { recursive: true, force: true });
 must("compile tests", process.execPath, [path.join("node_modules", "typescript", "bin", "tsc"), "-p", "test/e2e/tsconfig.json"]);
+
+// The deterministic fixture model every feature scenario points the extension at.
+if (!process.env.LCA_E2E_MODEL) {
+    const { ensureFixture } = createRequire(import.meta.url)(path.join(repoRoot, "out/test/fixtures/gguf/index.js"));
+    process.env.LCA_E2E_MODEL = await ensureFixture("bigram-q8_0");
+}
+console.log(`[e2e] model: ${process.env.LCA_E2E_MODEL}`);
 
 // Counts of every suite run here, summed into $MOCHA_COUNTS_FILE for `npm test`'s closing line.
 const totals = { passes: 0, failures: 0, pending: 0 };

@@ -3,9 +3,16 @@
  * created. Logic lives in src/core; the model runs in the worker process.
  */
 import * as vscode from "vscode";
+import * as z from "zod";
 import { WorkerClient } from "../client/workerClient";
+import { ExtraContextRing } from "../core/completion";
+import { ChatViewProvider } from "./chat/chatViewProvider";
+import { ContextFeeder } from "./completion/contextFeeder";
+import { InlineCompletionProvider } from "./completion/inlineCompletionProvider";
+import { SummarizeCommands } from "./summarize/summarizeCommands";
 import type { Settings } from "../core/config/settings";
 import { DisposableStore } from "./disposables";
+import { ensuringEngine } from "./models/ensuringEngine";
 import { ModelManager, type ModelResolution } from "./models/modelManager";
 import { readSettings } from "./settingsReader";
 import { StatusBar } from "./statusBar";
@@ -17,9 +24,12 @@ export interface ExtensionApi {
   /** For tests in the extension host: the engine and its worker pid. */
   engine: WorkerClient;
   models: ModelManager;
+  chat: ChatViewProvider;
 }
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
+  // zod's JIT probes `navigator`, which code-server's extension host reports as an error.
+  z.config({ jitless: true });
   store = new DisposableStore();
   const disposables = store;
   const log = disposables.add(vscode.window.createOutputChannel("Local Code Assistant", { log: true }));
@@ -45,19 +55,41 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
 
   const models = disposables.add(new ModelManager(engine, () => current, resolveWithoutCatalog));
 
+  const ring = new ExtraContextRing();
+  disposables.add(new ContextFeeder(ring));
+  const completion = disposables.add(new InlineCompletionProvider(engine, models, () => current.settings.completion, ring, log));
+  disposables.add(vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, completion));
+
+  const chat = disposables.add(new ChatViewProvider(context.extensionUri, ensuringEngine(engine, models), context.workspaceState, log, { getSettings: () => current.settings.chat }));
+  disposables.add(chat.register());
+  const summarize = disposables.add(new SummarizeCommands(ensuringEngine(engine, models), chat, log, () => models.ensureLoaded("chat")));
+  disposables.add(summarize.register());
+
   const statusBar = disposables.add(new StatusBar());
   const refreshStatus = () =>
     statusBar.update({
       engine: engine.state,
       completionModel: models.modelName("completion") ?? modelLabel(current.settings.completion.model),
-      modelProblem: models.problem("completion"),
-      completionEnabled: completionEnabled(),
-      generating: false,
-      lastLatencyMs: null,
+      modelProblem: models.problem("completion") ?? completion.currentActivity.problem,
+      completionEnabled: current.settings.completion.enabled,
+      generating: completion.currentActivity.generating,
+      lastLatencyMs: completion.currentActivity.lastLatencyMs,
     });
+  disposables.add(completion.onDidChangeActivity(refreshStatus));
+  let crashReason: string | null = null;
   disposables.add(engine.onDidChangeState((state) => {
     refreshStatus();
-    if (state.kind === "crashed") log.warn(`Model worker stopped (${state.reason}); restarting in ${state.restartInMs} ms.`);
+    if (state.kind === "crashed") {
+      completion.modelChanged();
+      crashReason = state.reason;
+      log.warn(`Model worker stopped (${state.reason}); restarting in ${state.restartInMs} ms.`);
+    }
+    if (state.kind === "ready" && crashReason) {
+      // Tell the user once it is back, without a popup: they may be typing.
+      disposables.add(vscode.window.setStatusBarMessage(`$(debug-restart) Local Code: model worker restarted after it stopped (${crashReason})`, 10_000));
+      log.info(`Model worker restarted after it stopped (${crashReason}).`);
+      crashReason = null;
+    }
     if (state.kind === "failed")
       void vscode.window.showErrorMessage(`Local Code Assistant: ${state.reason}`, "Restart Worker", "Show Log").then((choice) => {
         if (choice === "Restart Worker") void vscode.commands.executeCommand("localCode.restartWorker");
@@ -75,8 +107,14 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       reportSettingErrors();
       if (event.affectsConfiguration("localCode.gpu") || event.affectsConfiguration("localCode.threads"))
         log.info("GPU/threads settings change after a worker restart (Local Code: Restart Model Worker).");
+      completion.settingsChanged();
       for (const slot of ["completion", "chat"] as const)
-        if (previous[slot].model !== current.settings[slot].model || previous[slot].contextSize !== current.settings[slot].contextSize) await models.reload(slot);
+        if (previous[slot].model !== current.settings[slot].model || previous[slot].contextSize !== current.settings[slot].contextSize) {
+          if (slot === "completion") completion.modelChanged();
+          await models.reload(slot);
+        }
+      if (current.settings.completion.model !== previous.completion.model)
+        void models.ensureLoaded("completion").catch((error: Error) => log.warn(`Completion model not loaded: ${error.message}`));
       refreshStatus();
     }),
   );
@@ -91,13 +129,16 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   disposables.add(
     vscode.commands.registerCommand("localCode.toggleInlineCompletion", async () => {
       const config = vscode.workspace.getConfiguration("localCode");
-      await config.update("completion.enabled", !completionEnabled(), vscode.ConfigurationTarget.Global);
+      await config.update("completion.enabled", !current.settings.completion.enabled, vscode.ConfigurationTarget.Global);
     }),
   );
+  disposables.add(vscode.commands.registerCommand("localCode.triggerInlineCompletion", () => vscode.commands.executeCommand("editor.action.inlineSuggest.trigger")));
+  // Not contributed: VS Code runs it when a suggestion is accepted (speculative next suggestion).
+  disposables.add(vscode.commands.registerCommand("localCode.completionAccepted", (uri: string) => completion.accepted(uri)));
   disposables.add(
     vscode.commands.registerCommand("localCode.statusMenu", async () => {
       const items: (vscode.QuickPickItem & { command: string })[] = [
-        { label: completionEnabled() ? "$(circle-slash) Disable Inline Completion" : "$(check) Enable Inline Completion", command: "localCode.toggleInlineCompletion" },
+        { label: current.settings.completion.enabled ? "$(circle-slash) Disable Inline Completion" : "$(check) Enable Inline Completion", command: "localCode.toggleInlineCompletion" },
         { label: "$(comment-discussion) Open Chat", command: "localCode.openChat" },
         { label: "$(debug-restart) Restart Model Worker", command: "localCode.restartWorker" },
         { label: "$(output) Show Log", command: "localCode.showLog" },
@@ -111,11 +152,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   // Load the completion model once the window is up, so the first suggestion does not wait for it.
   void models.ensureLoaded("completion").catch((error: Error) => log.warn(`Completion model not loaded: ${error.message}`));
 
-  return { engine, models };
-
-  function completionEnabled(): boolean {
-    return vscode.workspace.getConfiguration("localCode").get<boolean>("completion.enabled", true);
-  }
+  return { engine, models, chat };
 }
 
 function modelLabel(setting: string): string | null {

@@ -1,5 +1,5 @@
 /** Settings for inline completion; folded into the global settings schema by the settings owner. */
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Prompt layouts. "psmTail" is the default: PSM order (what FIM models are trained on) with the

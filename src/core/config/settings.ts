@@ -4,8 +4,10 @@
  * so the two never drift.
  */
 import * as path from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { GpuSettingSchema } from "../protocol/workerProtocol";
+import { CompletionSettingsSchema } from "../completion/settings";
+import { ChatSettingsSchema } from "../chat/settings";
 
 /** "auto", a catalog id optionally with ":QUANT", or an absolute path to a .gguf file. */
 export const ModelSettingSchema = z
@@ -30,20 +32,15 @@ export const SettingsSchema = z.object({
   logLevel: z.enum(["error", "warn", "info", "debug"]).default("info"),
   quantPolicy: z.enum(["quality", "balanced", "speed"]).default("balanced"),
   downloadEndpoint: z.url({ protocol: /^https?$/ }).default("https://huggingface.co"),
-  completion: z
-    .object({
-      model: ModelSettingSchema.default("auto"),
-      contextSize: z.number().int().min(256).max(131072).default(4096),
-    })
-    .loose()
-    .default({ model: "auto", contextSize: 4096 }),
-  chat: z
-    .object({
-      model: ModelSettingSchema.default("auto"),
-      contextSize: z.number().int().min(512).max(131072).default(8192),
-    })
-    .loose()
-    .default({ model: "auto", contextSize: 8192 }),
+  // prefault({}) (not default) so the inner defaults apply when the whole section is absent.
+  completion: CompletionSettingsSchema.extend({
+    model: ModelSettingSchema.default("auto"),
+    contextSize: z.number().int().min(256).max(131072).default(4096),
+  }).prefault({}),
+  chat: ChatSettingsSchema.extend({
+    model: ModelSettingSchema.default("auto"),
+    contextSize: z.number().int().min(512).max(131072).default(8192),
+  }).prefault({}),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 

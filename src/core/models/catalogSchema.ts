@@ -2,7 +2,7 @@
  * Schema of the model catalog (catalog.json). Every figure comes from the shared research file
  * with its sources; unknown figures are null, never guessed.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const RoleSchema = z.enum(["completion", "chat"]);
 export type Role = z.infer<typeof RoleSchema>;

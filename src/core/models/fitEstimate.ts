@@ -3,7 +3,7 @@
  * architecture numbers (the catalog's before download, the GGUF header's after), so quant
  * selection can run without loading anything.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { CatalogArch } from "./catalogSchema";
 
 const MiB = 1024 * 1024;

@@ -2,7 +2,7 @@
  * The hardware description quant selection takes: plain numbers, so tests can feed tables of
  * fake machines. Built from the worker's HardwareInfo on real ones.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { HardwareInfo } from "../protocol/workerProtocol";
 
 export const HardwareProfileSchema = z.object({

@@ -4,7 +4,7 @@
  * that fit. Rankings are lexicographic keys, so more memory (a superset of fitting options) can
  * never give a lower-ranked pick. The numbers each policy implies: docs/model-selection.md.
  */
-import { z } from "zod";
+import * as z from "zod";
 import {
   estimateMemory,
   maxGpuLayers,

@@ -2,7 +2,7 @@
  * The one protocol between the extension (or CLI) and the model worker process.
  * Every message crossing the process boundary is parsed with these schemas on both sides.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** Which loaded model a request targets. Completion and chat may use different models. */
 export const SlotSchema = z.enum(["completion", "chat"]);

@@ -17,7 +17,7 @@ export interface Manifest {
     name: string;
     publisher: string;
     version: string;
-    contributes?: { commands?: { command: string; title: string; category?: string }[] };
+    contributes?: { commands?: { command: string; title: string; category?: string }[]; menus?: { commandPalette?: { command: string; when?: string }[] } };
 }
 
 export function readManifest(dir: string = repoRoot): Manifest {

@@ -113,7 +113,11 @@ export class E2ESession {
         const nlsFile = path.join(this.extensionDir, "package.nls.json");
         const nls = fs.existsSync(nlsFile) ? (JSON.parse(fs.readFileSync(nlsFile, "utf8")) as Record<string, string>) : {};
         const t = (s: string) => s.replace(/^%(.+)%$/, (whole, key: string) => nls[key] ?? whole);
-        return (this.manifest.contributes?.commands ?? []).map((c) => (c.category ? `${t(c.category)}: ${t(c.title)}` : t(c.title)));
+        // Commands the manifest hides or limits in the palette (a `when` clause) are not expected there.
+        const limited = new Set((this.manifest.contributes?.menus?.commandPalette ?? []).filter((m) => m.when !== undefined).map((m) => m.command));
+        return (this.manifest.contributes?.commands ?? [])
+            .filter((c) => !limited.has(c.command))
+            .map((c) => (c.category ? `${t(c.category)}: ${t(c.title)}` : t(c.title)));
     }
 
     /** A fresh copy of the sample workspace (or of `from`) for one scenario. */

@@ -1,0 +1,56 @@
+/**
+ * `local-code infill`: the editor's inline completion pipeline (window, FIM layout, generation,
+ * post-processing) on a prefix and suffix, so editor behaviour can be scripted and benchmarked.
+ */
+import * as path from "node:path";
+import type { WorkerClient } from "../client/workerClient";
+import { CompletionSettingsSchema, completionPipeline, FimLayoutSchema } from "../core/completion";
+import { intOption, requiredOption, UsageError, type ParsedArgs } from "./args";
+
+export const INFILL_OPTIONS = ["prefix", "suffix", "language", "layout"] as const;
+
+export interface InfillRequest {
+  modelPath: string;
+  contextSize: number;
+  run: (client: WorkerClient) => Promise<Record<string, unknown>>;
+}
+
+/** Checks every option first, so a usage error never waits for a model load. */
+export function infillRequest(args: ParsedArgs): InfillRequest {
+  const modelPath = path.resolve(requiredOption(args, "model"));
+  const prefix = requiredOption(args, "prefix");
+  const suffix = requiredOption(args, "suffix");
+  const layout = FimLayoutSchema.safeParse(args.options.get("layout") ?? "psmTail");
+  if (!layout.success) throw new UsageError(`--layout must be one of ${FimLayoutSchema.options.join(", ")}.`);
+  const settings = CompletionSettingsSchema.parse({ maxTokens: intOption(args, "max-tokens", 64, 1), layout: layout.data, timeBudgetMs: 60_000 });
+  const languageId = args.options.get("language") ?? "plaintext";
+  const eol = prefix.includes("\r\n") ? ("\r\n" as const) : ("\n" as const);
+  return {
+    modelPath,
+    contextSize: intOption(args, "context", 4096, 64),
+    run: async (client) => {
+      const model = client.modelInfo("completion");
+      if (!model) throw new Error("The completion model is not loaded.");
+      const result = await completionPipeline({
+        document: { uri: "cli://infill", languageId, eol, indent: { useTabs: false, size: 4 }, prefix, suffix },
+        settings,
+        model: { specialTokens: model.specialTokens },
+        generate: (slot, body, options) => client.generate(slot, body, options),
+        manual: true,
+      });
+      if (result.reason === "fimUnsupported" || result.reason === "error") throw new Error(result.detail ?? result.reason);
+      const generation = result.generation;
+      return {
+        text: result.ghost?.text ?? "",
+        reason: result.reason,
+        rawText: generation?.text ?? null,
+        stopReason: generation?.stopReason ?? null,
+        promptTokens: generation?.promptTokens ?? 0,
+        reusedPromptTokens: generation?.reusedPromptTokens ?? 0,
+        generatedTokens: generation?.generatedTokens ?? 0,
+        ms: Math.round(result.timings.totalMs),
+        firstChunkMs: result.timings.firstChunkMs === null ? null : Math.round(result.timings.firstChunkMs),
+      };
+    },
+  };
+}

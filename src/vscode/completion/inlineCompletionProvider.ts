@@ -1,0 +1,206 @@
+/**
+ * VS Code's ghost text, fed by the pure completion pipeline. This adapter only turns editor state
+ * into a DocumentSnapshot, the CancellationToken into an AbortSignal, and results into items;
+ * scheduling, caching, prompting and post-processing live in src/core/completion.
+ */
+import * as path from "node:path";
+import * as vscode from "vscode";
+import type { Engine } from "../../core/engine/engine";
+import {
+  AdaptiveDebounce,
+  CompletionCache,
+  CompletionScheduler,
+  completionPipeline,
+  planSpeculation,
+  systemClock,
+  type CompletionSettings,
+  type DocumentSnapshot,
+  type ExtraContextRing,
+  type GhostText,
+  type PipelineResult,
+} from "../../core/completion";
+import type { ModelManager } from "../models/modelManager";
+
+/** Document schemes that hold user code (not output panes, diffs of git objects, settings...). */
+const CODE_SCHEMES = new Set(["file", "untitled", "vscode-remote", "vscode-vfs"]);
+
+export interface CompletionActivity {
+  generating: boolean;
+  lastLatencyMs: number | null;
+  /** A problem to show in the status bar (never as a popup while typing). */
+  problem: string | null;
+}
+
+export interface Log {
+  info(message: string): void;
+  warn(message: string): void;
+  debug(message: string): void;
+}
+
+export class InlineCompletionProvider implements vscode.InlineCompletionItemProvider, vscode.Disposable {
+  private readonly cache = new CompletionCache();
+  private debounce: AdaptiveDebounce;
+  private readonly scheduler: CompletionScheduler;
+  private readonly activityEmitter = new vscode.EventEmitter<CompletionActivity>();
+  readonly onDidChangeActivity = this.activityEmitter.event;
+  private activity: CompletionActivity = { generating: false, lastLatencyMs: null, problem: null };
+  private readonly loggedErrors = new Set<string>();
+  /** The suggestion last shown, for speculation after it is accepted. */
+  private shown: { uri: string; prefix: string; suffix: string; snapshot: DocumentSnapshot; ghost: GhostText } | null = null;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly models: ModelManager,
+    private readonly settings: () => CompletionSettings,
+    private readonly ring: ExtraContextRing,
+    private readonly log: Log,
+  ) {
+    const s = settings();
+    this.debounce = new AdaptiveDebounce({ baseMs: s.debounceMs, adaptive: s.adaptiveDebounce });
+    // Delegates to the current debounce, so a settings change takes effect without a new scheduler.
+    this.scheduler = new CompletionScheduler(systemClock, {
+      recordKeystroke: (at) => this.debounce.recordKeystroke(at),
+      delayMs: () => this.debounce.delayMs(),
+    });
+  }
+
+  get currentActivity(): CompletionActivity {
+    return this.activity;
+  }
+
+  private setActivity(change: Partial<CompletionActivity>): void {
+    this.activity = { ...this.activity, ...change };
+    this.activityEmitter.fire(this.activity);
+  }
+
+  /** Settings changed: a new debounce base, and cached results may no longer apply. */
+  settingsChanged(): void {
+    const s = this.settings();
+    this.debounce = new AdaptiveDebounce({ baseMs: s.debounceMs, adaptive: s.adaptiveDebounce });
+    this.cache.clear();
+  }
+
+  /** The model changed or restarted: cached suggestions came from another model. */
+  modelChanged(): void {
+    this.cache.clear();
+    this.scheduler.cancelAll();
+  }
+
+  async provideInlineCompletionItems(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+    context: vscode.InlineCompletionContext,
+    token: vscode.CancellationToken,
+  ): Promise<vscode.InlineCompletionItem[] | undefined> {
+    if (!CODE_SCHEMES.has(document.uri.scheme)) return undefined;
+    const manual = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
+    const settings = this.settings();
+    if (!manual && !settings.enabled) return undefined;
+
+    const model = this.engine.modelInfo("completion") ?? (await this.loadModel(manual));
+    if (!model || token.isCancellationRequested) return undefined;
+
+    const snapshot = this.snapshot(document, position);
+    const controller = new AbortController();
+    const subscription = token.onCancellationRequested(() => controller.abort());
+    try {
+      const outcome = await this.scheduler.schedule(
+        (signal) => {
+          this.setActivity({ generating: true });
+          return this.run(snapshot, settings, model.specialTokens, manual, signal).finally(() => this.setActivity({ generating: false }));
+        },
+        { manual, signal: controller.signal },
+      );
+      if (outcome.kind !== "done") return undefined;
+      const result = outcome.value;
+      this.report(result);
+      const ghost = result.ghost;
+      if (!ghost || token.isCancellationRequested) return undefined;
+      const split = this.halves(document, position);
+      this.shown = { uri: document.uri.toString(), ...split, snapshot, ghost };
+      const range = new vscode.Range(position, position.translate(0, ghost.replaceRight));
+      const item = new vscode.InlineCompletionItem(ghost.text, range);
+      item.command = { command: "localCode.completionAccepted", title: "", arguments: [document.uri.toString()] };
+      return [item];
+    } finally {
+      subscription.dispose();
+    }
+  }
+
+  private async loadModel(manual: boolean): Promise<ReturnType<Engine["modelInfo"]>> {
+    const loading = this.models.ensureLoaded("completion").catch((error: Error) => {
+      this.setActivity({ problem: error.message });
+      return null;
+    });
+    // Typing must not wait for a model load; an explicit Alt+\ may.
+    return manual ? loading : null;
+  }
+
+  private run(snapshot: DocumentSnapshot, settings: CompletionSettings, specialTokens: Parameters<typeof completionPipeline>[0]["model"]["specialTokens"], manual: boolean, signal: AbortSignal): Promise<PipelineResult> {
+    return completionPipeline({
+      document: snapshot,
+      settings,
+      model: { specialTokens },
+      generate: (slot, body, options) => this.engine.generate(slot, body, options),
+      extraContext: this.ring.chunks,
+      cache: this.cache,
+      repoName: vscode.workspace.workspaceFolders?.[0]?.name,
+      manual,
+      signal,
+    });
+  }
+
+  private report(result: PipelineResult): void {
+    const ms = result.timings.totalMs;
+    this.log.debug(`completion: ${result.reason} in ${ms.toFixed(0)} ms${result.detail ? ` (${result.detail})` : ""}`);
+    if (result.reason === "ok" || result.reason === "cache" || result.reason === "typedAhead") this.setActivity({ lastLatencyMs: ms, problem: null });
+    if (result.reason === "fimUnsupported" || result.reason === "error") {
+      const message = result.detail ?? "Inline completion failed.";
+      this.setActivity({ problem: message });
+      // Each distinct problem is logged once; never a popup while the user types.
+      if (!this.loggedErrors.has(message)) {
+        this.loggedErrors.add(message);
+        this.log.warn(`Inline completion: ${message}`);
+      }
+    }
+  }
+
+  /** After an accept, pre-compute the suggestion that follows (any keystroke supersedes it). */
+  async accepted(uri: string): Promise<void> {
+    const shown = this.shown;
+    const settings = this.settings();
+    const model = this.engine.modelInfo("completion");
+    if (!shown || shown.uri !== uri || !model) return;
+    const plan = planSpeculation({ enabled: settings.speculative, engineBusy: this.scheduler.busy, prefix: shown.prefix, suffix: shown.suffix, ghost: shown.ghost, cache: this.cache });
+    if (!plan.run) return;
+    const next: DocumentSnapshot = { ...shown.snapshot, prefix: plan.prefix, suffix: plan.suffix };
+    const outcome = await this.scheduler.schedule((signal) => this.run(next, settings, model.specialTokens, false, signal), {});
+    if (outcome.kind === "done") this.log.debug(`speculative completion: ${outcome.value.reason}`);
+  }
+
+  private halves(document: vscode.TextDocument, position: vscode.Position): { prefix: string; suffix: string } {
+    const offset = document.offsetAt(position);
+    const text = document.getText();
+    return { prefix: text.slice(0, offset), suffix: text.slice(offset) };
+  }
+
+  private snapshot(document: vscode.TextDocument, position: vscode.Position): DocumentSnapshot {
+    const editor = vscode.window.visibleTextEditors.find((e) => e.document === document);
+    const tabSize = typeof editor?.options.tabSize === "number" ? editor.options.tabSize : 4;
+    const indentSize = typeof editor?.options.indentSize === "number" ? editor.options.indentSize : tabSize;
+    const folder = vscode.workspace.getWorkspaceFolder(document.uri);
+    return {
+      uri: document.uri.toString(),
+      path: folder ? path.posix.normalize(vscode.workspace.asRelativePath(document.uri, false)) : path.basename(document.uri.path),
+      languageId: document.languageId,
+      eol: document.eol === vscode.EndOfLine.CRLF ? "\r\n" : "\n",
+      indent: { useTabs: editor ? editor.options.insertSpaces === false : false, size: indentSize },
+      ...this.halves(document, position),
+    };
+  }
+
+  dispose(): void {
+    this.scheduler.dispose();
+    this.activityEmitter.dispose();
+  }
+}
