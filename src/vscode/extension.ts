@@ -10,7 +10,7 @@ import { ChatViewProvider } from "./chat/chatViewProvider";
 import { ContextFeeder } from "./completion/contextFeeder";
 import { InlineCompletionProvider } from "./completion/inlineCompletionProvider";
 import { SummarizeCommands } from "./summarize/summarizeCommands";
-import type { Settings } from "../core/config/settings";
+import type { Settings, SettingsResult } from "../core/config/settings";
 import { DisposableStore } from "./disposables";
 import { ensuringEngine } from "./models/ensuringEngine";
 import { ModelManager, type ModelResolution } from "./models/modelManager";
@@ -25,6 +25,8 @@ export interface ExtensionApi {
   engine: WorkerClient;
   models: ModelManager;
   chat: ChatViewProvider;
+  /** The validated settings as the extension sees them now. */
+  settings(): SettingsResult;
 }
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
@@ -152,7 +154,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   // Load the completion model once the window is up, so the first suggestion does not wait for it.
   void models.ensureLoaded("completion").catch((error: Error) => log.warn(`Completion model not loaded: ${error.message}`));
 
-  return { engine, models, chat };
+  return { engine, models, chat, settings: () => current };
 }
 
 function modelLabel(setting: string): string | null {

@@ -12,5 +12,6 @@ function toPlain(config: vscode.WorkspaceConfiguration): Record<string, unknown>
   const raw: Record<string, unknown> = {};
   const keys = Object.keys(config).filter((k) => typeof (config as unknown as Record<string, unknown>)[k] !== "function");
   for (const key of keys) raw[key] = config.get(key);
-  return raw;
+  // Plain data: the values VS Code returns are read-only proxies.
+  return JSON.parse(JSON.stringify(raw)) as Record<string, unknown>;
 }

@@ -61,7 +61,9 @@ export function parseSettings(raw: unknown): SettingsResult {
   const parsed = SettingsSchema.safeParse(raw ?? {});
   if (parsed.success) return { settings: parsed.data, errors: [], invalidKeys: [] };
   const errors = parsed.error.issues.map((issue) => `localCode.${issue.path.join(".")}: ${issue.message}`);
-  const cleaned = structuredClone((raw ?? {}) as Record<string, unknown>);
+  // A JSON copy, not structuredClone: VS Code hands settings out as read-only proxies, which
+  // structuredClone refuses.
+  const cleaned = JSON.parse(JSON.stringify(raw ?? {})) as Record<string, unknown>;
   for (const issue of parsed.error.issues) deletePath(cleaned, issue.path.map(String));
   const fallback = SettingsSchema.safeParse(cleaned);
   const invalidKeys = [...new Set(parsed.error.issues.map((issue) => issue.path.join(".")))];

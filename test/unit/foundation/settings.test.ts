@@ -61,3 +61,12 @@ describe("settings schema", () => {
     assert.equal(parseSettings({ downloadEndpoint: "https://mirror.example/hf" }).errors.length, 0);
   });
 });
+
+describe("settings from VS Code", () => {
+  it("parses read-only proxies like the ones VS Code returns, even when a value is bad", () => {
+    const frozen = new Proxy(Object.freeze({ chat: Object.freeze({ model: "relative/model.gguf" }) }), {});
+    const result = parseSettings(frozen);
+    assert.deepEqual(result.invalidKeys, ["chat.model"]);
+    assert.equal(result.settings.chat.model, "auto");
+  });
+});
