@@ -5,19 +5,23 @@
 import * as path from "node:path";
 import { WorkerClient } from "../client/workerClient";
 import { EngineError } from "../core/engine/engine";
-import type { GenerateRequestInput, GenerationResult, GpuSetting, PromptSegment } from "../core/protocol/workerProtocol";
-import { GpuSettingSchema } from "../core/protocol/workerProtocol";
+import type { GenerateRequestInput, GenerationResult, GpuSetting } from "../core/protocol/workerProtocol";
+import { GpuSettingSchema, type HardwareInfo } from "../core/protocol/workerProtocol";
+import { formatHardwareText } from "../core/models/presentation";
 import { intOption, numberOption, parseArgs, requiredOption, UsageError, type ParsedArgs } from "./args";
+import { runSummarize, SUMMARIZE_OPTIONS, SUMMARIZE_USAGE } from "./summarize";
+import { INFILL_OPTIONS, infillRequest } from "./infill";
+import { runSelect, SELECT_OPTIONS, SELECT_USAGE, selectText, type SelectCliOutput } from "./select";
 
 const USAGE = `Usage: local-code <command> [options]
 
 Commands:
   complete --model PATH --prompt TEXT      plain text completion
-  infill   --model PATH --prefix TEXT --suffix TEXT
-                                           fill-in-the-middle (what inline completion asks)
+  infill   --model PATH --prefix TEXT --suffix TEXT [--language ID] [--layout psm|psmTail|spm]
+                                           the editor's inline completion pipeline: prints the ghost text
   chat     --model PATH --message TEXT     one chat turn with the model's chat template
   hardware                                 detected GPU, memory and cores
-
+${SUMMARIZE_USAGE}${SELECT_USAGE}
 Options:
   --max-tokens N     tokens to generate (default 64)
   --temperature T    0 = greedy, reproducible (default 0)
@@ -29,7 +33,7 @@ Options:
 `;
 
 const FLAGS = new Set(["json", "verbose", "help"]);
-const OPTIONS = new Set(["model", "prompt", "prefix", "suffix", "message", "max-tokens", "temperature", "context", "threads", "gpu"]);
+const OPTIONS = new Set(["model", "prompt", "prefix", "suffix", "message", "max-tokens", "temperature", "context", "threads", "gpu", ...INFILL_OPTIONS, ...SUMMARIZE_OPTIONS, ...SELECT_OPTIONS]);
 
 function makeClient(args: ParsedArgs): WorkerClient {
   const gpu = GpuSettingSchema.safeParse(args.options.get("gpu") ?? "auto");
@@ -56,17 +60,9 @@ function generationRequest(args: ParsedArgs): { modelPath: string; contextSize: 
   switch (args.command) {
     case "complete":
       return { modelPath, contextSize, body: { kind: "complete", prompt: requiredOption(args, "prompt"), maxTokens, temperature } };
-    case "infill": {
-      const segments = fimSegments(requiredOption(args, "prefix"), requiredOption(args, "suffix"));
-      return { modelPath, contextSize, body: { kind: "segments", segments, maxTokens, temperature } };
-    }
     default:
       return { modelPath, contextSize, body: { kind: "chat", messages: [{ role: "user", content: requiredOption(args, "message") }], maxTokens, temperature } };
   }
-}
-
-function fimSegments(prefix: string, suffix: string): PromptSegment[] {
-  return [{ special: "fimPrefix" }, { text: prefix }, { special: "fimSuffix" }, { text: suffix }, { special: "fimMiddle" }];
 }
 
 async function generate(args: ParsedArgs): Promise<Record<string, unknown>> {
@@ -101,26 +97,50 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`local-code: ${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  if (!args.command || args.flags.has("help") || args.command === "help") {
+  if (!args.command || args.flags.has("help") || args.command === "help" || args.command === "--help" || args.command === "-h") {
     process.stdout.write(USAGE);
-    return args.command || args.flags.has("help") ? 0 : 2;
+    return args.command ? 0 : 2;
   }
   try {
     let output: Record<string, unknown>;
     switch (args.command) {
       case "complete":
-      case "infill":
       case "chat":
         output = await generate(args);
         break;
+      case "infill": {
+        const request = infillRequest(args);
+        const client = makeClient(args);
+        try {
+          await client.load("completion", { modelPath: request.modelPath, contextSize: request.contextSize });
+          output = await request.run(client);
+          if (!args.flags.has("json")) process.stdout.write(`${output.text}\n`);
+        } finally {
+          await client.stop();
+        }
+        break;
+      }
       case "hardware":
         output = await hardware(args);
         break;
+      case "select":
+        output = await runSelect(args, makeClient);
+        break;
+      case "summarize": {
+        const client = makeClient(args);
+        try {
+          output = await runSummarize(args, client);
+        } finally {
+          await client.stop();
+        }
+        break;
+      }
       default:
         throw new UsageError(`Unknown command "${args.command}".`);
     }
     if (args.flags.has("json")) process.stdout.write(`${JSON.stringify(output)}\n`);
-    else if (args.command === "hardware") process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+    else if (args.command === "hardware") process.stdout.write(formatHardwareText(output as HardwareInfo));
+    else if (args.command === "select") process.stdout.write(selectText(output as SelectCliOutput));
     else process.stderr.write(`[${output.stopReason}] ${output.promptTokens} prompt + ${output.generatedTokens} generated tokens in ${output.ms} ms\n`);
     return 0;
   } catch (error) {

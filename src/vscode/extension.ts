@@ -10,10 +10,12 @@ import { ChatViewProvider } from "./chat/chatViewProvider";
 import { ContextFeeder } from "./completion/contextFeeder";
 import { InlineCompletionProvider } from "./completion/inlineCompletionProvider";
 import { SummarizeCommands } from "./summarize/summarizeCommands";
-import type { Settings, SettingsResult } from "../core/config/settings";
+import type { SettingsResult } from "../core/config/settings";
 import { DisposableStore } from "./disposables";
 import { ensuringEngine } from "./models/ensuringEngine";
-import { ModelManager, type ModelResolution } from "./models/modelManager";
+import { createCatalogResolver } from "./models/catalogResolver";
+import { ModelManager } from "./models/modelManager";
+import { registerModelCommands } from "./models/modelCommands";
 import { readSettings } from "./settingsReader";
 import { StatusBar } from "./statusBar";
 
@@ -55,7 +57,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   });
   client = engine;
 
-  const models = disposables.add(new ModelManager(engine, () => current, resolveWithoutCatalog));
+  const models = disposables.add(new ModelManager(engine, () => current, createCatalogResolver(context, engine, log)));
+  disposables.add(registerModelCommands(context, engine, models, log, () => current.settings));
 
   const ring = new ExtraContextRing();
   disposables.add(new ContextFeeder(ring));
@@ -142,6 +145,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       const items: (vscode.QuickPickItem & { command: string })[] = [
         { label: current.settings.completion.enabled ? "$(circle-slash) Disable Inline Completion" : "$(check) Enable Inline Completion", command: "localCode.toggleInlineCompletion" },
         { label: "$(comment-discussion) Open Chat", command: "localCode.openChat" },
+        { label: "$(library) Select Model", command: "localCode.selectModel" },
+        { label: "$(server) Show Hardware and Model Choice", command: "localCode.showHardware" },
         { label: "$(debug-restart) Restart Model Worker", command: "localCode.restartWorker" },
         { label: "$(output) Show Log", command: "localCode.showLog" },
       ];
@@ -159,16 +164,6 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
 
 function modelLabel(setting: string): string | null {
   return setting === "auto" ? null : setting.split(/[\\/]/).pop() ?? setting;
-}
-
-async function resolveWithoutCatalog(_slot: string, setting: string, _settings: Settings): Promise<ModelResolution> {
-  return {
-    modelPath: null,
-    problem:
-      setting === "auto"
-        ? `No model chosen yet. Set localCode.completion.model to the absolute path of a .gguf file, or run "Local Code: Select Model".`
-        : `Unknown model "${setting}". Use an absolute path to a .gguf file.`,
-  };
 }
 
 export async function deactivate(): Promise<void> {

@@ -41,8 +41,16 @@ describe("CLI", () => {
         assert.ok(typeof out.ms === "number");
       });
 
-      it("infill prints the exact middle", async () => {
-        const out = json(await cli("infill", "--model", model, "--prefix", "const x = ", "--suffix", ";\n", "--json"));
+      it("infill runs the editor's pipeline: the cursor line ends the prompt (psmTail)", async () => {
+        // The prompt ends with the cursor line "const x = ", so the model continues after " ".
+        const out = json(await cli("infill", "--model", model, "--prefix", "let a = 1;\nconst x = ", "--suffix", ";\n", "--language", "javascript", "--json"));
+        assert.equal(out.text, expectedCompletion("const x = ").text);
+        assert.equal(out.reason, "ok");
+      });
+
+      it("infill with the classic PSM layout ends at the middle token", async () => {
+        const out = json(await cli("infill", "--model", model, "--prefix", "const x = ", "--suffix", ";\n", "--layout", "psm", "--json"));
+        assert.equal(out.rawText, expectedInfill(64).text);
         assert.equal(out.text, expectedInfill(64).text);
       });
 
