@@ -117,6 +117,9 @@ else
   # Node 24 first on PATH (npm and node-gyp run with it), its own headers for node-gyp (no internet).
   (
     cd "$CS_DIR"
+    # Under `npm test` the outer npm (on Node 20) exports its npm_* variables; its user agent
+    # would make code-server's postinstall believe it runs on Node 20. Start from a clean slate.
+    for var in $(env | sed -n 's/^\(npm_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$var"; done
     export PATH="$NODE_HOME/bin:$PATH"
     export npm_config_nodedir="$NODE_HOME"
     export npm_config_update_notifier=false
