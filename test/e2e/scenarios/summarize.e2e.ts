@@ -18,10 +18,11 @@ scenario("summarize selection", { waitForStatus: /Local Code: bigram/, settings:
         for (let i = 0; i < 3; i++) await s.wb.page.keyboard.press("Shift+ArrowDown");
         await s.wb.step("run summarize", () => s.wb.runCommand("Local Code: Summarize Selection"));
         const view = await s.wb.waitForWebviewView({ selector: "#chat-input" });
-        const answer = view.locator(".message.assistant.status-complete .markdown-body").last();
+        const turn = view.locator("#messages .turn").filter({ hasText: /math\.js/ }).last();
+        const answer = turn.locator(".message.assistant.status-complete .markdown-body");
         await answer.waitFor({ state: "visible", timeout: 90_000 });
         assert.equal((await answer.innerText()).trim(), REPLY);
-        const question = await view.locator("#messages .turn").last().innerText();
+        const question = await turn.innerText();
         assert.match(question, /math\.js:1-3/);
         await s.wb.screenshot("summary in chat");
     });
@@ -31,7 +32,8 @@ scenario("summarize selection", { waitForStatus: /Local Code: bigram/, settings:
         await s.wb.openFile("src/big.js");
         await s.wb.step("run summarize (no selection: whole file)", () => s.wb.runCommand("Local Code: Summarize Selection"));
         const view = await s.wb.waitForWebviewView({ selector: "#chat-input" });
-        const turn = view.locator("#messages .turn").last();
+        // The view still shows the previous exchange for a moment: wait for this one's answer.
+        const turn = view.locator("#messages .turn").filter({ hasText: /big\.js/ }).last();
         await turn.locator(".message.assistant.status-complete").waitFor({ state: "visible", timeout: 120_000 });
         const text = await turn.innerText();
         assert.match(text, /big\.js/);
