@@ -29,8 +29,11 @@ import * as path from "node:path";
 import { ensureFixture, type FixtureName } from "../fixtures/gguf/index";
 import { WorkerClient } from "../../src/client/workerClient";
 import {
+  AdaptiveDebounce,
   CompletionCache,
+  CompletionScheduler,
   CompletionSettingsSchema,
+  DEFAULT_COMPLETION_SETTINGS,
   FimLayoutSchema,
   buildFimPrompt,
   buildGenerateBody,
@@ -38,6 +41,7 @@ import {
   completionMode,
   completionPipeline,
   promptWindow,
+  systemClock,
   type CompletionSettings,
   type DocumentSnapshot,
   type FimLayout,
@@ -444,6 +448,33 @@ async function benchModel(
         `; plain ${TRACE_STEPS.map((n) => last(plain[n])).join("/")} ms\n`,
     );
   }
+  // (d) as the provider runs it today: every automatic request goes through CompletionScheduler,
+  // which waits out the debounce before the pipeline (and so the cache lookup) runs.
+  const scheduled: number[] = [];
+  {
+    const cache = new CompletionCache();
+    const at = trace.steps.newLine;
+    cache.set(at.prefix, at.suffix, { text: trace.typedAheadSuggestion, replaceRight: 0 });
+    const debounceMs = DEFAULT_COMPLETION_SETTINGS.debounceMs;
+    const scheduler = new CompletionScheduler(systemClock, new AdaptiveDebounce({ baseMs: debounceMs, adaptive: false }));
+    for (let typed = 1; typed <= 10; typed++) {
+      const step = { ...at, prefix: at.prefix + trace.typedAheadSuggestion.slice(0, typed) };
+      const t0 = performance.now();
+      const outcome = await scheduler.schedule((signal) => completionPipeline({
+        document: documentFor(step, "src/scheduled/LlamaCompletion.js"),
+        settings: settingsFor(layouts[0]),
+        model: { specialTokens },
+        generate: () => Promise.reject(new Error("a cache hit must not call the model")),
+        cache,
+        countTokens,
+        repoName: REPO_NAME,
+        signal,
+      }));
+      if (outcome.kind !== "done" || outcome.value.reason !== "typedAhead") throw new Error(`scheduled cache hit: ${outcome.kind}`);
+      scheduled.push(performance.now() - t0);
+    }
+    scheduler.dispose();
+  }
   const loadAtEnd = os.loadavg();
   const durationS = (performance.now() - started) / 1000;
 
@@ -475,6 +506,7 @@ async function benchModel(
     rows.push([`${layout} pipeline`, "(d) cache, same request", "-", fmtPair(s.cacheExact), "0", "-", "-"]);
     rows.push([`${layout} pipeline`, "(d) cache, typed ahead", "-", fmtPair(s.cacheTypedAhead), "0", "-", "-"]);
   }
+  rows.push([`scheduler + pipeline`, `(d) cache, typed ahead, ${DEFAULT_COMPLETION_SETTINGS.debounceMs} ms debounce`, "-", fmtPair(scheduled), "0", "-", "-"]);
   for (const name of TRACE_STEPS) addRows("plain generateInfill", STEP_LABEL[name], plain[name]);
 
   const w = windowTokens.cold;
@@ -537,6 +569,8 @@ async function benchModel(
   }
   const cacheP95 = p95([...ms.cacheExact, ...ms.cacheTypedAhead]);
   targets.push({ target: "(d) cache hit < 15 ms p95 from the pipeline call", value: `${fmt(cacheP95)} ms`, met: cacheP95 < 15 });
+  const scheduledP95 = p95(scheduled);
+  targets.push({ target: "(d) cache hit < 15 ms p95 through the scheduler (the provider today)", value: `${fmt(scheduledP95)} ms (the debounce comes first)`, met: scheduledP95 < 15 });
   const cpuWorst = Math.max(...TRACE_STEPS.map((n) => (overhead[`${main} ${n}`] as { pipelineCpuShare: number }).pipelineCpuShare));
   const e2eAll = (overhead[`${main} all`] as { endToEndRatio: number }).endToEndRatio;
   // The pipeline sends the same request through the same client as the raw engine run: what it adds
@@ -578,7 +612,7 @@ async function benchModel(
     bodyChecks,
     reruns,
     keptBusy,
-    samples: { perLayout, plain },
+    samples: { perLayout, plain, scheduledCacheHits: scheduled },
   };
 }
 
