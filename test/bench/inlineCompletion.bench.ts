@@ -327,15 +327,16 @@ async function benchModel(
     for (let attempt = 0; ; attempt++) {
       await waitForQuiet({ ours: [worker.pid], maxShare: MAX_FOREIGN, timeoutMs: QUIET_WAIT_MS });
       const result = await pass();
-      const busy = TRACE_STEPS.filter((n) => (result.samples[n]?.foreign ?? 0) > MAX_FOREIGN);
+      // A time-budget stop (a very slow or busy machine) did less work than the others: run it again too.
+      const busy = TRACE_STEPS.filter((n) => (result.samples[n]?.foreign ?? 0) > MAX_FOREIGN || result.samples[n]?.stopReason === "timeBudget");
       if (busy.length === 0) return result;
-      const detail = `${what} ${busy.map((n) => `${n} ${((result.samples[n]!.foreign ?? 0) * 100).toFixed(0)}%`).join(", ")}`;
+      const detail = `${what} ${busy.map((n) => `${n} ${((result.samples[n]!.foreign ?? 0) * 100).toFixed(0)}%${result.samples[n]!.stopReason === "timeBudget" ? " timeBudget" : ""}`).join(", ")}`;
       if (attempt >= RETRIES) {
         keptBusy.push(detail);
         return result;
       }
       reruns.push(detail);
-      process.stderr.write(`[inlineCompletion] other processes used the CPU during ${detail}; running that pass again\n`);
+      process.stderr.write(`[inlineCompletion] busy machine during ${detail} (other processes' CPU share); running that pass again\n`);
     }
   };
 
@@ -523,19 +524,25 @@ async function benchModel(
   const targets: { target: string; value: string; met: boolean }[] = [];
   const finals = (samples: readonly Sample[]) => samples.map((x) => x.ms);
   const firsts = (samples: readonly Sample[]) => nums(samples.map((x) => x.firstMs));
-  const speedups: Record<string, Record<string, number>> = {};
-  const speedRows = (what: string, fixed: StepSamples, stream: StepSamples) => {
+  /** Final times compare only at the full token count (a pipeline that stopped itself, or a time-budget stop, did less work). */
+  const full = (samples: readonly Sample[]) => samples.filter((x) => x.generated === maxTokens);
+  const speedups: Record<string, { final: number; first: number; n: number }> = {};
+  const speedRows = (what: string, steps: StepSamples) => {
     for (const name of ["typedChar", "newLine"] as const) {
-      const final = p50(finals(fixed.cold)) / p50(finals(fixed[name]));
-      const first = p50(firsts(stream.cold)) / p50(firsts(stream[name]));
-      speedups[`${what} ${name}`] = { final, first };
-      summary.push([what, `${STEP_LABEL[name]} vs cold`, `${fmt(final)}x`, `${fmt(first)}x`]);
+      const final = p50(finals(full(steps.cold))) / p50(finals(full(steps[name])));
+      const first = p50(firsts(steps.cold)) / p50(firsts(steps[name]));
+      const n = Math.min(full(steps.cold).length, full(steps[name]).length);
+      speedups[`${what} ${name}`] = { final, first, n };
+      summary.push([what, `${STEP_LABEL[name]} vs cold`, `${fmt(final)}x`, `${fmt(first)}x`, String(n)]);
     }
   };
-  for (const layout of layouts) speedRows(layout, perLayout[layout].engine, perLayout[layout].pipeline);
-  speedRows("plain generateInfill", plain, plain);
-  console.log(`\nspeed-up over cold (p50; final = ${maxTokens} tokens, same prompt as the pipeline; first token = pipeline)`);
-  console.log(formatTable(["layout", "step", "final speed-up", "first-token speed-up"], summary));
+  for (const layout of layouts) {
+    speedRows(`${layout} pipeline`, perLayout[layout].pipeline);
+    speedRows(`${layout} engine`, perLayout[layout].engine);
+  }
+  speedRows("plain generateInfill", plain);
+  console.log(`\nspeed-up over cold (p50 over requests that generated all ${maxTokens} tokens)`);
+  console.log(formatTable(["path", "step", "final speed-up", "first-token speed-up", "n"], summary));
 
   const overheadRows: (string | number)[][] = [];
   const overhead: Record<string, unknown> = {};
@@ -564,8 +571,16 @@ async function benchModel(
   const main = layouts.includes("psmTail") ? "psmTail" : layouts[0];
   const ms = perLayout[main];
   for (const name of ["typedChar", "newLine"] as const) {
-    const sp = speedups[`${main} ${name}`];
-    targets.push({ target: `(${name === "typedChar" ? "b" : "c"}) ${name} >= 3x faster than cold (final, ${main})`, value: `${fmt(sp.final)}x (first token ${fmt(sp.first)}x)`, met: sp.final >= 3 });
+    // The pipeline's own numbers when it ran every request to maxTokens (random weights rarely give
+    // it a reason to stop), else the engine's with the same prompts.
+    const viaPipeline = speedups[`${main} pipeline ${name}`];
+    const which = viaPipeline.n >= Math.max(1, Math.ceil(rounds / 2)) ? "pipeline" : "engine";
+    const sp = speedups[`${main} ${which} ${name}`];
+    targets.push({
+      target: `(${name === "typedChar" ? "b" : "c"}) ${STEP_LABEL[name].slice(4)} >= 3x faster than cold (${main} ${which})`,
+      value: `final ${fmt(sp.final)}x, first token ${fmt(sp.first)}x`,
+      met: sp.final >= 3 && sp.first >= 3,
+    });
   }
   const cacheP95 = p95([...ms.cacheExact, ...ms.cacheTypedAhead]);
   targets.push({ target: "(d) cache hit < 15 ms p95 from the pipeline call", value: `${fmt(cacheP95)} ms`, met: cacheP95 < 15 });
