@@ -15,7 +15,7 @@ import { resolveThreadCount } from "../core/hardware/cpuCores";
 import { WorkerFailure } from "./failure";
 import { checkModelFile } from "./modelFile";
 import { cpuDescription, physicalCores } from "./hardware";
-import { LoadedModel } from "./loadedModel";
+import { LaneCounters, LoadedModel } from "./loadedModel";
 import { minimumFileSize } from "../core/gguf/tensorSize";
 import * as os from "node:os";
 
@@ -31,6 +31,8 @@ export class LlamaHost {
   private fallbackReason: string | null = null;
   private threads = 1;
   private readonly slots = new Map<Slot, LoadedModel>();
+  /** Shared by every model: a reload keeps the counts since the worker started. */
+  private readonly laneCounters = { completion: new LaneCounters(), chat: new LaneCounters() };
   lastStats: WorkerStatus["last"] = null;
 
   constructor(private readonly log: Log) {}
@@ -131,7 +133,7 @@ export class LlamaHost {
       // Two sequences: one for completion-style prompts, one for chat, so neither evicts the
       // other's KV cache (node-llama-cpp only reuses a sequence's unchanged prefix).
       const context = await model.createContext({ contextSize, sequences: 2, batchSize: options.batchSize, threads: this.threads });
-      const loaded = new LoadedModel(lib, model, context, options, key, sizeBytes, this.log, performance.now() - started);
+      const loaded = new LoadedModel(lib, model, context, options, key, sizeBytes, this.log, performance.now() - started, this.laneCounters);
       this.slots.set(slot, loaded);
       return loaded.info(slot, loaded.loadMs);
     } catch (error) {
@@ -170,6 +172,7 @@ export class LlamaHost {
       memory: { rssBytes: process.memoryUsage().rss, vramUsedBytes: vramUsed },
       last: this.lastStats,
       busy: [...this.slots.values()].some((m) => m.busy()),
+      lanes: { completion: this.laneCounters.completion.snapshot(), chat: this.laneCounters.chat.snapshot() },
     };
   }
 

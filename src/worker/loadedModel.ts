@@ -12,7 +12,7 @@ import type {
   LlamaModel,
   Token,
 } from "node-llama-cpp" with { "resolution-mode": "import" };
-import type { GenerateRequestBody, GenerationResult, LoadOptions, ModelInfo, PromptSegment, Slot, SpecialToken, StopReason } from "../core/protocol/workerProtocol";
+import type { GenerateRequestBody, GenerationResult, LaneStats, LoadOptions, ModelInfo, PromptSegment, Slot, SpecialToken, StopReason } from "../core/protocol/workerProtocol";
 import { WorkerFailure } from "./failure";
 import type { Log } from "./llamaHost";
 
@@ -29,20 +29,59 @@ interface Running {
   controller: AbortController;
 }
 
+/**
+ * Counters per lane kind, shared by every loaded model (the worker's status reports them), so a
+ * test can prove fast typing never queues stale generations.
+ */
+export class LaneCounters {
+  requests = 0;
+  /** Jobs whose generation actually ran. */
+  started = 0;
+  /** Jobs aborted (superseded or cancelled) before they ran: no tokens were spent on them. */
+  skipped = 0;
+  running = 0;
+  peakRunning = 0;
+  /** Most live (not aborted) jobs ahead of a new one when it arrived: 1 = it waited only for the running one. */
+  peakAhead = 0;
+
+  snapshot(): LaneStats {
+    const { requests, started, skipped, peakRunning, peakAhead } = this;
+    return { requests, started, skipped, peakRunning, peakAhead };
+  }
+}
+
 class Lane {
   private tail: Promise<unknown> = Promise.resolve();
   running: Running | null = null;
+  /** Jobs not yet finished; an aborted job leaves at once, so it never counts as waiting. */
   readonly pending = new Map<number, AbortController>();
+
+  constructor(private readonly counters: LaneCounters) {}
 
   /** Runs jobs one after another on this lane. */
   run<T>(id: number, controller: AbortController, job: () => Promise<T>): Promise<T> {
+    const counters = this.counters;
+    counters.requests++;
     this.pending.set(id, controller);
+    const leave = (): void => {
+      if (this.running?.id !== id) this.pending.delete(id);
+    };
+    controller.signal.addEventListener("abort", leave, { once: true });
+    counters.peakAhead = Math.max(counters.peakAhead, this.pending.size - 1);
     const result = this.tail.then(async () => {
-      if (controller.signal.aborted) throw abortFailure(controller.signal);
+      if (controller.signal.aborted) {
+        counters.skipped++;
+        this.pending.delete(id);
+        throw abortFailure(controller.signal);
+      }
       this.running = { id, controller };
+      counters.started++;
+      counters.peakRunning = Math.max(counters.peakRunning, ++counters.running);
       try {
         return await job();
       } finally {
+        counters.running--;
+        controller.signal.removeEventListener("abort", leave);
         this.running = null;
         this.pending.delete(id);
       }
@@ -52,7 +91,7 @@ class Lane {
   }
 
   abortAll(reason: "superseded" | "cancelled"): void {
-    for (const controller of this.pending.values()) controller.abort(reason);
+    for (const controller of [...this.pending.values()]) controller.abort(reason);
   }
 }
 
@@ -69,7 +108,7 @@ export interface GenerateHooks {
 
 export class LoadedModel {
   refs = 1;
-  private readonly lanes: Record<LaneName, Lane> = { completion: new Lane(), chat: new Lane() };
+  private readonly lanes: Record<LaneName, Lane>;
   private readonly completion: LlamaCompletion;
   private readonly completionSequence: LlamaContextSequence;
   private readonly chat: LlamaChat;
@@ -89,7 +128,9 @@ export class LoadedModel {
     readonly sizeBytes: number,
     private readonly log: Log,
     readonly loadMs: number,
+    counters: Record<LaneName, LaneCounters>,
   ) {
+    this.lanes = { completion: new Lane(counters.completion), chat: new Lane(counters.chat) };
     this.completionSequence = context.getSequence();
     this.completion = new lib.LlamaCompletion({ contextSequence: this.completionSequence });
     this.chat = new lib.LlamaChat({ contextSequence: context.getSequence() });

@@ -111,6 +111,33 @@ describe("model worker on deterministic fixtures", function () {
     assert.equal(second.text, expectedInfill(8).text);
   });
 
+  it("a burst of superseding requests runs one generation at a time and skips the stale ones unrun", async () => {
+    const before = (await client.status()).lanes.completion;
+    // 30 keystrokes' worth of requests sent back to back while an endless generation runs.
+    const long = client.generate("completion", { kind: "complete", prompt: "0", maxTokens: 20000 }, { supersede: true }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    const burst = Array.from({ length: 30 }, (_, i) =>
+      client.generate("completion", { kind: "complete", prompt: "a".repeat(i + 1), maxTokens: 4 }, { supersede: true }).then(
+        (r) => r.text,
+        (e: unknown) => (e instanceof EngineError ? e.code : String(e)),
+      ),
+    );
+    const outcomes = await Promise.all(burst);
+    const longOutcome = await long;
+    assert.equal(longOutcome instanceof EngineError && longOutcome.code, "superseded");
+    // Only the newest survives, with its exact text; every other one was superseded.
+    assert.equal(outcomes.at(-1), expectedCompletion("a".repeat(30), 4).text);
+    assert.deepEqual(new Set(outcomes.slice(0, -1)), new Set(["superseded"]));
+    const after = (await client.status()).lanes.completion;
+    assert.equal(after.requests - before.requests, 31);
+    assert.equal(after.peakRunning, 1, "two generations ran at once on the completion lane");
+    assert.ok(after.peakAhead <= 1, `a request waited behind ${after.peakAhead} live ones`);
+    // The endless one and the newest ran; stale ones that never reached the lane cost no tokens.
+    const started = after.started - before.started;
+    assert.ok(started >= 2 && started < 31, `${started} of 31 generations started`);
+    assert.equal(after.skipped - before.skipped, 31 - started);
+  });
+
   it("reports status: backend, threads, the loaded model and the last speed", async () => {
     await client.generate("completion", { kind: "complete", prompt: "a", maxTokens: 64 });
     const status = await client.status();

@@ -58,3 +58,55 @@ describe("features in the real extension host", function () {
         assert.equal(info.modelPath, before);
     });
 });
+
+describe("inline completion while typing fast, in the real extension host", function () {
+    this.timeout(240_000);
+
+    it("200 fast keystrokes: every one lands, one generation runs at a time, stale ones are skipped unrun, and the last suggestion is right", async () => {
+        const { engine, models } = await api();
+        await models.ensureLoaded("completion");
+        const folder = vscode.workspace.workspaceFolders?.[0];
+        assert.ok(folder, "the test window has a workspace folder");
+        const uri = vscode.Uri.joinPath(folder.uri, "src", "burst.js");
+        await vscode.workspace.fs.writeFile(uri, new Uint8Array());
+        const editor = await vscode.window.showTextDocument(uri);
+        const before = (await engine.status()).lanes.completion;
+
+        const burst = "let v = [1, 2, 3].map((n) => n * 2).filter(Boolean); ".repeat(4).slice(0, 199) + " ";
+        for (const ch of burst) {
+            await vscode.commands.executeCommand("type", { text: ch });
+            await new Promise((r) => setTimeout(r, 5));
+        }
+        assert.equal(editor.document.getText(), burst, "every keystroke landed, in order");
+
+        // The suggestion for the final text: the line ends in " ", which the fixture continues with "xyz".
+        const ghost = expectedCompletion(burst).text;
+        assert.equal(ghost, "xyz");
+        await waitForAsync(async () => {
+            await vscode.commands.executeCommand("editor.action.inlineSuggest.trigger");
+            await new Promise((r) => setTimeout(r, 500));
+            await vscode.commands.executeCommand("editor.action.inlineSuggest.commit");
+            return editor.document.getText() !== burst;
+        }, 120_000, "the final suggestion to be accepted");
+        assert.equal(editor.document.getText(), burst + ghost);
+
+        const after = (await engine.status()).lanes.completion;
+        const requests = after.requests - before.requests;
+        const started = after.started - before.started;
+        assert.ok(requests >= 1, "the provider asked the worker for suggestions");
+        assert.equal(after.peakRunning, 1, "two completions ran at once");
+        assert.ok(after.peakAhead <= 1, `a request waited behind ${after.peakAhead} live ones`);
+        assert.ok(started < burst.length, `${started} generations for ${burst.length} keystrokes`);
+        assert.equal(after.requests, after.started + after.skipped, "nothing is left queued once typing stops");
+        console.log(`[burst] ${burst.length} keystrokes -> ${requests} worker requests, ${started} generations run, ${after.skipped - before.skipped} skipped unrun`);
+        await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
+        await vscode.workspace.fs.delete(uri);
+    });
+});
+
+async function waitForAsync(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await probe())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    }
+}

@@ -134,6 +134,16 @@ export const HardwareInfoSchema = z.object({
 });
 export type HardwareInfo = z.infer<typeof HardwareInfoSchema>;
 
+/** Generation counters of one lane kind since the worker started (see LaneCounters in the worker). */
+export const LaneStatsSchema = z.object({
+  requests: z.number().int().min(0),
+  started: z.number().int().min(0),
+  skipped: z.number().int().min(0),
+  peakRunning: z.number().int().min(0),
+  peakAhead: z.number().int().min(0),
+});
+export type LaneStats = z.infer<typeof LaneStatsSchema>;
+
 export const WorkerStatusSchema = z.object({
   backend: z.enum(["cuda", "vulkan", "metal", "none"]).nullable(),
   threads: z.number().int().nullable(),
@@ -143,6 +153,7 @@ export const WorkerStatusSchema = z.object({
     .object({ slot: SlotSchema, tokensPerSecond: z.number().nullable(), firstTokenMs: z.number().nullable(), generatedTokens: z.number().int() })
     .nullable(),
   busy: z.boolean(),
+  lanes: z.object({ completion: LaneStatsSchema, chat: LaneStatsSchema }),
 });
 export type WorkerStatus = z.infer<typeof WorkerStatusSchema>;
 
