@@ -27,6 +27,8 @@ export interface ExtensionApi {
   engine: WorkerClient;
   models: ModelManager;
   chat: ChatViewProvider;
+  /** Inline completion's extra context from other files (opened, edited, copied from). */
+  extraContext: ExtraContextRing;
   /** The validated settings as the extension sees them now. */
   settings(): SettingsResult;
 }
@@ -159,7 +161,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   // Load the completion model once the window is up, so the first suggestion does not wait for it.
   void models.ensureLoaded("completion").catch((error: Error) => log.warn(`Completion model not loaded: ${error.message}`));
 
-  return { engine, models, chat, settings: () => current };
+  return { engine, models, chat, extraContext: ring, settings: () => current };
 }
 
 function modelLabel(setting: string): string | null {

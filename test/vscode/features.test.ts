@@ -104,6 +104,27 @@ describe("inline completion while typing fast, in the real extension host", func
     });
 });
 
+describe("extra context for inline completion, in the real extension host", function () {
+    this.timeout(60_000);
+
+    it("lines copied from another file become a context chunk from that file", async () => {
+        const { extraContext } = await api();
+        const folder = vscode.workspace.workspaceFolders?.[0];
+        assert.ok(folder);
+        const uri = vscode.Uri.joinPath(folder.uri, "src", "copied.ts");
+        const lines = Array.from({ length: 80 }, (_, i) => `export const value${i} = ${i} * 3;`);
+        await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(lines.join("\n")));
+        await vscode.workspace.openTextDocument(uri);
+        await vscode.env.clipboard.writeText(lines.slice(40, 43).join("\n"));
+        // Read while idle (about 1.5 s), queued, then promoted into the ring on a later idle tick.
+        const chunk = await waitFor(() => extraContext.chunks.find((c) => c.source === "copy"), 30_000, "a chunk from the copy");
+        assert.equal(chunk.path, "src/copied.ts");
+        assert.ok(chunk.text.includes(lines[41]), "the chunk holds the copied lines");
+        assert.equal(chunk.text.split("\n").length, 64, "with the lines around them");
+        await vscode.workspace.fs.delete(uri);
+    });
+});
+
 async function waitForAsync(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!(await probe())) {

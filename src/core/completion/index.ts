@@ -6,6 +6,7 @@ export { estimateTokens, calibratedEstimator, type TokenCounter } from "./contex
 export { promptWindow, type PromptWindow, type WindowOptions } from "./context/promptWindow";
 export { ExtraContextRing, chunkAround, lineSimilarity, type ContextChunk, type ChunkSource, type RingOptions } from "./context/extraContextRing";
 export { selectChunks, type SelectChunksInput } from "./context/selectChunks";
+export { copiedChunk, MAX_COPIED_CHARS, type OpenDocumentText } from "./context/copiedChunk";
 export { buildFimPrompt, fimUnsupportedMessage, missingFimTokens, renderSegments, CHUNK_SEPARATOR, type FimPromptInput, type FimPromptResult, type SpecialTokenAvailability } from "./templating/fimPrompt";
 export { buildGenerateBody } from "./generation/request";
 export { streamDecision, type StreamDecision } from "./generation/streaming";

@@ -2,9 +2,10 @@
  * Feeds the extra-context ring from what the user does in other files (opens, edits, saves), and
  * promotes queued chunks only while the user is idle: changing the ring changes the start of the
  * prompt, which costs a full re-evaluation, so it must not happen between keystrokes.
+ * Copies are noticed by reading the clipboard while idle (VS Code has no clipboard event).
  */
 import * as vscode from "vscode";
-import { chunkAround, type ChunkSource, type ExtraContextRing } from "../../core/completion";
+import { chunkAround, copiedChunk, type ChunkSource, type ExtraContextRing } from "../../core/completion";
 
 const IDLE_MS = 1500;
 const CHUNK_LINES = 64;
@@ -13,6 +14,9 @@ export class ContextFeeder implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private lastKeystroke = 0;
   private readonly timer: NodeJS.Timeout;
+  /** The clipboard as last seen; undefined until first read (what was there before is not a copy). */
+  private lastClipboard: string | undefined;
+  private readingClipboard = false;
 
   constructor(private readonly ring: ExtraContextRing) {
     this.disposables.push(
@@ -34,9 +38,33 @@ export class ContextFeeder implements vscode.Disposable {
         previous = editor;
       }),
     );
+    this.disposables.push(vscode.window.onDidChangeWindowState((state) => state.focused && void this.checkClipboard()));
+    void this.checkClipboard();
     this.timer = setInterval(() => {
-      if (Date.now() - this.lastKeystroke >= IDLE_MS) this.ring.promote();
+      if (Date.now() - this.lastKeystroke < IDLE_MS) return;
+      void this.checkClipboard().finally(() => this.ring.promote());
     }, IDLE_MS);
+  }
+
+  private async checkClipboard(): Promise<void> {
+    if (this.readingClipboard) return;
+    this.readingClipboard = true;
+    try {
+      const text = await vscode.env.clipboard.readText();
+      const first = this.lastClipboard === undefined;
+      if (text === this.lastClipboard) return;
+      this.lastClipboard = text;
+      if (first) return;
+      const documents = vscode.workspace.textDocuments
+        .filter((d) => d.uri.scheme === "file" || d.uri.scheme === "vscode-remote")
+        .map((d) => ({ uri: d.uri.toString(), path: vscode.workspace.asRelativePath(d.uri, false), text: d.getText() }));
+      const chunk = copiedChunk(text, documents, CHUNK_LINES);
+      if (chunk) this.ring.enqueue(chunk);
+    } catch {
+      // A browser-hosted VS Code may deny clipboard reads: context from copies is then simply absent.
+    } finally {
+      this.readingClipboard = false;
+    }
   }
 
   private cursorLine(doc: vscode.TextDocument): number {

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { ExtraContextRing, chunkAround, lineSimilarity, type ContextChunk } from "../../../src/core/completion/context/extraContextRing";
 import { selectChunks } from "../../../src/core/completion/context/selectChunks";
+import { copiedChunk, MAX_COPIED_CHARS } from "../../../src/core/completion/context/copiedChunk";
 
 const text = (tag: string, n = 5) => Array.from({ length: n }, (_, i) => `${tag} line ${i}`).join("\n");
 const chunk = (tag: string, uri = `file:///${tag}.ts`, n = 5): ContextChunk => ({ uri, path: `${tag}.ts`, text: text(tag, n) });
@@ -105,5 +106,39 @@ describe("chunk selection", () => {
 
   it("a zero budget selects nothing", () => {
     assert.deepEqual(selectChunks({ chunks, budgetTokens: 0, uri: "u", windowText: "" }), []);
+  });
+});
+
+describe("copiedChunk: what the user copied becomes context", () => {
+  const lines = Array.from({ length: 200 }, (_, i) => `line ${i}`);
+  const docs = [
+    { uri: "file:///a.ts", path: "a.ts", text: "const a = 1;\n" },
+    { uri: "file:///b.ts", path: "b.ts", text: lines.join("\r\n") },
+  ];
+
+  it("finds the copied lines in an open document (CRLF there, LF in the clipboard) and takes the lines around them", () => {
+    const chunk = copiedChunk("line 100\nline 101\nline 102", docs, 10);
+    assert.ok(chunk);
+    assert.equal(chunk.path, "b.ts");
+    assert.equal(chunk.uri, "file:///b.ts");
+    assert.equal(chunk.source, "copy");
+    assert.deepEqual(chunk.text.split("\n"), lines.slice(96, 106));
+  });
+
+  it("near the end of a file the chunk still has its full size", () => {
+    const chunk = copiedChunk("line 199", docs, 10);
+    assert.deepEqual(chunk?.text.split("\n"), lines.slice(190, 200));
+  });
+
+  it("text from elsewhere (a browser) is kept as it is, cut to the chunk size, under the path 'clipboard'", () => {
+    const copied = Array.from({ length: 30 }, (_, i) => `fn${i}()`).join("\n");
+    const chunk = copiedChunk(copied, docs, 10);
+    assert.equal(chunk?.path, "clipboard");
+    assert.deepEqual(chunk?.text.split("\n"), copied.split("\n").slice(0, 10));
+  });
+
+  it("ignores an empty or whitespace clipboard and one too large to be code being worked on", () => {
+    assert.equal(copiedChunk("  \n\t", docs), null);
+    assert.equal(copiedChunk("x".repeat(MAX_COPIED_CHARS + 1), docs), null);
   });
 });

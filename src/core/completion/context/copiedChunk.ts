@@ -1,0 +1,31 @@
+/**
+ * Turns text the user copied into an extra-context chunk (llama.vscode queues the region around a
+ * yank too): where it came from an open document, the lines around it there, with that file's
+ * path; otherwise (copied from a browser, a terminal) the copied lines themselves.
+ */
+import { chunkAround, type ContextChunk } from "./extraContextRing";
+
+export interface OpenDocumentText {
+  uri: string;
+  path: string;
+  text: string;
+}
+
+/** Clipboards beyond this are not code the user is about to type against. */
+export const MAX_COPIED_CHARS = 100_000;
+
+export function copiedChunk(copied: string, documents: readonly OpenDocumentText[], size = 64): ContextChunk | null {
+  const needle = copied.replace(/\r\n/g, "\n");
+  if (needle.trim().length === 0 || needle.length > MAX_COPIED_CHARS) return null;
+  for (const doc of documents) {
+    const text = doc.text.replace(/\r\n/g, "\n");
+    const at = text.indexOf(needle);
+    if (at < 0) continue;
+    const first = text.slice(0, at).split("\n").length - 1;
+    const last = first + needle.split("\n").length - 1;
+    const lines = text.split("\n");
+    return { uri: doc.uri, path: doc.path, text: chunkAround(lines, Math.floor((first + last) / 2), size), source: "copy" };
+  }
+  const lines = needle.split("\n");
+  return { uri: "clipboard:", path: "clipboard", text: lines.slice(0, size).join("\n"), source: "copy" };
+}
