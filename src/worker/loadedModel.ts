@@ -101,6 +101,17 @@ function abortFailure(signal: AbortSignal): WorkerFailure {
     : new WorkerFailure("cancelled", "The request was cancelled.");
 }
 
+/** The options both node-llama-cpp generation calls take, as the worker sets them. */
+interface EngineGenerateOptions {
+  maxTokens: number;
+  temperature: number;
+  signal: AbortSignal;
+  stopOnAbortSignal: true;
+  customStopTriggers: string[] | undefined;
+  onToken: (tokens: Token[]) => void;
+  onTextChunk: ((text: string) => void) | undefined;
+}
+
 export interface GenerateHooks {
   onChunk?: (text: string) => void;
   receivedAt: number;
@@ -213,44 +224,36 @@ export class LoadedModel {
     return [token];
   }
 
-  private async runCompletion(
-    body: Extract<GenerateRequestBody, { kind: "complete" | "segments" }>,
-    controller: AbortController,
-    hooks: GenerateHooks,
-  ): Promise<GenerationResult> {
+  private runCompletion(body: Extract<GenerateRequestBody, { kind: "complete" | "segments" }>, controller: AbortController, hooks: GenerateHooks): Promise<GenerationResult> {
     const input = this.promptTokens(body);
-    const sequence = this.completionSequence;
     const bos = this.model.tokens.shouldPrependBosToken ? this.model.tokens.bos : null;
     const fullInput = bos !== null ? [bos, ...input] : input;
-    const reused = commonPrefixLength(sequence.contextTokens, fullInput);
-    const meter = new GenerationMeter(hooks, controller, body.timeBudgetMs);
-    try {
-      const res = await this.completion.generateCompletionWithMeta(input, {
-        maxTokens: body.maxTokens,
-        temperature: body.temperature,
-        signal: controller.signal,
-        stopOnAbortSignal: true,
-        customStopTriggers: body.stop,
-        onToken: (tokens) => meter.tokens(tokens.length),
-        onTextChunk: body.stream ? (text) => hooks.onChunk?.(text) : undefined,
-      });
-      return meter.finish(res.response, res.metadata.stopReason, fullInput.length, reused);
-    } finally {
-      meter.dispose();
-    }
+    const reused = commonPrefixLength(this.completionSequence.contextTokens, fullInput);
+    return this.metered(body, controller, hooks, fullInput.length, reused, (options) => this.completion.generateCompletionWithMeta(input, options));
   }
 
-  private async runChat(body: Extract<GenerateRequestBody, { kind: "chat" }>, controller: AbortController, hooks: GenerateHooks): Promise<GenerationResult> {
+  private runChat(body: Extract<GenerateRequestBody, { kind: "chat" }>, controller: AbortController, hooks: GenerateHooks): Promise<GenerationResult> {
     const history: ChatHistoryItem[] = body.messages.map((m) =>
       m.role === "system" ? { type: "system", text: m.content } : m.role === "user" ? { type: "user", text: m.content } : { type: "model", response: [m.content] },
     );
     history.push({ type: "model", response: [] });
-    const sequence = this.chat.sequence;
     const rendered = this.chat.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(this.model.tokenizer);
-    const reused = commonPrefixLength(sequence.contextTokens, rendered);
+    const reused = commonPrefixLength(this.chat.sequence.contextTokens, rendered);
+    return this.metered(body, controller, hooks, rendered.length, reused, (options) => this.chat.generateResponse(history, options));
+  }
+
+  /** Runs one generation with the request's limits, measuring it (both lanes share this). */
+  private async metered(
+    body: GenerateRequestBody,
+    controller: AbortController,
+    hooks: GenerateHooks,
+    promptTokens: number,
+    reused: number,
+    run: (options: EngineGenerateOptions) => Promise<{ response: string; metadata: { stopReason: string } }>,
+  ): Promise<GenerationResult> {
     const meter = new GenerationMeter(hooks, controller, body.timeBudgetMs);
     try {
-      const res = await this.chat.generateResponse(history, {
+      const res = await run({
         maxTokens: body.maxTokens,
         temperature: body.temperature,
         signal: controller.signal,
@@ -259,7 +262,7 @@ export class LoadedModel {
         onToken: (tokens) => meter.tokens(tokens.length),
         onTextChunk: body.stream ? (text) => hooks.onChunk?.(text) : undefined,
       });
-      return meter.finish(res.response, res.metadata.stopReason, rendered.length, reused);
+      return meter.finish(res.response, res.metadata.stopReason, promptTokens, reused);
     } finally {
       meter.dispose();
     }
