@@ -67,7 +67,12 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const completion = disposables.add(new InlineCompletionProvider(engine, models, () => current.settings.completion, ring, log));
   disposables.add(vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, completion));
 
-  const chat = disposables.add(new ChatViewProvider(context.extensionUri, ensuringEngine(engine, models), context.workspaceState, log, { getSettings: () => current.settings.chat }));
+  const chat = disposables.add(
+    new ChatViewProvider(context.extensionUri, ensuringEngine(engine, models), context.workspaceState, log, {
+      getSettings: () => current.settings.chat,
+      ensureModel: (signal) => models.ensureLoaded("chat", signal),
+    }),
+  );
   disposables.add(chat.register());
   const summarize = disposables.add(new SummarizeCommands(ensuringEngine(engine, models), chat, log, () => models.ensureLoaded("chat")));
   disposables.add(summarize.register());

@@ -25,6 +25,12 @@ export interface ChatControllerDeps {
   store: KeyValueStore;
   settings: () => ChatSettings;
   log: Logger;
+  /**
+   * Loads the configured chat model (resolves at once when it is loaded). Called before each
+   * prompt is planned, so the plan counts with the model's tokenizer and fits its real context
+   * window instead of a guess; a rejection fails the answer with its message.
+   */
+  ensureModel?: (signal: AbortSignal) => Promise<unknown>;
   newId?: () => string;
   now?: () => number;
   /** How often a streaming answer is saved (ms), so a reload loses at most this much. */
@@ -54,7 +60,7 @@ export interface ChatAnswer {
   error: string | null;
 }
 
-/** Used to budget when no chat model is loaded yet (the request will then fail with a clear error). */
+/** Used to budget when no chat model is loaded (without `ensureModel`; the request then fails with a clear error). */
 export const DEFAULT_CONTEXT_SIZE = 4096;
 /** Attachments are cut to this many characters when attached (whole generated files, logs...). */
 export const MAX_CONTEXT_CHARS = 200_000;
@@ -336,6 +342,11 @@ export class ChatController implements Disposable {
         const turn = this.conversation.turns[index];
         if (!turn) {
           return { ...result, status: "error", error: "The question is no longer there." };
+        }
+        await this.deps.ensureModel?.(abort.signal);
+        if (!isCurrent()) {
+          settle({ type: "stop", turnId, at: this.now() }, "stopped");
+          return result;
         }
         const settings = this.deps.settings();
         const model = this.deps.engine.modelInfo("chat");

@@ -28,6 +28,8 @@ export const CHAT_WEBVIEW_ASSETS = {
 export interface ChatViewProviderOptions {
   /** Chat settings; defaults to reading `localCode.chat.*` on every request. */
   getSettings?: () => ChatSettings;
+  /** Loads the configured chat model before a question is planned (see ChatControllerDeps.ensureModel). */
+  ensureModel?: (signal: AbortSignal) => Promise<unknown>;
 }
 
 function readChatSettings(): ChatSettings {
@@ -58,7 +60,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     private readonly log: Logger,
     options: ChatViewProviderOptions = {},
   ) {
-    this.controller = new ChatController({ engine, store: storage, settings: options.getSettings ?? readChatSettings, log });
+    this.controller = new ChatController({ engine, store: storage, settings: options.getSettings ?? readChatSettings, log, ensureModel: options.ensureModel });
     this.disposables.push(
       this.controller,
       new vscode.Disposable(this.controller.onDidChange((event) => this.onControllerEvent(event)).dispose),

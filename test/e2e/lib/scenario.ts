@@ -6,6 +6,8 @@ import type { Workbench } from "./workbench";
 export interface ScenarioOptions extends Omit<OpenOptions, "name"> {
     /** Mocha timeout for each test and hook of the scenario (ms, default 180 s). */
     timeoutMs?: number;
+    /** Runs before the workbench opens, e.g. to build the fixture model its settings point at. */
+    prepare?: () => Promise<unknown>;
 }
 
 /** What a scenario's tests use: the workbench page and the run's session. */
@@ -85,6 +87,7 @@ export function scenario(
         this.timeout(options.timeoutMs ?? 180_000);
         const ctx = new ScenarioContext();
         before(async function () {
+            await options.prepare?.();
             await ctx.open(name, options);
         });
         afterEach(async function () {

@@ -15,11 +15,13 @@ interface Setup {
   settings: ChatSettings;
 }
 
-function setup(options: { engine?: FakeEngine; store?: MemoryStore; saveIntervalMs?: number } = {}): Setup {
+function setup(
+  options: { engine?: FakeEngine; store?: MemoryStore; saveIntervalMs?: number; maxTokens?: number; ensureModel?: (signal: AbortSignal) => Promise<unknown> } = {},
+): Setup {
   const engine = options.engine ?? new FakeEngine();
   const store = options.store ?? new MemoryStore();
   const log = new MemoryLog();
-  const settings: ChatSettings = { maxTokens: 300, temperature: 0.5, systemPrompt: "SYSTEM" };
+  const settings: ChatSettings = { maxTokens: options.maxTokens ?? 300, temperature: 0.5, systemPrompt: "SYSTEM" };
   let id = 0;
   const chat = new ChatController({
     engine,
@@ -28,6 +30,7 @@ function setup(options: { engine?: FakeEngine; store?: MemoryStore; saveInterval
     settings: () => settings,
     newId: () => `id${++id}${Math.random().toString(36).slice(2, 6)}`,
     saveIntervalMs: options.saveIntervalMs ?? 10,
+    ensureModel: options.ensureModel,
   });
   const events: ChatEvent[] = [];
   chat.onDidChange((event) => events.push(event));
@@ -138,6 +141,49 @@ describe("chat controller", () => {
     assert.equal((await again)!.status, "complete");
     reloaded.chat.dispose();
     generation.finish();
+  });
+
+  it("loads the chat model before planning, so the answer may use the real window, counted exactly", async () => {
+    const engine = new FakeEngine();
+    engine.chatModel = null; // Not loaded yet: the first question after start-up.
+    const loads: AbortSignal[] = [];
+    s = setup({
+      engine,
+      maxTokens: 6000,
+      ensureModel: async (signal) => {
+        loads.push(signal);
+        engine.chatModel = model(32_768);
+      },
+    });
+    const answer = s.chat.ask("Count to a thousand");
+    const generation = await s.engine.call(0);
+    assert.equal(loads.length, 1);
+    // Planned for a guessed 4,096-token window it would have been cut to ~3,900 tokens.
+    assert.equal(generation.body.maxTokens, 6000);
+    assert.ok(s.engine.countCalls > 0, "the prompt was estimated instead of counted with the model");
+    generation.finish();
+    await answer;
+  });
+
+  it("a chat model that cannot be loaded fails the answer with the reason, without generating", async () => {
+    s = setup({ ensureModel: () => Promise.reject(new Error("The setting localCode.chat.model is invalid; fix it in Settings.")) });
+    const result = await s.chat.ask("hi");
+    assert.equal(result.status, "error");
+    assert.match(result.error!, /localCode\.chat\.model is invalid/);
+    assert.equal(s.engine.calls.length, 0);
+    assert.equal(last(s.chat.current).answer!.status, "error");
+  });
+
+  it("Stop while the chat model loads stops the answer; nothing is generated after the load", async () => {
+    let loaded!: () => void;
+    s = setup({ ensureModel: () => new Promise<void>((resolve) => (loaded = resolve)) });
+    const answer = s.chat.ask("hi");
+    await flush();
+    s.chat.stop();
+    loaded();
+    assert.deepEqual(await answer, { text: "", status: "stopped", error: null });
+    await flush();
+    assert.equal(s.engine.calls.length, 0);
   });
 
   it("other engine failures become an error answer with a readable message", async () => {
