@@ -60,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   client = engine;
 
   const models = disposables.add(new ModelManager(engine, () => current, createCatalogResolver(context, engine, log)));
-  disposables.add(registerModelCommands(context, engine, models, log, () => current.settings));
+  disposables.add(registerModelCommands(context, engine, models, log, () => current.settings, () => current.invalidKeys));
 
   const ring = new ExtraContextRing();
   disposables.add(new ContextFeeder(ring));

@@ -60,8 +60,10 @@ export interface DownloadResult {
   path: string;
   url: string;
   sizeBytes: number;
-  /** Null when the catalog has no SHA-256 to check against. */
+  /** Null when neither the catalog nor the endpoint gave a SHA-256 to check against. */
   sha256: string | null;
+  /** Where the SHA-256 that was checked came from. */
+  sha256Source: "catalog" | "endpoint" | null;
   /** Bytes that were already in the .partial file when this call started its last transfer. */
   resumedFromBytes: number;
   alreadyPresent: boolean;
@@ -98,6 +100,8 @@ interface PartialMeta {
   url: string;
   etag: string | null;
   totalBytes: number | null;
+  /** The SHA-256 the endpoint declared for the file (X-Linked-Etag), kept so a resume verifies it too. */
+  sha256?: string | null;
 }
 
 async function fileSize(p: string): Promise<number> {
@@ -164,6 +168,19 @@ function parseContentRange(value: string | null): { start: number; total: number
   return m ? { start: Number(m[1]), total: m[2] === "*" ? null : Number(m[2]) } : null;
 }
 
+/** The endpoint is not Hugging Face itself: failures may be the mirror's, and messages say so. */
+function isMirror(endpoint: string): boolean {
+  return endpoint !== DEFAULT_ENDPOINT;
+}
+
+/** What to do after a file failed a check: depends on whether a mirror served it. */
+function verifyAdvice(endpoint: string): string {
+  return isMirror(endpoint)
+    ? `If it fails again, the mirror ${endpoint} (localCode.downloadEndpoint) does not serve the file the catalog describes: ` +
+        `use ${DEFAULT_ENDPOINT} or a mirror with the same files, or set the model setting to the absolute path of a .gguf you have.`
+    : `If it fails again, the catalog entry is out of date: choose another quant, or set the model setting to the absolute path of a .gguf you have.`;
+}
+
 /**
  * Downloads `spec` to `spec.destPath`. Resolves with the verified file; rejects with a
  * DownloadError. After "cancelled" or "interrupted" the .partial file stays and the next call
@@ -174,45 +191,106 @@ export async function downloadModelFile(spec: DownloadSpec, options: DownloadOpt
   const url = modelFileUrl(endpoint, spec.repo, spec.file, spec.revision);
   if (!/^https?:\/\//.test(endpoint)) throw new DownloadError("badRequest", url, `The download endpoint must be an http(s) URL, got "${endpoint}".`);
   if (spec.file.split("/").includes("..")) throw new DownloadError("badRequest", url, `Refusing a file path with "..": ${spec.file}`);
-  const expected = { sizeBytes: spec.expectedSizeBytes ?? null, sha256: spec.sha256 ?? null };
+  const expected = { sizeBytes: spec.expectedSizeBytes ?? null, sha256: spec.sha256?.toLowerCase() ?? null };
 
   if (await fileSize(spec.destPath)) {
     const check = await verifyModelFile(spec.destPath, expected);
-    if (check.ok) return { path: spec.destPath, url, sizeBytes: check.sizeBytes, sha256: check.sha256, resumedFromBytes: 0, alreadyPresent: true };
+    if (check.ok) {
+      const sha256Source = check.sha256 ? "catalog" : null;
+      return { path: spec.destPath, url, sizeBytes: check.sizeBytes, sha256: check.sha256, sha256Source, resumedFromBytes: 0, alreadyPresent: true };
+    }
     await fs.rm(spec.destPath, { force: true });
   }
   await fs.mkdir(path.dirname(spec.destPath), { recursive: true });
   const release = await acquireLock(`${spec.destPath}.lock`, url);
   try {
-    const { resumedFromBytes } = await transfer(spec, url, endpoint, options);
+    const { resumedFromBytes, declaredSha256 } = await transfer(spec, url, endpoint, options);
     const partial = partialPathFor(spec.destPath);
-    const check = await verifyModelFile(partial, expected);
+    // The catalog's SHA-256 when it has one, else the one the endpoint declared for the file.
+    const sha256 = expected.sha256 ?? declaredSha256;
+    const sha256Source = expected.sha256 ? "catalog" : declaredSha256 ? "endpoint" : null;
+    const check = await verifyModelFile(partial, { sizeBytes: expected.sizeBytes, sha256 });
     if (!check.ok) {
       await fs.rm(partial, { force: true });
       await fs.rm(`${partial}.json`, { force: true });
+      const by = sha256Source === "endpoint" && check.reason.startsWith("SHA-256") ? ` (the SHA-256 ${endpoint} declared for it)` : "";
       throw new DownloadError(
         "verifyFailed",
         url,
-        `The file downloaded from ${url} failed verification (${check.reason}) and was deleted, so it will not be loaded. ` +
-          `Retry; if it fails again the catalog entry or the mirror is wrong.`,
+        `${spec.file} downloaded from ${url} failed verification: ${check.reason}${by}. It was deleted and nothing was loaded. ` +
+          `Download it again. ${verifyAdvice(endpoint)}`,
       );
     }
     await fs.rename(partial, spec.destPath);
     await fs.rm(`${partial}.json`, { force: true });
-    return { path: spec.destPath, url, sizeBytes: check.sizeBytes, sha256: check.sha256, resumedFromBytes, alreadyPresent: false };
+    return { path: spec.destPath, url, sizeBytes: check.sizeBytes, sha256: check.sha256, sha256Source, resumedFromBytes, alreadyPresent: false };
   } finally {
     await release();
   }
 }
 
-/** Fills the .partial file, resuming and retrying; returns once the server has sent it all. */
-async function transfer(spec: DownloadSpec, url: string, endpoint: string, options: DownloadOptions): Promise<{ resumedFromBytes: number }> {
+/**
+ * What an endpoint says about a file besides sending it. Hugging Face answers /resolve/ for an LFS
+ * file with a redirect that carries X-Linked-Etag (the file's SHA-256: the LFS object id) and
+ * X-Linked-Size; mirrors that copy its API send them too.
+ */
+interface DeclaredFile {
+  sha256: string | null;
+  sizeBytes: number | null;
+}
+
+function readDeclared(headers: Headers, into: DeclaredFile): void {
+  const etag = /^(?:W\/)?"?([0-9a-fA-F]{64})"?$/.exec(headers.get("x-linked-etag")?.trim() ?? "");
+  if (etag) into.sha256 = etag[1].toLowerCase();
+  const size = Number(headers.get("x-linked-size") ?? NaN);
+  if (Number.isSafeInteger(size) && size > 0) into.sizeBytes = size;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * fetch that follows redirects itself (at most 10), so each hop's headers can be read, and that
+ * sends the token only to the endpoint's own origin (Hugging Face redirects to a CDN).
+ */
+async function fetchFollowing(
+  doFetch: typeof fetch,
+  url: string,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Promise<{ response: Response; declared: DeclaredFile }> {
+  const declared: DeclaredFile = { sha256: null, sizeBytes: null };
+  const origin = new URL(url).origin;
+  let current = url;
+  for (let hop = 0; ; hop++) {
+    const { authorization, ...rest } = headers;
+    const hopHeaders = new URL(current).origin === origin || authorization === undefined ? headers : rest;
+    const response = await doFetch(current, { headers: hopHeaders, signal, redirect: "manual" });
+    readDeclared(response.headers, declared);
+    const location = response.headers.get("location");
+    if (!REDIRECTS.has(response.status) || !location) return { response, declared };
+    await response.body?.cancel();
+    if (hop >= 10) throw new Error(`more than 10 redirects, the last to ${location}`);
+    current = new URL(location, current).toString();
+  }
+}
+
+/**
+ * Fills the .partial file, resuming and retrying; returns once the server has sent it all, with
+ * the SHA-256 the endpoint declared for the file (null when it declared none).
+ */
+async function transfer(
+  spec: DownloadSpec,
+  url: string,
+  endpoint: string,
+  options: DownloadOptions,
+): Promise<{ resumedFromBytes: number; declaredSha256: string | null }> {
   const partial = partialPathFor(spec.destPath);
   const metaPath = `${partial}.json`;
   const doFetch = options.fetch ?? fetch;
   const maxRetries = options.maxRetries ?? 3;
   const userSignal = options.signal;
   const expectedSize = spec.expectedSizeBytes ?? null;
+  const catalogSha = spec.sha256?.toLowerCase() ?? null;
 
   let meta = await readMeta(metaPath);
   if (!meta || meta.url !== url) {
@@ -221,14 +299,24 @@ async function transfer(spec: DownloadSpec, url: string, endpoint: string, optio
     meta = null;
   }
   let lastFailure: DownloadError | null = null;
-  let restartedAfter416 = false;
+  let restartedFromZero = false;
+  const refuse = (what: string): DownloadError =>
+    new DownloadError(
+      "verifyFailed",
+      url,
+      isMirror(endpoint)
+        ? `${url} ${what}: the mirror ${endpoint} (localCode.downloadEndpoint) serves a different file. Nothing was downloaded. ` +
+            `Use ${DEFAULT_ENDPOINT} or a mirror with the same files, or set the model setting to the absolute path of a .gguf you have.`
+        : `${url} ${what}: the file changed since the catalog was made. Nothing was downloaded. ` +
+            `Choose another quant, or set the model setting to the absolute path of a .gguf you have.`,
+    );
 
   for (let attempt = 0; attempt <= maxRetries; attempt++) {
     if (attempt > 0) await sleep((options.retryDelayMs ?? 1000) * attempt, userSignal);
     if (userSignal?.aborted) throw cancelled(url);
     let offset = await fileSize(partial);
     const knownTotal = expectedSize ?? meta?.totalBytes ?? null;
-    if (knownTotal !== null && offset === knownTotal) return { resumedFromBytes: offset };
+    if (knownTotal !== null && offset === knownTotal) return { resumedFromBytes: offset, declaredSha256: meta?.sha256 ?? null };
     if (knownTotal !== null && offset > knownTotal) {
       await fs.rm(partial, { force: true });
       offset = 0;
@@ -252,8 +340,9 @@ async function transfer(spec: DownloadSpec, url: string, endpoint: string, optio
     }
 
     let response: Response;
+    let declared: DeclaredFile;
     try {
-      response = await doFetch(url, { headers, signal, redirect: "follow" });
+      ({ response, declared } = await fetchFollowing(doFetch, url, headers, signal));
     } catch (error) {
       clearTimeout(stallTimer);
       if (userSignal?.aborted) throw cancelled(url);
@@ -262,12 +351,12 @@ async function transfer(spec: DownloadSpec, url: string, endpoint: string, optio
     }
 
     try {
-      if (response.status === 416 && offset > 0 && !restartedAfter416) {
+      if (response.status === 416 && offset > 0 && !restartedFromZero) {
         // The partial is at least as long as the remote file: start over once, for free.
         await response.body?.cancel();
         await fs.rm(partial, { force: true });
         meta = null;
-        restartedAfter416 = true;
+        restartedFromZero = true;
         attempt--;
         continue;
       }
@@ -280,8 +369,25 @@ async function transfer(spec: DownloadSpec, url: string, endpoint: string, optio
         await response.body?.cancel();
         throw httpStatusError(url, response.status, response.statusText, endpoint, spec.repo);
       }
+      const discard = async () => {
+        await response.body?.cancel();
+        await fs.rm(partial, { force: true });
+        await fs.rm(metaPath, { force: true });
+      };
+      if (catalogSha && declared.sha256 && declared.sha256 !== catalogSha) {
+        await discard();
+        throw refuse(`declares SHA-256 ${declared.sha256}, but the catalog has ${catalogSha} for ${spec.file}`);
+      }
       const range = response.status === 206 ? parseContentRange(response.headers.get("content-range")) : null;
       const append = range !== null && range.start === offset;
+      if (append && meta?.sha256 && declared.sha256 && declared.sha256 !== meta.sha256 && !restartedFromZero) {
+        // The partial is part of an older version of the file: start over once.
+        await discard();
+        meta = null;
+        restartedFromZero = true;
+        attempt--;
+        continue;
+      }
       if (response.status === 206 && !append) {
         await response.body?.cancel();
         await fs.rm(partial, { force: true });
@@ -290,22 +396,18 @@ async function transfer(spec: DownloadSpec, url: string, endpoint: string, optio
       const length = Number(response.headers.get("content-length") ?? NaN);
       const total = append ? (range?.total ?? null) : Number.isFinite(length) ? length : null;
       const startAt = append ? offset : 0;
-      if (expectedSize !== null && total !== null && total !== expectedSize) {
-        await response.body?.cancel();
-        await fs.rm(partial, { force: true });
-        await fs.rm(metaPath, { force: true });
-        throw new DownloadError(
-          "verifyFailed",
-          url,
-          `${url} is ${total} bytes but the catalog expects ${expectedSize}: the remote file changed or the catalog is wrong. Nothing was kept.`,
-        );
+      const remoteSize = total ?? declared.sizeBytes;
+      if (expectedSize !== null && remoteSize !== null && remoteSize !== expectedSize) {
+        await discard();
+        throw refuse(`is ${remoteSize} bytes, but the catalog expects ${expectedSize} bytes for ${spec.file}`);
       }
       if (total !== null) await ensureDiskSpace(spec.destPath, total - startAt, url, options);
-      meta = { url, etag: response.headers.get("etag"), totalBytes: total };
+      const sha256 = declared.sha256 ?? (append ? (meta?.sha256 ?? null) : null);
+      meta = { url, etag: response.headers.get("etag"), totalBytes: total, sha256 };
       await fs.writeFile(metaPath, JSON.stringify(meta));
 
       const received = await writeBody(response, partial, append, startAt, total, url, options.onProgress, resetStall);
-      if (total === null || received >= total) return { resumedFromBytes: startAt };
+      if (total === null || received >= total) return { resumedFromBytes: startAt, declaredSha256: sha256 };
       lastFailure = interrupted(url, received, total, "the server closed the connection early");
     } catch (error) {
       if (error instanceof DownloadError) throw error;

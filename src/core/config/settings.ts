@@ -32,6 +32,12 @@ export const SettingsSchema = z.object({
   logLevel: z.enum(["error", "warn", "info", "debug"]).default("info"),
   quantPolicy: z.enum(["quality", "balanced", "speed"]).default("balanced"),
   downloadEndpoint: z.url({ protocol: /^https?$/ }).default("https://huggingface.co"),
+  /** Where catalog models are downloaded to; "" = the extension's global storage. */
+  modelsFolder: z
+    .string()
+    .trim()
+    .refine((value) => value === "" || path.isAbsolute(value), { message: "must be empty (the extension's own storage) or an absolute folder path" })
+    .default(""),
   // prefault({}) (not default) so the inner defaults apply when the whole section is absent.
   completion: CompletionSettingsSchema.extend({
     model: ModelSettingSchema.default("auto"),

@@ -176,13 +176,28 @@ export function firstRunPromptText(model: Pick<CatalogModel, "displayName">, qua
   return `Local Code Assistant: download the recommended completion model ${shortModelName(model)} ${quant} (${formatSize(sizeBytes)})?`;
 }
 
-/** "812 / 1647 MB · 11.2 MB/s · 1 min 15 s left" (parts that are unknown are left out). */
-export function downloadProgressText(receivedBytes: number, totalBytes: number | null, bytesPerSecond: number | null): string {
-  const parts = [totalBytes !== null ? `${Math.floor(receivedBytes / 1e6)} / ${formatMB(totalBytes)}` : `${Math.floor(receivedBytes / 1e6)} MB`];
+/**
+ * Decimal megabytes for a transfer: whole MB from 10 MB up ("812"), one decimal below ("0.5"), so
+ * small files do not read "0 / 0 MB". Bytes done round down, a total rounds to nearest.
+ */
+function transferMB(bytes: number, round: (x: number) => number = Math.floor): string {
+  return bytes >= 10e6 ? String(round(bytes / 1e6)) : (round(bytes / 1e5) / 10).toFixed(1);
+}
+
+/**
+ * "49 % · 812 / 1647 MB · 11.2 MB/s · 1 min 15 s left", and " · resumed at 500 MB" after a resume
+ * (parts that are unknown are left out).
+ */
+export function downloadProgressText(receivedBytes: number, totalBytes: number | null, bytesPerSecond: number | null, resumedFromBytes = 0): string {
+  const parts =
+    totalBytes !== null && totalBytes > 0
+      ? [`${Math.min(100, Math.floor((receivedBytes / totalBytes) * 100))} %`, `${transferMB(receivedBytes)} / ${transferMB(totalBytes, Math.round)} MB`]
+      : [`${transferMB(receivedBytes)} MB`];
   if (bytesPerSecond !== null && bytesPerSecond > 0) {
     parts.push(`${(bytesPerSecond / 1e6).toFixed(1)} MB/s`);
     if (totalBytes !== null && totalBytes > receivedBytes) parts.push(`${formatDuration((totalBytes - receivedBytes) / bytesPerSecond)} left`);
   }
+  if (resumedFromBytes > 0) parts.push(`resumed at ${transferMB(resumedFromBytes)} MB`);
   return parts.join(" · ");
 }
 

@@ -43,8 +43,7 @@ export async function downloadWithProgress(
               const total = p.totalBytes ?? (spec.expectedSizeBytes || null);
               const rate = meter.sample(p.receivedBytes, Date.now());
               const percent = total ? Math.min(100, (p.receivedBytes / total) * 100) : 0;
-              const resumed = p.resumedFromBytes > 0 ? ` (resumed at ${Math.floor(p.resumedFromBytes / 1e6)} MB)` : "";
-              progress.report({ message: `${downloadProgressText(p.receivedBytes, total, rate)}${resumed}`, increment: percent - reported });
+              progress.report({ message: downloadProgressText(p.receivedBytes, total, rate, p.resumedFromBytes), increment: percent - reported });
               reported = percent;
             },
           });

@@ -41,10 +41,11 @@ export function registerModelCommands(
   models: ModelManager,
   log: Log,
   getSettings: () => Settings,
+  invalidSettings: () => readonly string[] = () => [],
 ): vscode.Disposable {
   const planner = modelPlannerFor(context, engine, log);
   const report = new ReportProvider();
-  const deps: Deps = { context, planner, models, log, getSettings };
+  const deps: Deps = { context, planner, models, log, getSettings, invalidSettings };
   const disposables: vscode.Disposable[] = [
     planner,
     report,
@@ -66,6 +67,17 @@ interface Deps {
   models: ModelManager;
   log: Log;
   getSettings: () => Settings;
+  /** Dotted keys of settings that failed validation. */
+  invalidSettings: () => readonly string[];
+}
+
+/** Downloads write to the models folder: refuse while its setting is invalid rather than write elsewhere. */
+function downloadBlocked(deps: Deps): boolean {
+  if (!deps.invalidSettings().includes("modelsFolder")) return false;
+  void vscode.window.showErrorMessage("Local Code Assistant: localCode.modelsFolder is invalid (it must be empty or an absolute folder path); fix it before downloading.", "Open Settings").then((c) => {
+    if (c) void vscode.commands.executeCommand("workbench.action.openSettings", "localCode.modelsFolder");
+  });
+  return true;
 }
 
 function reportFailure(log: Log, what: string, error: Error): void {
@@ -141,6 +153,7 @@ async function chooseAuto(deps: Deps, slot: Role): Promise<void> {
 /** Downloads auto's pick; the setting stays "auto" and the resolver finds the file. */
 async function downloadMissing(deps: Deps, slot: Role, missing: NonNullable<SlotResolution["missing"]>): Promise<void> {
   const { model, quant, sizeBytes, spec } = missing;
+  if (downloadBlocked(deps)) return;
   const result = await downloadWithProgress(deps.context, { spec, title: `${shortModelName(model)} ${quant}`, sizeBytes }, deps.log);
   if (!result) return;
   await deps.planner.markDownloaded(result.path);
@@ -194,6 +207,7 @@ async function pickQuant(deps: Deps, slot: Role, model: CatalogModel): Promise<v
   const spec = deps.planner.spec(model, quant, settings);
   const size = plan.ladder.quants.find((q) => q.quant === quant)!.sizeBytes;
   if (!downloaded.has(quant)) {
+    if (downloadBlocked(deps)) return;
     const result = await downloadWithProgress(deps.context, { spec, title: `${shortModelName(model)} ${quant}`, sizeBytes: size }, deps.log);
     if (!result) return;
     await deps.planner.markDownloaded(result.path);

@@ -51,6 +51,9 @@ export class ModelManager implements vscode.Disposable {
       return { modelPath: null, problem: `The setting localCode.${slot}.model is invalid; fix it in Settings.` };
     const setting = settings[slot].model;
     if (isModelPath(setting)) return { modelPath: setting, problem: null };
+    // Catalog files live in the models folder: never look for them in another one than the user set.
+    if (invalidKeys.includes("modelsFolder"))
+      return { modelPath: null, problem: "The setting localCode.modelsFolder is invalid; fix it in Settings." };
     return this.resolveCatalog(slot, setting, settings);
   }
 

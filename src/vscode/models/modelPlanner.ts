@@ -57,8 +57,8 @@ export class ModelPlanner implements vscode.Disposable {
 
   constructor(
     private readonly engine: Engine,
-    /** <globalStorage>/models */
-    readonly modelsDir: string,
+    /** <globalStorage>/models: where downloads go unless localCode.modelsFolder says otherwise. */
+    readonly defaultModelsDir: string,
     private readonly log: PlannerLog,
   ) {
     // After a worker restart (perhaps on another GPU backend) measure again once nothing is loaded.
@@ -148,11 +148,16 @@ export class ModelPlanner implements vscode.Disposable {
     return { snapshot, plans };
   }
 
+  /** The models folder: localCode.modelsFolder, else the extension's global storage. */
+  modelsDir(settings: Settings): string {
+    return settings.modelsFolder || this.defaultModelsDir;
+  }
+
   /** Where a catalog quant lives in the models folder, and how to download it. */
   spec(model: CatalogModel, quant: string, settings: Settings): DownloadSpec {
     const row = findQuant(model, quant);
     if (!row) throw new Error(`${model.id} has no quant ${quant}`);
-    return catalogDownloadSpec(model, row, this.modelsDir, settings.downloadEndpoint);
+    return catalogDownloadSpec(model, row, this.modelsDir(settings), settings.downloadEndpoint);
   }
 
   /** True when the file is in place and passes the downloader's checks (size, GGUF header); cached per size and mtime. */

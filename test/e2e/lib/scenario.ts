@@ -8,6 +8,12 @@ export interface ScenarioOptions extends Omit<OpenOptions, "name"> {
     timeoutMs?: number;
     /** Runs before the workbench opens, e.g. to build the fixture model its settings point at. */
     prepare?: () => Promise<unknown>;
+    /**
+     * Runs before the workbench opens (the session is up, `s.workspace` is set); the settings it
+     * returns are added to `settings`: for values known only at run time, such as the URL of a
+     * server the scenario starts.
+     */
+    beforeOpen?: (s: ScenarioContext) => Promise<Record<string, unknown> | void>;
 }
 
 /** What a scenario's tests use: the workbench page and the run's session. */
@@ -53,7 +59,8 @@ export class ScenarioContext {
     async open(name: string, options: ScenarioOptions): Promise<void> {
         this._session = await getSession();
         this.workspace = options.folder ?? this._session.makeWorkspace(name);
-        this._wb = await this._session.open({ ...options, name, folder: this.workspace });
+        const extra = (await options.beforeOpen?.(this)) ?? {};
+        this._wb = await this._session.open({ ...options, settings: { ...options.settings, ...extra }, name, folder: this.workspace });
     }
 
     /** @internal */

@@ -12,6 +12,9 @@ export const sel = {
     quickInput: ".quick-input-widget",
     quickInputBox: ".quick-input-widget .quick-input-box input",
     quickInputRow: ".quick-input-widget .quick-input-list .monaco-list-row",
+    quickInputTitle: ".quick-input-widget .quick-input-title",
+    quickInputRowLabel: ".monaco-icon-label .label-name",
+    notificationToastItem: ".notifications-toasts .notification-list-item",
     statusBarItem: ".part.statusbar .statusbar-item",
     notificationToast: ".notifications-toasts .notification-list-item-message",
     notificationCenter: ".notifications-center",
@@ -116,6 +119,25 @@ export class Workbench {
         const found = await row.waitFor({ state: "visible", timeout: 5000 }).then(() => true, () => false);
         await this.page.keyboard.press("Escape");
         return found;
+    }
+
+    /**
+     * In an open QuickPick whose title contains `title`, filters by `label` and clicks the row whose
+     * label is exactly `label` (codicons in the label are ignored). Waits for the QuickPick, which
+     * an extension may open only after some work.
+     */
+    async pickQuickItem(title: string, label: string, timeoutMs = 60_000): Promise<void> {
+        await this.page.locator(sel.quickInputTitle).filter({ hasText: title }).first().waitFor({ state: "visible", timeout: timeoutMs });
+        await this.page.locator(sel.quickInputBox).fill(label);
+        const exact = new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*$`);
+        const row = this.page.locator(sel.quickInputRow).filter({ has: this.page.locator(sel.quickInputRowLabel, { hasText: exact }) }).first();
+        try {
+            await row.waitFor({ state: "visible", timeout: this.timeoutMs });
+        } catch {
+            const rows = await this.page.locator(sel.quickInputRow).allInnerTexts();
+            throw new Error(`no row "${label}" in the QuickPick "${title}"; it shows: ${JSON.stringify(rows.slice(0, 10))}`);
+        }
+        await row.click();
     }
 
     // ---------------------------------------------------------------- editor
@@ -278,6 +300,24 @@ export class Workbench {
             }
             await this.page.waitForTimeout(250);
         }
+    }
+
+    /** The notification toast whose message matches (for its buttons and progress). */
+    notificationToast(match: string | RegExp): Locator {
+        return this.page.locator(sel.notificationToastItem).filter({ has: this.page.locator(".notification-list-item-message", { hasText: match }) });
+    }
+
+    /** Clicks a button (e.g. "Cancel", "Download") of the toast whose message matches. */
+    async clickNotificationButton(match: string | RegExp, button: string): Promise<void> {
+        const toast = this.notificationToast(match).first();
+        await toast.waitFor({ state: "visible", timeout: this.timeoutMs });
+        await toast.hover();
+        await toast.getByRole("button", { name: button, exact: true }).click();
+    }
+
+    /** Closes every notification (command "Notifications: Clear All Notifications"). */
+    async clearNotifications(): Promise<void> {
+        await this.runCommand("Notifications: Clear All Notifications");
     }
 
     /** The status bar items whose visible text matches. */

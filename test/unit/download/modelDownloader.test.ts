@@ -16,11 +16,22 @@ import {
   type DownloadSpec,
 } from "../../../src/client/download/modelDownloader";
 import { findModel } from "../../../src/core/models/catalog";
-import { makeFakeGguf, sha256, startFakeServer, type FakeServer } from "./fakeGgufServer";
+import { makeFakeGguf, sha256, startFakeServer, type FakeServer } from "../../support/ggufMirrorServer";
 
 const REPO = "acme/tiny-GGUF";
 const FILE = "tiny-Q8_0.gguf";
 const PATH = `/${REPO}/resolve/main/${FILE}`;
+
+/** Resolves once `file` holds at least `bytes` bytes (the client has written what it was sent). */
+async function untilOnDisk(file: string, bytes: number): Promise<void> {
+  while (!existsSync(file) || statSync(file).size < bytes) await new Promise((r) => setTimeout(r, 5));
+}
+
+/** Holds the next response at `offset`, and drops the connection once the client has those bytes on disk. */
+function dropAt(server: FakeServer, offset: number, partial: string): Promise<void> {
+  const held = server.holdNextAt(offset);
+  return held.reached.then(() => untilOnDisk(partial, offset)).then(() => held.drop());
+}
 
 function isDownloadError(code: DownloadError["code"], ...mustMention: string[]) {
   return (error: unknown) => {
@@ -75,12 +86,13 @@ describe("model downloader (real HTTP server on 127.0.0.1)", function () {
   });
 
   it("resumes an interrupted transfer from the partial offset with a Range request", async () => {
-    server = await startFakeServer({ files: { [PATH]: gguf }, dropAfterBytes: 100_000 });
+    server = await startFakeServer({ files: { [PATH]: gguf } });
     const s = spec();
-    await assert.rejects(downloadModelFile(s, fast), isDownloadError("interrupted", url(), "resumes"));
     const partial = partialPathFor(s.destPath);
+    void dropAt(server, 100_000, partial);
+    await assert.rejects(downloadModelFile(s, fast), isDownloadError("interrupted", url(), "resumes"));
     const offset = statSync(partial).size;
-    assert.ok(offset > 0 && offset < gguf.length, `partial holds ${offset} bytes`);
+    assert.equal(offset, 100_000, "the partial holds what arrived");
     assert.ok(!existsSync(s.destPath), "no final file from a partial transfer");
 
     const result = await downloadModelFile(s, fast);
@@ -92,12 +104,16 @@ describe("model downloader (real HTTP server on 127.0.0.1)", function () {
   });
 
   it("retries by itself, resuming where the dropped connection stopped", async () => {
-    server = await startFakeServer({ files: { [PATH]: gguf }, dropAfterBytes: 50_000, dropTimes: 2 });
-    const result = await downloadModelFile(spec({ sha256: sha256(gguf) }), { retryDelayMs: 0, maxRetries: 3 });
-    assert.equal(server.requests.length, 3);
-    assert.equal(server.requests[0].range, undefined);
-    assert.match(server.requests[1].range ?? "", /^bytes=\d+-$/);
-    assert.ok(Number(/\d+/.exec(server.requests[2].range!)![0]) > Number(/\d+/.exec(server.requests[1].range!)![0]));
+    server = await startFakeServer({ files: { [PATH]: gguf } });
+    const s = spec({ sha256: sha256(gguf) });
+    const partial = partialPathFor(s.destPath);
+    const srv = server;
+    void dropAt(srv, 50_000, partial).then(() => dropAt(srv, 100_000, partial));
+    const result = await downloadModelFile(s, { retryDelayMs: 0, maxRetries: 3 });
+    assert.deepEqual(
+      server.requests.map((r) => [r.range, r.status]),
+      [[undefined, 200], ["bytes=50000-", 206], ["bytes=100000-", 206]],
+    );
     assert.equal(result.sha256, sha256(gguf));
   });
 
@@ -155,7 +171,7 @@ describe("model downloader (real HTTP server on 127.0.0.1)", function () {
   it("refuses before downloading when the remote size differs from the catalog's exact size", async () => {
     server = await startFakeServer({ files: { [PATH]: gguf } });
     const s = spec({ expectedSizeBytes: gguf.length + 10 });
-    await assert.rejects(downloadModelFile(s, fast), isDownloadError("verifyFailed", url(), "catalog expects"));
+    await assert.rejects(downloadModelFile(s, fast), isDownloadError("verifyFailed", url(), "catalog expects", "the mirror", "serves a different file", "Nothing was downloaded", "https://huggingface.co"));
     assert.ok(!existsSync(s.destPath) && !existsSync(partialPathFor(s.destPath)));
   });
 
@@ -201,6 +217,50 @@ describe("model downloader (real HTTP server on 127.0.0.1)", function () {
     assert.equal(server.requests[0].range, "bytes=5000-");
     assert.equal(result.resumedFromBytes, 0);
     assert.equal(sha256(readFileSync(s.destPath)), sha256(gguf));
+  });
+
+  it("verifies the SHA-256 an HF-style endpoint declares (X-Linked-Etag), also across a resume", async () => {
+    server = await startFakeServer({ files: { [PATH]: gguf }, hfRedirects: true });
+    const s = spec();
+    void dropAt(server, 60_000, partialPathFor(s.destPath));
+    await assert.rejects(downloadModelFile(s, fast), isDownloadError("interrupted"));
+    const result = await downloadModelFile(s, fast);
+    assert.equal(result.sha256, sha256(gguf));
+    assert.equal(result.sha256Source, "endpoint");
+    assert.equal(result.resumedFromBytes, 60_000);
+    assert.deepEqual(
+      server.requests.map((r) => [r.url.startsWith("/cdn/") ? "cdn" : r.url, r.status]),
+      [[PATH, 302], ["cdn", 200], [PATH, 302], ["cdn", 206]],
+    );
+  });
+
+  it("refuses and deletes a file whose bytes do not match the SHA-256 the endpoint declared", async () => {
+    const tampered = Buffer.from(gguf);
+    tampered[tampered.length - 1] ^= 0xff;
+    server = await startFakeServer({ files: { [PATH]: { body: tampered, declaredSha256: sha256(gguf) } }, hfRedirects: true });
+    const s = spec();
+    await assert.rejects(downloadModelFile(s, fast), isDownloadError("verifyFailed", FILE, url(), "SHA-256", sha256(gguf), "declared", "deleted", "nothing was loaded", "mirror"));
+    assert.ok(!existsSync(s.destPath) && !existsSync(partialPathFor(s.destPath)));
+  });
+
+  it("refuses before downloading when the endpoint declares another SHA-256 or size than the catalog", async () => {
+    server = await startFakeServer({ files: { [PATH]: gguf }, hfRedirects: true });
+    await assert.rejects(downloadModelFile(spec({ sha256: "a".repeat(64) }), fast), isDownloadError("verifyFailed", "a".repeat(64), "Nothing was downloaded"));
+    await assert.rejects(downloadModelFile(spec({ expectedSizeBytes: gguf.length - 1 }), fast), isDownloadError("verifyFailed", `${gguf.length} bytes`, "catalog expects"));
+    assert.deepEqual(server.requests.filter((r) => r.url.startsWith("/cdn/")).map((r) => r.status), [200, 200], "both stopped at the headers");
+    assert.ok(!existsSync(partialPathFor(spec().destPath)));
+  });
+
+  it("sends the token to the endpoint's origin only, not to where it redirects", async () => {
+    const cdn = await startFakeServer({ files: { "/blob": gguf } });
+    try {
+      server = await startFakeServer({ files: {}, redirects: { [PATH]: `${cdn.endpoint}/blob` } });
+      await downloadModelFile(spec({ token: "hf_secret" }), fast);
+      assert.equal(server.requests[0].authorization, "Bearer hf_secret");
+      assert.equal(cdn.requests[0].authorization, undefined);
+    } finally {
+      await cdn.close();
+    }
   });
 
   it("does not continue a partial file that has no record of its URL", async () => {

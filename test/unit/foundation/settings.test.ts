@@ -59,6 +59,9 @@ describe("settings schema", () => {
   it("rejects a non-http download endpoint", () => {
     assert.equal(parseSettings({ downloadEndpoint: "ftp://mirror" }).errors.length, 1);
     assert.equal(parseSettings({ downloadEndpoint: "https://mirror.example/hf" }).errors.length, 0);
+    assert.deepEqual(parseSettings({ modelsFolder: "models" }).invalidKeys, ["modelsFolder"]);
+    assert.equal(parseSettings({ modelsFolder: path.resolve("/srv/models") }).settings.modelsFolder, path.resolve("/srv/models"));
+    assert.equal(parseSettings({}).settings.modelsFolder, "");
   });
 });
 

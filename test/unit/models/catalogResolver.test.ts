@@ -177,6 +177,20 @@ describe("catalog resolver", () => {
     assert.equal(snapshot.profile.vramFreeBytes, 8 * GiB);
   });
 
+  it("looks for and downloads catalog files in localCode.modelsFolder when it is set", async () => {
+    const { resolver, context, engine, log } = setup();
+    const elsewhere = path.join(dir, "elsewhere");
+    const custom: Settings = { ...settings, modelsFolder: elsewhere };
+    place(q4kmPath());
+    assert.equal((await resolver("completion", "qwen2.5-coder-1.5b:Q4_K_M", custom)).modelPath, null, "the default folder is not searched");
+    const moved = path.join(elsewhere, path.relative(modelsDir(), q4kmPath()));
+    place(moved);
+    assert.deepEqual(await resolver("completion", "qwen2.5-coder-1.5b:Q4_K_M", custom), { modelPath: moved, problem: null });
+    const planner = modelPlannerFor(context, engine as unknown as Engine, log);
+    assert.equal(planner.spec((await planner.plan(custom)).plans.completion!.model!, "Q8_0", custom).destPath, path.join(elsewhere, "ggml-org", "Qwen2.5-Coder-1.5B-Q8_0-GGUF", "qwen2.5-coder-1.5b-q8_0.gguf"));
+    assert.equal(planner.spec((await planner.plan(settings)).plans.completion!.model!, "Q8_0", settings).destPath, q8Path());
+  });
+
   it("plans with the worker's two sequences per context", async () => {
     const { context, engine, log } = setup();
     const planner = modelPlannerFor(context, engine as unknown as Engine, log);

@@ -189,10 +189,14 @@ describe("model presentation", () => {
   });
 
   describe("download progress", () => {
-    it("shows MB done / total, speed and time left", () => {
-      assert.equal(downloadProgressText(812e6, 1647e6, 11.2e6), "812 / 1647 MB · 11.2 MB/s · 1 min 15 s left");
+    it("shows the percentage, MB done / total, speed, time left and where a resume started", () => {
+      assert.equal(downloadProgressText(812e6, 1647e6, 11.2e6), "49 % · 812 / 1647 MB · 11.2 MB/s · 1 min 15 s left");
+      assert.equal(downloadProgressText(812.9e6, 1646.6e6, null), "49 % · 812 / 1647 MB");
       assert.equal(downloadProgressText(812e6, null, 11.2e6), "812 MB · 11.2 MB/s");
-      assert.equal(downloadProgressText(0, 1647e6, null), "0 / 1647 MB");
+      assert.equal(downloadProgressText(0, 1647e6, null), "0 % · 0.0 / 1647 MB");
+      assert.equal(downloadProgressText(1647e6, 1647e6, null, 500e6), "100 % · 1647 / 1647 MB · resumed at 500 MB");
+      // A small file still shows progress.
+      assert.equal(downloadProgressText(233_344, 466_688, null, 120_000), "50 % · 0.2 / 0.5 MB · resumed at 0.1 MB");
       assert.equal(formatDuration(3 * 3600 + 125), "3 h 2 min");
     });
 
