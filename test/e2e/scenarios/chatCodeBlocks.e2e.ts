@@ -11,6 +11,7 @@ const BLOCK = fencedBlocks(REPLY)[0]!;
 const FIRST_PARAGRAPH = CODE_REPLY.pieces[0]!.trim();
 
 const settings = {
+    "workbench.colorTheme": "Default Dark Modern",
     "localCode.chat.model": fixturePath("bigram-chat-code"),
     // No ghost text: it would mix into the editor text these tests read.
     "localCode.completion.enabled": false
@@ -26,6 +27,8 @@ async function expectCodeAnswer(chat: ChatView, turn: Locator): Promise<void> {
     assert.equal(await body.locator("pre code").textContent(), BLOCK.code);
     assert.equal(await body.locator(".code-block .code-language").innerText(), BLOCK.language);
     assert.ok((await body.locator("pre code .hljs-keyword").count()) > 0, "the code block is not highlighted");
+    // The block is painted by its container: no inline-code background box behind each line.
+    assert.equal(await body.locator("pre code").evaluate((code) => getComputedStyle(code).backgroundColor), "rgba(0, 0, 0, 0)");
     assert.equal(await body.locator("p code").last().innerText(), /`([^`]+)`/.exec(CODE_REPLY.pieces.at(-1)!)![1]);
 }
 

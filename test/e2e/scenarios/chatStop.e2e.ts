@@ -62,14 +62,14 @@ async function expectStopped(chat: ChatView, turn: Locator): Promise<string> {
 
 /** A whole answer: complete, exactly the fixture's text up to maxTokens. */
 async function expectComplete(chat: ChatView, turn: Locator): Promise<void> {
-    await chat.waitForStatus(turn, "complete", 170_000);
+    await chat.waitForStatus(turn, "complete", 300_000);
     assert.equal(await chat.body(turn).locator("p").first().innerText(), INTRO);
     assert.equal(await chat.body(turn).locator("pre code").textContent(), BLOCK.code);
     assert.equal(await tail(chat, turn).innerText(), TAIL);
     assert.equal(await turn.locator(".answer-status").count(), 0, "a complete answer has no status line");
 }
 
-scenario("chat stop and regenerate", { waitForStatus: /Local Code: bigram/, settings, timeoutMs: 300_000, prepare: () => ensureFixture("bigram-chat-endless") }, (s) => {
+scenario("chat stop and regenerate", { waitForStatus: /Local Code: bigram/, settings, timeoutMs: 480_000, prepare: () => ensureFixture("bigram-chat-endless") }, (s) => {
     let chat: ChatView;
 
     it("Stop mid-stream keeps the partial answer, marked Stopped, and the text stops growing", async () => {
