@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import type { WorkerClient } from "../client/workerClient";
+import type { Engine } from "../core/engine/engine";
 import { DEFAULT_CHAT_SYSTEM_PROMPT } from "../core/chat/settings";
 import { parseLineRange, sliceLines } from "../core/summarize/lineRange";
 import { DEFAULT_MAX_PARTS, summarize, type SummaryTask } from "../core/summarize/mapReduce";
@@ -17,9 +17,11 @@ export const SUMMARIZE_USAGE =
   "  summarize --model PATH --file FILE [--lines A-B] [--task summarize|explain] [--max-parts N]\n" +
   "                                           summarize a file or lines of it (long input in parts)\n";
 
-/** Reads, summarises and returns the JSON object the CLI prints. Loads the chat slot; the caller stops the client. */
-export async function runSummarize(args: ParsedArgs, client: WorkerClient): Promise<Record<string, unknown>> {
-  const modelPath = path.resolve(requiredOption(args, "model"));
+/**
+ * Reads, summarises and returns the JSON object the CLI prints. Loads the chat slot with `model`
+ * (a GGUF path locally, the server's model name remotely); the caller stops the client.
+ */
+export async function runSummarize(args: ParsedArgs, client: Engine, model: string): Promise<Record<string, unknown>> {
   const file = requiredOption(args, "file");
   const contextSize = intOption(args, "context", 4096, 64);
   // The answer's reserve comes out of the window: by default at most a quarter of it.
@@ -54,12 +56,12 @@ export async function runSummarize(args: ParsedArgs, client: WorkerClient): Prom
     }
   }
 
-  const model = await client.load("chat", { modelPath, contextSize });
+  const loaded = await client.load("chat", { modelPath: model, contextSize });
   const streamToStdout = !args.flags.has("json");
   const result = await summarize(
     { task: task as SummaryTask, text, path: displayPath(file), languageId: languageOf(file), startLine, wholeFile: range === null },
     {
-      contextSize: model.contextSize,
+      contextSize: loaded.contextSize,
       final: { systemPrompt: DEFAULT_CHAT_SYSTEM_PROMPT, maxTokens, temperature },
       maxParts,
       count: (piece, signal) => client.countTokens("chat", piece, signal),
@@ -93,7 +95,7 @@ export async function runSummarize(args: ParsedArgs, client: WorkerClient): Prom
     task,
     notes: result.notes,
     omitted: result.omitted.map((span) => `${span.startLine}-${span.endLine}`),
-    contextSize: model.contextSize,
+    contextSize: loaded.contextSize,
     promptTokens: final.promptTokens,
     generatedTokens: final.generatedTokens ?? 0,
   };
