@@ -171,6 +171,13 @@ describe("remote engine faults, against a real llama-server", function () {
       );
     });
 
+    it("an error event in the middle of a stream ends the answer with the server's message", async () => {
+      const engine = await loaded();
+      proxy.faultPath("/v1/completions", { kind: "errorEvent", afterEvents: 3, error: { code: 500, message: "Compute error.", type: "server_error" } }, 1);
+      await assert.rejects(engine.generate("completion", LONG), rejectsWith("remoteServerError", /"Compute error\."/, /in the middle of the answer/));
+      assert.equal((await engine.generate("completion", A)).text, expectedCompletion("a").text);
+    });
+
     it("no answer at all within the request timeout is a timeout", async () => {
       const engine = await loaded({ requestTimeoutMs: 800 });
       proxy.faultPath("/v1/completions", { kind: "hang" }, 1);
