@@ -20,6 +20,9 @@ if (run("compile tests", "npx", ["tsc", "-p", "test/tsconfig.json"]) !== 0) proc
 const tiers = [
   { name: "unit", args: ["mocha", "--config", "test/.mocharc.unit.json"] },
   { name: "engine", args: ["mocha", "--config", "test/.mocharc.engine.json"] },
+  // The remote backend against a real llama-server, built from node-llama-cpp's llama.cpp source
+  // and cached outside the clone (once per machine: ~20 min on 2 cores, then instant).
+  { name: "remote", before: ["bash", ["scripts/tools/build-llama-server.sh"]], args: ["mocha", "--config", "test/.mocharc.remote.json"] },
   { name: "e2e", script: "scripts/e2e.mjs", args: ["--ui", "--host"] },
 ];
 
@@ -29,6 +32,11 @@ const failedTiers = [];
 for (const tier of tiers) {
   if (!want(tier.name)) continue;
   const countsFile = path.join(scratch, `${tier.name}.json`);
+  if (tier.before && run(`${tier.name} setup`, tier.before[0], tier.before[1]) !== 0) {
+    failedTiers.push(tier.name);
+    totals.failures += 1;
+    continue;
+  }
   const status = tier.script
     ? run(tier.name, "node", [tier.script, ...tier.args], { MOCHA_COUNTS_FILE: countsFile })
     : run(tier.name, "npx", tier.args, { MOCHA_COUNTS_FILE: countsFile });

@@ -2,22 +2,19 @@
  * `local-code infill`: the editor's inline completion pipeline (window, FIM layout, generation,
  * post-processing) on a prefix and suffix, so editor behaviour can be scripted and benchmarked.
  */
-import * as path from "node:path";
-import type { WorkerClient } from "../client/workerClient";
+import type { Engine } from "../core/engine/engine";
 import { CompletionSettingsSchema, completionPipeline, FimLayoutSchema } from "../core/completion";
 import { intOption, requiredOption, UsageError, type ParsedArgs } from "./args";
 
 export const INFILL_OPTIONS = ["prefix", "suffix", "language", "layout"] as const;
 
 export interface InfillRequest {
-  modelPath: string;
   contextSize: number;
-  run: (client: WorkerClient) => Promise<Record<string, unknown>>;
+  run: (client: Engine) => Promise<Record<string, unknown>>;
 }
 
 /** Checks every option first, so a usage error never waits for a model load. */
 export function infillRequest(args: ParsedArgs): InfillRequest {
-  const modelPath = path.resolve(requiredOption(args, "model"));
   const prefix = requiredOption(args, "prefix");
   const suffix = requiredOption(args, "suffix");
   const layout = FimLayoutSchema.safeParse(args.options.get("layout") ?? "psmTail");
@@ -26,7 +23,6 @@ export function infillRequest(args: ParsedArgs): InfillRequest {
   const languageId = args.options.get("language") ?? "plaintext";
   const eol = prefix.includes("\r\n") ? ("\r\n" as const) : ("\n" as const);
   return {
-    modelPath,
     contextSize: intOption(args, "context", 4096, 64),
     run: async (client) => {
       const model = client.modelInfo("completion");

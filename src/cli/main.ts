@@ -12,6 +12,7 @@ import { intOption, numberOption, parseArgs, requiredOption, UsageError, type Pa
 import { runSummarize, SUMMARIZE_OPTIONS, SUMMARIZE_USAGE } from "./summarize";
 import { INFILL_OPTIONS, infillRequest } from "./infill";
 import { runSelect, SELECT_OPTIONS, SELECT_USAGE, selectText, type SelectCliOutput } from "./select";
+import { BACKEND_OPTIONS, BACKEND_USAGE, backendFromArgs, type BackendChoice, type CliEngine } from "./backend";
 
 const USAGE = `Usage: local-code <command> [options]
 
@@ -20,6 +21,7 @@ Commands:
   infill   --model PATH --prefix TEXT --suffix TEXT [--language ID] [--layout psm|psmTail|spm]
                                            the editor's inline completion pipeline: prints the ghost text
   chat     --model PATH --message TEXT     one chat turn with the model's chat template
+           (complete, infill, chat and summarize take --backend remote --remote-url URL instead of --model)
   hardware                                 detected GPU, memory and cores
 ${SUMMARIZE_USAGE}${SELECT_USAGE}
 Options:
@@ -30,46 +32,56 @@ Options:
   --gpu MODE         auto | cuda | vulkan | metal | cpu (default auto)
   --json             print one JSON object
   --verbose          engine logs on stderr
-`;
+
+${BACKEND_USAGE}`;
 
 const FLAGS = new Set(["json", "verbose", "help"]);
-const OPTIONS = new Set(["model", "prompt", "prefix", "suffix", "message", "max-tokens", "temperature", "context", "threads", "gpu", ...INFILL_OPTIONS, ...SUMMARIZE_OPTIONS, ...SELECT_OPTIONS]);
+const OPTIONS = new Set(["model", "prompt", "prefix", "suffix", "message", "max-tokens", "temperature", "context", "threads", "gpu", ...INFILL_OPTIONS, ...SUMMARIZE_OPTIONS, ...SELECT_OPTIONS, ...BACKEND_OPTIONS]);
+
+function cliLog(args: ParsedArgs): (level: "error" | "warn" | "info" | "debug", message: string) => void {
+  const verbose = args.flags.has("verbose");
+  return (level, message) => {
+    if (verbose || level === "error") process.stderr.write(`[${level}] ${message}\n`);
+  };
+}
 
 function makeClient(args: ParsedArgs): WorkerClient {
   const gpu = GpuSettingSchema.safeParse(args.options.get("gpu") ?? "auto");
   if (!gpu.success) throw new UsageError(`--gpu must be one of ${GpuSettingSchema.options.join(", ")}.`);
-  const verbose = args.flags.has("verbose");
   return new WorkerClient({
     workerPath: path.join(__dirname, "worker.js"),
     gpu: gpu.data as GpuSetting,
     threads: intOption(args, "threads", 0),
-    logLevel: verbose ? "info" : "error",
-    log: (level, message) => {
-      if (verbose || level === "error") process.stderr.write(`[${level}] ${message}\n`);
-    },
+    logLevel: args.flags.has("verbose") ? "info" : "error",
+    log: cliLog(args),
     restart: { maxConsecutiveCrashes: 0 },
   });
 }
 
+/** The local worker or a remote server, from --backend (checked before anything starts). */
+function backend(args: ParsedArgs): BackendChoice {
+  return backendFromArgs(args, () => makeClient(args), cliLog(args));
+}
+
 /** Reads and checks every option of a generation command before any model is loaded. */
-function generationRequest(args: ParsedArgs): { modelPath: string; contextSize: number; body: GenerateRequestInput } {
-  const modelPath = path.resolve(requiredOption(args, "model"));
+function generationRequest(args: ParsedArgs): { backend: BackendChoice; contextSize: number; body: GenerateRequestInput } {
+  const choice = backend(args);
   const maxTokens = intOption(args, "max-tokens", 64, 1);
   const temperature = numberOption(args, "temperature", 0);
   const contextSize = intOption(args, "context", 4096, 64);
   switch (args.command) {
     case "complete":
-      return { modelPath, contextSize, body: { kind: "complete", prompt: requiredOption(args, "prompt"), maxTokens, temperature } };
+      return { backend: choice, contextSize, body: { kind: "complete", prompt: requiredOption(args, "prompt"), maxTokens, temperature } };
     default:
-      return { modelPath, contextSize, body: { kind: "chat", messages: [{ role: "user", content: requiredOption(args, "message") }], maxTokens, temperature } };
+      return { backend: choice, contextSize, body: { kind: "chat", messages: [{ role: "user", content: requiredOption(args, "message") }], maxTokens, temperature } };
   }
 }
 
 async function generate(args: ParsedArgs): Promise<Record<string, unknown>> {
   const request = generationRequest(args);
-  const client = makeClient(args);
+  const client = request.backend.makeEngine();
   try {
-    await client.load("completion", { modelPath: request.modelPath, contextSize: request.contextSize });
+    await client.load("completion", { modelPath: request.backend.model, contextSize: request.contextSize });
     const streamToStdout = !args.flags.has("json");
     const onChunk = streamToStdout ? (text: string) => process.stdout.write(text) : undefined;
     const result: GenerationResult = await client.generate("completion", request.body, { onChunk });
@@ -87,6 +99,11 @@ async function hardware(args: ParsedArgs): Promise<Record<string, unknown>> {
   } finally {
     await client.stop();
   }
+}
+
+/** hardware and select describe this machine: a remote backend has nothing to do with them. */
+function localOnly(args: ParsedArgs): void {
+  if (args.options.has("backend") && args.options.get("backend") !== "local") throw new UsageError(`${args.command} describes this machine; it takes no --backend.`);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -110,9 +127,10 @@ async function main(argv: string[]): Promise<number> {
         break;
       case "infill": {
         const request = infillRequest(args);
-        const client = makeClient(args);
+        const choice = backend(args);
+        const client = choice.makeEngine();
         try {
-          await client.load("completion", { modelPath: request.modelPath, contextSize: request.contextSize });
+          await client.load("completion", { modelPath: choice.model, contextSize: request.contextSize });
           output = await request.run(client);
           if (!args.flags.has("json")) process.stdout.write(`${output.text}\n`);
         } finally {
@@ -121,15 +139,18 @@ async function main(argv: string[]): Promise<number> {
         break;
       }
       case "hardware":
+        localOnly(args);
         output = await hardware(args);
         break;
       case "select":
+        localOnly(args);
         output = await runSelect(args, makeClient);
         break;
       case "summarize": {
-        const client = makeClient(args);
+        const choice = backend(args);
+        const client: CliEngine = choice.makeEngine();
         try {
-          output = await runSummarize(args, client);
+          output = await runSummarize(args, client, choice.model);
         } finally {
           await client.stop();
         }

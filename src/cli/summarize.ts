@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import type { WorkerClient } from "../client/workerClient";
+import type { Engine } from "../core/engine/engine";
 import { DEFAULT_CHAT_SYSTEM_PROMPT } from "../core/chat/settings";
 import { parseLineRange, sliceLines } from "../core/summarize/lineRange";
 import { DEFAULT_MAX_PARTS, summarize, type SummaryTask } from "../core/summarize/mapReduce";
@@ -17,13 +17,14 @@ export const SUMMARIZE_USAGE =
   "  summarize --model PATH --file FILE [--lines A-B] [--task summarize|explain] [--max-parts N]\n" +
   "                                           summarize a file or lines of it (long input in parts)\n";
 
-/** Reads, summarises and returns the JSON object the CLI prints. Loads the chat slot; the caller stops the client. */
-export async function runSummarize(args: ParsedArgs, client: WorkerClient): Promise<Record<string, unknown>> {
-  const modelPath = path.resolve(requiredOption(args, "model"));
+/**
+ * Reads, summarises and returns the JSON object the CLI prints. Loads the chat slot with `model`
+ * (a GGUF path locally, the server's model name remotely); the caller stops the client.
+ */
+export async function runSummarize(args: ParsedArgs, client: Engine, model: string): Promise<Record<string, unknown>> {
   const file = requiredOption(args, "file");
   const contextSize = intOption(args, "context", 4096, 64);
-  // The answer's reserve comes out of the window: by default at most a quarter of it.
-  const maxTokens = intOption(args, "max-tokens", Math.max(16, Math.min(512, Math.floor(contextSize / 4))), 1);
+  const maxTokensOption = args.options.has("max-tokens") ? intOption(args, "max-tokens", 0, 1) : null;
   const temperature = numberOption(args, "temperature", 0);
   const maxParts = intOption(args, "max-parts", DEFAULT_MAX_PARTS, 1);
   const task = args.options.get("task") ?? "summarize";
@@ -54,12 +55,15 @@ export async function runSummarize(args: ParsedArgs, client: WorkerClient): Prom
     }
   }
 
-  const model = await client.load("chat", { modelPath, contextSize });
+  const loaded = await client.load("chat", { modelPath: model, contextSize });
+  // The answer's reserve comes out of the window (a remote server's own, which may differ from
+  // --context): by default at most a quarter of it.
+  const maxTokens = maxTokensOption ?? Math.max(16, Math.min(512, Math.floor(loaded.contextSize / 4)));
   const streamToStdout = !args.flags.has("json");
   const result = await summarize(
     { task: task as SummaryTask, text, path: displayPath(file), languageId: languageOf(file), startLine, wholeFile: range === null },
     {
-      contextSize: model.contextSize,
+      contextSize: loaded.contextSize,
       final: { systemPrompt: DEFAULT_CHAT_SYSTEM_PROMPT, maxTokens, temperature },
       maxParts,
       count: (piece, signal) => client.countTokens("chat", piece, signal),
@@ -93,7 +97,7 @@ export async function runSummarize(args: ParsedArgs, client: WorkerClient): Prom
     task,
     notes: result.notes,
     omitted: result.omitted.map((span) => `${span.startLine}-${span.endLine}`),
-    contextSize: model.contextSize,
+    contextSize: loaded.contextSize,
     promptTokens: final.promptTokens,
     generatedTokens: final.generatedTokens ?? 0,
   };

@@ -532,5 +532,8 @@ export function engineView(state: EngineState, model: ModelInfo | null): EngineV
       };
     case "failed":
       return { ...base, state: "failed", detail: `The model worker failed: ${state.reason}` };
+    case "unreachable":
+      // Remote backend: shown like a worker restart (a warning that clears by itself).
+      return { ...base, state: "crashed", detail: state.reason };
   }
 }

@@ -1,6 +1,7 @@
 /**
  * What features (inline completion, chat, summarize, CLI) talk to. The local worker client
- * implements it; a remote backend can implement it too. No `vscode` import here.
+ * (src/client/workerClient.ts) and the remote backend (src/client/remote/remoteEngine.ts)
+ * implement it. No `vscode` import here.
  */
 import type {
   ErrorCode,
@@ -27,7 +28,9 @@ export type EngineState =
   | { kind: "ready" }
   | { kind: "loading"; slot: Slot; modelPath: string }
   | { kind: "crashed"; reason: string; restartInMs: number; restarts: number }
-  | { kind: "failed"; reason: string };
+  | { kind: "failed"; reason: string }
+  /** Remote backend: the server does not answer (or refuses the key); requests still try it, and a health check brings "ready" back. */
+  | { kind: "unreachable"; code: ErrorCode; reason: string; retryInMs: number | null };
 
 export interface Disposable {
   dispose(): void;
@@ -51,6 +54,8 @@ export class EngineError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** How long the remote server asked us to wait before retrying (HTTP Retry-After). */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = "EngineError";

@@ -169,6 +169,25 @@ export const ErrorCodeSchema = z.enum([
   "superseded",
   "workerCrashed",
   "internal",
+  // Remote backend (an inference server over HTTP); the messages name the server's URL.
+  /** Connection refused, DNS failure, reset before an answer: the server is not there. */
+  "remoteUnreachable",
+  /** 401/403: missing or wrong API key. */
+  "remoteUnauthorized",
+  /** The server does not serve the configured model (or 404 on a model route). */
+  "remoteModelNotFound",
+  /** 429; the message carries the Retry-After wait when the server sent one. */
+  "remoteRateLimited",
+  /** 5xx. */
+  "remoteServerError",
+  /** The answer stopped arriving (no bytes for the stall timeout). */
+  "remoteStalled",
+  /** No response headers within the request timeout. */
+  "remoteTimeout",
+  /** The connection closed in the middle of an answer (server restarted or crashed). */
+  "remoteInterrupted",
+  /** The server answered something that is not the protocol we speak. */
+  "remoteBadResponse",
 ]);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
 

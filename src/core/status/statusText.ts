@@ -33,6 +33,8 @@ export function describeStatus(input: StatusInput): StatusView {
         tooltip: `The model worker stopped (${engine.reason}); restart ${engine.restarts} in ${Math.round(engine.restartInMs / 100) / 10} s.`,
         severity: "warning",
       };
+    case "unreachable":
+      return { text: "$(debug-disconnect) Local Code: server unreachable", tooltip: engine.reason, severity: "warning" };
     case "starting":
       return { text: "$(sync~spin) Local Code: starting", tooltip: "Starting the model worker.", severity: "normal" };
     case "loading":

@@ -348,6 +348,13 @@ describe("chat controller", () => {
       contextSize: 4096,
     });
     assert.equal(engineView({ kind: "ready" }, null).detail, "No chat model is loaded.");
+    // The remote backend's outage reads like a worker restart: a warning with the server's message.
+    assert.deepEqual(engineView({ kind: "unreachable", code: "remoteUnreachable", reason: "Cannot connect to http://h:8080", retryInMs: 1000 }, null), {
+      state: "crashed",
+      detail: "Cannot connect to http://h:8080",
+      model: null,
+      contextSize: null,
+    });
   });
 
   it("dispose interrupts a running answer, aborts it, keeps it, and unsubscribes from the engine", async () => {

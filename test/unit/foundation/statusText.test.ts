@@ -23,6 +23,12 @@ describe("status bar text", () => {
     assert.equal(describeStatus({ ...base, modelProblem: "missing" }).tooltip, "missing");
     assert.match(describeStatus({ ...base, completionEnabled: false }).text, /circle-slash/);
   });
+  it("an unreachable remote server is a warning whose tooltip is the error", () => {
+    const view = describeStatus({ ...base, engine: { kind: "unreachable", code: "remoteUnreachable", reason: "Cannot connect to http://h:8080", retryInMs: 1000 } });
+    assert.match(view.text, /server unreachable/);
+    assert.equal(view.tooltip, "Cannot connect to http://h:8080");
+    assert.equal(view.severity, "warning");
+  });
   it("generating spins", () => {
     assert.match(describeStatus({ ...base, generating: true }).text, /loading~spin/);
   });
