@@ -15,7 +15,8 @@ import { resolveThreadCount } from "../core/hardware/cpuCores";
 import { WorkerFailure } from "./failure";
 import { checkModelFile } from "./modelFile";
 import { cpuDescription, physicalCores } from "./hardware";
-import { LaneCounters, LoadedModel } from "./loadedModel";
+import { LoadedModel } from "./loadedModel";
+import { LaneCounters } from "../core/engine/laneCounters";
 import { minimumFileSize } from "../core/gguf/tensorSize";
 import * as os from "node:os";
 

@@ -12,7 +12,8 @@ import type {
   LlamaModel,
   Token,
 } from "node-llama-cpp" with { "resolution-mode": "import" };
-import type { GenerateRequestBody, GenerationResult, LaneStats, LoadOptions, ModelInfo, PromptSegment, Slot, SpecialToken, StopReason } from "../core/protocol/workerProtocol";
+import type { GenerateRequestBody, GenerationResult, LoadOptions, ModelInfo, PromptSegment, Slot, SpecialToken, StopReason } from "../core/protocol/workerProtocol";
+import { LaneCounters } from "../core/engine/laneCounters";
 import { WorkerFailure } from "./failure";
 import type { Log } from "./llamaHost";
 
@@ -29,27 +30,6 @@ interface Running {
   controller: AbortController;
 }
 
-/**
- * Counters per lane kind, shared by every loaded model (the worker's status reports them), so a
- * test can prove fast typing never queues stale generations.
- */
-export class LaneCounters {
-  requests = 0;
-  /** Jobs whose generation actually ran. */
-  started = 0;
-  /** Jobs aborted (superseded or cancelled) before they ran: no tokens were spent on them. */
-  skipped = 0;
-  running = 0;
-  peakRunning = 0;
-  /** Most live (not aborted) jobs ahead of a new one when it arrived: 1 = it waited only for the running one. */
-  peakAhead = 0;
-
-  snapshot(): LaneStats {
-    const { requests, started, skipped, peakRunning, peakAhead } = this;
-    return { requests, started, skipped, peakRunning, peakAhead };
-  }
-}
-
 class Lane {
   private tail: Promise<unknown> = Promise.resolve();
   running: Running | null = null;
@@ -61,13 +41,12 @@ class Lane {
   /** Runs jobs one after another on this lane. */
   run<T>(id: number, controller: AbortController, job: () => Promise<T>): Promise<T> {
     const counters = this.counters;
-    counters.requests++;
+    counters.arrived(this.pending.size);
     this.pending.set(id, controller);
     const leave = (): void => {
       if (this.running?.id !== id) this.pending.delete(id);
     };
     controller.signal.addEventListener("abort", leave, { once: true });
-    counters.peakAhead = Math.max(counters.peakAhead, this.pending.size - 1);
     const result = this.tail.then(async () => {
       if (controller.signal.aborted) {
         counters.skipped++;
@@ -75,12 +54,11 @@ class Lane {
         throw abortFailure(controller.signal);
       }
       this.running = { id, controller };
-      counters.started++;
-      counters.peakRunning = Math.max(counters.peakRunning, ++counters.running);
+      counters.start();
       try {
         return await job();
       } finally {
-        counters.running--;
+        counters.end();
         controller.signal.removeEventListener("abort", leave);
         this.running = null;
         this.pending.delete(id);

@@ -12,6 +12,7 @@
  *   on the next success or background health check.
  */
 import { EngineError, type Disposable, type Engine, type EngineState, type GenerateCallOptions } from "../../core/engine/engine";
+import { LaneCounters } from "../../core/engine/laneCounters";
 import {
   GenerateRequestBodySchema,
   type GenerateRequestBody,
@@ -84,6 +85,7 @@ export class RemoteEngine implements Engine {
   private readonly slots = new Map<Slot, SlotSetup>();
   private readonly listeners = new Set<(state: EngineState) => void>();
   private readonly running: Record<Lane, Set<AbortController>> = { completion: new Set(), chat: new Set() };
+  private readonly counters: Record<Lane, LaneCounters> = { completion: new LaneCounters(), chat: new LaneCounters() };
   private currentState: EngineState = { kind: "stopped" };
   private kind: ServerKind | null = null;
   private tokenizeSupport: "server" | "estimate" | null = null;
@@ -404,11 +406,14 @@ export class RemoteEngine implements Engine {
 
     const lane: Lane = body.kind === "chat" ? "chat" : "completion";
     if (options.supersede) for (const c of this.running[lane]) c.abort("superseded");
+    const counters = this.counters[lane];
+    counters.arrived([...this.running[lane]].filter((c) => !c.signal.aborted).length);
     const controller = new AbortController();
     const onCallerAbort = () => controller.abort("cancelled");
     options.signal?.addEventListener("abort", onCallerAbort, { once: true });
     this.running[lane].add(controller);
     const budget = body.timeBudgetMs !== undefined ? setTimeout(() => controller.abort("timeBudget"), body.timeBudgetMs) : null;
+    counters.start();
     try {
       const result = await this.stream(request.style, request.body, body, setup.model, controller, options.onChunk);
       this.last = { slot, tokensPerSecond: result.generatedTokens > 0 && result.ms > 0 ? (result.generatedTokens * 1000) / result.ms : null, firstTokenMs: result.firstTokenMs, generatedTokens: result.generatedTokens };
@@ -422,6 +427,7 @@ export class RemoteEngine implements Engine {
       if (budget) clearTimeout(budget);
       options.signal?.removeEventListener("abort", onCallerAbort);
       this.running[lane].delete(controller);
+      counters.end();
     }
   }
 
@@ -572,6 +578,7 @@ export class RemoteEngine implements Engine {
       memory: { rssBytes: 0, vramUsedBytes: 0 },
       last: this.last,
       busy: this.running.completion.size + this.running.chat.size > 0,
+      lanes: { completion: this.counters.completion.snapshot(), chat: this.counters.chat.snapshot() },
     };
   }
 
