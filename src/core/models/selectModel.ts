@@ -13,9 +13,10 @@ import {
   type ArchSpec,
   type ContextSpecInput,
   type MemoryEstimate,
+  type WeightsInput,
 } from "./fitEstimate";
 import { memoryBudgets, type HardwareProfile, type MemoryBudgets } from "./hardwareProfile";
-import { CPU_TOKENS_PER_SECOND, measuredCpuSpeed, nominalBits } from "./quantTypes";
+import { CPU_TOKENS_PER_SECOND, cpuRepackBytes, measuredCpuSpeed, nominalBits } from "./quantTypes";
 
 export const QuantPolicySchema = z.enum(["quality", "balanced", "speed"]);
 export type QuantPolicy = z.infer<typeof QuantPolicySchema>;
@@ -28,6 +29,13 @@ export interface LadderQuant {
   sizeBytes: number;
   /** Perplexity measured on this exact file, or null. */
   ppl: number | null;
+  /** Bytes the CPU repacks, when known from the file's tensors; else derived from the quant name. */
+  cpuRepackBytes?: number;
+}
+
+/** The file as the fit estimate sees it. */
+export function ladderWeights(q: LadderQuant): WeightsInput {
+  return { fileSizeBytes: q.sizeBytes, cpuRepackBytes: q.cpuRepackBytes ?? cpuRepackBytes(q.quant, q.sizeBytes) };
 }
 
 export interface ModelLadder {
@@ -96,6 +104,7 @@ interface Option {
 function sumEstimates(a: MemoryEstimate, b: MemoryEstimate): MemoryEstimate {
   return {
     weightsBytes: a.weightsBytes + b.weightsBytes,
+    repackBytes: a.repackBytes + b.repackBytes,
     kvCacheBytes: a.kvCacheBytes + b.kvCacheBytes,
     computeBytes: a.computeBytes + b.computeBytes,
     marginBytes: a.marginBytes + b.marginBytes,
@@ -105,20 +114,22 @@ function sumEstimates(a: MemoryEstimate, b: MemoryEstimate): MemoryEstimate {
 
 /** Full GPU if it fits, else the most layers a split allows, else CPU; null if none fits. */
 function bestPlacement(arch: ArchSpec, q: LadderQuant, context: ContextSpecInput, budgets: MemoryBudgets): Option | null {
-  const whole = estimateMemory(arch, q.sizeBytes, context);
-  if (budgets.gpuBytes > 0 && whole.totalBytes <= budgets.gpuBytes) {
-    return { q, placement: "gpu", gpuLayers: arch.blockCount, estimate: whole, budgetBytes: budgets.gpuBytes };
+  const weights = ladderWeights(q);
+  const onGpu = estimateMemory(arch, weights, context, "gpu");
+  if (budgets.gpuBytes > 0 && onGpu.totalBytes <= budgets.gpuBytes) {
+    return { q, placement: "gpu", gpuLayers: arch.blockCount, estimate: onGpu, budgetBytes: budgets.gpuBytes };
   }
   if (budgets.partialOffload && budgets.gpuBytes > 0) {
-    const n = maxGpuLayers(arch, q.sizeBytes, context, budgets.gpuBytes);
+    const n = maxGpuLayers(arch, weights, context, budgets.gpuBytes);
     if (n > 0 && n < arch.blockCount) {
-      const split = splitEstimate(arch, q.sizeBytes, context, n);
+      const split = splitEstimate(arch, weights, context, n);
       if (split.cpu.totalBytes <= budgets.ramBytes) {
         return { q, placement: "partial", gpuLayers: n, estimate: sumEstimates(split.gpu, split.cpu), budgetBytes: budgets.gpuBytes + budgets.ramBytes };
       }
     }
   }
-  if (whole.totalBytes <= budgets.ramBytes) return { q, placement: "cpu", gpuLayers: 0, estimate: whole, budgetBytes: budgets.ramBytes };
+  const onCpu = estimateMemory(arch, weights, context, "cpu");
+  if (onCpu.totalBytes <= budgets.ramBytes) return { q, placement: "cpu", gpuLayers: 0, estimate: onCpu, budgetBytes: budgets.ramBytes };
   return null;
 }
 
@@ -213,7 +224,7 @@ export function selectModel(
   const candidates: Candidate[] = placed.map(({ q, option }) => {
     if (option) return { quant: q.quant, sizeBytes: q.sizeBytes, ppl: q.ppl, totalBytes: option.estimate.totalBytes, fits: true, placement: option.placement };
     const placement: Placement = budgets.gpuBytes > budgets.ramBytes ? "gpu" : "cpu";
-    return { quant: q.quant, sizeBytes: q.sizeBytes, ppl: q.ppl, totalBytes: estimateMemory(ladder.arch, q.sizeBytes, context).totalBytes, fits: false, placement };
+    return { quant: q.quant, sizeBytes: q.sizeBytes, ppl: q.ppl, totalBytes: estimateMemory(ladder.arch, ladderWeights(q), context, placement === "gpu" ? "gpu" : "cpu").totalBytes, fits: false, placement };
   });
   const budgetBytes = Math.max(budgets.gpuBytes, budgets.ramBytes);
 

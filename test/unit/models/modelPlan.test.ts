@@ -123,7 +123,7 @@ describe("model plan", () => {
     assert.equal(pinned.size, plan.ladder!.quants.length);
     const q4 = picked(pinned.get("Q4_0"));
     assert.equal(q4.placement, "partial");
-    assert.equal(q4.gpuLayers, 14);
+    assert.equal(q4.gpuLayers, 15);
     // A smaller file puts more layers on the same GPU.
     assert.ok(picked(pinned.get("IQ1_S")).gpuLayers > q4.gpuLayers);
     assert.ok(picked(pinned.get("Q8_0")).gpuLayers < q4.gpuLayers);
