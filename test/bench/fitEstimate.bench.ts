@@ -15,7 +15,7 @@ import { fork } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { ensureFixture, type FixtureName } from "../fixtures/gguf/index";
-import { readGgufSummary } from "../../src/client/ggufMetadata";
+import { readGgufSummary } from "../../src/client/ggufFile";
 import { archFromGgufFields, estimateFromGguf, kvCacheBytes, type ContextSpecInput, type GgufArchFields, type MemoryEstimate } from "../../src/core/models/fitEstimate";
 import { cpuRepackBytes } from "../../src/core/models/quantTypes";
 import { formatTable } from "./stats";

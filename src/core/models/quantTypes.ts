@@ -38,10 +38,14 @@ export function cpuRepacksType(quant: string): boolean {
   return base === "Q4_0" || base === "IQ4_NL" || /^Q4_K(_[A-Z]+)?$/.test(base);
 }
 
+/** The same types by ggml type id, for files whose tensors are known (ggml.h: GGML_TYPE_*). */
+export const CPU_REPACKED_GGML_TYPES: Readonly<Record<number, string>> = { 2: "Q4_0", 12: "Q4_K", 20: "IQ4_NL" };
+
 /**
- * Bytes of a file's weights the CPU copies, from its quant name: the whole file for a repacked
- * type. For K-quant mixes that is an upper bound: a Q4_K_M file also holds Q6_K tensors
- * (ffn_down, attn_v, often the output matrix) that x86 does not repack.
+ * Bytes of a file's weights the CPU copies, from its quant name alone (catalog files): the whole
+ * file for a repacked type. For K-quant mixes that is an upper bound: a Q4_K_M file also holds
+ * Q6_K tensors (ffn_down, attn_v, often the output matrix) that x86 does not repack. For a file on
+ * disk the header's tensor types give the exact sum (core/gguf/ggufSummary.ts).
  */
 export function cpuRepackBytes(quant: string, fileSizeBytes: number): number {
   return cpuRepacksType(quant) ? fileSizeBytes : 0;
