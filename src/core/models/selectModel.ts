@@ -316,10 +316,41 @@ export interface SlotSelections {
 }
 
 /**
- * Completion and chat loaded together share one memory budget; completion (latency-critical)
- * goes first. It reserves what its best pick would need with unlimited memory, capped by what
- * exists; chat gets the rest. Both shares grow with memory, so neither pick gets worse on a
- * bigger machine.
+ * How completion and chat loaded together share one memory budget; completion (latency-critical)
+ * goes first. It reserves what its best pick (or its pinned quant) would need with unlimited
+ * memory, capped by what exists; chat gets the rest. Both shares grow with memory.
+ */
+export function shareBudgets(hardware: HardwareProfile, policy: QuantPolicy, completion: SlotRequest): { completion: MemoryBudgets; chat: MemoryBudgets } {
+  const all = memoryBudgets(hardware);
+  const ideal = (budgets: MemoryBudgets): number => {
+    const pick = selectModel(completion.ladder, hardware, completion.context, policy, { pinQuant: completion.pinQuant, budgets });
+    return isNoFit(pick) ? 0 : pick.estimate.totalBytes;
+  };
+  const hasGpu = all.gpuBytes > 0;
+  if (!hasGpu || !all.partialOffload) {
+    // CPU only, or unified memory: one pool.
+    const reserve = ideal({ gpuBytes: hasGpu ? Infinity : 0, ramBytes: Infinity, partialOffload: false });
+    const mine = { gpuBytes: Math.min(all.gpuBytes, reserve), ramBytes: Math.min(all.ramBytes, reserve), partialOffload: false };
+    return { completion: mine, chat: { gpuBytes: all.gpuBytes - mine.gpuBytes, ramBytes: all.ramBytes - mine.ramBytes, partialOffload: false } };
+  }
+  const gpuReserve = ideal({ gpuBytes: Infinity, ramBytes: Infinity, partialOffload: true });
+  const ramReserve = ideal({ gpuBytes: 0, ramBytes: Infinity, partialOffload: false });
+  const completionOnGpu = all.gpuBytes >= gpuReserve;
+  const mine = { gpuBytes: Math.min(all.gpuBytes, gpuReserve), ramBytes: Math.min(all.ramBytes, ramReserve), partialOffload: true };
+  return {
+    completion: mine,
+    chat: {
+      gpuBytes: all.gpuBytes - mine.gpuBytes,
+      // Once completion's pick sits fully in VRAM it needs no RAM share.
+      ramBytes: completionOnGpu ? all.ramBytes : all.ramBytes - mine.ramBytes,
+      partialOffload: true,
+    },
+  };
+}
+
+/**
+ * Picks for completion and chat loaded together, on the shares of shareBudgets. A single slot
+ * gets the whole machine. Neither pick gets worse on a bigger machine.
  */
 export function selectForSlots(
   hardware: HardwareProfile,
@@ -336,30 +367,6 @@ export function selectForSlots(
       budgets: { completion: slots.completion ? all : null, chat: slots.chat ? all : null },
     };
   }
-  const c = slots.completion;
-  const ideal = (budgets: MemoryBudgets): number => {
-    const pick = selectModel(c.ladder, hardware, c.context, policy, { pinQuant: c.pinQuant, budgets });
-    return isNoFit(pick) ? 0 : pick.estimate.totalBytes;
-  };
-  let completion: MemoryBudgets;
-  let chat: MemoryBudgets;
-  const hasGpu = all.gpuBytes > 0;
-  if (!hasGpu || !all.partialOffload) {
-    // CPU only, or unified memory: one pool.
-    const reserve = ideal({ gpuBytes: hasGpu ? Infinity : 0, ramBytes: Infinity, partialOffload: false });
-    completion = { gpuBytes: Math.min(all.gpuBytes, reserve), ramBytes: Math.min(all.ramBytes, reserve), partialOffload: false };
-    chat = { gpuBytes: all.gpuBytes - completion.gpuBytes, ramBytes: all.ramBytes - completion.ramBytes, partialOffload: false };
-  } else {
-    const gpuReserve = ideal({ gpuBytes: Infinity, ramBytes: Infinity, partialOffload: true });
-    const ramReserve = ideal({ gpuBytes: 0, ramBytes: Infinity, partialOffload: false });
-    const completionOnGpu = all.gpuBytes >= gpuReserve;
-    completion = { gpuBytes: Math.min(all.gpuBytes, gpuReserve), ramBytes: Math.min(all.ramBytes, ramReserve), partialOffload: true };
-    chat = {
-      gpuBytes: all.gpuBytes - completion.gpuBytes,
-      // Once completion's pick sits fully in VRAM it needs no RAM share.
-      ramBytes: completionOnGpu ? all.ramBytes : all.ramBytes - completion.ramBytes,
-      partialOffload: true,
-    };
-  }
-  return { completion: run(c, completion), chat: run(slots.chat, chat), budgets: { completion, chat } };
+  const shares = shareBudgets(hardware, policy, slots.completion);
+  return { completion: run(slots.completion, shares.completion), chat: run(slots.chat, shares.chat), budgets: shares };
 }
