@@ -8,7 +8,7 @@
 import * as os from "node:os";
 import * as path from "node:path";
 import type { WorkerClient } from "../client/workerClient";
-import { ladderForGgufFile } from "../client/ggufMetadata";
+import { ladderForGgufFile } from "../client/ggufFile";
 import { findModel, findQuant, ladderFromCatalog, loadCatalog, parseModelOverride } from "../core/models/catalog";
 import type { Role } from "../core/models/catalogSchema";
 import { hardwareProfileFromInfo, HardwareProfileSchema, type HardwareProfile } from "../core/models/hardwareProfile";

@@ -2,7 +2,8 @@
  * Fit estimate vs what node-llama-cpp really allocates, on the shape-true Qwen2.5-Coder fixtures
  * (CPU, f16 KV, batch 512, no flash attention, as the worker runs them). For each model and
  * context it compares:
- *  - ours: estimateFromGguf (src/core/models/fitEstimate.ts) from the file's header;
+ *  - ours: estimateFromGguf (src/core/models/fitEstimate.ts) from the file's header, on the CPU;
+ *  - before: the estimate before max(logits, scores) and the repack copy (previousEstimate);
  *  - node-llama-cpp's own estimators (GgufInsights: estimateModelResourceRequirements +
  *    estimateContextResourceRequirements, and their V2 versions);
  *  - the real allocation in a fresh child process: the buffer sizes llama.cpp logs (model, KV,
@@ -14,8 +15,9 @@ import { fork } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { ensureFixture, type FixtureName } from "../fixtures/gguf/index";
-import { readGgufSummary } from "../../src/client/ggufMetadata";
-import { estimateFromGguf, type MemoryEstimate } from "../../src/core/models/fitEstimate";
+import { readGgufSummary } from "../../src/client/ggufFile";
+import { archFromGgufFields, estimateFromGguf, kvCacheBytes, type ContextSpecInput, type GgufArchFields, type MemoryEstimate } from "../../src/core/models/fitEstimate";
+import { cpuRepackBytes } from "../../src/core/models/quantTypes";
 import { formatTable } from "./stats";
 
 const MiB = 1024 * 1024;
@@ -35,7 +37,24 @@ const CASES: Case[] = [
   { fixture: "qwen2.5-coder-1.5b-shape-q8_0", contextSize: 4096, sequences: 2 },
   // Past the point where one layer's KQ scores (cells x heads x batch x 4) outgrow the logits.
   { fixture: "qwen2.5-coder-0.5b-shape-q8_0", contextSize: 32768, sequences: 1 },
+  // The other types llama.cpp's CPU backend repacks (IQ4_NL; Q4_K, which needs the 1.5B's rows).
+  { fixture: "qwen2.5-coder-0.5b-shape-iq4_nl", contextSize: 2048, sequences: 1 },
+  { fixture: "qwen2.5-coder-1.5b-shape-q4_k", contextSize: 2048, sequences: 1 },
 ];
+
+/**
+ * The estimate before the compute buffer became max(logits, scores) and the CPU's repacked copy
+ * was counted (commit 4ab4d96): file + KV + 4 x batch x (n_embd + all sequences' cells x heads) +
+ * logits, without the margin. Kept here for the before -> after comparison in docs/fit-estimate.md.
+ */
+function previousEstimate(fields: GgufArchFields, fileBytes: number, ctx: { contextSize: number; sequences: number }): { total: number; compute: number } {
+  const arch = archFromGgufFields(fields);
+  const context: ContextSpecInput = { ...ctx, batchSize: BATCH };
+  const cells = Math.ceil(ctx.contextSize / 256) * 256 * ctx.sequences;
+  const tokens = Math.min(BATCH, cells);
+  const compute = 4 * tokens * (arch.embeddingLength + cells * arch.headCount) + 4 * arch.vocabSize * tokens;
+  return { total: fileBytes + kvCacheBytes(arch, context) + compute, compute };
+}
 
 /** What the child measures. */
 interface Measured {
@@ -123,7 +142,8 @@ export async function run(options: { threads?: number } = {}): Promise<Record<st
   for (const c of CASES) {
     const modelPath = await ensureFixture(c.fixture);
     const summary = await readGgufSummary(modelPath);
-    const ours: MemoryEstimate = estimateFromGguf(summary.fields, summary.sizeBytes, { contextSize: c.contextSize, sequences: c.sequences, batchSize: BATCH });
+    const weights = { fileSizeBytes: summary.sizeBytes, cpuRepackBytes: cpuRepackBytes(summary.fileType ?? "custom", summary.sizeBytes) };
+    const ours: MemoryEstimate = estimateFromGguf(summary.fields, weights, { contextSize: c.contextSize, sequences: c.sequences, batchSize: BATCH }, "cpu");
     const insights = await lib.GgufInsights.from(await lib.readGgufFileInfo(modelPath), llama);
     const ctxOptions = { contextSize: c.contextSize, modelGpuLayers: 0, sequences: c.sequences, batchSize: BATCH, flashAttention: false };
     const v1 = insights.estimateModelResourceRequirements({ gpuLayers: 0 }).cpuRam + insights.estimateContextResourceRequirements(ctxOptions).cpuRam;
@@ -135,12 +155,14 @@ export async function run(options: { threads?: number } = {}): Promise<Record<st
     // again: the kernel drops them under memory pressure. What must really fit is the rest.
     const hardNeed = rssGrowth - real.buffers.repack;
     const subtotal = ours.totalBytes - ours.marginBytes;
+    const before = previousEstimate(summary.fields, summary.sizeBytes, c);
     rows.push({
       model: c.fixture.replace("qwen2.5-coder-", "").replace("-shape", ""),
       contextSize: c.contextSize,
       sequences: c.sequences,
       fileBytes: summary.sizeBytes,
       ours,
+      before,
       nodeLlamaCppV1: v1,
       nodeLlamaCppV2: v2,
       real,
@@ -148,6 +170,8 @@ export async function run(options: { threads?: number } = {}): Promise<Record<st
       rssGrowth,
       hardNeed,
       error: {
+        beforeVsBuffers: pct(before.total, buffers),
+        beforeComputeVsBuffers: pct(before.compute, real.buffers.compute + real.buffers.output),
         oursVsBuffers: pct(subtotal, buffers),
         oursWithMarginVsRss: pct(ours.totalBytes, rssGrowth),
         oursWithMarginVsHardNeed: pct(ours.totalBytes, hardNeed),
@@ -163,12 +187,13 @@ export async function run(options: { threads?: number } = {}): Promise<Record<st
 
   const label = (r: Record<string, unknown>) => `${r.model} ${r.contextSize}×${r.sequences}`;
   const totals = formatTable(
-    ["model ctx×seq", "ours", "ours+margin", "nlc v1", "nlc v2", "llama.cpp buffers", "peak RSS growth", "RSS less repack source", "ours vs buffers", "v1 vs buffers", "v2 vs buffers", "ours+margin vs RSS", "ours+margin vs RSS less repack"],
+    ["model ctx×seq", "before", "ours", "ours+margin", "nlc v1", "nlc v2", "llama.cpp buffers", "peak RSS growth", "RSS less repack source", "before vs buffers", "ours vs buffers", "v1 vs buffers", "v2 vs buffers", "ours+margin vs RSS", "ours+margin vs RSS less repack"],
     rows.map((r) => {
       const ours = r.ours as MemoryEstimate;
       const e = r.error as Record<string, number>;
       return [
         label(r),
+        mib((r.before as { total: number }).total),
         mib(ours.totalBytes - ours.marginBytes),
         mib(ours.totalBytes),
         mib(r.nodeLlamaCppV1 as number),
@@ -176,6 +201,7 @@ export async function run(options: { threads?: number } = {}): Promise<Record<st
         mib(r.buffersTotal as number),
         mib(r.rssGrowth as number),
         mib(r.hardNeed as number),
+        signed(e.beforeVsBuffers),
         signed(e.oursVsBuffers),
         signed(e.v1VsBuffers),
         signed(e.v2VsBuffers),
@@ -185,20 +211,24 @@ export async function run(options: { threads?: number } = {}): Promise<Record<st
     }),
   );
   const parts = formatTable(
-    ["model ctx×seq", "weights: file", "model buffers", "of which repack", "KV: ours", "KV buffer", "compute: ours", "compute+output buffers", "compute error", "RSS anon growth", "RSS file growth"],
+    ["model ctx×seq", "weights: file", "repack: ours", "model buffers", "of which repack", "KV: ours", "KV buffer", "compute: before", "compute: ours", "compute+output buffers", "compute error before", "compute error", "RSS anon growth", "RSS file growth"],
     rows.map((r) => {
       const ours = r.ours as MemoryEstimate;
       const real = r.real as Measured;
+      const e = r.error as Record<string, number>;
       return [
         label(r),
         mib(ours.weightsBytes),
+        mib(ours.repackBytes),
         mib(real.buffers.model),
         mib(real.buffers.repack),
         mib(ours.kvCacheBytes),
         mib(real.buffers.kv),
+        mib((r.before as { compute: number }).compute),
         mib(ours.computeBytes),
         mib(real.buffers.compute + real.buffers.output),
-        signed((r.error as Record<string, number>).compute),
+        signed(e.beforeComputeVsBuffers),
+        signed(e.compute),
         mib(real.rssAnonGrowth),
         mib(real.rssFileGrowth),
       ];

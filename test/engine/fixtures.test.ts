@@ -87,6 +87,15 @@ describe("GGUF writer", () => {
     const q4 = concat(randomQuantData(GgmlType.Q4_0, 32 * 7, 1, 8)());
     assert.equal(q4.length, 18 * 7);
     assert.equal(q4.readUInt16LE(18 * 6), 0x3c00); // d = 8/8
+    const nl = concat(randomQuantData(GgmlType.IQ4_NL, 32 * 3, 1, 1)());
+    assert.equal(nl.length, 18 * 3);
+    assert.equal(nl.readUInt16LE(18 * 2), f32ToF16Bits(1 / 127));
+    for (let j = 2; j < 18; j++) assert.equal(nl[j] & 0x11, 0x11, "odd nibbles");
+    const k = concat(randomQuantData(GgmlType.Q4_K, 256 * 3, 1, 1)());
+    assert.equal(k.length, 144 * 3);
+    assert.equal(k.readUInt16LE(144), f32ToF16Bits(1 / 240)); // d
+    assert.equal(k.readUInt16LE(146), f32ToF16Bits(7.5 / 240)); // dmin
+    assert.deepEqual([...k.subarray(148, 160)], [160, 160, 160, 160, 160, 160, 160, 160, 0, 0, 0, 0]);
   });
 
   it("round-trips every metadata type and tensor data through its reader and node-llama-cpp's", async () => {

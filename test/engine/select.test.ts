@@ -53,15 +53,16 @@ function flagsMachine(vram: number, ram: number): HardwareProfile {
 describe("CLI select", function () {
   this.timeout(120_000);
 
-  it("gives exactly selectModel's answer for the documented gemma-2-2b-it case: Q4_0, 14/26 layers", async () => {
+  it("gives exactly selectModel's answer for the documented gemma-2-2b-it case: Q4_K_S, 15/26 layers", async () => {
     const args = ["select", "--model", "gemma-2-2b-it", "--vram-free", String(2 * GiB), "--ram-free", String(16 * GiB), "--gpu", "cuda", "--context", "8192", "--policy", "balanced", "--json"];
     const out = json(await run(args));
     const expected = selectModel(ladderFromCatalog(findModel("gemma-2-2b-it")!), flagsMachine(2 * GiB, 16 * GiB), { contextSize: 8192 }, "balanced");
     assert.deepEqual(pureSelection(out), expected);
     const sel = ModelSelectionSchema.parse(pureSelection(out));
-    assert.equal(sel.quant, "Q4_0");
+    assert.equal(sel.quant, "Q4_K_S");
     assert.equal(sel.placement, "partial");
-    assert.equal(sel.gpuLayers, 14);
+    assert.equal(sel.gpuLayers, 15);
+    assert.ok(sel.estimate.repackBytes > 0, "the CPU's 11 layers of a Q4_K file count twice");
     assert.equal(sel.candidates.length, 28);
     assert.equal(out.model, "gemma-2-2b-it");
     assert.equal(out.hardwareSource, "from flags");
@@ -169,7 +170,7 @@ describe("CLI select", function () {
     const info = await lib.readGgufFileInfo(file, { readTensorInfo: false });
     const tokens = (info.metadata as { tokenizer?: { ggml?: { tokens?: readonly unknown[] } } }).tokenizer?.ggml?.tokens?.length;
     const fields = ggufArchFieldsFromMetadata(info.metadata.general.architecture, info.architectureMetadata, tokens);
-    assert.deepEqual(sel.estimate, estimateFromGguf(fields, size, { contextSize: 2048 }));
+    assert.deepEqual(sel.estimate, estimateFromGguf(fields, { fileSizeBytes: size, cpuRepackBytes: 0 }, { contextSize: 2048 }, "cpu"));
     const missing = await run(["select", "--model", path.join(path.dirname(file), "nope.gguf"), "--gpu", "none", "--ram-free", String(8 * GiB), "--json"]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /Model file not found: .*nope\.gguf/);
@@ -187,8 +188,9 @@ describe("CLI select", function () {
   it("select without --json explains the pick", async () => {
     const r = await run(["select", "--model", "gemma-2-2b-it", "--vram-free", String(2 * GiB), "--ram-free", String(16 * GiB), "--gpu", "cuda"]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^Pick: +Q4_0 .*partial offload, 14 layers on the GPU$/m);
-    assert.match(r.stdout, /^\* Q4_0 /m);
+    assert.match(r.stdout, /^Pick: +Q4_K_S .*partial offload, 15 layers on the GPU$/m);
+    assert.match(r.stdout, /^Memory: +weights [\d.]+ GiB \+ CPU repack [\d.]+ GiB \+ KV /m);
+    assert.match(r.stdout, /^\* Q4_K_S /m);
     assert.match(r.stdout, /^Context: +8192 tokens × 1 sequence, policy balanced$/m, "a chat model defaults to the chat context");
   });
 });

@@ -14,7 +14,7 @@ import * as path from "node:path";
 import type { CatalogModel, CatalogQuant } from "../../core/models/catalogSchema";
 import { quantSizeBytes } from "../../core/models/catalog";
 import { DownloadError, formatBytes, httpStatusError, offlineError } from "./downloadError";
-import { checkGgufFile } from "./ggufHeader";
+import { checkGgufFile } from "../ggufFile";
 import { acquireLock } from "./downloadLock";
 
 export const DEFAULT_ENDPOINT = "https://huggingface.co";

@@ -51,12 +51,12 @@ export function ladderFromCatalog(model: CatalogModel): ModelLadder {
   return { modelId: model.id, arch: archFromCatalog(model.arch), quants };
 }
 
-/** A one-rung ladder for a .gguf file on disk, from its header fields and size. */
-export function ladderFromGgufFile(filePath: string, fields: GgufArchFields, fileSizeBytes: number, quant = "custom"): ModelLadder {
+/** A one-rung ladder for a .gguf file on disk, from its header fields and size (and its tensors' repackable bytes, when read). */
+export function ladderFromGgufFile(filePath: string, fields: GgufArchFields, fileSizeBytes: number, quant = "custom", cpuRepackBytes?: number): ModelLadder {
   return {
     modelId: filePath,
     arch: archFromGgufFields(fields),
-    quants: [{ quant, file: filePath, repo: null, sizeBytes: fileSizeBytes, ppl: null }],
+    quants: [{ quant, file: filePath, repo: null, sizeBytes: fileSizeBytes, ppl: null, ...(cpuRepackBytes !== undefined ? { cpuRepackBytes } : {}) }],
   };
 }
 

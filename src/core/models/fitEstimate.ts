@@ -1,7 +1,8 @@
 /**
- * Memory a model needs: weights + KV cache + compute buffer + safety margin. Pure arithmetic from
- * architecture numbers (the catalog's before download, the GGUF header's after), so quant
- * selection can run without loading anything.
+ * Memory a model needs: weights (+ the CPU's repacked copy) + KV cache + compute buffer + safety
+ * margin. Pure arithmetic from architecture numbers (the catalog's before download, the GGUF
+ * header's after), so quant selection can run without loading anything. How close it comes to
+ * what llama.cpp allocates: docs/fit-estimate.md.
  */
 import * as z from "zod";
 import type { CatalogArch } from "./catalogSchema";
@@ -40,8 +41,24 @@ export const ContextSpecSchema = z.object({
 export type ContextSpec = z.infer<typeof ContextSpecSchema>;
 export type ContextSpecInput = z.input<typeof ContextSpecSchema>;
 
+/** A model file as the estimate sees it. */
+export interface WeightsInput {
+  /** The GGUF file's size. */
+  fileSizeBytes: number;
+  /**
+   * Bytes of it that llama.cpp's CPU backend copies into an interleaved layout (a CPU_REPACK
+   * buffer) for the layers on the CPU; the mmapped original stays mapped (quantTypes.cpuRepackBytes).
+   */
+  cpuRepackBytes: number;
+}
+
+/** Where a part of the model runs: only the CPU keeps a repacked copy of the weights. */
+export type Device = "gpu" | "cpu";
+
 export const MemoryEstimateSchema = z.object({
   weightsBytes: z.number().min(0),
+  /** The CPU's repacked copy of repackable weights (0 on the GPU). */
+  repackBytes: z.number().min(0),
   kvCacheBytes: z.number().min(0),
   computeBytes: z.number().min(0),
   marginBytes: z.number().min(0),
@@ -79,63 +96,68 @@ export function kvCacheBytes(arch: ArchSpec, contextInput: ContextSpecInput): nu
 }
 
 /**
- * Compute buffer: the f32 logits of a whole batch (vocab x batch x 4: ~297 MiB for a 152k vocab
- * at batch 512, as measured) plus the attention workspace (f32 KQ scores for one layer without
- * flash attention), following node-llama-cpp's estimate for llama-like architectures.
+ * Compute buffer: the f32 embeddings of a batch (4 x batch x n_embd) plus the larger of the f32
+ * logits of the batch (4 x vocab x batch: ~297 MiB for a 152k vocab at batch 512) and one layer's
+ * f32 KQ scores without flash attention (4 x batch x cells x heads). llama.cpp's graph allocator
+ * reuses memory, so logits and scores never live at the same time; attention spans one
+ * sequence's cells, since each sequence has its own KV stream. Measured: docs/fit-estimate.md.
  */
 export function computeBufferBytes(arch: ArchSpec, contextInput: ContextSpecInput): number {
   const ctx = ContextSpecSchema.parse(contextInput);
   const tokens = Math.min(ctx.batchSize, pad256(ctx.contextSize) * ctx.sequences);
   const logits = 4 * arch.vocabSize * tokens;
-  const maxCells = Math.max(0, ...arch.kvGroups.filter((g) => g.layers > 0).map((g) => cellsFor(g, ctx)));
-  const scores = ctx.flashAttention ? 0 : maxCells * arch.headCount;
-  return 4 * tokens * (arch.embeddingLength + scores) + logits;
+  const oneSequence = { ...ctx, sequences: 1 };
+  const cells = Math.max(0, ...arch.kvGroups.filter((g) => g.layers > 0).map((g) => cellsFor(g, oneSequence)));
+  const scores = ctx.flashAttention ? 0 : 4 * tokens * cells * arch.headCount;
+  return 4 * tokens * arch.embeddingLength + Math.max(logits, scores);
 }
 
 export function marginFor(subtotalBytes: number): number {
   return Math.ceil(SAFETY_MARGIN.fixedBytes + SAFETY_MARGIN.fraction * subtotalBytes);
 }
 
-function withMargin(weightsBytes: number, kvBytes: number, computeBytes: number): MemoryEstimate {
-  const subtotal = weightsBytes + kvBytes + computeBytes;
+function withMargin(weightsBytes: number, repackBytes: number, kvBytes: number, computeBytes: number): MemoryEstimate {
+  const subtotal = weightsBytes + repackBytes + kvBytes + computeBytes;
   const marginBytes = marginFor(subtotal);
-  return { weightsBytes, kvCacheBytes: kvBytes, computeBytes, marginBytes, totalBytes: subtotal + marginBytes };
-}
-
-/** Everything on one device (full GPU offload, or CPU only). Weights = the GGUF file's size. */
-export function estimateMemory(arch: ArchSpec, fileSizeBytes: number, context: ContextSpecInput): MemoryEstimate {
-  return withMargin(fileSizeBytes, kvCacheBytes(arch, context), computeBufferBytes(arch, context));
+  return { weightsBytes, repackBytes, kvCacheBytes: kvBytes, computeBytes, marginBytes, totalBytes: subtotal + marginBytes };
 }
 
 /**
- * Partial offload: `gpuLayers` of `blockCount` layers on the GPU. Weights and KV are split in
- * proportion to layers (an approximation: embeddings stay on the CPU, the output matrix follows
- * the last layer); each device reserves its own compute buffer and margin.
+ * Everything on one device (full GPU offload, or CPU only). Weights = the GGUF file's size; on
+ * the CPU the repackable part counts twice.
  */
-export function splitEstimate(
-  arch: ArchSpec,
-  fileSizeBytes: number,
-  context: ContextSpecInput,
-  gpuLayers: number,
-): { gpu: MemoryEstimate; cpu: MemoryEstimate } {
-  return split(arch.blockCount, fileSizeBytes, kvCacheBytes(arch, context), computeBufferBytes(arch, context), gpuLayers);
+export function estimateMemory(arch: ArchSpec, weights: WeightsInput, context: ContextSpecInput, device: Device): MemoryEstimate {
+  const repack = device === "cpu" ? weights.cpuRepackBytes : 0;
+  return withMargin(weights.fileSizeBytes, repack, kvCacheBytes(arch, context), computeBufferBytes(arch, context));
 }
 
-function split(blockCount: number, fileSizeBytes: number, kv: number, compute: number, gpuLayers: number): { gpu: MemoryEstimate; cpu: MemoryEstimate } {
+/**
+ * Partial offload: `gpuLayers` of `blockCount` layers on the GPU. Weights, their repacked copy
+ * and KV are split in proportion to layers (an approximation: embeddings stay on the CPU, the
+ * output matrix follows the last layer); each device reserves its own compute buffer and margin.
+ */
+export function splitEstimate(arch: ArchSpec, weights: WeightsInput, context: ContextSpecInput, gpuLayers: number): { gpu: MemoryEstimate; cpu: MemoryEstimate } {
+  return split(arch.blockCount, weights, kvCacheBytes(arch, context), computeBufferBytes(arch, context), gpuLayers);
+}
+
+function split(blockCount: number, weights: WeightsInput, kv: number, compute: number, gpuLayers: number): { gpu: MemoryEstimate; cpu: MemoryEstimate } {
   const n = Math.max(0, Math.min(blockCount, Math.floor(gpuLayers)));
   const share = n / blockCount;
-  const zero: MemoryEstimate = { weightsBytes: 0, kvCacheBytes: 0, computeBytes: 0, marginBytes: 0, totalBytes: 0 };
-  const gpu = n === 0 ? zero : withMargin(Math.ceil(fileSizeBytes * share), Math.ceil(kv * share), compute);
-  const cpu = n === blockCount ? zero : withMargin(Math.ceil(fileSizeBytes * (1 - share)), Math.ceil(kv * (1 - share)), compute);
+  const zero: MemoryEstimate = { weightsBytes: 0, repackBytes: 0, kvCacheBytes: 0, computeBytes: 0, marginBytes: 0, totalBytes: 0 };
+  const gpu = n === 0 ? zero : withMargin(Math.ceil(weights.fileSizeBytes * share), 0, Math.ceil(kv * share), compute);
+  const cpu =
+    n === blockCount
+      ? zero
+      : withMargin(Math.ceil(weights.fileSizeBytes * (1 - share)), Math.ceil(weights.cpuRepackBytes * (1 - share)), Math.ceil(kv * (1 - share)), compute);
   return { gpu, cpu };
 }
 
 /** The most layers whose GPU share fits in `vramBytes` (0 when not even one does). */
-export function maxGpuLayers(arch: ArchSpec, fileSizeBytes: number, context: ContextSpecInput, vramBytes: number): number {
+export function maxGpuLayers(arch: ArchSpec, weights: WeightsInput, context: ContextSpecInput, vramBytes: number): number {
   const kv = kvCacheBytes(arch, context);
   const compute = computeBufferBytes(arch, context);
   for (let n = arch.blockCount; n > 0; n--) {
-    if (split(arch.blockCount, fileSizeBytes, kv, compute, n).gpu.totalBytes <= vramBytes) return n;
+    if (split(arch.blockCount, weights, kv, compute, n).gpu.totalBytes <= vramBytes) return n;
   }
   return 0;
 }
@@ -279,7 +301,7 @@ export function ggufArchFieldsFromMetadata(architecture: string, architectureMet
   };
 }
 
-/** Estimate for a file on disk whose header the worker has read. */
-export function estimateFromGguf(fields: GgufArchFields, fileSizeBytes: number, context: ContextSpecInput): MemoryEstimate {
-  return estimateMemory(archFromGgufFields(fields), fileSizeBytes, context);
+/** Estimate for a file on disk whose header was read. */
+export function estimateFromGguf(fields: GgufArchFields, weights: WeightsInput, context: ContextSpecInput, device: Device): MemoryEstimate {
+  return estimateMemory(archFromGgufFields(fields), weights, context, device);
 }

@@ -7,7 +7,7 @@ import { findModel, ladderFromCatalog, ModelOverrideError, parseModelOverride, r
 import type { CatalogModel, Role } from "./catalogSchema";
 import type { ContextSpecInput } from "./fitEstimate";
 import type { HardwareProfile, MemoryBudgets } from "./hardwareProfile";
-import { isNoFit, selectForSlots, selectModel, type ModelLadder, type QuantPolicy, type SelectionResult, type SlotRequest } from "./selectModel";
+import { isNoFit, selectForSlots, selectModel, shareBudgets, type ModelLadder, type QuantPolicy, type SelectionResult, type SlotRequest } from "./selectModel";
 
 const GiB = 1024 ** 3;
 
@@ -65,6 +65,8 @@ export interface SlotPlan {
   selection: SelectionResult | null;
   /** This slot's share of the machine (selectForSlots). */
   budgets: MemoryBudgets | null;
+  /** Planned together with the other slot (the machine is shared), not alone. */
+  shared: boolean;
   /** Why nothing can be selected (a bad setting, an unreadable file); null otherwise. */
   problem: string | null;
 }
@@ -83,7 +85,7 @@ function prepare(slot: Role, input: SlotInput, hardware: HardwareProfile, option
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
     ...(options.flashAttention !== undefined ? { flashAttention: options.flashAttention } : {}),
   };
-  const base: SlotPlan = { slot, setting: input.setting, source: "auto", model: null, ladder: null, pinQuant: null, context, selection: null, budgets: null, problem: null };
+  const base: SlotPlan = { slot, setting: input.setting, source: "auto", model: null, ladder: null, pinQuant: null, context, selection: null, budgets: null, shared: false, problem: null };
   let override;
   try {
     override = parseModelOverride(input.setting);
@@ -135,8 +137,9 @@ export function planSlots(
   const completion = inputs.completion ? prepare("completion", inputs.completion, hardware, options) : null;
   const chat = inputs.chat ? prepare("chat", inputs.chat, hardware, options) : null;
   const picks = selectForSlots(hardware, policy, { completion: completion?.request ?? undefined, chat: chat?.request ?? undefined });
+  const shared = Boolean(completion?.request && chat?.request);
   const finish = (p: Prepared | null, selection: SelectionResult | null, budgets: MemoryBudgets | null): SlotPlan | null =>
-    p === null ? null : p.request === null ? p.plan : { ...p.plan, selection, budgets };
+    p === null ? null : p.request === null ? p.plan : { ...p.plan, selection, budgets, shared };
   return {
     completion: finish(completion, picks.completion, picks.budgets.completion),
     chat: finish(chat, picks.chat, picks.budgets.chat),
@@ -156,10 +159,19 @@ export function selectAmongDownloaded(plan: SlotPlan, downloaded: ReadonlySet<st
   return isNoFit(result) ? null : result;
 }
 
-/** Each quant of a plan's ladder placed on its own (pinned) on the slot's share: for the per-quant badges. */
+/**
+ * Each quant of a plan's ladder placed on its own (pinned), for the per-quant badges, on the share
+ * it would get once chosen. Completion sharing the machine reserves what its pinned quant needs
+ * (shareBudgets), so a quant that needs more than the current pick (a Q4_K_M on the CPU, held
+ * twice, against a Q8_0) is not shown as too big; chat, or a slot alone, keeps its share.
+ */
 export function pinnedSelections(plan: SlotPlan, hardware: HardwareProfile, policy: QuantPolicy): Map<string, SelectionResult> {
   const out = new Map<string, SelectionResult>();
-  if (!plan.ladder || !plan.budgets) return out;
-  for (const q of plan.ladder.quants) out.set(q.quant, selectModel(plan.ladder, hardware, plan.context, policy, { budgets: plan.budgets, pinQuant: q.quant }));
+  const { ladder, budgets } = plan;
+  if (!ladder || !budgets) return out;
+  for (const q of ladder.quants) {
+    const share = plan.slot === "completion" && plan.shared ? shareBudgets(hardware, policy, { ladder, context: plan.context, pinQuant: q.quant }).completion : budgets;
+    out.set(q.quant, selectModel(ladder, hardware, plan.context, policy, { budgets: share, pinQuant: q.quant }));
+  }
   return out;
 }

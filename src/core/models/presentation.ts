@@ -7,7 +7,7 @@ import type { CatalogModel, Role } from "./catalogSchema";
 import type { HardwareProfile, MemoryBudgets } from "./hardwareProfile";
 import type { SlotPlan } from "./modelPlan";
 import { nominalBits } from "./quantTypes";
-import { formatGiB, isNoFit, type Candidate, type ModelLadder, type SelectionResult } from "./selectModel";
+import { formatGiB, isNoFit, type Candidate, type ModelLadder, type ModelSelection, type SelectionResult } from "./selectModel";
 import type { HardwareInfo } from "../protocol/workerProtocol";
 
 /** Command ids and titles, defined once (package.json must match; the unit test checks once declared). */
@@ -225,6 +225,12 @@ export class RateMeter {
   }
 }
 
+/** "weights 1.53 GiB + CPU repack 0.86 GiB + KV 0.65 GiB + compute 0.30 GiB + margin 0.29 GiB" (no repack part when there is none). */
+function memoryParts(e: ModelSelection["estimate"]): string {
+  const repack = e.repackBytes > 0 ? ` + CPU repack ${gib(e.repackBytes)}` : "";
+  return `weights ${gib(e.weightsBytes)}${repack} + KV ${gib(e.kvCacheBytes)} + compute ${gib(e.computeBytes)} + margin ${gib(e.marginBytes)}`;
+}
+
 function gib(bytes: number): string {
   return `${(bytes / GiB).toFixed(2)} GiB`;
 }
@@ -279,7 +285,7 @@ export function formatSelectionText(result: SelectionResult, about: SelectOutput
     out.push(`Pick:     ${result.quant} (${result.file}, ${formatSize(result.sizeBytes)}), ${where}`);
     out.push(`Why:      ${result.reason}`);
     const e = result.estimate;
-    out.push(`Memory:   weights ${gib(e.weightsBytes)} + KV ${gib(e.kvCacheBytes)} + compute ${gib(e.computeBytes)} + margin ${gib(e.marginBytes)} = ${gib(e.totalBytes)} of ${gib(result.budgetBytes)}`);
+    out.push(`Memory:   ${memoryParts(e)} = ${gib(e.totalBytes)} of ${gib(result.budgetBytes)}`);
   }
   out.push("", candidateTable(result.candidates, isNoFit(result) ? null : result.quant, "text"));
   return `${out.join("\n")}\n`;
@@ -366,7 +372,7 @@ export function hardwareReportMarkdown(input: HardwareReportInput): string {
         md.push(`- Pick: **${sel.quant}** (${formatSize(sel.sizeBytes)}), ${placementWord(sel.placement, sel.gpuLayers, p.ladder?.arch.blockCount ?? sel.gpuLayers)}`);
         md.push(`- Why: ${sel.reason}`);
         const e = sel.estimate;
-        md.push(`- Estimate: weights ${gib(e.weightsBytes)} + KV ${gib(e.kvCacheBytes)} + compute ${gib(e.computeBytes)} + margin ${gib(e.marginBytes)} = **${gib(e.totalBytes)}**`);
+        md.push(`- Estimate: ${memoryParts(e)} = **${gib(e.totalBytes)}**`);
       }
     }
     md.push(slot.status.kind === "ready" ? `- Loads: \`${slot.status.path}\`${slot.status.note ? ` (${slot.status.note})` : ""}` : `- Status: ${slot.status.text}`);

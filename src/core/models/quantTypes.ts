@@ -24,3 +24,29 @@ export function measuredCpuSpeed(quant: string): number | null {
   const base = quant.toUpperCase().replace(/^QAT-/, "").replace(/-SMALL$/, "");
   return CPU_TOKENS_PER_SECOND[base] ?? null;
 }
+
+/**
+ * Whether llama.cpp's CPU backend keeps a second, interleaved copy of this type's weights
+ * (a CPU_REPACK buffer) when they run on the CPU. In the llama.cpp that node-llama-cpp 3.22.1
+ * ships (ggml-cpu/repack.cpp, ggml_repack_get_optimal_repack_type), x86 with AVX2 repacks Q4_0,
+ * Q4_K and IQ4_NL, as does ARM with dot-product instructions. Measured on x86 AVX2 for all three
+ * (docs/fit-estimate.md). ARM also repacks Q5_K, Q6_K and Q8_0; those are not counted: the
+ * hardware profile does not say which CPU it is, and none of that was measured.
+ */
+export function cpuRepacksType(quant: string): boolean {
+  const base = quant.toUpperCase().replace(/^(UD-|QAT-)/, "").replace(/-SMALL$/, "");
+  return base === "Q4_0" || base === "IQ4_NL" || /^Q4_K(_[A-Z]+)?$/.test(base);
+}
+
+/** The same types by ggml type id, for files whose tensors are known (ggml.h: GGML_TYPE_*). */
+export const CPU_REPACKED_GGML_TYPES: Readonly<Record<number, string>> = { 2: "Q4_0", 12: "Q4_K", 20: "IQ4_NL" };
+
+/**
+ * Bytes of a file's weights the CPU copies, from its quant name alone (catalog files): the whole
+ * file for a repacked type. For K-quant mixes that is an upper bound: a Q4_K_M file also holds
+ * Q6_K tensors (ffn_down, attn_v, often the output matrix) that x86 does not repack. For a file on
+ * disk the header's tensor types give the exact sum (core/gguf/ggufSummary.ts).
+ */
+export function cpuRepackBytes(quant: string, fileSizeBytes: number): number {
+  return cpuRepacksType(quant) ? fileSizeBytes : 0;
+}

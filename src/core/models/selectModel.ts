@@ -13,9 +13,10 @@ import {
   type ArchSpec,
   type ContextSpecInput,
   type MemoryEstimate,
+  type WeightsInput,
 } from "./fitEstimate";
 import { memoryBudgets, type HardwareProfile, type MemoryBudgets } from "./hardwareProfile";
-import { CPU_TOKENS_PER_SECOND, measuredCpuSpeed, nominalBits } from "./quantTypes";
+import { CPU_TOKENS_PER_SECOND, cpuRepackBytes, measuredCpuSpeed, nominalBits } from "./quantTypes";
 
 export const QuantPolicySchema = z.enum(["quality", "balanced", "speed"]);
 export type QuantPolicy = z.infer<typeof QuantPolicySchema>;
@@ -28,6 +29,13 @@ export interface LadderQuant {
   sizeBytes: number;
   /** Perplexity measured on this exact file, or null. */
   ppl: number | null;
+  /** Bytes the CPU repacks, when known from the file's tensors; else derived from the quant name. */
+  cpuRepackBytes?: number;
+}
+
+/** The file as the fit estimate sees it. */
+export function ladderWeights(q: LadderQuant): WeightsInput {
+  return { fileSizeBytes: q.sizeBytes, cpuRepackBytes: q.cpuRepackBytes ?? cpuRepackBytes(q.quant, q.sizeBytes) };
 }
 
 export interface ModelLadder {
@@ -96,6 +104,7 @@ interface Option {
 function sumEstimates(a: MemoryEstimate, b: MemoryEstimate): MemoryEstimate {
   return {
     weightsBytes: a.weightsBytes + b.weightsBytes,
+    repackBytes: a.repackBytes + b.repackBytes,
     kvCacheBytes: a.kvCacheBytes + b.kvCacheBytes,
     computeBytes: a.computeBytes + b.computeBytes,
     marginBytes: a.marginBytes + b.marginBytes,
@@ -105,20 +114,22 @@ function sumEstimates(a: MemoryEstimate, b: MemoryEstimate): MemoryEstimate {
 
 /** Full GPU if it fits, else the most layers a split allows, else CPU; null if none fits. */
 function bestPlacement(arch: ArchSpec, q: LadderQuant, context: ContextSpecInput, budgets: MemoryBudgets): Option | null {
-  const whole = estimateMemory(arch, q.sizeBytes, context);
-  if (budgets.gpuBytes > 0 && whole.totalBytes <= budgets.gpuBytes) {
-    return { q, placement: "gpu", gpuLayers: arch.blockCount, estimate: whole, budgetBytes: budgets.gpuBytes };
+  const weights = ladderWeights(q);
+  const onGpu = estimateMemory(arch, weights, context, "gpu");
+  if (budgets.gpuBytes > 0 && onGpu.totalBytes <= budgets.gpuBytes) {
+    return { q, placement: "gpu", gpuLayers: arch.blockCount, estimate: onGpu, budgetBytes: budgets.gpuBytes };
   }
   if (budgets.partialOffload && budgets.gpuBytes > 0) {
-    const n = maxGpuLayers(arch, q.sizeBytes, context, budgets.gpuBytes);
+    const n = maxGpuLayers(arch, weights, context, budgets.gpuBytes);
     if (n > 0 && n < arch.blockCount) {
-      const split = splitEstimate(arch, q.sizeBytes, context, n);
+      const split = splitEstimate(arch, weights, context, n);
       if (split.cpu.totalBytes <= budgets.ramBytes) {
         return { q, placement: "partial", gpuLayers: n, estimate: sumEstimates(split.gpu, split.cpu), budgetBytes: budgets.gpuBytes + budgets.ramBytes };
       }
     }
   }
-  if (whole.totalBytes <= budgets.ramBytes) return { q, placement: "cpu", gpuLayers: 0, estimate: whole, budgetBytes: budgets.ramBytes };
+  const onCpu = estimateMemory(arch, weights, context, "cpu");
+  if (onCpu.totalBytes <= budgets.ramBytes) return { q, placement: "cpu", gpuLayers: 0, estimate: onCpu, budgetBytes: budgets.ramBytes };
   return null;
 }
 
@@ -213,7 +224,7 @@ export function selectModel(
   const candidates: Candidate[] = placed.map(({ q, option }) => {
     if (option) return { quant: q.quant, sizeBytes: q.sizeBytes, ppl: q.ppl, totalBytes: option.estimate.totalBytes, fits: true, placement: option.placement };
     const placement: Placement = budgets.gpuBytes > budgets.ramBytes ? "gpu" : "cpu";
-    return { quant: q.quant, sizeBytes: q.sizeBytes, ppl: q.ppl, totalBytes: estimateMemory(ladder.arch, q.sizeBytes, context).totalBytes, fits: false, placement };
+    return { quant: q.quant, sizeBytes: q.sizeBytes, ppl: q.ppl, totalBytes: estimateMemory(ladder.arch, ladderWeights(q), context, placement === "gpu" ? "gpu" : "cpu").totalBytes, fits: false, placement };
   });
   const budgetBytes = Math.max(budgets.gpuBytes, budgets.ramBytes);
 
@@ -305,10 +316,41 @@ export interface SlotSelections {
 }
 
 /**
- * Completion and chat loaded together share one memory budget; completion (latency-critical)
- * goes first. It reserves what its best pick would need with unlimited memory, capped by what
- * exists; chat gets the rest. Both shares grow with memory, so neither pick gets worse on a
- * bigger machine.
+ * How completion and chat loaded together share one memory budget; completion (latency-critical)
+ * goes first. It reserves what its best pick (or its pinned quant) would need with unlimited
+ * memory, capped by what exists; chat gets the rest. Both shares grow with memory.
+ */
+export function shareBudgets(hardware: HardwareProfile, policy: QuantPolicy, completion: SlotRequest): { completion: MemoryBudgets; chat: MemoryBudgets } {
+  const all = memoryBudgets(hardware);
+  const ideal = (budgets: MemoryBudgets): number => {
+    const pick = selectModel(completion.ladder, hardware, completion.context, policy, { pinQuant: completion.pinQuant, budgets });
+    return isNoFit(pick) ? 0 : pick.estimate.totalBytes;
+  };
+  const hasGpu = all.gpuBytes > 0;
+  if (!hasGpu || !all.partialOffload) {
+    // CPU only, or unified memory: one pool.
+    const reserve = ideal({ gpuBytes: hasGpu ? Infinity : 0, ramBytes: Infinity, partialOffload: false });
+    const mine = { gpuBytes: Math.min(all.gpuBytes, reserve), ramBytes: Math.min(all.ramBytes, reserve), partialOffload: false };
+    return { completion: mine, chat: { gpuBytes: all.gpuBytes - mine.gpuBytes, ramBytes: all.ramBytes - mine.ramBytes, partialOffload: false } };
+  }
+  const gpuReserve = ideal({ gpuBytes: Infinity, ramBytes: Infinity, partialOffload: true });
+  const ramReserve = ideal({ gpuBytes: 0, ramBytes: Infinity, partialOffload: false });
+  const completionOnGpu = all.gpuBytes >= gpuReserve;
+  const mine = { gpuBytes: Math.min(all.gpuBytes, gpuReserve), ramBytes: Math.min(all.ramBytes, ramReserve), partialOffload: true };
+  return {
+    completion: mine,
+    chat: {
+      gpuBytes: all.gpuBytes - mine.gpuBytes,
+      // Once completion's pick sits fully in VRAM it needs no RAM share.
+      ramBytes: completionOnGpu ? all.ramBytes : all.ramBytes - mine.ramBytes,
+      partialOffload: true,
+    },
+  };
+}
+
+/**
+ * Picks for completion and chat loaded together, on the shares of shareBudgets. A single slot
+ * gets the whole machine. Neither pick gets worse on a bigger machine.
  */
 export function selectForSlots(
   hardware: HardwareProfile,
@@ -325,30 +367,6 @@ export function selectForSlots(
       budgets: { completion: slots.completion ? all : null, chat: slots.chat ? all : null },
     };
   }
-  const c = slots.completion;
-  const ideal = (budgets: MemoryBudgets): number => {
-    const pick = selectModel(c.ladder, hardware, c.context, policy, { pinQuant: c.pinQuant, budgets });
-    return isNoFit(pick) ? 0 : pick.estimate.totalBytes;
-  };
-  let completion: MemoryBudgets;
-  let chat: MemoryBudgets;
-  const hasGpu = all.gpuBytes > 0;
-  if (!hasGpu || !all.partialOffload) {
-    // CPU only, or unified memory: one pool.
-    const reserve = ideal({ gpuBytes: hasGpu ? Infinity : 0, ramBytes: Infinity, partialOffload: false });
-    completion = { gpuBytes: Math.min(all.gpuBytes, reserve), ramBytes: Math.min(all.ramBytes, reserve), partialOffload: false };
-    chat = { gpuBytes: all.gpuBytes - completion.gpuBytes, ramBytes: all.ramBytes - completion.ramBytes, partialOffload: false };
-  } else {
-    const gpuReserve = ideal({ gpuBytes: Infinity, ramBytes: Infinity, partialOffload: true });
-    const ramReserve = ideal({ gpuBytes: 0, ramBytes: Infinity, partialOffload: false });
-    const completionOnGpu = all.gpuBytes >= gpuReserve;
-    completion = { gpuBytes: Math.min(all.gpuBytes, gpuReserve), ramBytes: Math.min(all.ramBytes, ramReserve), partialOffload: true };
-    chat = {
-      gpuBytes: all.gpuBytes - completion.gpuBytes,
-      // Once completion's pick sits fully in VRAM it needs no RAM share.
-      ramBytes: completionOnGpu ? all.ramBytes : all.ramBytes - completion.ramBytes,
-      partialOffload: true,
-    };
-  }
-  return { completion: run(c, completion), chat: run(slots.chat, chat), budgets: { completion, chat } };
+  const shares = shareBudgets(hardware, policy, slots.completion);
+  return { completion: run(slots.completion, shares.completion), chat: run(slots.chat, shares.chat), budgets: shares };
 }

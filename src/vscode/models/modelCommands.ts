@@ -6,7 +6,7 @@
  */
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { readGgufSummary } from "../../client/ggufMetadata";
+import { readGgufSummary } from "../../client/ggufFile";
 import type { Settings } from "../../core/config/settings";
 import type { Engine } from "../../core/engine/engine";
 import { modelsForRole } from "../../core/models/catalog";

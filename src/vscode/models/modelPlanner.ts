@@ -8,7 +8,7 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import type * as vscode from "vscode";
 import { catalogDownloadSpec, verifyModelFile, type DownloadSpec } from "../../client/download/modelDownloader";
-import { ladderForGgufFile } from "../../client/ggufMetadata";
+import { ladderForGgufFile } from "../../client/ggufFile";
 import type { Settings } from "../../core/config/settings";
 import type { Engine } from "../../core/engine/engine";
 import { findQuant } from "../../core/models/catalog";

@@ -5,7 +5,6 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DownloadError } from "../../../src/client/download/downloadError";
-import { checkGgufHeader } from "../../../src/client/download/ggufHeader";
 import {
   catalogDownloadSpec,
   downloadModelFile,
@@ -299,16 +298,5 @@ describe("download helpers", () => {
     assert.equal(q4.endpoint, "https://mirror.example");
     const q7 = findModel("qwen2.5-coder-7b")!;
     assert.throws(() => catalogDownloadSpec(q7, q7.quants.find((q) => q.file === null)!, "/m"), /no known file/);
-  });
-
-  it("checks GGUF headers", () => {
-    const good = makeFakeGguf(16);
-    const ok = checkGgufHeader(good);
-    assert.ok(ok.ok && ok.version === 3 && ok.tensorCount === 1 && ok.kvCount === 2 && ok.minimumFileSize === good.length);
-    assert.match((checkGgufHeader(Buffer.from("PK\u0003\u0004....")) as { reason: string }).reason, /not a GGUF file/);
-    const v1 = Buffer.from(good);
-    v1.writeUInt32LE(1, 4);
-    assert.match((checkGgufHeader(v1) as { reason: string }).reason, /version 1/);
-    assert.match((checkGgufHeader(good.subarray(0, 40)) as { reason: string }).reason, /truncated/);
   });
 });

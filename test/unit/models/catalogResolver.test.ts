@@ -121,10 +121,19 @@ describe("catalog resolver", () => {
 
   it("keeps auto on a downloaded quant when the pick itself is not downloaded", async () => {
     const { resolver, lines } = setup();
-    place(q4kmPath());
+    const q6kPath = path.join(modelsDir(), "mradermacher", "Qwen2.5-Coder-1.5B-GGUF", "Qwen2.5-Coder-1.5B.Q6_K.gguf");
+    place(q6kPath);
     const r = await resolver("completion", "auto", settings);
-    assert.deepEqual(r, { modelPath: q4kmPath(), problem: null });
-    assert.ok(lines.some((l) => l.startsWith("info ") && l.includes("Q8_0 would fit better but is not downloaded; using the downloaded Q4_K_M")));
+    assert.deepEqual(r, { modelPath: q6kPath, problem: null });
+    assert.ok(lines.some((l) => l.startsWith("info ") && l.includes("Q8_0 would fit better but is not downloaded; using the downloaded Q6_K")));
+  });
+
+  it("does not fall back to a downloaded quant that needs more than the pick's share (Q4_K_M on the CPU: file + repacked copy)", async () => {
+    const { resolver } = setup();
+    place(q4kmPath());
+    // Completion's share is what its pick (Q8_0, 1.65 GB) needs; on the CPU a Q4_K_M is held twice (2 x 0.99 GB).
+    const r = await resolver("completion", "auto", settings);
+    assert.deepEqual(r, { modelPath: null, problem: notDownloadedProblem("qwen2.5-coder-1.5b", "Q8_0", 1646573056) });
   });
 
   it("does not take a file that is not a GGUF", async () => {

@@ -3,7 +3,7 @@ import { findModel, ladderFromCatalog, ladderFromGgufFile } from "../../../src/c
 import { kvCacheBytes } from "../../../src/core/models/fitEstimate";
 import type { HardwareProfile } from "../../../src/core/models/hardwareProfile";
 import { AUTO_MODEL_TIERS, autoModelId, pinnedSelections, planSlots, selectAmongDownloaded } from "../../../src/core/models/modelPlan";
-import { isNoFit, selectForSlots, type ModelSelection, type SelectionResult } from "../../../src/core/models/selectModel";
+import { isNoFit, selectForSlots, selectModel, type ModelSelection, type SelectionResult } from "../../../src/core/models/selectModel";
 
 const GiB = 1024 ** 3;
 
@@ -123,9 +123,30 @@ describe("model plan", () => {
     assert.equal(pinned.size, plan.ladder!.quants.length);
     const q4 = picked(pinned.get("Q4_0"));
     assert.equal(q4.placement, "partial");
-    assert.equal(q4.gpuLayers, 14);
+    assert.equal(q4.gpuLayers, 15);
     // A smaller file puts more layers on the same GPU.
     assert.ok(picked(pinned.get("IQ1_S")).gpuLayers > q4.gpuLayers);
     assert.ok(picked(pinned.get("Q8_0")).gpuLayers < q4.gpuLayers);
+  });
+
+  it("badges a completion quant on the share it gets once chosen, not on the current pick's share", () => {
+    // CPU, 16 GiB, both slots: completion's share is sized for its pick, Q8_0. A Q4_K_M is held
+    // twice on the CPU (file + repacked copy) and needs more than that share, yet chosen it fits.
+    const hw = machine(0, 16);
+    const plans = planSlots(hw, "balanced", { completion: { setting: "auto", contextSize: 4096 }, chat: { setting: "auto", contextSize: 8192 } });
+    const plan = plans.completion!;
+    assert.ok(plan.shared);
+    assert.equal(picked(plan.selection).quant, "Q8_0");
+    assert.ok(isNoFit(selectModel(plan.ladder!, hw, plan.context, "balanced", { budgets: plan.budgets!, pinQuant: "Q4_K_M" })), "not on the Q8_0 share");
+    const badge = picked(pinnedSelections(plan, hw, "balanced").get("Q4_K_M"));
+    assert.equal(badge.placement, "cpu");
+    // What the plan gives once the setting pins it.
+    const chosen = planSlots(hw, "balanced", { completion: { setting: "qwen2.5-coder-1.5b:Q4_K_M", contextSize: 4096 }, chat: { setting: "auto", contextSize: 8192 } }).completion!;
+    assert.deepEqual(picked(chosen.selection).estimate, badge.estimate);
+    // Chat keeps its share: the completion pick it was sized against does not move.
+    const chat = plans.chat!;
+    for (const [quant, r] of pinnedSelections(chat, hw, "balanced")) {
+      if (!isNoFit(r)) assert.ok(r.estimate.totalBytes <= chat.budgets!.ramBytes, quant);
+    }
   });
 });

@@ -107,7 +107,7 @@ describe("model presentation", () => {
     it("names the placement each quant gets on this machine", () => {
       const ctx = { contextSize: 8192 };
       const partial = selectModel(gemma, machine(2, 16), ctx, "balanced", { pinQuant: "Q4_0" });
-      assert.deepEqual(fitBadge(partial, 26), { kind: "partial", icon: "$(split-horizontal)", text: "partial: 14/26 layers on the GPU" });
+      assert.deepEqual(fitBadge(partial, 26), { kind: "partial", icon: "$(split-horizontal)", text: "partial: 15/26 layers on the GPU" });
       assert.equal(fitBadge(selectModel(gemma, machine(8, 16), ctx, "balanced", { pinQuant: "Q4_0" }), 26).kind, "gpu");
       assert.equal(fitBadge(selectModel(gemma, machine(0, 16), ctx, "balanced", { pinQuant: "Q4_0" }), 26).kind, "cpu");
       const tooBig = selectModel(gemma, machine(0, 2), ctx, "balanced", { pinQuant: "F16" });
@@ -126,12 +126,12 @@ describe("model presentation", () => {
     const rows = quantRows({ ladder: plan.ladder!, pinned, recommended, downloaded: new Set(["Q8_0"]) });
 
     it("puts the recommended quant first, starred", () => {
-      assert.equal(recommended, "Q4_0");
-      assert.equal(rows[0].quant, "Q4_0");
-      assert.equal(rows[0].label, "$(star-full) Q4_0");
+      assert.equal(recommended, "Q4_K_S");
+      assert.equal(rows[0].quant, "Q4_K_S");
+      assert.equal(rows[0].label, "$(star-full) Q4_K_S");
       assert.ok(rows[0].recommended);
       assert.equal(rows.filter((r) => r.recommended).length, 1);
-      assert.match(rows[0].detail, /partial: 14\/26 layers on the GPU · needs 3\.82 GiB · recommended for this machine/);
+      assert.match(rows[0].detail, /partial: 15\/26 layers on the GPU · needs 4\.25 GiB · recommended for this machine/);
     });
 
     it("orders the rest by placement, then larger files first, with non-fitting ones last", () => {
@@ -174,7 +174,7 @@ describe("model presentation", () => {
     const row = modelRow({ model, selection: sel, isAuto: false, downloadedCount: 2 });
     assert.equal(row.label, "Gemma 2 2B Instruct");
     assert.match(row.description, /gemma-2-2b-it · licence must be accepted on Hugging Face/);
-    assert.match(row.detail, /^best fit here: Q4_0, 1\.\d\d GB, partial 14\/26 · 2 downloaded$/);
+    assert.match(row.detail, /^best fit here: Q4_K_S, 1\.\d\d GB, partial 15\/26 · 2 downloaded$/);
     const qwenRow = modelRow({ model: findModel("qwen2.5-coder-1.5b")!, selection: selectModel(qwen, machine(0, 1), { contextSize: 4096 }, "balanced"), isAuto: true, downloadedCount: 0 });
     assert.equal(qwenRow.detail, "nothing fits this machine");
     assert.match(qwenRow.description, /auto's choice here/);
@@ -240,10 +240,10 @@ describe("model presentation", () => {
 
     it("prints the pick, why, the memory split and every candidate", () => {
       const text = formatSelectionText(result, about);
-      assert.match(text, /^Pick: +Q4_0 \(gemma-2-2b-it-Q4_0\.gguf, 1\.\d\d GB\), partial offload, 14 layers on the GPU$/m);
+      assert.match(text, /^Pick: +Q4_K_S \(gemma-2-2b-it-Q4_K_S\.gguf, 1\.\d\d GB\), partial offload, 15 layers on the GPU$/m);
       assert.match(text, /^Why: +balanced: no 4-8-bit quant fits fully in VRAM/m);
-      assert.match(text, /^Memory: +weights .* = 3\.82 GiB of 18\.00 GiB$/m);
-      assert.match(text, /^\* Q4_0 /m);
+      assert.match(text, /^Memory: +weights 1\.53 GiB \+ CPU repack 0\.65 GiB \+ KV 0\.65 GiB \+ compute 0\.99 GiB \+ margin \d\.\d\d GiB = 4\.25 GiB of 18\.00 GiB$/m);
+      assert.match(text, /^\* Q4_K_S /m);
       const tableLines = text.trimEnd().split("\n").slice(-(result.candidates.length + 1));
       assert.match(tableLines[0], /^ +quant +file size +PPL +needs +fits +where$/);
     });
@@ -256,11 +256,11 @@ describe("model presentation", () => {
     });
 
     it("renders a markdown table with the pick in bold and the on-disk column", () => {
-      const md = candidateTable(result.candidates, "Q4_0", "markdown", new Set(["Q8_0"]));
+      const md = candidateTable(result.candidates, "Q4_K_S", "markdown", new Set(["Q8_0"]));
       const lines = md.split("\n");
       assert.equal(lines[0], "| quant | file size | PPL | needs | fits | where | on disk |");
       assert.equal(lines.length, result.candidates.length + 2);
-      assert.ok(lines.some((l) => l.startsWith("| **Q4_0** |")));
+      assert.ok(lines.some((l) => l.startsWith("| **Q4_K_S** |")));
       assert.ok(lines.some((l) => l.startsWith("| Q8_0 |") && l.endsWith("| yes |")));
     });
   });
