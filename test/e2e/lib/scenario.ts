@@ -6,10 +6,9 @@ import type { Workbench } from "./workbench";
 export interface ScenarioOptions extends Omit<OpenOptions, "name"> {
     /** Mocha timeout for each test and hook of the scenario (ms, default 180 s). */
     timeoutMs?: number;
-    /** Runs before the workbench opens, e.g. to build the fixture model its settings point at. */
-    prepare?: () => Promise<unknown>;
     /**
-     * Runs before the workbench opens (the session is up, `s.workspace` is set); the settings it
+     * Runs before the workbench opens (the session is up, `s.workspace` is set), e.g. to build the
+     * fixture model the settings point at or start a server; the settings it
      * returns are added to `settings`: for values known only at run time, such as the URL of a
      * server the scenario starts.
      */
@@ -94,7 +93,6 @@ export function scenario(
         this.timeout(options.timeoutMs ?? 180_000);
         const ctx = new ScenarioContext();
         before(async function () {
-            await options.prepare?.();
             await ctx.open(name, options);
         });
         afterEach(async function () {

@@ -16,7 +16,9 @@ const settings = {
     // No ghost text: it would mix into the editor text these tests read.
     "localCode.completion.enabled": false
 };
-const prepare = () => ensureFixture("bigram-chat-code");
+const beforeOpen = async (): Promise<void> => {
+    await ensureFixture("bigram-chat-code");
+};
 
 /** Checks a completed answer against the fixture's markdown, block by block. */
 async function expectCodeAnswer(chat: ChatView, turn: Locator): Promise<void> {
@@ -48,7 +50,7 @@ async function waitForClipboard(s: ScenarioContext, expected: string): Promise<v
     });
 }
 
-scenario("chat code blocks", { waitForStatus: /Local Code: bigram/, settings, prepare }, (s) => {
+scenario("chat code blocks", { waitForStatus: /Local Code: bigram/, settings, beforeOpen }, (s) => {
     let chat: ChatView;
     let original = "";
     /** Offset of the editor's cursor in src/math.js when the question was asked (start of line 5). */
@@ -131,7 +133,7 @@ scenario("chat code blocks", { waitForStatus: /Local Code: bigram/, settings, pr
     });
 });
 
-scenario("chat code blocks in Default Light Modern", { waitForStatus: /Local Code: bigram/, settings: { ...settings, "workbench.colorTheme": "Default Light Modern" }, prepare }, (s) => {
+scenario("chat code blocks in Default Light Modern", { waitForStatus: /Local Code: bigram/, settings: { ...settings, "workbench.colorTheme": "Default Light Modern" }, beforeOpen }, (s) => {
     it("renders the code-block answer in the light theme", async () => {
         const chat = await ChatView.open(s.wb);
         const turn = await chat.ask("Write an add function");

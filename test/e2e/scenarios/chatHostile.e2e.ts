@@ -70,7 +70,7 @@ scenario(
         waitForStatus: /Local Code: bigram/,
         settings: { "localCode.chat.model": fixturePath("bigram-chat-hostile"), "localCode.chat.maxTokens": MAX_TOKENS, "localCode.completion.enabled": false },
         timeoutMs: 300_000,
-        prepare: async () => {
+        beforeOpen: async () => {
             await ensureFixture("bigram-chat-hostile");
             await trap.start();
         }

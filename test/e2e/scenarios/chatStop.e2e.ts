@@ -69,7 +69,7 @@ async function expectComplete(chat: ChatView, turn: Locator): Promise<void> {
     assert.equal(await turn.locator(".answer-status").count(), 0, "a complete answer has no status line");
 }
 
-scenario("chat stop and regenerate", { waitForStatus: /Local Code: bigram/, settings, timeoutMs: 480_000, prepare: () => ensureFixture("bigram-chat-endless") }, (s) => {
+scenario("chat stop and regenerate", { waitForStatus: /Local Code: bigram/, settings, timeoutMs: 480_000, beforeOpen: async () => void (await ensureFixture("bigram-chat-endless")) }, (s) => {
     let chat: ChatView;
 
     it("Stop mid-stream keeps the partial answer, marked Stopped, and the text stops growing", async () => {
