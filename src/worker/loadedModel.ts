@@ -262,12 +262,19 @@ class GenerationMeter {
   private firstTokenAt: number | null = null;
   private budgetHit = false;
   private readonly timer: NodeJS.Timeout | undefined;
+  /** Tokens generated when the abort signal fired (null while not aborted). */
+  private generatedAtAbort: number | null = null;
+  private readonly onAbort = (): void => {
+    this.generatedAtAbort = this.generated;
+  };
 
   constructor(
     private readonly hooks: GenerateHooks,
     private readonly controller: AbortController,
     timeBudgetMs: number | undefined,
   ) {
+    if (controller.signal.aborted) this.generatedAtAbort = 0;
+    else controller.signal.addEventListener("abort", this.onAbort, { once: true });
     if (timeBudgetMs !== undefined)
       this.timer = setTimeout(() => {
         this.budgetHit = true;
@@ -297,11 +304,13 @@ class GenerationMeter {
       generatedTokens: this.generated,
       firstTokenMs: this.firstTokenAt === null ? null : this.firstTokenAt - this.hooks.receivedAt,
       ms: now - this.hooks.receivedAt,
+      ...(this.generatedAtAbort !== null ? { tokensAfterAbort: this.generated - this.generatedAtAbort } : {}),
     };
   }
 
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
+    this.controller.signal.removeEventListener("abort", this.onAbort);
   }
 }
 

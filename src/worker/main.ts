@@ -45,6 +45,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
         generatedTokens: result.generatedTokens,
         firstTokenMs: result.firstTokenMs,
         tokensPerSecond: genMs && result.generatedTokens > 1 ? ((result.generatedTokens - 1) * 1000) / genMs : null,
+        tokensAfterAbort: result.tokensAfterAbort,
       };
       return result;
     }

@@ -94,7 +94,11 @@ describe("model worker on deterministic fixtures", function () {
     const started = Date.now();
     while (last.busy && Date.now() - started < 5000) last = await client.status();
     assert.equal(last.busy, false, "worker still generating after cancel");
-    assert.ok(last.last && last.last.generatedTokens <= 20 + 3, `generated ${last.last?.generatedTokens} tokens after a cancel at 20`);
+    // The engine stops within a couple of tokens of the abort reaching the worker; tokens produced
+    // while the cancel message was in flight depend on machine load and are not the engine's.
+    assert.ok(last.last, "the worker recorded the cancelled generation");
+    assert.ok(last.last.tokensAfterAbort !== undefined && last.last.tokensAfterAbort <= 2, `generated ${last.last.tokensAfterAbort} tokens after the abort reached the worker`);
+    assert.ok(last.last.generatedTokens < 1000, `generated ${last.last.generatedTokens} of 20000 tokens despite a cancel at 20`);
     const next = await client.generate("completion", { kind: "complete", prompt: "a", maxTokens: 64 });
     assert.equal(next.text, expectedCompletion("a").text);
   });

@@ -99,6 +99,8 @@ export const GenerationResultSchema = z.object({
   /** From request receipt in the worker to the first generated token (null if none). */
   firstTokenMs: z.number().nullable(),
   ms: z.number(),
+  /** Tokens the engine still produced after the request was aborted in the worker (absent when not aborted). */
+  tokensAfterAbort: z.number().int().min(0).optional(),
 });
 export type GenerationResult = z.infer<typeof GenerationResultSchema>;
 
@@ -150,7 +152,13 @@ export const WorkerStatusSchema = z.object({
   models: z.array(ModelInfoSchema),
   memory: z.object({ rssBytes: z.number(), vramUsedBytes: z.number() }),
   last: z
-    .object({ slot: SlotSchema, tokensPerSecond: z.number().nullable(), firstTokenMs: z.number().nullable(), generatedTokens: z.number().int() })
+    .object({
+      slot: SlotSchema,
+      tokensPerSecond: z.number().nullable(),
+      firstTokenMs: z.number().nullable(),
+      generatedTokens: z.number().int(),
+      tokensAfterAbort: z.number().int().min(0).optional(),
+    })
     .nullable(),
   busy: z.boolean(),
   lanes: z.object({ completion: LaneStatsSchema, chat: LaneStatsSchema }),
