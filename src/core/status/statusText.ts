@@ -3,6 +3,15 @@
  * the user can see is unit-tested.
  */
 import type { EngineState } from "../engine/engine";
+import type { ErrorCode } from "../protocol/workerProtocol";
+
+/** The remote backend as the status bar shows it. */
+export interface RemoteStatus {
+  /** The server's host:port (never the key, never a full URL with a path). */
+  host: string;
+  /** The last request's failure, cleared by the next success (401, 429, 5xx... are per request). */
+  failure: { code: ErrorCode; message: string } | null;
+}
 
 export interface StatusInput {
   engine: EngineState;
@@ -13,6 +22,8 @@ export interface StatusInput {
   completionEnabled: boolean;
   generating: boolean;
   lastLatencyMs: number | null;
+  /** Set when localCode.backend is remote. */
+  remote?: RemoteStatus | null;
 }
 
 export interface StatusView {
@@ -34,20 +45,50 @@ export function describeStatus(input: StatusInput): StatusView {
         severity: "warning",
       };
     case "unreachable":
-      return { text: "$(debug-disconnect) Local Code: server unreachable", tooltip: engine.reason, severity: "warning" };
+      return {
+        text: `$(debug-disconnect) Local Code: server unreachable${input.remote ? ` (${input.remote.host})` : ""}`,
+        tooltip: engine.reason,
+        severity: "warning",
+      };
     case "starting":
       return { text: "$(sync~spin) Local Code: starting", tooltip: "Starting the model worker.", severity: "normal" };
     case "loading":
+      if (input.remote) return { text: `$(sync~spin) Local Code: connecting to ${input.remote.host}`, tooltip: `Checking the server ${input.remote.host} and its ${engine.slot} model ${engine.modelPath || "(its only model)"}.`, severity: "normal" };
       return { text: `$(sync~spin) Local Code: loading ${basename(engine.modelPath)}`, tooltip: `Loading the ${engine.slot} model ${engine.modelPath}`, severity: "normal" };
     default:
       break;
   }
+  if (input.remote) return describeRemote(input, input.remote);
   if (input.modelProblem) return { text: `$(warning) Local Code: ${name}`, tooltip: input.modelProblem, severity: "warning" };
   if (!input.completionEnabled) return { text: `$(circle-slash) Local Code: ${name}`, tooltip: "Inline completion is off. Click for options.", severity: "normal" };
   if (input.generating) return { text: `$(loading~spin) Local Code: ${name}`, tooltip: "Generating a suggestion.", severity: "normal" };
   const latency = input.lastLatencyMs === null ? "" : ` · ${Math.round(input.lastLatencyMs)} ms`;
   const state = engine.kind === "stopped" ? "idle" : "ready";
   return { text: `$(check) Local Code: ${name}${latency}`, tooltip: `Model ${name}: ${state}. Click for options.`, severity: "normal" };
+}
+
+const REMOTE_FAILURES: Partial<Record<ErrorCode, { label: string; icon: string; hint: string; severity: StatusView["severity"] }>> = {
+  remoteUnauthorized: { label: "unauthorized", icon: "lock", hint: "Set the key with Local Code: Set Remote API Key.", severity: "error" },
+  remoteRateLimited: { label: "rate-limited", icon: "watch", hint: "The next suggestion tries again.", severity: "warning" },
+  remoteModelNotFound: { label: "model not found", icon: "warning", hint: "Check localCode.remote.completionModel / chatModel.", severity: "error" },
+  remoteServerError: { label: "server error", icon: "warning", hint: "The next request tries again.", severity: "warning" },
+  remoteStalled: { label: "stalled", icon: "warning", hint: "The next request tries again.", severity: "warning" },
+  remoteTimeout: { label: "not answering", icon: "warning", hint: "The next request tries again.", severity: "warning" },
+  remoteInterrupted: { label: "interrupted", icon: "warning", hint: "The next request tries again.", severity: "warning" },
+  remoteBadResponse: { label: "bad response", icon: "warning", hint: "Is this an OpenAI-compatible server?", severity: "error" },
+};
+
+function describeRemote(input: StatusInput, remote: RemoteStatus): StatusView {
+  const model = input.completionModel ?? "server model";
+  const failure = remote.failure ? REMOTE_FAILURES[remote.failure.code] : undefined;
+  if (remote.failure && failure)
+    return { text: `$(${failure.icon}) Local Code: ${remote.host} ${failure.label}`, tooltip: `${remote.failure.message} ${failure.hint}`, severity: failure.severity };
+  if (input.modelProblem) return { text: `$(warning) Local Code: ${remote.host}`, tooltip: input.modelProblem, severity: "warning" };
+  if (!input.completionEnabled) return { text: `$(circle-slash) Local Code: ${model} @ ${remote.host}`, tooltip: "Inline completion is off. Click for options.", severity: "normal" };
+  if (input.generating) return { text: `$(loading~spin) Local Code: ${model} @ ${remote.host}`, tooltip: "Generating a suggestion on the server.", severity: "normal" };
+  const latency = input.lastLatencyMs === null ? "" : ` · ${Math.round(input.lastLatencyMs)} ms`;
+  const state = input.engine.kind === "stopped" ? "idle" : "ready";
+  return { text: `$(cloud) Local Code: ${model} @ ${remote.host}${latency}`, tooltip: `Remote server ${remote.host}, model ${model}: ${state}. Click for options.`, severity: "normal" };
 }
 
 function basename(p: string): string {
