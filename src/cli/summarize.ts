@@ -24,8 +24,7 @@ export const SUMMARIZE_USAGE =
 export async function runSummarize(args: ParsedArgs, client: Engine, model: string): Promise<Record<string, unknown>> {
   const file = requiredOption(args, "file");
   const contextSize = intOption(args, "context", 4096, 64);
-  // The answer's reserve comes out of the window: by default at most a quarter of it.
-  const maxTokens = intOption(args, "max-tokens", Math.max(16, Math.min(512, Math.floor(contextSize / 4))), 1);
+  const maxTokensOption = args.options.has("max-tokens") ? intOption(args, "max-tokens", 0, 1) : null;
   const temperature = numberOption(args, "temperature", 0);
   const maxParts = intOption(args, "max-parts", DEFAULT_MAX_PARTS, 1);
   const task = args.options.get("task") ?? "summarize";
@@ -57,6 +56,9 @@ export async function runSummarize(args: ParsedArgs, client: Engine, model: stri
   }
 
   const loaded = await client.load("chat", { modelPath: model, contextSize });
+  // The answer's reserve comes out of the window (a remote server's own, which may differ from
+  // --context): by default at most a quarter of it.
+  const maxTokens = maxTokensOption ?? Math.max(16, Math.min(512, Math.floor(loaded.contextSize / 4)));
   const streamToStdout = !args.flags.has("json");
   const result = await summarize(
     { task: task as SummaryTask, text, path: displayPath(file), languageId: languageOf(file), startLine, wholeFile: range === null },

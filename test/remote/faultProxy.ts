@@ -15,7 +15,9 @@ export type Fault =
   /** Forward the headers and the first `afterEvents` SSE events, then reset the connection. */
   | { kind: "drop"; afterEvents: number }
   /** Accept the request and never answer. */
-  | { kind: "hang" };
+  | { kind: "hang" }
+  /** Forward the first `afterEvents` SSE events, then send an error event (as llama-server does when a task fails) and end. */
+  | { kind: "errorEvent"; afterEvents: number; error: unknown };
 
 export class FaultProxy {
   /** Decides the fault for each request (default: forward). */
@@ -94,6 +96,7 @@ export class FaultProxy {
           cut = true;
           upstreamReq.destroy(); // the real server stops generating
           if (fault.kind === "drop") setTimeout(() => res.socket?.resetAndDestroy(), 20);
+          if (fault.kind === "errorEvent") res.end(`data: ${JSON.stringify({ error: fault.error })}\n\n`);
           // "stall": keep our client's connection open and silent.
         });
         upstreamRes.on("end", () => {

@@ -80,6 +80,8 @@ export class LlamaServer {
       "--host", "127.0.0.1",
       "--port", String(port),
       "--ctx-size", String(options.contextSize ?? 2048),
+      // /infill fits other files' chunks only into what the context leaves beyond one batch.
+      "--batch-size", "256",
       "--threads", "1",
       "--parallel", "1",
       "--no-webui",

@@ -93,14 +93,14 @@ describe("CLI --backend remote (real llama-server, bigram-q8_0)", function () {
     const run = await cli(["complete", ...remote, "--remote-model", "qwen2.5-coder-7b", "--prompt", "a", "--json"]);
     assert.equal(run.code, 1);
     assert.equal(run.stdout, "");
-    assert.match(run.stderr, /\[remoteModelNotFound\] The model "qwen2.5-coder-7b" is not on http:\/\/127\.0\.0\.1:\d+; it serves: bigram/);
+    assert.match(run.stderr, /\[remoteModelNotFound\]: The model "qwen2.5-coder-7b" is not on http:\/\/127\.0\.0\.1:\d+; it serves: bigram/);
   });
 
   it("nothing listening: exit 1 with the connection error", async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     const run = await cli(["complete", "--backend", "remote", "--remote-url", url, "--prompt", "a", "--json"]);
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /\[remoteUnreachable\] Cannot connect to http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(run.stderr, /\[remoteUnreachable\]: Cannot connect to http:\/\/127\.0\.0\.1:\d+/);
   });
 
   it("usage errors: remote flags without --backend remote, --model with it, a bad URL", async () => {
@@ -130,7 +130,7 @@ describe("CLI --backend remote with an API key (real llama-server)", function ()
     assert.equal(ok.text, expectedCompletion("a").text);
     const wrong = await cli(args, { LCA_REMOTE_API_KEY: "nope" });
     assert.equal(wrong.code, 1);
-    assert.match(wrong.stderr, /\[remoteUnauthorized\] .*refused the API key \(HTTP 401\)/);
+    assert.match(wrong.stderr, /\[remoteUnauthorized\]: .*refused the API key \(HTTP 401\)/);
     assert.ok(!wrong.stderr.includes("nope") && !wrong.stderr.includes("cli-key-42"));
   });
 });

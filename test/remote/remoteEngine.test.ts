@@ -4,6 +4,7 @@ import { buildFimPrompt } from "../../src/core/completion/templating/fimPrompt";
 import { EngineError } from "../../src/core/engine/engine";
 import type { PromptSegment } from "../../src/core/protocol/workerProtocol";
 import { ensureFixture, expectedChatReply, expectedCompletion, expectedInfill } from "../fixtures/gguf/index";
+import { FaultProxy } from "./faultProxy";
 import { LlamaServer } from "./llamaServer";
 
 const PSM = (prefix: string, suffix: string): PromptSegment[] => [{ special: "fimPrefix" }, { text: prefix }, { special: "fimSuffix" }, { text: suffix }, { special: "fimMiddle" }];
@@ -217,5 +218,51 @@ describe("remote engine: a model without FIM tokens", function () {
     );
     const plain = await engine.generate("completion", { kind: "complete", prompt: "a", maxTokens: 64 });
     assert.equal(plain.text, expectedCompletion("a").text);
+  });
+});
+
+/**
+ * A plain OpenAI-compatible server (as vLLM or Ollama look to us): the real llama-server behind a
+ * real proxy that answers 404 for llama-server's own endpoints (/props, /tokenize, /infill). FIM
+ * then goes through /v1/completions with the family the model's name points to.
+ */
+describe("remote engine on an OpenAI-compatible server without llama-server's extras", function () {
+  let server: LlamaServer;
+  let proxy: FaultProxy;
+  let engine: RemoteEngine;
+  before(async () => {
+    server = await LlamaServer.start({ model: await ensureFixture("bigram-q8_0"), alias: "qwen2.5-coder-1.5b-test" });
+    proxy = await FaultProxy.start(server.url);
+    const notFound = { kind: "status" as const, status: 404, body: JSON.stringify({ error: { code: 404, message: "Not Found", type: "not_found_error" } }) };
+    proxy.fault = (req) => (["/props", "/tokenize", "/infill"].includes(req.url ?? "") ? notFound : { kind: "pass" });
+    engine = new RemoteEngine({ url: `${proxy.url}/v1` });
+    await engine.load("completion", { modelPath: "qwen2.5-coder-1.5b-test" });
+    await engine.load("chat", { modelPath: "qwen2.5-coder-1.5b-test" });
+  });
+  after(async () => {
+    await engine?.stop();
+    await proxy?.stop();
+    await server?.stop();
+  });
+
+  it("takes the FIM tokens from the model's name and says token counts are estimates", () => {
+    assert.equal(engine.serverKind, "openai-compatible");
+    assert.equal(engine.completionSetup()?.route, "completions");
+    assert.equal(engine.completionSetup()?.template?.family, "qwen2.5-coder");
+    assert.equal(engine.tokenCounting, "estimate");
+    assert.equal(engine.modelInfo("completion")?.contextSize, 4096, "no context size from the server: the default budget");
+  });
+
+  it("gives the same exact completion, infill (psm and psmTail) and chat", async () => {
+    assert.equal((await engine.generate("completion", { kind: "complete", prompt: "a", maxTokens: 64 })).text, expectedCompletion("a").text);
+    assert.equal((await engine.generate("completion", { kind: "segments", segments: PSM("x = ", "\n"), maxTokens: 16 })).text, expectedInfill(16).text);
+    const built = buildFimPrompt({ layout: "psmTail", prefix: "let a = 1;\nconst x = ", suffix: ";\n", specialTokens: engine.modelInfo("completion")!.specialTokens, filePath: "a.js", repoName: "r" });
+    assert.ok(built.ok);
+    assert.equal((await engine.generate("completion", { kind: "segments", segments: built.segments, maxTokens: 8 })).text, expectedCompletion("const x = ", 8).text);
+    assert.equal((await engine.generate("chat", { kind: "chat", messages: [{ role: "user", content: "hello" }], maxTokens: 16 })).text, expectedChatReply(16).text);
+  });
+
+  it("estimates token counts at 4 characters per token", async () => {
+    assert.equal(await engine.countTokens("chat", "abcdefgh"), 2);
   });
 });

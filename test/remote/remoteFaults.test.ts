@@ -100,8 +100,8 @@ describe("remote engine faults, against a real llama-server", function () {
       assert.ok(chunks >= 20);
       const down = await waitState(engine, "unreachable");
       assert.ok(down.kind === "unreachable" && down.retryInMs !== null);
-      // While it is down, requests fail fast with the connection error.
-      await assert.rejects(engine.generate("completion", A), rejectsWith("remoteUnreachable", /Cannot connect/));
+      // While it is down, requests fail fast with the connection error (a reused keep-alive socket says "reset").
+      await assert.rejects(engine.generate("completion", A), rejectsWith("remoteUnreachable", /Cannot connect|closed the connection before answering/));
 
       server = await server.restart();
       // The background health check notices by itself...
@@ -169,6 +169,13 @@ describe("remote engine faults, against a real llama-server", function () {
         engine.generate("chat", { kind: "chat", messages: [{ role: "user", content: "hi" }], maxTokens: 16 }),
         rejectsWith("remoteInterrupted", /closed in the middle of the answer|ended the answer before it was complete/),
       );
+    });
+
+    it("an error event in the middle of a stream ends the answer with the server's message", async () => {
+      const engine = await loaded();
+      proxy.faultPath("/v1/completions", { kind: "errorEvent", afterEvents: 3, error: { code: 500, message: "Compute error.", type: "server_error" } }, 1);
+      await assert.rejects(engine.generate("completion", LONG), rejectsWith("remoteServerError", /"Compute error\."/, /in the middle of the answer/));
+      assert.equal((await engine.generate("completion", A)).text, expectedCompletion("a").text);
     });
 
     it("no answer at all within the request timeout is a timeout", async () => {

@@ -177,7 +177,7 @@ export class RemoteEngine implements Engine {
   private async confirmModels(signal?: AbortSignal): Promise<void> {
     if (this.slots.size === 0) return;
     const list = await this.http.json("/v1/models", ModelListSchema, { signal, timeoutMs: HEALTH_TIMEOUT_MS });
-    const ids = list.data.map((m) => m.id);
+    const ids = list.data.flatMap(namesOf);
     for (const setup of this.slots.values())
       if (!ids.includes(setup.model))
         throw new EngineError("remoteModelNotFound", `${this.server} no longer serves "${setup.model}"; it serves: ${ids.join(", ") || "nothing"}.`);
@@ -219,7 +219,7 @@ export class RemoteEngine implements Engine {
     try {
       const facts = await this.serverFacts(signal);
       const model = this.pickModel(options.modelPath, facts.models);
-      const entry = facts.models.find((m) => m.id === model);
+      const entry = facts.models.find((m) => namesOf(m).includes(model));
       const serverContext = facts.props?.default_generation_settings?.n_ctx ?? entry?.max_model_len ?? null;
       if (serverContext === null)
         this.log("info", `${this.server} does not say its context size; budgeting with ${options.contextSize ?? DEFAULT_CONTEXT} tokens (the ${slot} context-size setting).`);
@@ -294,7 +294,7 @@ export class RemoteEngine implements Engine {
         ids.length === 0 ? `${this.server} serves no model.` : `${this.server} serves several models (${ids.join(", ")}); name the one to use.`,
       );
     }
-    if (ids.includes(requested)) return requested;
+    if (models.some((m) => namesOf(m).includes(requested))) return requested;
     throw new EngineError("remoteModelNotFound", `The model "${requested}" is not on ${this.server}; it serves: ${ids.join(", ") || "nothing"}. Set the model name to one of these.`);
   }
 
@@ -374,7 +374,7 @@ export class RemoteEngine implements Engine {
   /** llama-server answers 501 on /infill when the model has no FIM tokens. */
   private async infillSupported(signal?: AbortSignal): Promise<boolean> {
     try {
-      const open = await this.http.open("/infill", { body: { input_prefix: "", input_suffix: "", n_predict: 0, stream: false }, signal });
+      const open = await this.http.open("/infill", { body: { input_prefix: "", input_suffix: "", n_predict: 1, stream: false }, signal });
       await this.http.readText(open, 1024 * 1024);
       return true;
     } catch (error) {
@@ -458,6 +458,8 @@ export class RemoteEngine implements Engine {
     let promptTokens: number | null = null;
     let cached: number | null = null;
     let generated: number | null = null;
+    /** The server's token count as of the last event with text: an end-of-generation token adds one more that has none. */
+    let generatedAtLastText: number | null = null;
     let finish: StopReason | null = null;
     let complete = false;
     const emit = (piece: string) => {
@@ -470,8 +472,9 @@ export class RemoteEngine implements Engine {
       stopReason,
       promptTokens: promptTokens ?? 0,
       reusedPromptTokens: cached ?? 0,
-      // Servers that report no counts for a cut-off stream: one streamed event per token.
-      generatedTokens: generated ?? textEvents,
+      // As the local worker counts: without the end-of-generation token (llama-server counts it;
+      // its per-token counts show where the text ended). Servers that report no counts: one event per token.
+      generatedTokens: stopReason === "eogToken" && generatedAtLastText !== null ? generatedAtLastText : (generated ?? textEvents),
       firstTokenMs,
       ms: performance.now() - started,
     });
@@ -512,6 +515,7 @@ export class RemoteEngine implements Engine {
         generated = s.generatedTokens ?? generated;
         if (s.text) {
           textEvents++;
+          generatedAtLastText = s.generatedTokens;
           firstTokenMs ??= performance.now() - started;
           const out = matcher.push(s.text);
           emit(out.emit);
@@ -593,6 +597,11 @@ export class RemoteEngine implements Engine {
   dispose(): void {
     void this.stop();
   }
+}
+
+/** The names a served model answers to: its id and llama-server's aliases. */
+function namesOf(model: ModelList["data"][number]): string[] {
+  return [model.id, ...(model.aliases ?? [])];
 }
 
 function templateTexts(template: FimTemplate | null): string[] {

@@ -47,6 +47,8 @@ export const ModelListSchema = z.looseObject({
   data: z.array(
     z.looseObject({
       id: z.string().min(1),
+      /** llama-server: other names the model answers to (--alias a,b). */
+      aliases: z.array(z.string()).nullish(),
       owned_by: z.string().optional(),
       max_model_len: z.number().int().positive().nullish(),
       meta: z
