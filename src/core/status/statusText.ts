@@ -44,12 +44,16 @@ export function describeStatus(input: StatusInput): StatusView {
         tooltip: `The model worker stopped (${engine.reason}); restart ${engine.restarts} in ${Math.round(engine.restartInMs / 100) / 10} s.`,
         severity: "warning",
       };
-    case "unreachable":
+    case "unreachable": {
+      // A health check can fail on more than the connection (a 401 on /v1/models): say which.
+      const failure = input.remote ? REMOTE_FAILURES[engine.code] : undefined;
+      if (input.remote && failure) return failureView(input.remote.host, failure, engine.reason);
       return {
         text: `$(debug-disconnect) Local Code: server unreachable${input.remote ? ` (${input.remote.host})` : ""}`,
         tooltip: engine.reason,
         severity: "warning",
       };
+    }
     case "starting":
       return { text: "$(sync~spin) Local Code: starting", tooltip: "Starting the model worker.", severity: "normal" };
     case "loading":
@@ -67,22 +71,33 @@ export function describeStatus(input: StatusInput): StatusView {
   return { text: `$(check) Local Code: ${name}${latency}`, tooltip: `Model ${name}: ${state}. Click for options.`, severity: "normal" };
 }
 
-const REMOTE_FAILURES: Partial<Record<ErrorCode, { label: string; icon: string; hint: string; severity: StatusView["severity"] }>> = {
+interface FailureLook {
+  label: string;
+  icon: string;
+  hint: string;
+  severity: StatusView["severity"];
+}
+
+function failureView(host: string, failure: FailureLook, message: string): StatusView {
+  return { text: `$(${failure.icon}) Local Code: ${host} ${failure.label}`, tooltip: `${message} ${failure.hint}`, severity: failure.severity };
+}
+
+/** Request failures with their own words; connection failures (unreachable, timeout, interrupted) read "server unreachable". */
+const REMOTE_FAILURES: Partial<Record<ErrorCode, FailureLook>> = {
   remoteUnauthorized: { label: "unauthorized", icon: "lock", hint: "Set the key with Local Code: Set Remote API Key.", severity: "error" },
   remoteRateLimited: { label: "rate-limited", icon: "watch", hint: "The next suggestion tries again.", severity: "warning" },
   remoteModelNotFound: { label: "model not found", icon: "warning", hint: "Check localCode.remote.completionModel / chatModel.", severity: "error" },
   remoteServerError: { label: "server error", icon: "warning", hint: "The next request tries again.", severity: "warning" },
   remoteStalled: { label: "stalled", icon: "warning", hint: "The next request tries again.", severity: "warning" },
-  remoteTimeout: { label: "not answering", icon: "warning", hint: "The next request tries again.", severity: "warning" },
-  remoteInterrupted: { label: "interrupted", icon: "warning", hint: "The next request tries again.", severity: "warning" },
   remoteBadResponse: { label: "bad response", icon: "warning", hint: "Is this an OpenAI-compatible server?", severity: "error" },
 };
 
+const CONNECTION_FAILURE: FailureLook = { label: "unreachable", icon: "debug-disconnect", hint: "The next request tries again.", severity: "warning" };
+
 function describeRemote(input: StatusInput, remote: RemoteStatus): StatusView {
   const model = input.completionModel ?? "server model";
-  const failure = remote.failure ? REMOTE_FAILURES[remote.failure.code] : undefined;
-  if (remote.failure && failure)
-    return { text: `$(${failure.icon}) Local Code: ${remote.host} ${failure.label}`, tooltip: `${remote.failure.message} ${failure.hint}`, severity: failure.severity };
+  const failure = remote.failure ? (REMOTE_FAILURES[remote.failure.code] ?? CONNECTION_FAILURE) : undefined;
+  if (remote.failure && failure) return failureView(remote.host, failure, remote.failure.message);
   if (input.modelProblem) return { text: `$(warning) Local Code: ${remote.host}`, tooltip: input.modelProblem, severity: "warning" };
   if (!input.completionEnabled) return { text: `$(circle-slash) Local Code: ${model} @ ${remote.host}`, tooltip: "Inline completion is off. Click for options.", severity: "normal" };
   if (input.generating) return { text: `$(loading~spin) Local Code: ${model} @ ${remote.host}`, tooltip: "Generating a suggestion on the server.", severity: "normal" };

@@ -61,3 +61,16 @@ describe("status bar text, remote backend", () => {
     }
   });
 });
+
+describe("status bar text, remote health check failures", () => {
+  it("a health check refused for the key says unauthorized, not unreachable", () => {
+    const view = describeStatus({ ...base, remote: { host: "h:1", failure: null }, engine: { kind: "unreachable", code: "remoteUnauthorized", reason: "h:1 refused the API key (HTTP 401).", retryInMs: 1000 } });
+    assert.match(view.text, /h:1 unauthorized/);
+    assert.match(view.tooltip, /HTTP 401.*Set Remote API Key/);
+    assert.equal(view.severity, "error");
+  });
+  it("a stalled or interrupted request reads as the server not answering", () => {
+    assert.match(describeStatus({ ...base, remote: { host: "h:1", failure: { code: "remoteInterrupted", message: "closed mid-answer" } } }).text, /h:1 unreachable/);
+    assert.match(describeStatus({ ...base, remote: { host: "h:1", failure: { code: "remoteStalled", message: "m" } } }).text, /h:1 stalled/);
+  });
+});
