@@ -235,7 +235,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
         { label: "$(comment-discussion) Open Chat", command: "localCode.openChat" },
         { label: "$(library) Select Model", command: "localCode.selectModel" },
         { label: "$(server) Show Hardware and Model Choice", command: "localCode.showHardware" },
-        { label: "$(debug-restart) Restart Model Worker", command: "localCode.restartWorker" },
+        ...(current.settings.backend === "remote"
+          ? [
+              { label: "$(debug-restart) Check Server Connection", command: "localCode.restartWorker" },
+              { label: "$(key) Set Remote API Key", command: "localCode.setRemoteApiKey" },
+            ]
+          : [{ label: "$(debug-restart) Restart Model Worker", command: "localCode.restartWorker" }]),
         { label: "$(output) Show Log", command: "localCode.showLog" },
       ];
       const all = await vscode.commands.getCommands(true);

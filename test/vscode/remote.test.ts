@@ -23,6 +23,15 @@ async function waitFor<T>(probe: () => T | undefined | null | false, timeoutMs: 
     }
 }
 
+function processAlive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
 const config = () => vscode.workspace.getConfiguration("localCode");
 const set = (key: string, value: unknown) => config().update(key, value, vscode.ConfigurationTarget.Global);
 
@@ -48,11 +57,15 @@ describe("remote backend in the real extension host", function () {
 
     it("switching to remote stops the local worker and gives the same exact results", async () => {
         const { engine, models, worker, remote, statusText } = await api();
+        await models.ensureLoaded("completion");
+        const localPid = worker()?.pid ?? null;
+        assert.ok(localPid !== null, "the local worker runs before the switch");
         await set("remote.url", open!.url);
         await set("backend", "remote");
         const server = await waitFor(() => remote(), 10_000, "the remote engine");
         assert.equal(server.server, open!.url);
         assert.equal(worker(), null, "no local worker while the backend is remote");
+        await waitFor(() => !processAlive(localPid), 15_000, `the local worker ${localPid} to exit`);
         const info = await models.ensureLoaded("completion");
         assert.match(info.modelPath, /bigram/);
         const completion = await engine.generate("completion", { kind: "complete", prompt: "const total = ", maxTokens: 16 });
