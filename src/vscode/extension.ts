@@ -144,7 +144,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   disposables.add(engine.onDidChangeFailure(refreshStatus));
   const switchBackend = () => {
     if (!applyBackend()) return;
-    completion.modelChanged();
+    completion.backendChanged();
     models.backendChanged();
     refreshStatus();
     if (plan.kind !== "misconfigured") void models.ensureLoaded("completion").catch((error: Error) => isCancellation(error) || log.warn(`Completion model not loaded: ${error.message}`));

@@ -6,7 +6,7 @@
  */
 import * as path from "node:path";
 import * as vscode from "vscode";
-import type { Engine } from "../../core/engine/engine";
+import { isCancellation, type Engine } from "../../core/engine/engine";
 import { backendPlan, isModelPath, type Settings } from "../../core/config/settings";
 import type { ModelInfo, Slot } from "../../core/protocol/workerProtocol";
 
@@ -25,6 +25,8 @@ export class ModelManager implements vscode.Disposable {
   /** What was asked for (the resolved setting) per slot, once loaded. */
   private readonly loadedFor = new Map<Slot, string>();
   private readonly names = new Map<Slot, string>();
+  /** Bumped on a backend change: a load started before it must not record its outcome after it. */
+  private generation = 0;
   private readonly problems = new Map<Slot, string>();
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
@@ -77,15 +79,18 @@ export class ModelManager implements vscode.Disposable {
     if (current && this.loadedFor.get(slot) === requested && (remote || current.modelPath === requested)) return current;
     const pending = this.loading.get(slot);
     if (pending) return pending;
+    const generation = this.generation;
     const load = this.engine
       .load(slot, { modelPath: requested, contextSize, gpuLayers: "auto" }, signal)
       .then((info) => {
+        if (generation !== this.generation) return info;
         this.loadedFor.set(slot, requested);
         this.names.set(slot, info.modelPath);
         this.setProblem(slot, null);
         return info;
       })
       .catch((error: Error) => {
+        if (generation !== this.generation || isCancellation(error)) throw error;
         this.loadedFor.delete(slot);
         this.setProblem(slot, error.message);
         throw error;
@@ -107,6 +112,7 @@ export class ModelManager implements vscode.Disposable {
 
   /** The backend changed (local <-> remote, another server or key): nothing is loaded on the new engine yet. */
   backendChanged(): void {
+    this.generation++;
     this.loading.clear();
     this.loadedFor.clear();
     this.problems.clear();

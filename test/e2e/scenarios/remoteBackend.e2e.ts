@@ -96,7 +96,9 @@ describe("remote backend (real llama-server)", function () {
 
             it("a stopped server shows unreachable in the status bar (no popup), and after its restart the next completion works", async () => {
                 await server().kill();
-                await s.wb.openFile("src/empty.js");
+                // empty.js is still open in a tab (Quick Open can lose the race with the chat view's focus).
+                await s.wb.page.locator('.tabs-container .tab:has-text("empty.js")').first().click();
+                await s.wb.focusEditor();
                 await s.wb.goToEnd();
                 await s.wb.typeInEditor("\nlet b = ", 40);
                 const status = await s.wb.step("unreachable", () => s.wb.waitForStatusBarItem(/server unreachable \(127\.0\.0\.1:\d+\)/, 60_000));
