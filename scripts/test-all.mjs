@@ -23,7 +23,8 @@ const tiers = [
   // The remote backend against a real llama-server, built from node-llama-cpp's llama.cpp source
   // and cached outside the clone (once per machine: ~20 min on 2 cores, then instant).
   { name: "remote", before: ["bash", ["scripts/tools/build-llama-server.sh"]], args: ["mocha", "--config", "test/.mocharc.remote.json"] },
-  { name: "e2e", script: "scripts/e2e.mjs", args: ["--ui", "--host"] },
+  // The remote-backend scenarios start llama-server too (cached: the build step then takes 0.1 s).
+  { name: "e2e", before: ["bash", ["scripts/tools/build-llama-server.sh"]], script: "scripts/e2e.mjs", args: ["--ui", "--host"] },
 ];
 
 const scratch = mkdtempSync(path.join(tmpdir(), "lca-test-"));

@@ -4,7 +4,11 @@
  */
 import * as vscode from "vscode";
 import * as z from "zod";
+import { RemoteEngine } from "../client/remote/remoteEngine";
 import { WorkerClient } from "../client/workerClient";
+import { backendPlan, type BackendPlan } from "../core/config/settings";
+import { isCancellation } from "../core/engine/engine";
+import { SwitchingEngine } from "../core/engine/switchingEngine";
 import { ExtraContextRing } from "../core/completion";
 import { ChatViewProvider } from "./chat/chatViewProvider";
 import { ContextFeeder } from "./completion/contextFeeder";
@@ -18,13 +22,23 @@ import { ModelManager } from "./models/modelManager";
 import { registerModelCommands } from "./models/modelCommands";
 import { readSettings } from "./settingsReader";
 import { StatusBar } from "./statusBar";
+import { apiKeyStore, registerApiKeyCommands } from "./remote/apiKeyCommands";
+import { recordingLog } from "./remote/recordingLog";
 
 let store: DisposableStore | undefined;
-let client: WorkerClient | undefined;
+let client: SwitchingEngine | undefined;
 
 export interface ExtensionApi {
-  /** For tests in the extension host: the engine and its worker pid. */
-  engine: WorkerClient;
+  /** For tests in the extension host: the engine the features use (the active backend's). */
+  engine: SwitchingEngine;
+  /** The local model worker while localCode.backend is local (null while remote: it is not started). */
+  worker(): WorkerClient | null;
+  /** The remote engine while localCode.backend is remote. */
+  remote(): RemoteEngine | null;
+  /** The status bar's text and tooltip now. */
+  statusText(): { text: string; tooltip: string };
+  /** The last lines written to the log (tests check that secrets never reach it). */
+  logLines(): readonly string[];
   models: ModelManager;
   chat: ChatViewProvider;
   /** Inline completion's extra context from other files (opened, edited, copied from). */
@@ -33,12 +47,13 @@ export interface ExtensionApi {
   settings(): SettingsResult;
 }
 
-export function activate(context: vscode.ExtensionContext): ExtensionApi {
+export async function activate(context: vscode.ExtensionContext): Promise<ExtensionApi> {
   // zod's JIT probes `navigator`, which code-server's extension host reports as an error.
   z.config({ jitless: true });
   store = new DisposableStore();
   const disposables = store;
-  const log = disposables.add(vscode.window.createOutputChannel("Local Code Assistant", { log: true }));
+  const channel = disposables.add(vscode.window.createOutputChannel("Local Code Assistant", { log: true }));
+  const { log, lines: logLines } = recordingLog(channel);
 
   let current = readSettings();
   const reportSettingErrors = () => {
@@ -50,14 +65,56 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   };
   reportSettingErrors();
 
-  const engine = new WorkerClient({
-    workerPath: context.asAbsolutePath("dist/worker.js"),
-    gpu: current.settings.gpu,
-    threads: current.settings.threads,
-    logLevel: current.settings.logLevel,
-    log: (level, message) => log[level === "warn" ? "warn" : level](message),
-  });
+  const engineLog = (level: "error" | "warn" | "info" | "debug", message: string) => log[level](message);
+  const engine = new SwitchingEngine((error) => log.warn(`Stopping the previous backend: ${error.message}`));
   client = engine;
+  const keys = disposables.add(apiKeyStore(context.secrets));
+  disposables.add(registerApiKeyCommands(context.secrets));
+  let apiKey = await keys.get();
+  // Bumped when the key changes, so the remote engine is rebuilt without the key in its id.
+  let keyVersion = 0;
+  const makeWorker = () =>
+    new WorkerClient({
+      workerPath: context.asAbsolutePath("dist/worker.js"),
+      gpu: current.settings.gpu,
+      threads: current.settings.threads,
+      logLevel: current.settings.logLevel,
+      log: engineLog,
+    });
+  const makeRemote = (plan: Extract<BackendPlan, { kind: "remote" }>) =>
+    new RemoteEngine({
+      url: plan.url,
+      apiKey: apiKey || undefined,
+      completionRoute: plan.remote.completionRoute,
+      fimFamily: plan.remote.fimFamily,
+      requestTimeoutMs: plan.remote.requestTimeoutMs,
+      stallTimeoutMs: plan.remote.stallTimeoutMs,
+      log: engineLog,
+    });
+  let plan = backendPlan(current);
+  let reportedProblem: string | null = null;
+  /** Points the engine at the configured backend; true when it changed (nothing is loaded on the new one). */
+  const applyBackend = (): boolean => {
+    plan = backendPlan(current);
+    if (plan.kind === "misconfigured") {
+      engine.useNone(plan.problem);
+      if (reportedProblem !== plan.problem) {
+        reportedProblem = plan.problem;
+        log.error(plan.problem);
+        void vscode.window.showErrorMessage(`Local Code Assistant: ${plan.problem}`, "Open Settings").then((choice) => {
+          if (choice) void vscode.commands.executeCommand("workbench.action.openSettings", "localCode.remote");
+        });
+      }
+      return true;
+    }
+    reportedProblem = null;
+    if (plan.kind === "local") return engine.use("local", makeWorker);
+    const remotePlan = plan;
+    const changed = engine.use(`remote ${JSON.stringify(remotePlan)} key#${keyVersion}`, () => makeRemote(remotePlan));
+    if (changed) log.info(`Backend: remote server ${remotePlan.url}${apiKey ? " (with an API key)" : ""}; the local model worker is not running.`);
+    return changed;
+  };
+  applyBackend();
 
   const models = disposables.add(new ModelManager(engine, () => current, createCatalogResolver(context, engine, log)));
   disposables.add(registerModelCommands(context, engine, models, log, () => current.settings, () => current.invalidKeys));
@@ -78,16 +135,35 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   disposables.add(summarize.register());
 
   const statusBar = disposables.add(new StatusBar());
-  const refreshStatus = () =>
+  const refreshStatus = () => {
+    const failure = engine.failure;
     statusBar.update({
       engine: engine.state,
-      completionModel: models.modelName("completion") ?? modelLabel(current.settings.completion.model),
-      modelProblem: models.problem("completion") ?? completion.currentActivity.problem,
+      completionModel: models.modelName("completion") ?? (plan.kind === "local" ? modelLabel(current.settings.completion.model) : current.settings.remote.completionModel || null),
+      modelProblem: engine.problem ?? models.problem("completion") ?? completion.currentActivity.problem,
       completionEnabled: current.settings.completion.enabled,
       generating: completion.currentActivity.generating,
       lastLatencyMs: completion.currentActivity.lastLatencyMs,
+      remote: plan.kind === "remote" ? { host: new URL(plan.url).host, failure: failure ? { code: failure.code, message: failure.message } : null } : null,
     });
+  };
   disposables.add(completion.onDidChangeActivity(refreshStatus));
+  disposables.add(engine.onDidChangeFailure(refreshStatus));
+  const switchBackend = () => {
+    if (!applyBackend()) return;
+    completion.backendChanged();
+    models.backendChanged();
+    refreshStatus();
+    if (plan.kind !== "misconfigured") void models.ensureLoaded("completion").catch((error: Error) => isCancellation(error) || log.warn(`Completion model not loaded: ${error.message}`));
+  };
+  disposables.add(
+    keys.onDidChange(async () => {
+      apiKey = await keys.get();
+      keyVersion++;
+      log.info(apiKey ? "The remote API key was set." : "The remote API key was cleared.");
+      if (plan.kind === "remote") switchBackend();
+    }),
+  );
   let crashReason: string | null = null;
   disposables.add(engine.onDidChangeState((state) => {
     refreshStatus();
@@ -117,6 +193,11 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       const previous = current.settings;
       current = readSettings();
       reportSettingErrors();
+      if (event.affectsConfiguration("localCode.backend") || event.affectsConfiguration("localCode.remote")) {
+        completion.settingsChanged();
+        switchBackend();
+        return;
+      }
       if (event.affectsConfiguration("localCode.gpu") || event.affectsConfiguration("localCode.threads"))
         log.info("GPU/threads settings change after a worker restart (Local Code: Restart Model Worker).");
       completion.settingsChanged();
@@ -134,7 +215,14 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   disposables.add(vscode.commands.registerCommand("localCode.showLog", () => log.show()));
   disposables.add(
     vscode.commands.registerCommand("localCode.restartWorker", async () => {
-      await engine.restart();
+      const active = engine.active;
+      if (active instanceof RemoteEngine) {
+        const state = await active.checkHealth();
+        void vscode.window.setStatusBarMessage(`Local Code: ${active.server} is ${state.kind === "unreachable" ? "still unreachable" : "reachable"}`, 3000);
+        return;
+      }
+      if (!(active instanceof WorkerClient)) return;
+      await active.restart();
       void vscode.window.setStatusBarMessage("Local Code: model worker restarted", 3000);
     }),
   );
@@ -154,7 +242,12 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
         { label: "$(comment-discussion) Open Chat", command: "localCode.openChat" },
         { label: "$(library) Select Model", command: "localCode.selectModel" },
         { label: "$(server) Show Hardware and Model Choice", command: "localCode.showHardware" },
-        { label: "$(debug-restart) Restart Model Worker", command: "localCode.restartWorker" },
+        ...(current.settings.backend === "remote"
+          ? [
+              { label: "$(debug-restart) Check Server Connection", command: "localCode.restartWorker" },
+              { label: "$(key) Set Remote API Key", command: "localCode.setRemoteApiKey" },
+            ]
+          : [{ label: "$(debug-restart) Restart Model Worker", command: "localCode.restartWorker" }]),
         { label: "$(output) Show Log", command: "localCode.showLog" },
       ];
       const all = await vscode.commands.getCommands(true);
@@ -166,7 +259,17 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   // Load the completion model once the window is up, so the first suggestion does not wait for it.
   void models.ensureLoaded("completion").catch((error: Error) => log.warn(`Completion model not loaded: ${error.message}`));
 
-  return { engine, models, chat, extraContext: ring, settings: () => current };
+  return {
+    engine,
+    models,
+    chat,
+    extraContext: ring,
+    settings: () => current,
+    worker: () => (engine.active instanceof WorkerClient ? engine.active : null),
+    remote: () => (engine.active instanceof RemoteEngine ? engine.active : null),
+    statusText: () => statusBar.current(),
+    logLines: () => logLines,
+  };
 }
 
 function modelLabel(setting: string): string | null {

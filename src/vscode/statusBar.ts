@@ -11,6 +11,11 @@ export class StatusBar implements vscode.Disposable {
     this.item.show();
   }
 
+  /** What the item shows now (for tests). */
+  current(): { text: string; tooltip: string } {
+    return { text: this.item.text, tooltip: typeof this.item.tooltip === "string" ? this.item.tooltip : (this.item.tooltip?.value ?? "") };
+  }
+
   update(input: StatusInput): void {
     const view = describeStatus(input);
     this.item.text = view.text;

@@ -7,6 +7,7 @@
 //   node out/test/e2e/hostTests.js [--extension-dir <dir>] [--tests <index.js>] [--timeout <s>]
 //
 // --extension-dir: a folder with package.json + dist/ + node_modules (default: the repo root).
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { CodeServer } from "./lib/codeServer";
@@ -48,7 +49,7 @@ export async function runHostTests(options: HostTestOptions = {}): Promise<numbe
     const server = new CodeServer({
         smokeTestDriver: true,
         settings: extensionTestSettings(),
-        env: { LCA_VSCODE_TEST_RESULTS: resultsFile, LCA_E2E: "1" },
+        env: { LCA_VSCODE_TEST_RESULTS: resultsFile, LCA_E2E: "1", ...llamaServerEnv() },
         logFile: path.join(resultsDir, "code-server.log")
     });
     fs.rmSync(server.logFile, { force: true });
@@ -108,6 +109,16 @@ export async function runHostTests(options: HostTestOptions = {}): Promise<numbe
         if (results.failures > 0 && code === 0) code = 1;
     } else if (code === 0) code = 1;
     return code === -1 ? 1 : code;
+}
+
+/**
+ * The cached llama-server binary for the remote-backend host tests, found here: inside, code-server
+ * points XDG_CACHE_HOME at its own folder, where the build script's cache is not.
+ */
+function llamaServerEnv(): Record<string, string> {
+    if (process.env.LCA_LLAMA_SERVER_BIN) return { LCA_LLAMA_SERVER_BIN: process.env.LCA_LLAMA_SERVER_BIN };
+    const check = spawnSync("bash", [path.join(repoRoot, "scripts/tools/build-llama-server.sh"), "--check"], { encoding: "utf8" });
+    return check.status === 0 ? { LCA_LLAMA_SERVER_BIN: check.stdout.trim() } : {};
 }
 
 function parseArgs(argv: string[]): HostTestOptions {

@@ -8,6 +8,7 @@ import * as z from "zod";
 import { GpuSettingSchema } from "../protocol/workerProtocol";
 import { CompletionSettingsSchema } from "../completion/settings";
 import { ChatSettingsSchema } from "../chat/settings";
+import { BackendSchema, normalizeServerUrl, RemoteSettingsSchema } from "../remote/remoteConfig";
 
 /** "auto", a catalog id optionally with ":QUANT", or an absolute path to a .gguf file. */
 export const ModelSettingSchema = z
@@ -26,7 +27,26 @@ export function isModelPath(value: string): boolean {
   return value !== "auto" && looksLikePath(value);
 }
 
+/**
+ * `localCode.remote.*`: part 1's remote schema, except that the URL may be empty (the backend is
+ * local until one is set) and is checked as a URL when it is not.
+ */
+export const RemoteSectionSchema = RemoteSettingsSchema.extend({
+  url: z
+    .string()
+    .trim()
+    .default("")
+    .superRefine((value, ctx) => {
+      if (value === "") return;
+      const check = normalizeServerUrl(value);
+      if (!check.ok) ctx.addIssue({ code: "custom", message: check.message });
+    }),
+});
+export type RemoteSection = z.infer<typeof RemoteSectionSchema>;
+
 export const SettingsSchema = z.object({
+  backend: BackendSchema.default("local"),
+  remote: RemoteSectionSchema.prefault({}),
   threads: z.number().int().min(0).max(512).default(0),
   gpu: GpuSettingSchema.default("auto"),
   logLevel: z.enum(["error", "warn", "info", "debug"]).default("info"),
@@ -83,4 +103,22 @@ function deletePath(target: Record<string, unknown>, keys: string[]): void {
     node = (node as Record<string, unknown>)[key];
   }
   if (typeof node === "object" && node !== null) delete (node as Record<string, unknown>)[keys[keys.length - 1]];
+}
+
+/** What the extension should run, from the settings: the local worker, a server, or a named problem (never a silent fallback to local). */
+export type BackendPlan =
+  | { kind: "local" }
+  | { kind: "remote"; url: string; remote: RemoteSection }
+  | { kind: "misconfigured"; problem: string };
+
+export function backendPlan(result: Pick<SettingsResult, "settings" | "invalidKeys">): BackendPlan {
+  const { settings, invalidKeys } = result;
+  if (invalidKeys.includes("backend")) return { kind: "misconfigured", problem: "The setting localCode.backend is invalid (local or remote); fix it in Settings." };
+  if (settings.backend === "local") return { kind: "local" };
+  const badRemote = invalidKeys.filter((key) => key.startsWith("remote."));
+  if (badRemote.length > 0) return { kind: "misconfigured", problem: `The setting localCode.${badRemote[0]} is invalid; fix it in Settings (localCode.backend is remote).` };
+  if (settings.remote.url === "") return { kind: "misconfigured", problem: "localCode.backend is remote but localCode.remote.url is empty: set the server URL (e.g. http://127.0.0.1:8080) in Settings." };
+  const url = normalizeServerUrl(settings.remote.url);
+  if (!url.ok) return { kind: "misconfigured", problem: `localCode.remote.url: ${url.message}` };
+  return { kind: "remote", url: url.url, remote: settings.remote };
 }

@@ -86,6 +86,13 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
     this.scheduler.cancelAll();
   }
 
+  /** Another backend (or server, or API key): the last problem was the old one's. */
+  backendChanged(): void {
+    this.modelChanged();
+    this.loggedErrors.clear();
+    if (this.activity.problem !== null) this.setActivity({ problem: null });
+  }
+
   async provideInlineCompletionItems(
     document: vscode.TextDocument,
     position: vscode.Position,

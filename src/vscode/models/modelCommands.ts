@@ -89,6 +89,15 @@ type Item<T> = vscode.QuickPickItem & { value?: T };
 
 async function selectModel(deps: Deps, slotArg?: Role): Promise<void> {
   const settings = deps.getSettings();
+  if (settings.backend === "remote") {
+    // The server decides which models exist: nothing to download or pick from the catalog here.
+    const choice = await vscode.window.showInformationMessage(
+      "Local Code Assistant uses a remote server (localCode.backend is remote): its models are set with localCode.remote.completionModel and localCode.remote.chatModel.",
+      "Open Settings",
+    );
+    if (choice) await vscode.commands.executeCommand("workbench.action.openSettings", "localCode.remote");
+    return;
+  }
   const slot = slotArg ?? (await pickSlot(deps, settings));
   if (!slot) return;
 
@@ -312,6 +321,8 @@ async function firstRunPrompt(deps: Deps): Promise<void> {
   const { context, planner, log } = deps;
   if (context.globalState.get<boolean>(FIRST_RUN_DISMISSED_KEY)) return;
   const settings = deps.getSettings();
+  // Remote backend: no local model, so no download to offer.
+  if (settings.backend === "remote") return;
   if (settings.completion.model.trim() !== "auto") return;
   const r = await planner.resolve(settings, "completion");
   if (r.modelPath || !r.missing) return;

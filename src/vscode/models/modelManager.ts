@@ -1,14 +1,17 @@
 /**
- * Keeps the worker's loaded models in line with the settings: loads the configured model for a
+ * Keeps the engine's loaded models in line with the settings: loads the configured model for a
  * slot on demand, reloads when the setting changes, and reports problems once, with the fix.
+ * With localCode.backend = remote a slot's model is the server's model name
+ * (localCode.remote.completionModel / chatModel, "" = its only model): no catalog, no download.
  */
 import * as path from "node:path";
 import * as vscode from "vscode";
-import type { Engine } from "../../core/engine/engine";
-import { isModelPath, type Settings } from "../../core/config/settings";
+import { isCancellation, type Engine } from "../../core/engine/engine";
+import { backendPlan, isModelPath, type Settings } from "../../core/config/settings";
 import type { ModelInfo, Slot } from "../../core/protocol/workerProtocol";
 
 export interface ModelResolution {
+  /** A file (local) or the server's model name (remote; "" = its only model); null when none can be used. */
   modelPath: string | null;
   /** Why no model can be used (shown in the status bar / chat), null when modelPath is set. */
   problem: string | null;
@@ -19,7 +22,11 @@ export type CatalogResolver = (slot: Slot, setting: string, settings: Settings) 
 
 export class ModelManager implements vscode.Disposable {
   private readonly loading = new Map<Slot, Promise<ModelInfo>>();
+  /** What was asked for (the resolved setting) per slot, once loaded. */
   private readonly loadedFor = new Map<Slot, string>();
+  private readonly names = new Map<Slot, string>();
+  /** Bumped on a backend change: a load started before it must not record its outcome after it. */
+  private generation = 0;
   private readonly problems = new Map<Slot, string>();
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
@@ -35,8 +42,8 @@ export class ModelManager implements vscode.Disposable {
   }
 
   modelName(slot: Slot): string | null {
-    const file = this.loadedFor.get(slot);
-    return file ? path.basename(file) : null;
+    const name = this.loadedFor.has(slot) ? this.names.get(slot) : undefined;
+    return name ? path.basename(name) : null;
   }
 
   private setProblem(slot: Slot, problem: string | null): void {
@@ -47,6 +54,9 @@ export class ModelManager implements vscode.Disposable {
 
   async resolve(slot: Slot): Promise<ModelResolution> {
     const { settings, invalidKeys } = this.settings();
+    const plan = backendPlan({ settings, invalidKeys });
+    if (plan.kind === "misconfigured") return { modelPath: null, problem: plan.problem };
+    if (plan.kind === "remote") return { modelPath: slot === "completion" ? plan.remote.completionModel : plan.remote.chatModel, problem: null };
     if (invalidKeys.includes(`${slot}.model`))
       return { modelPath: null, problem: `The setting localCode.${slot}.model is invalid; fix it in Settings.` };
     const setting = settings[slot].model;
@@ -61,27 +71,36 @@ export class ModelManager implements vscode.Disposable {
   async ensureLoaded(slot: Slot, signal?: AbortSignal): Promise<ModelInfo> {
     const current = this.engine.modelInfo(slot);
     const resolution = await this.resolve(slot);
-    if (!resolution.modelPath) {
+    if (resolution.modelPath === null) {
       this.setProblem(slot, resolution.problem);
       throw new Error(resolution.problem ?? `No ${slot} model is configured.`);
     }
     const contextSize = this.settings().settings[slot].contextSize;
-    if (current && current.modelPath === resolution.modelPath && this.loadedFor.get(slot) === resolution.modelPath) return current;
+    const requested = resolution.modelPath;
+    // Remote: the server names the model it picked for "" (its only model), so compare what was asked.
+    const remote = this.settings().settings.backend === "remote";
+    if (current && this.loadedFor.get(slot) === requested && (remote || current.modelPath === requested)) return current;
     const pending = this.loading.get(slot);
     if (pending) return pending;
+    const generation = this.generation;
     const load = this.engine
-      .load(slot, { modelPath: resolution.modelPath, contextSize, gpuLayers: "auto" }, signal)
+      .load(slot, { modelPath: requested, contextSize, gpuLayers: "auto" }, signal)
       .then((info) => {
-        this.loadedFor.set(slot, info.modelPath);
+        if (generation !== this.generation) return info;
+        this.loadedFor.set(slot, requested);
+        this.names.set(slot, info.modelPath);
         this.setProblem(slot, null);
         return info;
       })
       .catch((error: Error) => {
+        if (generation !== this.generation || isCancellation(error)) throw error;
         this.loadedFor.delete(slot);
         this.setProblem(slot, error.message);
         throw error;
       })
-      .finally(() => this.loading.delete(slot));
+      .finally(() => {
+        if (this.loading.get(slot) === load) this.loading.delete(slot);
+      });
     this.loading.set(slot, load);
     return load;
   }
@@ -91,6 +110,15 @@ export class ModelManager implements vscode.Disposable {
     this.loadedFor.delete(slot);
     this.problems.delete(slot);
     await this.engine.unload(slot).catch(() => undefined);
+    this.changed.fire();
+  }
+
+  /** The backend changed (local <-> remote, another server or key): nothing is loaded on the new engine yet. */
+  backendChanged(): void {
+    this.generation++;
+    this.loading.clear();
+    this.loadedFor.clear();
+    this.problems.clear();
     this.changed.fire();
   }
 

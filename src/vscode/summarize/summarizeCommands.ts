@@ -8,7 +8,8 @@
 import * as vscode from "vscode";
 import type { ChatAnswer } from "../../core/chat/chatController";
 import { parseChatSettings, type ChatSettings } from "../../core/chat/settings";
-import { isCancellation, type Engine } from "../../core/engine/engine";
+import { EngineError, isCancellation, type Engine } from "../../core/engine/engine";
+import { remoteActions, showRemoteFailure } from "../remote/remoteNotice";
 import type { ModelInfo } from "../../core/protocol/workerProtocol";
 import {
   DEFAULT_MAX_PARTS,
@@ -165,6 +166,11 @@ export class SummarizeCommands implements vscode.Disposable {
         return { status: "nothingToDo", message };
       }
       this.log.error(`summarize: ${source.path}: ${message}`);
+      const actions = remoteActions(error);
+      if (error instanceof EngineError && actions.length > 0) {
+        void showRemoteFailure("Local Code: the summary failed: ", error, actions).then((retry) => retry && vscode.commands.executeCommand("localCode.summarizeSelection"));
+        return { status: "failed", message };
+      }
       void vscode.window.showErrorMessage(`Local Code: the summary failed: ${message}`, "Show Log").then((choice) => {
         if (choice) {
           this.log.show?.();
@@ -186,6 +192,12 @@ export class SummarizeCommands implements vscode.Disposable {
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.log.warn(`summarize: no chat model: ${reason}`);
+      const actions = remoteActions(error);
+      if (error instanceof EngineError && actions.length > 0) {
+        // A remote server: nothing to select or download; offer its fixes instead.
+        if (await showRemoteFailure("Local Code: the chat model is not ready: ", error, actions)) return this.readyModel();
+        return undefined;
+      }
       const pick = "Select or Download Model";
       const choice = await vscode.window.showWarningMessage(`Local Code: no chat model is ready. ${reason}`, pick);
       if (choice !== pick) {

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseSettings, SettingsSchema } from "../../../src/core/config/settings";
+import { backendPlan, parseSettings, SettingsSchema } from "../../../src/core/config/settings";
 
 const root = path.resolve(__dirname, "../../../..");
 const manifest = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
@@ -71,5 +71,48 @@ describe("settings from VS Code", () => {
     const result = parseSettings(frozen);
     assert.deepEqual(result.invalidKeys, ["chat.model"]);
     assert.equal(result.settings.chat.model, "auto");
+  });
+});
+
+describe("backend settings (localCode.backend, localCode.remote.*)", () => {
+  it("local by default; remote needs a URL and says so by name", () => {
+    assert.deepEqual(backendPlan(parseSettings({})), { kind: "local" });
+    const missing = backendPlan(parseSettings({ backend: "remote" }));
+    assert.equal(missing.kind, "misconfigured");
+    assert.match(missing.kind === "misconfigured" ? missing.problem : "", /localCode\.remote\.url is empty/);
+  });
+
+  it("a bad URL is a named settings error, never a fall-back to local", () => {
+    for (const url of ["not a url", "ftp://h:1", "http://user:pw@h:1", "http://h:1/?q=1"]) {
+      const result = parseSettings({ backend: "remote", remote: { url } });
+      assert.ok(result.errors.some((e) => e.startsWith("localCode.remote.url:")), `${url}: ${result.errors.join("; ")}`);
+      assert.equal(result.settings.backend, "remote");
+      const plan = backendPlan(result);
+      assert.equal(plan.kind, "misconfigured", url);
+      assert.match(plan.kind === "misconfigured" ? plan.problem : "", /localCode\.remote\.url/);
+    }
+    assert.equal(backendPlan(parseSettings({ backend: "cloud" })).kind, "misconfigured");
+  });
+
+  it("a good URL is normalised and the remote options reach the plan", () => {
+    const plan = backendPlan(parseSettings({ backend: "remote", remote: { url: " http://127.0.0.1:8080/v1/ ", chatModel: "chat", completionRoute: "infill", stallTimeoutMs: 500 } }));
+    assert.equal(plan.kind, "remote");
+    if (plan.kind !== "remote") return;
+    assert.equal(plan.url, "http://127.0.0.1:8080");
+    assert.equal(plan.remote.chatModel, "chat");
+    assert.equal(plan.remote.completionModel, "");
+    assert.equal(plan.remote.completionRoute, "infill");
+    assert.equal(plan.remote.stallTimeoutMs, 500);
+  });
+
+  it("package.json's remote enums match the schema's", () => {
+    const remote = SettingsSchema.shape.remote.unwrap().shape;
+    assert.deepEqual(properties["localCode.backend"].enum, SettingsSchema.shape.backend.unwrap().options);
+    assert.deepEqual(properties["localCode.remote.completionRoute"].enum, remote.completionRoute.unwrap().options);
+    assert.deepEqual(properties["localCode.remote.fimFamily"].enum, remote.fimFamily.unwrap().options);
+  });
+
+  it("no setting can hold the API key", () => {
+    for (const key of Object.keys(properties)) assert.doesNotMatch(key, /apikey|api-key|api_key|secret|password|bearer/i);
   });
 });

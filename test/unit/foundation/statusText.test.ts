@@ -33,3 +33,44 @@ describe("status bar text", () => {
     assert.match(describeStatus({ ...base, generating: true }).text, /loading~spin/);
   });
 });
+
+describe("status bar text, remote backend", () => {
+  const remote = { host: "127.0.0.1:8080", failure: null };
+  it("ready shows the model at the server's host", () => {
+    const view = describeStatus({ ...base, completionModel: "qwen", remote });
+    assert.equal(view.text, "$(cloud) Local Code: qwen @ 127.0.0.1:8080");
+    assert.match(view.tooltip, /Remote server 127\.0\.0\.1:8080, model qwen: ready/);
+  });
+  it("unreachable names the host; loading says connecting", () => {
+    assert.match(describeStatus({ ...base, remote, engine: { kind: "unreachable", code: "remoteUnreachable", reason: "r", retryInMs: null } }).text, /server unreachable \(127\.0\.0\.1:8080\)/);
+    assert.match(describeStatus({ ...base, remote, engine: { kind: "loading", slot: "completion", modelPath: "" } }).text, /connecting to 127\.0\.0\.1:8080/);
+  });
+  it("each request failure has its own words and the fix", () => {
+    const cases: [string, RegExp, RegExp][] = [
+      ["remoteUnauthorized", /unauthorized/, /Set Remote API Key/],
+      ["remoteRateLimited", /rate-limited/, /tries again/],
+      ["remoteModelNotFound", /model not found/, /completionModel/],
+      ["remoteServerError", /server error/, /tries again/],
+      ["remoteStalled", /stalled/, /tries again/],
+    ];
+    for (const [code, text, hint] of cases) {
+      const view = describeStatus({ ...base, remote: { ...remote, failure: { code: code as "remoteUnauthorized", message: "the message" } } });
+      assert.match(view.text, text, code);
+      assert.match(view.tooltip, /^the message/, code);
+      assert.match(view.tooltip, hint, code);
+    }
+  });
+});
+
+describe("status bar text, remote health check failures", () => {
+  it("a health check refused for the key says unauthorized, not unreachable", () => {
+    const view = describeStatus({ ...base, remote: { host: "h:1", failure: null }, engine: { kind: "unreachable", code: "remoteUnauthorized", reason: "h:1 refused the API key (HTTP 401).", retryInMs: 1000 } });
+    assert.match(view.text, /h:1 unauthorized/);
+    assert.match(view.tooltip, /HTTP 401.*Set Remote API Key/);
+    assert.equal(view.severity, "error");
+  });
+  it("a stalled or interrupted request reads as the server not answering", () => {
+    assert.match(describeStatus({ ...base, remote: { host: "h:1", failure: { code: "remoteInterrupted", message: "closed mid-answer" } } }).text, /h:1 unreachable/);
+    assert.match(describeStatus({ ...base, remote: { host: "h:1", failure: { code: "remoteStalled", message: "m" } } }).text, /h:1 stalled/);
+  });
+});
