@@ -39,6 +39,7 @@ import {
   buildGenerateBody,
   calibratedEstimator,
   completionMode,
+  cachedCompletion,
   completionPipeline,
   promptWindow,
   systemClock,
@@ -449,8 +450,8 @@ async function benchModel(
         `; plain ${TRACE_STEPS.map((n) => last(plain[n])).join("/")} ms\n`,
     );
   }
-  // (d) as the provider runs it today: every automatic request goes through CompletionScheduler,
-  // which waits out the debounce before the pipeline (and so the cache lookup) runs.
+  // (d) as the provider runs it: a cache hit is answered by cachedCompletion before the scheduler
+  // (whose debounce exists to save model calls); only a miss waits out the debounce.
   const scheduled: number[] = [];
   {
     const cache = new CompletionCache();
@@ -461,6 +462,12 @@ async function benchModel(
     for (let typed = 1; typed <= 10; typed++) {
       const step = { ...at, prefix: at.prefix + trace.typedAheadSuggestion.slice(0, typed) };
       const t0 = performance.now();
+      const hit = cachedCompletion({ document: documentFor(step, "src/scheduled/LlamaCompletion.js"), settings: settingsFor(layouts[0]), cache });
+      if (hit) {
+        if (hit.reason !== "typedAhead") throw new Error(`scheduled cache hit: ${hit.reason}`);
+        scheduled.push(performance.now() - t0);
+        continue;
+      }
       const outcome = await scheduler.schedule((signal) => completionPipeline({
         document: documentFor(step, "src/scheduled/LlamaCompletion.js"),
         settings: settingsFor(layouts[0]),
@@ -507,7 +514,7 @@ async function benchModel(
     rows.push([`${layout} pipeline`, "(d) cache, same request", "-", fmtPair(s.cacheExact), "0", "-", "-"]);
     rows.push([`${layout} pipeline`, "(d) cache, typed ahead", "-", fmtPair(s.cacheTypedAhead), "0", "-", "-"]);
   }
-  rows.push([`scheduler + pipeline`, `(d) cache, typed ahead, ${DEFAULT_COMPLETION_SETTINGS.debounceMs} ms debounce`, "-", fmtPair(scheduled), "0", "-", "-"]);
+  rows.push([`provider order (cache, then scheduler)`, `(d) cache, typed ahead, ${DEFAULT_COMPLETION_SETTINGS.debounceMs} ms debounce on a miss`, "-", fmtPair(scheduled), "0", "-", "-"]);
   for (const name of TRACE_STEPS) addRows("plain generateInfill", STEP_LABEL[name], plain[name]);
 
   const w = windowTokens.cold;
@@ -585,7 +592,7 @@ async function benchModel(
   const cacheP95 = p95([...ms.cacheExact, ...ms.cacheTypedAhead]);
   targets.push({ target: "(d) cache hit < 15 ms p95 from the pipeline call", value: `${fmt(cacheP95)} ms`, met: cacheP95 < 15 });
   const scheduledP95 = p95(scheduled);
-  targets.push({ target: "(d) cache hit < 15 ms p95 through the scheduler (the provider today)", value: `${fmt(scheduledP95)} ms (the debounce comes first)`, met: scheduledP95 < 15 });
+  targets.push({ target: "(d) cache hit < 15 ms p95 as the provider serves it (cache before debounce)", value: `${fmt(scheduledP95)} ms`, met: scheduledP95 < 15 });
   const cpuWorst = Math.max(...TRACE_STEPS.map((n) => (overhead[`${main} ${n}`] as { pipelineCpuShare: number }).pipelineCpuShare));
   const e2eAll = (overhead[`${main} all`] as { endToEndRatio: number }).endToEndRatio;
   // The pipeline sends the same request through the same client as the raw engine run: what it adds

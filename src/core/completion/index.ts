@@ -19,4 +19,4 @@ export { planSpeculation, acceptGhost, type SpeculationInput, type SpeculationPl
 export { CompletionScheduler, type ScheduleOutcome, type ScheduleOptions, type DebouncePolicy } from "./scheduling/scheduler";
 export { AdaptiveDebounce, type AdaptiveDebounceOptions } from "./scheduling/adaptiveDebounce";
 export { systemClock, type Clock, type TimerHandle } from "./scheduling/clock";
-export { completionPipeline, type PipelineInput, type PipelineResult, type PipelineReason, type PipelineTimings, type GenerateFn, type CompletionModel } from "./pipeline";
+export { cachedCompletion, completionPipeline, type PipelineInput, type PipelineResult, type PipelineReason, type PipelineTimings, type GenerateFn, type CompletionModel } from "./pipeline";

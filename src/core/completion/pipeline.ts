@@ -89,6 +89,36 @@ function withEol(ghost: GhostText | null, eol: DocumentSnapshot["eol"]): GhostTe
   return ghost ? { text: fromLf(ghost.text, eol), replaceRight: ghost.replaceRight } : null;
 }
 
+type EarlyAnswer = Omit<PipelineResult, "timings">;
+
+/** The prefilter and the cache: what can be answered without the model (null: the model is needed). */
+function answerWithoutModel(input: Pick<PipelineInput, "document" | "settings" | "cache" | "manual" | "signal">): EarlyAnswer | null {
+  const { document: doc, settings } = input;
+  const halves = splitDocument(doc);
+  const prefix = toLf(halves.prefix);
+  const suffix = toLf(halves.suffix);
+  const gate = prefilter({ languageId: doc.languageId, suffix, manual: input.manual ?? false, settings });
+  if (!gate.run) return { ghost: null, reason: gate.reason };
+  if (input.signal?.aborted) return { ghost: null, reason: "cancelled" };
+  const cached = input.cache?.lookup(prefix, suffix);
+  if (cached?.kind === "hit") {
+    const reason = cached.ghost === null ? "cachedRejection" : cached.typed > 0 ? "typedAhead" : "cache";
+    return { ghost: withEol(cached.ghost, doc.eol), reason };
+  }
+  return null;
+}
+
+/**
+ * A cache hit (exact, or the user typing the shown suggestion), answered at once: the provider calls
+ * this before the debounce, which exists to save model calls and must not delay a free answer.
+ */
+export function cachedCompletion(input: Pick<PipelineInput, "document" | "settings" | "cache" | "manual">): PipelineResult | null {
+  const t0 = performance.now();
+  const early = answerWithoutModel(input);
+  if (!early || (early.reason !== "cache" && early.reason !== "typedAhead" && early.reason !== "cachedRejection")) return null;
+  return { ...early, timings: { totalMs: performance.now() - t0, promptMs: 0, generateMs: null, firstChunkMs: null, earlyGhostMs: null } };
+}
+
 export async function completionPipeline(input: PipelineInput): Promise<PipelineResult> {
   const now = input.now ?? (() => performance.now());
   const t0 = now();
@@ -98,19 +128,11 @@ export async function completionPipeline(input: PipelineInput): Promise<Pipeline
     return { ...result, timings };
   };
   const { document: doc, settings } = input;
+  const early = answerWithoutModel(input);
+  if (early) return finish(early);
   const halves = splitDocument(doc);
   const prefix = toLf(halves.prefix);
   const suffix = toLf(halves.suffix);
-
-  const gate = prefilter({ languageId: doc.languageId, suffix, manual: input.manual ?? false, settings });
-  if (!gate.run) return finish({ ghost: null, reason: gate.reason });
-  if (input.signal?.aborted) return finish({ ghost: null, reason: "cancelled" });
-
-  const cached = input.cache?.lookup(prefix, suffix);
-  if (cached?.kind === "hit") {
-    const reason = cached.ghost === null ? "cachedRejection" : cached.typed > 0 ? "typedAhead" : "cache";
-    return finish({ ghost: withEol(cached.ghost, doc.eol), reason });
-  }
 
   const missing = missingFimTokens(input.model.specialTokens);
   if (missing.length > 0) return finish({ ghost: null, reason: "fimUnsupported", missingTokens: missing, detail: fimUnsupportedMessage(missing) });

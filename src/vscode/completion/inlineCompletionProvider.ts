@@ -10,6 +10,7 @@ import {
   AdaptiveDebounce,
   CompletionCache,
   CompletionScheduler,
+  cachedCompletion,
   completionPipeline,
   planSpeculation,
   systemClock,
@@ -111,15 +112,19 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
     const controller = new AbortController();
     const subscription = token.onCancellationRequested(() => controller.abort());
     try {
-      const outcome = await this.scheduler.schedule(
-        (signal) => {
-          this.setActivity({ generating: true });
-          return this.run(snapshot, settings, model.specialTokens, manual, signal).finally(() => this.setActivity({ generating: false }));
-        },
-        { manual, signal: controller.signal },
-      );
-      if (outcome.kind !== "done") return undefined;
-      const result = outcome.value;
+      // A cache hit costs no model call, so it does not wait out the debounce.
+      let result = cachedCompletion({ document: snapshot, settings, cache: this.cache, manual });
+      if (!result) {
+        const outcome = await this.scheduler.schedule(
+          (signal) => {
+            this.setActivity({ generating: true });
+            return this.run(snapshot, settings, model.specialTokens, manual, signal).finally(() => this.setActivity({ generating: false }));
+          },
+          { manual, signal: controller.signal },
+        );
+        if (outcome.kind !== "done") return undefined;
+        result = outcome.value;
+      }
       this.report(result);
       const ghost = result.ghost;
       if (!ghost || token.isCancellationRequested) return undefined;

@@ -3,7 +3,7 @@ import { EngineError, type GenerateCallOptions } from "../../../src/core/engine/
 import type { GenerateRequestInput, GenerationResult, Slot } from "../../../src/core/protocol/workerProtocol";
 import { CompletionCache } from "../../../src/core/completion/caching/completionCache";
 import type { ContextChunk } from "../../../src/core/completion/context/extraContextRing";
-import { completionPipeline, type GenerateFn, type PipelineInput } from "../../../src/core/completion/pipeline";
+import { cachedCompletion, completionPipeline, type GenerateFn, type PipelineInput } from "../../../src/core/completion/pipeline";
 import { DEFAULT_COMPLETION_SETTINGS } from "../../../src/core/completion/settings";
 import { renderSegments } from "../../../src/core/completion/templating/fimPrompt";
 import type { DocumentSnapshot } from "../../../src/core/completion/types";
@@ -121,6 +121,22 @@ describe("completion pipeline", () => {
     assert.deepEqual([again.reason, again.ghost?.text], ["cache", "return a + b;"]);
     const typed = await completionPipeline(input({ document: doc("function add(a: number, b: number) {\n  retu|\n}\n"), generate: engine.generate, cache }));
     assert.deepEqual([typed.reason, typed.ghost?.text], ["typedAhead", "rn a + b;"]);
+    assert.equal(engine.calls.length, 1);
+  });
+
+  it("cachedCompletion answers a cache hit at once (before any debounce) and returns null when the model is needed", async () => {
+    const cache = new CompletionCache();
+    const settings = DEFAULT_COMPLETION_SETTINGS;
+    assert.equal(cachedCompletion({ document: doc(BODY), settings, cache }), null, "empty cache: the model is needed");
+    const engine = fakeEngine(["return a + b;\n}"]);
+    await completionPipeline(input({ document: doc(BODY), generate: engine.generate, cache }));
+    const exact = cachedCompletion({ document: doc(BODY), settings, cache });
+    assert.deepEqual([exact?.reason, exact?.ghost?.text], ["cache", "return a + b;"]);
+    const typed = cachedCompletion({ document: doc("function add(a: number, b: number) {\n  retu|\n}\n"), settings, cache });
+    assert.deepEqual([typed?.reason, typed?.ghost?.text], ["typedAhead", "rn a + b;"]);
+    // Typing something else than the suggestion is a miss, and so is a prefiltered spot (no answer to serve).
+    assert.equal(cachedCompletion({ document: doc("function add(a: number, b: number) {\n  x|\n}\n"), settings, cache }), null);
+    assert.equal(cachedCompletion({ document: doc("function add(a: number, b: number) {\n  |foo\n}\n"), settings, cache }), null);
     assert.equal(engine.calls.length, 1);
   });
 
