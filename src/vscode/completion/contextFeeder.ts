@@ -2,7 +2,8 @@
  * Feeds the extra-context ring from what the user does in other files (opens, edits, saves), and
  * promotes queued chunks only while the user is idle: changing the ring changes the start of the
  * prompt, which costs a full re-evaluation, so it must not happen between keystrokes.
- * Copies are noticed by reading the clipboard while idle (VS Code has no clipboard event).
+ * Copies are noticed by reading the clipboard while idle (VS Code has no clipboard event), in the
+ * desktop app only.
  */
 import * as vscode from "vscode";
 import { chunkAround, copiedChunk, type ChunkSource, type ExtraContextRing } from "../../core/completion";
@@ -17,6 +18,7 @@ export class ContextFeeder implements vscode.Disposable {
   /** The clipboard as last seen; undefined until first read (what was there before is not a copy). */
   private lastClipboard: string | undefined;
   private readingClipboard = false;
+  private readonly readsClipboard: boolean;
 
   constructor(private readonly ring: ExtraContextRing) {
     this.disposables.push(
@@ -38,10 +40,16 @@ export class ContextFeeder implements vscode.Disposable {
         previous = editor;
       }),
     );
-    this.disposables.push(vscode.window.onDidChangeWindowState((state) => state.focused && void this.checkClipboard()));
-    void this.checkClipboard();
+    // Only where reading is silent: a browser-hosted VS Code (code-server, vscode.dev) shows an error
+    // notification when the page may not read the clipboard, and a popup while typing is never acceptable.
+    this.readsClipboard = vscode.env.uiKind === vscode.UIKind.Desktop;
+    if (this.readsClipboard) {
+      this.disposables.push(vscode.window.onDidChangeWindowState((state) => state.focused && void this.checkClipboard()));
+      void this.checkClipboard();
+    }
     this.timer = setInterval(() => {
       if (Date.now() - this.lastKeystroke < IDLE_MS) return;
+      if (!this.readsClipboard) return void this.ring.promote();
       void this.checkClipboard().finally(() => this.ring.promote());
     }, IDLE_MS);
   }
