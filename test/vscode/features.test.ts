@@ -1,25 +1,7 @@
 import assert from "node:assert/strict";
 import * as vscode from "vscode";
 import { expectedChatReply, expectedCompletion } from "../fixtures/gguf/deterministicModel";
-import type { ExtensionApi } from "../../src/vscode/extension";
-
-const EXTENSION_ID = "localcode.local-code-assistant";
-
-async function api(): Promise<ExtensionApi> {
-    const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
-    assert.ok(ext, `${EXTENSION_ID} not installed`);
-    return ext.activate();
-}
-
-async function waitFor<T>(probe: () => T | undefined | null | false, timeoutMs: number, what: string): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const value = probe();
-        if (value) return value;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 50));
-    }
-}
+import { api, waitFor } from "./helpers";
 
 describe("features in the real extension host", function () {
     this.timeout(120_000);

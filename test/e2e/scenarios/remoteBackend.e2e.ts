@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { execFileSync } from "node:child_process";
 import { ensureFixture, expectedChatReply, expectedCompletion } from "../../fixtures/gguf/index";
 import { LlamaServer } from "../../remote/llamaServer";
+import { workerPids } from "../lib/processes";
 import { scenario, type ScenarioOptions } from "../lib/scenario";
 import { sel } from "../lib/workbench";
 
@@ -14,15 +14,6 @@ const LINE = "const total = ";
 const GHOST = expectedCompletion(LINE).text;
 const REPLY = expectedChatReply().text;
 const READY = /Local Code: bigram\S* @ 127\.0\.0\.1:\d+/;
-
-/** Pids of this run's local model workers (there must be none while the backend is remote). */
-function workerPids(extensionsDir: string): number[] {
-    const out = execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" });
-    return out
-        .split("\n")
-        .filter((line) => line.includes(extensionsDir) && line.includes("dist/worker.js"))
-        .map((line) => Number(line.trim().split(/\s+/)[0]));
-}
 
 /** Starts llama-server before the scenario opens, and points the scenario's settings at it. */
 function withServer(options: { apiKey?: string }, define: (server: () => LlamaServer, settings: ScenarioOptions, replace: (s: LlamaServer) => void) => void): void {

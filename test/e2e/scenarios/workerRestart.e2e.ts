@@ -1,16 +1,7 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { expectedCompletion } from "../../fixtures/gguf/index";
+import { workerPids } from "../lib/processes";
 import { scenario } from "../lib/scenario";
-
-/** Pids of this run's model workers: node processes running the installed extension's worker. */
-function workerPids(extensionsDir: string): number[] {
-    const out = execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" });
-    return out
-        .split("\n")
-        .filter((line) => line.includes(extensionsDir) && line.includes("dist/worker.js"))
-        .map((line) => Number(line.trim().split(/\s+/)[0]));
-}
 
 scenario("model worker restart", { waitForStatus: /Local Code: bigram/ }, (s) => {
     it("a killed worker is restarted, the user is told, and the next completion works", async () => {
