@@ -105,19 +105,22 @@ function nearIdentical(a: string, b: string): boolean {
  *   (`const b = 1;`, `const c = 1;`, ...): keep its first line. A list of different values
  *   (`"red",` `"green",`) or a series the model ended itself is left alone.
  */
-export function cutAtSimilarRepeats(lines: readonly string[], maxLines: number): Cut {
-  const n = lines.length;
+export function cutAtSimilarRepeats(input: readonly string[], cursorLine: string, maxLines: number): Cut {
+  const n = input.length;
+  if (n === 0) return { lines: [], cut: false };
+  // Compare whole document lines: the first one continues the cursor line.
+  const lines = [cursorLine + input[0], ...input.slice(1)];
   for (let s = 0; s < n; s++) {
     for (let len = 2; s + 2 * len <= n; len++) {
-      if (blockRepeats(lines, s, len)) return { lines: lines.slice(0, s + len), cut: true };
+      if (blockRepeats(lines, s, len)) return { lines: input.slice(0, s + len), cut: true };
     }
   }
   if (n >= maxLines) {
     let start = n - 1;
     while (start > 0 && nearIdentical(lines[start - 1], lines[start])) start--;
-    if (n - start >= 4) return { lines: lines.slice(0, start + 1), cut: true };
+    if (n - start >= 4) return { lines: input.slice(0, start + 1), cut: true };
   }
-  return { lines: [...lines], cut: false };
+  return { lines: [...input], cut: false };
 }
 
 function blockRepeats(lines: readonly string[], s: number, len: number): boolean {

@@ -88,7 +88,7 @@ export function postprocessCompletion(raw: string, ctx: PostprocessContext, opti
     closedRight = block.closedRight;
     applyCut(state, cutAtRepeatedLine(state.lines, cursorLine));
     applyCut(state, cutAtSuffixOverlap(state.lines, suffix, syntax));
-    applyCut(state, cutAtSimilarRepeats(state.lines, ctx.maxLines));
+    applyCut(state, cutAtSimilarRepeats(state.lines, cursorLine, ctx.maxLines));
   }
   const loop = cutAtLoopingLine(state.lines);
   applyCut(state, loop);
