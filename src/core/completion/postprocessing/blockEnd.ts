@@ -4,7 +4,7 @@
  * line, say an auto-closed `}`, or further below), and the indentation of the block the cursor is in.
  */
 import { indentWidth, isBlank } from "../text";
-import { endsWithBlockOpener, scanLines, type LanguageSyntax } from "./syntax";
+import { endsWithBlockOpener, scanLine, scanLines, type LanguageSyntax } from "./syntax";
 
 /** A block opened before the cursor and not closed before it. */
 export interface OpenBlock {
@@ -52,7 +52,12 @@ interface Closer {
  * line is paired by indentation first (a `}` at column 0 closes the function, not the `if` inside
  * it), then innermost-first; closers right of the cursor pair innermost-first.
  */
-export function openBlocks(prefix: string, suffix: string, syntax: LanguageSyntax, tabSize: number): { blocks: OpenBlock[]; inTriple: string } {
+export interface OpenBlocks {
+  blocks: OpenBlock[];
+  inTriple: string;
+}
+
+export function openBlocks(prefix: string, suffix: string, syntax: LanguageSyntax, tabSize: number): OpenBlocks {
   const prefixLines = prefix.split("\n");
   const blocks: OpenBlock[] = [];
   const prefixScans = scanLines(prefixLines, syntax);
@@ -70,33 +75,38 @@ export function openBlocks(prefix: string, suffix: string, syntax: LanguageSynta
   });
   const inTriple = prefixScans[prefixScans.length - 1]?.openTriple ?? "";
 
-  const suffixLines = suffix.split("\n");
-  const closers: Closer[] = [];
-  let depth = 0;
-  scanLines(suffixLines, syntax, inTriple).forEach((scan, i) => {
-    for (const e of scan.events) {
-      if (e.open) depth++;
-      else if (depth > 0) depth--;
-      else closers.push({ kind: e.kind, indent: indentWidth(suffixLines[i], tabSize), onCursorLine: i === 0 });
-    }
-  });
-
+  // Closers are paired as they are found, so the scan stops once every open block is paired.
   let j = blocks.length - 1;
-  for (const c of closers) {
-    if (j < 0) break;
+  const pair = (c: Closer) => {
     if (c.onCursorLine) {
       if (blocks[j].kind === c.kind) blocks[j--].closedOnCursorLine = true;
-      continue;
+      return;
     }
     let k = j;
     while (k >= 0 && !(blocks[k].kind === c.kind && blocks[k].indent === c.indent)) k--;
     if (k < 0) {
       k = j;
       while (k >= 0 && blocks[k].kind !== c.kind) k--;
-      if (k < 0) continue;
+      if (k < 0) return;
     }
     blocks[k].closedBelow = true;
     j = k - 1;
+  };
+  let depth = 0;
+  let triple = inTriple;
+  let lineStart = 0;
+  for (let i = 0; j >= 0 && lineStart <= suffix.length; i++) {
+    const nl = suffix.indexOf("\n", lineStart);
+    const line = suffix.slice(lineStart, nl < 0 ? suffix.length : nl);
+    lineStart = nl < 0 ? suffix.length + 1 : nl + 1;
+    const scan = scanLine(line, syntax, triple);
+    triple = scan.openTriple;
+    for (const e of scan.events) {
+      if (e.open) depth++;
+      else if (depth > 0) depth--;
+      else pair({ kind: e.kind, indent: indentWidth(line, tabSize), onCursorLine: i === 0 });
+      if (j < 0) break;
+    }
   }
   return { blocks, inTriple };
 }

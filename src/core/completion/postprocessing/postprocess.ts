@@ -4,7 +4,7 @@
  */
 import type { Eol, GhostText, IndentStyle } from "../types";
 import { fromLf, isBlank, leadingWhitespace, lineAfterCursor, lineBeforeCursor, previousNonBlankLine, toLf } from "../text";
-import { cutAtBlockEnd, openBlocks, type Cut } from "./blockEnd";
+import { cutAtBlockEnd, openBlocks, type Cut, type OpenBlocks } from "./blockEnd";
 import { completionMode, type CompletionMode } from "./completionMode";
 import { cutAtLoopingLine, cutAtRepeatedLine, cutAtSimilarRepeats, sameCodeLine } from "./filters";
 import { reindentLines } from "./indentation";
@@ -25,6 +25,8 @@ export interface PostprocessContext {
   stopMarkers?: readonly string[];
   /** Decided before generation (see completionMode); computed here when absent. */
   mode?: CompletionMode;
+  /** The blocks open at the cursor (see openBlocks): computed once per request, not per chunk. */
+  blocks?: OpenBlocks;
 }
 
 export type RejectReason = "empty" | "repeatsLineAbove" | "repeatsLineBelow" | "repetition";
@@ -82,7 +84,7 @@ export function postprocessCompletion(raw: string, ctx: PostprocessContext, opti
     if (state.lines.length > 1 || !final) state.complete = true;
     state.lines = [state.lines[0]];
   } else {
-    const { blocks, inTriple } = openBlocks(prefix, suffix, syntax, ctx.indent.size);
+    const { blocks, inTriple } = ctx.blocks ?? openBlocks(prefix, suffix, syntax, ctx.indent.size);
     const block = cutAtBlockEnd(state.lines, { cursorLine, syntax, tabSize: ctx.indent.size, blocks, inTriple });
     applyCut(state, block);
     closedRight = block.closedRight;

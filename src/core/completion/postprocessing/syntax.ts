@@ -101,52 +101,58 @@ export function scanLine(line: string, syntax: LanguageSyntax, inTriple = ""): L
   let quote = "";
   let triple = inTriple;
   let commentAt = -1;
-  // The line with strings blanked out, for keyword matching.
-  let code = "";
+  // Columns inside strings, blanked out of the line for keyword matching.
+  const masked: [number, number][] = [];
+  let maskFrom = triple ? 0 : -1;
+  const commentStarts = syntax.lineComments.map((c) => c[0]).join("");
+  const tripleStarts = (syntax.tripleQuotes ?? []).map((t) => t[0]).join("");
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
     if (triple || quote) {
-      if (ch === "\\") {
-        code += blank(Math.min(2, line.length - i));
-        i++;
-      } else if (triple && line.startsWith(triple, i)) {
-        code += blank(triple.length);
+      if (ch === "\\") i++;
+      else if (triple && line.startsWith(triple, i)) {
         i += triple.length - 1;
         triple = "";
-      } else {
-        if (ch === quote) quote = "";
-        code += " ";
+        masked.push([maskFrom, i + 1]);
+      } else if (ch === quote) {
+        quote = "";
+        masked.push([maskFrom, i + 1]);
       }
       continue;
     }
-    if (syntax.lineComments.some((c) => line.startsWith(c, i))) {
+    if (commentStarts.includes(ch) && syntax.lineComments.some((c) => line.startsWith(c, i))) {
       commentAt = i;
       break;
     }
-    const tq = syntax.tripleQuotes?.find((t) => line.startsWith(t, i));
+    const tq = tripleStarts.includes(ch) ? syntax.tripleQuotes?.find((t) => line.startsWith(t, i)) : undefined;
     if (tq) {
       triple = tq;
-      code += blank(tq.length);
+      maskFrom = i;
       i += tq.length - 1;
       continue;
     }
     if (ch === "'" && syntax.lifetimes) {
-      const m = /^'(?:\\.[^']*|[^'\\])'/.exec(line.slice(i));
-      const len = m ? m[0].length : 1;
-      code += blank(len);
-      i += len - 1;
+      const m = /^'(?:\\.[^']*|[^'\\])'/.exec(line.slice(i, i + 12));
+      if (m) {
+        masked.push([i, i + m[0].length]);
+        i += m[0].length - 1;
+      }
       continue;
     }
     if (syntax.quotes.includes(ch)) {
       quote = ch;
-      code += " ";
+      maskFrom = i;
       continue;
     }
-    code += ch;
-    if (OPENERS.includes(ch)) events.push({ open: true, kind: MATCHING[ch], at: i });
-    else if (CLOSERS.includes(ch)) events.push({ open: false, kind: ch, at: i });
+    if (ch === "(" || ch === "[" || ch === "{") events.push({ open: true, kind: MATCHING[ch], at: i });
+    else if (ch === ")" || ch === "]" || ch === "}") events.push({ open: false, kind: ch, at: i });
   }
-  if (syntax.keywords) addKeywordEvents(code, syntax.keywords, events);
+  if (syntax.keywords) {
+    if (triple || quote) masked.push([maskFrom, line.length]);
+    let code = commentAt >= 0 ? line.slice(0, commentAt) : line;
+    for (const [from, to] of masked) code = code.slice(0, from) + blank(Math.max(0, Math.min(to, code.length) - from)) + code.slice(to);
+    addKeywordEvents(code, syntax.keywords, events);
+  }
   let depth = 0;
   let minDepth = 0;
   for (const e of events) {
