@@ -44,6 +44,8 @@ describe("completion mode", () => {
     ['def f():\n    """', "", "python", "multiLine"],
     ['def f():\n    """Sum', '"""', "python", "multiLine"],
     ["s = 'abc", "", "python", "singleLine"],
+    ["let x = ", ";", "typescript", "singleLine"],
+    ['<div className="a"', ">", "typescriptreact", "singleLine"],
     ["const x = ", "", "typescript", "multiLine"],
     ["function f() {", "\n}", "typescript", "multiLine"],
     ["  ", "\n}", "typescript", "multiLine"],

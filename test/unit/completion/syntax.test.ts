@@ -89,5 +89,7 @@ describe("block events: kinds, keywords, docstrings", () => {
     assert.equal(isOnlyClosers('");'), true);
     assert.equal(isOnlyClosers("b)"), false);
     assert.equal(isOnlyClosers("  "), false);
+    assert.equal(isOnlyClosers(";"), false);
+    assert.equal(isOnlyClosers(">"), false);
   });
 });

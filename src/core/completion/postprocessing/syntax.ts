@@ -211,7 +211,11 @@ export function endsWithBlockOpener(line: string, syntax: LanguageSyntax): boole
   return syntax.keywords !== undefined && scan.delta > 0 && scan.events.some((e) => e.open && !CLOSERS.includes(e.kind));
 }
 
-/** Text that is only closing brackets, quotes, `>`, `;` and `,`: what auto-closing leaves right of the cursor. */
+/**
+ * Text that is only closers (brackets, quotes, `>`, `;`, `,`: what auto-closing leaves right of the
+ * cursor) with at least one closing bracket: a body can go before it (`{|}`, `(|)`, `[|];`). A lone
+ * `;` or `>` closes no block, so a second line would only push it down.
+ */
 export function isOnlyClosers(text: string): boolean {
-  return /^[\s)\]}>"'`;,]*$/.test(text) && !/^\s*$/.test(text);
+  return /^[\s)\]}>"'`;,]*$/.test(text) && /[)\]}]/.test(text);
 }
