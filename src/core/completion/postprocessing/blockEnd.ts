@@ -29,6 +29,8 @@ export interface BlockContext {
   blocks: readonly OpenBlock[];
   /** The cursor is inside a multi-line string with this delimiter (`"""`), else "". */
   inTriple: string;
+  /** Text of the cursor line after the cursor. */
+  rightText?: string;
 }
 
 export interface Cut {
@@ -130,7 +132,11 @@ export function cutAtBlockEnd(lines: readonly string[], ctx: BlockContext): Bloc
   // Inside a docstring: the suggestion is the string, up to the line that closes it.
   if (ctx.inTriple) {
     const closes = scans.findIndex((s) => s.openTriple === "");
-    return closes < 0 ? { lines: [...lines], cut: false, closedRight: 0 } : keep(lines, closes + 1, 0);
+    if (closes < 0) return { lines: [...lines], cut: false, closedRight: 0 };
+    // `"""|"""`: the closing quotes are there already; a line that is only them is dropped.
+    const closedRight = ctx.rightText?.trim() === ctx.inTriple;
+    if (closedRight && lines[closes].trim() === ctx.inTriple) return keep(lines, closes, 0);
+    return keep(lines, closes + 1, closedRight ? 1 : 0);
   }
   let minIndent = blockIndent(lines, ctx);
   const blocks = ctx.blocks;

@@ -12,10 +12,12 @@ export type CompletionMode = "singleLine" | "multiLine";
  */
 export function completionMode(prefix: string, suffix: string, syntax: LanguageSyntax): CompletionMode {
   const right = lineAfterCursor(suffix);
-  if (!isBlank(right) && !isOnlyClosers(right)) return "singleLine";
   const cursorLine = lineBeforeCursor(prefix);
-  // A docstring opened on an earlier line: the lines before tell; a few are enough for the cursor line.
+  // A docstring opened on an earlier line: the lines before tell.
   const scan = scanLine(cursorLine, syntax, openTripleBefore(prefix, syntax));
+  // `"""|"""`: an auto-closed docstring still takes several lines.
+  const closesDocstring = scan.openTriple !== "" && right.trim() === scan.openTriple;
+  if (!isBlank(right) && !isOnlyClosers(right) && !closesDocstring) return "singleLine";
   if (scan.commentAt >= 0 || scan.openString) return "singleLine";
   return "multiLine";
 }

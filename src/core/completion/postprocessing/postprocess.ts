@@ -85,7 +85,7 @@ export function postprocessCompletion(raw: string, ctx: PostprocessContext, opti
     state.lines = [state.lines[0]];
   } else {
     const { blocks, inTriple } = ctx.blocks ?? openBlocks(prefix, suffix, syntax, ctx.indent.size);
-    const block = cutAtBlockEnd(state.lines, { cursorLine, syntax, tabSize: ctx.indent.size, blocks, inTriple });
+    const block = cutAtBlockEnd(state.lines, { cursorLine, syntax, tabSize: ctx.indent.size, blocks, inTriple, rightText });
     applyCut(state, block);
     closedRight = block.closedRight;
     applyCut(state, cutAtRepeatedLine(state.lines, cursorLine));
