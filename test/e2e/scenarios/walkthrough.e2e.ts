@@ -70,6 +70,8 @@ scenario(
 
         it("a step's button runs its command: Summarize a Sample Function puts a summary into the chat view and checks the step", async () => {
             const step = stepButton(s, "Summarize a selection");
+            // VS Code marks a done step with a checked codicon (class "complete") in its button.
+            assert.equal(await step.locator(".codicon.complete").count(), 0, "the summarize step is checked before its command ran");
             await step.click();
             const button = walkthroughPage(s).locator(".getting-started-step.expanded").getByRole("button", { name: "Summarize a Sample Function" });
             await button.click();
@@ -83,7 +85,7 @@ scenario(
             // Back on the walkthrough, the step is checked.
             await s.wb.runCommand("Local Code: Get Started");
             await expectWalkthrough(s);
-            await s.wb.step("step checked", () => stepButton(s, "Summarize a selection").and(s.wb.page.locator(".complete")).waitFor({ state: "visible", timeout: 10_000 }));
+            await s.wb.step("step checked", () => stepButton(s, "Summarize a selection").locator(".codicon.complete").waitFor({ state: "visible", timeout: 10_000 }));
         });
     },
 );
