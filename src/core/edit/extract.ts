@@ -22,7 +22,7 @@ export function extractRewrite(answer: string, final: boolean): string[] | null 
   let complete = final;
   if (openAt >= 0) {
     const fence = FENCE_OPEN.exec(lines[openAt]!)![1]!;
-    const closeAt = lines.findIndex((l, i) => i > openAt && l.trim().startsWith(fence[0]!.repeat(fence.length)) && l.trim().replace(/[`~]/g, "") === "");
+    const closeAt = lines.findIndex((l, i) => i > openAt && isClosing(l, fence));
     if (closeAt >= 0) {
       body = lines.slice(openAt + 1, closeAt);
       complete = true;
@@ -41,6 +41,20 @@ export function extractRewrite(answer: string, final: boolean): string[] | null 
   if (!complete) body = body.slice(0, -1);
   return body;
 }
+
+/** True once the answer's first code fence has closed: nothing after it is part of the rewrite. */
+export function rewriteComplete(answer: string): boolean {
+  const lines = splitLines(answer);
+  const openAt = lines.findIndex((l) => FENCE_OPEN.test(l));
+  if (openAt < 0) return false;
+  const fence = FENCE_OPEN.exec(lines[openAt]!)![1]!;
+  return lines.some((l, i) => i > openAt && i < lines.length - 1 && isClosing(l, fence));
+}
+
+const isClosing = (line: string, fence: string): boolean => {
+  const t = line.trim();
+  return t.startsWith(fence) && /^[`~]+$/.test(t) && t[0] === fence[0];
+};
 
 const indentOf = (line: string): string => /^[ \t]*/.exec(line)![0];
 

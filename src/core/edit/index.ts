@@ -3,3 +3,4 @@ export * from "./prompt";
 export * from "./extract";
 export * from "./review";
 export * from "./relocate";
+export * from "./ids";

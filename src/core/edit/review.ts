@@ -70,6 +70,13 @@ export class EditReview {
     this.current = diffReviewLines(this.original, proposed, !final);
   }
 
+  /** The answer stopped early (the user typed in the range): what arrived is the proposal. */
+  stopStreaming(): void {
+    if (!this.streamingNow) return;
+    this.streamingNow = false;
+    this.current = this.current.map((l) => (l.kind === "unreached" ? { ...l, kind: "same" } : l));
+  }
+
   lines(): readonly ReviewLine[] {
     return this.current;
   }

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { extractRewrite, restoreIndentation } from "../../../src/core/edit/extract";
+import { extractRewrite, restoreIndentation, rewriteComplete } from "../../../src/core/edit/extract";
 
 describe("edit answer extraction", () => {
   it("takes the first fenced block's content, ignoring prose around it", () => {
@@ -35,5 +35,13 @@ describe("edit answer extraction", () => {
     // Already indented (or the range flush left): unchanged.
     assert.deepEqual(restoreIndentation(["    x();"], ["    y();"]), ["    y();"]);
     assert.deepEqual(restoreIndentation(["x();"], ["y();"]), ["y();"]);
+  });
+
+  it("knows when the rewrite is complete: its fence closed on a whole line", () => {
+    assert.equal(rewriteComplete("Sure:\n```js\nx\n```\n"), true);
+    assert.equal(rewriteComplete("```js\nx\n``"), false);
+    assert.equal(rewriteComplete("```js\nx\n```"), false, "the line may still grow into ```` or text");
+    assert.equal(rewriteComplete("````\n```\nx\n"), false);
+    assert.equal(rewriteComplete("x\n```\n"), false, "an unfenced answer is complete only when it ends");
   });
 });

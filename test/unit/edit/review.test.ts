@@ -96,3 +96,15 @@ describe("edit review (diff and hunks)", () => {
     assert.deepEqual(review.result(), ["function add(a, b) {", "  return a + b;", "}", "", "function sub(a, b) {", "  return 0;", "}"]);
   });
 });
+
+describe("edit review stopped early", () => {
+  it("keeps the hunks that arrived; unreached lines stay as they were", () => {
+    const review = new EditReview(original);
+    review.propose(proposed.slice(0, 3), false);
+    review.stopStreaming();
+    assert.equal(review.streaming, false);
+    assert.deepEqual(review.lines().filter((l) => l.kind === "unreached"), []);
+    review.acceptAll();
+    assert.deepEqual(review.result(), [...proposed.slice(0, 3), ...original.slice(2)]);
+  });
+});
