@@ -25,29 +25,47 @@ export interface HunkView {
   added: number;
 }
 
-/** Original lines vs proposed lines as review lines, each run of changes one hunk (ids from 0). */
+/**
+ * Original lines vs proposed lines as review lines, each run of changes one hunk (ids from 0).
+ * While streaming, the proposal is a prefix of the rewrite: it is walked line by line against the
+ * original (a proposed line found ahead marks the original lines skipped as removed) and the
+ * original lines past the last match are "unreached", so the code below is not shown as deleted
+ * before the model gets there. The final proposal gets jsdiff's minimal diff.
+ */
 export function diffReviewLines(original: readonly string[], proposed: readonly string[], streaming = false): ReviewLine[] {
   const out: ReviewLine[] = [];
   let hunk = -1;
   let inHunk = false;
-  const parts = diffArrays([...original], [...proposed]);
-  // While streaming, the original lines after the last proposed one are not reached yet, not removed.
-  let lastProposed = parts.length - 1;
-  while (streaming && lastProposed >= 0 && parts[lastProposed]!.removed) lastProposed--;
-  parts.forEach((part, index) => {
-    if (!part.added && !part.removed) {
+  const push = (text: string, kind: LineKind) => {
+    if (kind === "added" || kind === "removed") {
+      if (!inHunk) hunk++;
+      inHunk = true;
+      out.push({ text, kind, hunk });
+    } else {
       inHunk = false;
-      for (const text of part.value) out.push({ text, kind: "same", hunk: null });
-      return;
+      out.push({ text, kind, hunk: null });
     }
-    if (streaming && index > lastProposed) {
-      for (const text of part.value) out.push({ text, kind: "unreached", hunk: null });
-      return;
+  };
+  if (streaming) {
+    let next = 0;
+    for (const line of proposed) {
+      // Short lines ("}", blank) only match in place: matched ahead they would eat real code.
+      const at = line.trim().length <= 2 ? (original[next] === line ? next : -1) : original.indexOf(line, next);
+      if (at < 0) {
+        push(line, "added");
+        continue;
+      }
+      for (const removed of original.slice(next, at)) push(removed, "removed");
+      push(line, "same");
+      next = at + 1;
     }
-    if (!inHunk) hunk++;
-    inHunk = true;
-    for (const text of part.value) out.push({ text, kind: part.added ? "added" : "removed", hunk });
-  });
+    for (const rest of original.slice(next)) push(rest, "unreached");
+    return out;
+  }
+  for (const part of diffArrays([...original], [...proposed])) {
+    const kind: LineKind = part.added ? "added" : part.removed ? "removed" : "same";
+    for (const text of part.value) push(text, kind);
+  }
   return out;
 }
 

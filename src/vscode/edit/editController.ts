@@ -113,6 +113,8 @@ export class EditController implements vscode.Disposable {
     const signal = session.abort.signal;
     const original = session.review.original;
     let answer = "";
+    const started = Date.now();
+    const log = (what: string) => this.deps.log.info(`edit: ${what} (${Date.now() - started} ms)`);
     let stale: string | null = null;
     let shown = false;
     const show = (final: boolean): void => {
@@ -126,6 +128,7 @@ export class EditController implements vscode.Disposable {
           return;
         }
         shown = true;
+        log("first lines of the rewrite");
       }
       session.review.propose(restoreIndentation(original, rewrite ?? []), final);
       void session.render();
@@ -135,6 +138,7 @@ export class EditController implements vscode.Disposable {
         { location: vscode.ProgressLocation.Window, title: "$(loading~spin) Local Code: editing (Escape cancels)" },
         async () => {
           const model = await this.deps.ensureModel(signal);
+          log(`chat model ready (${model.contextSize} tokens of context)`);
           const plan = await planEditPrompt(
             {
               instruction,
@@ -146,6 +150,7 @@ export class EditController implements vscode.Disposable {
             },
             { contextSize: model.contextSize, count: (text, s) => this.deps.engine.countTokens("chat", text, s), signal },
           );
+          log(`prompt planned: ${plan.contextBefore} + ${plan.contextAfter} context lines, up to ${plan.maxTokens} answer tokens`);
           // The rewrite is done once its fence closes: stop there instead of letting the model ramble on.
           const generation = new AbortController();
           const stop = () => generation.abort();
@@ -194,7 +199,7 @@ export class EditController implements vscode.Disposable {
       }
       session.review.propose(final, true);
       await session.render();
-      this.deps.log.info(`edit: ${session.review.hunks().length} hunk(s) proposed (${result})`);
+      log(`${session.review.hunks().length} hunk(s) proposed (${result})`);
       return "pending";
     } catch (error) {
       if (stale || error instanceof StaleError) {

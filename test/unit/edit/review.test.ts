@@ -61,6 +61,12 @@ describe("edit review (diff and hunks)", () => {
     const lines = diffReviewLines(original, proposed.slice(0, 3), true);
     assert.deepEqual(lines.filter((l) => l.kind === "removed"), []);
     assert.equal(lines.filter((l) => l.kind === "unreached").length, 5);
+    // A new first line: added above the whole original, which is not reached yet.
+    assert.deepEqual(diffReviewLines(["a();", "b();"], ["// new"], true).map((l) => l.kind), ["added", "unreached", "unreached"]);
+    // A proposed line found further down: the lines skipped are removed.
+    assert.deepEqual(diffReviewLines(["a();", "b();", "c();"], ["c();"], true).map((l) => `${l.kind}${l.hunk ?? ""}`), ["removed0", "removed0", "same"]);
+    // A "}" does not match ahead.
+    assert.deepEqual(diffReviewLines(["a();", "}"], ["}"], true).map((l) => l.kind), ["added", "unreached", "unreached"]);
     const review = new EditReview(original);
     review.propose(proposed.slice(0, 3), false);
     assert.equal(review.streaming, true);
