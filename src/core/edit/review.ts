@@ -88,13 +88,6 @@ export class EditReview {
     this.current = diffReviewLines(this.original, proposed, !final);
   }
 
-  /** The answer stopped early (the user typed in the range): what arrived is the proposal. */
-  stopStreaming(): void {
-    if (!this.streamingNow) return;
-    this.streamingNow = false;
-    this.current = this.current.map((l) => (l.kind === "unreached" ? { ...l, kind: "same" } : l));
-  }
-
   lines(): readonly ReviewLine[] {
     return this.current;
   }
@@ -145,15 +138,6 @@ export class EditReview {
   /** The range's text if it were resolved now: undecided hunks count as rejected. */
   result(): string[] {
     return this.current.filter((l) => l.kind !== "added").map((l) => l.text);
-  }
-
-  /**
-   * The user changed lines [startLine, endLine] of the shown lines into `newLines` (typed inside
-   * the review): those lines become plain lines of the range; other hunks keep their state.
-   */
-  foreignChange(startLine: number, endLine: number, newLines: readonly string[]): void {
-    const replaced = newLines.map((text): ReviewLine => ({ text, kind: "same", hunk: null }));
-    this.current.splice(startLine, endLine - startLine + 1, ...replaced);
   }
 
   private decide(match: (line: ReviewLine) => boolean, keep: "added" | "removed"): boolean {

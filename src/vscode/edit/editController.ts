@@ -53,10 +53,21 @@ export class EditController implements vscode.Disposable {
   /** Fires when a session starts, changes or ends (CodeLens and the context key follow it). */
   readonly onDidChange = this.changed.event;
 
-  constructor(private readonly deps: EditDeps) {}
+  constructor(
+    private readonly deps: EditDeps,
+    /** Tells the review documents' provider that a review's text changed. */
+    private readonly contentChanged: (uri: vscode.Uri) => void,
+  ) {}
 
+  /** The pending review of a real document. */
   session(document: vscode.TextDocument): EditSession | undefined {
     return this.sessions.get(document.uri.toString());
+  }
+
+  /** The session a review document (scheme localcode-edit) shows. */
+  forReview(uri: vscode.Uri | string): EditSession | undefined {
+    const key = uri.toString();
+    return this.all().find((s) => s.reviewUri.toString() === key);
   }
 
   all(): EditSession[] {
@@ -95,16 +106,18 @@ export class EditController implements vscode.Disposable {
     if (this.session(document)) return "busy";
 
     const original = lines.slice(range.startLine, range.endLine + 1);
-    const session = new EditSession(document, range.startLine, original, this.deps.decorations, instruction);
+    const session = new EditSession(document, range.startLine, original, this.deps.decorations, instruction, this.contentChanged);
     const key = document.uri.toString();
     this.sessions.set(key, session);
     session.onChange(() => this.changed.fire());
-    session.onEnd((how) => {
+    session.onEnd((how, detail) => {
       if (this.sessions.get(key) === session) this.sessions.delete(key);
-      this.deps.log.info(`edit: ${vscode.workspace.asRelativePath(document.uri, false)} ${how}`);
+      this.deps.log.info(`edit: ${vscode.workspace.asRelativePath(document.uri, false)} ${how}${detail ? `: ${detail}` : ""}`);
+      if (how === "stale" && detail) void vscode.window.showWarningMessage(`Local Code: ${detail}`);
       this.changed.fire();
     });
     this.changed.fire();
+    await session.show(editor.viewColumn);
     return this.generate(session, editor, range, instruction);
   }
 
@@ -122,7 +135,7 @@ export class EditController implements vscode.Disposable {
       const rewrite = extractRewrite(answer, final);
       if (rewrite === null && !final) return;
       if (!shown) {
-        stale = session.checkRange();
+        stale = session.relocate();
         if (stale) {
           session.abort.abort();
           return;
@@ -131,7 +144,7 @@ export class EditController implements vscode.Disposable {
         log("first lines of the rewrite");
       }
       session.review.propose(restoreIndentation(original, rewrite ?? []), final);
-      void session.render();
+      session.render();
     };
     try {
       const result: string = await vscode.window.withProgress(
@@ -182,11 +195,7 @@ export class EditController implements vscode.Disposable {
         },
       );
       if (stale) throw new StaleError(stale);
-      if (session.isEnded) return "cancelled";
-      if (!session.review.streaming) {
-        await session.render();
-        return "pending";
-      }
+      if (session.isEnded || signal.aborted) return "cancelled";
       const final = restoreIndentation(original, extractRewrite(answer, true) ?? []);
       if (final.join("\n") === original.join("\n")) {
         await session.cancel();
@@ -194,25 +203,20 @@ export class EditController implements vscode.Disposable {
         return "noChange";
       }
       if (!shown) {
-        const reason = session.checkRange();
+        const reason = session.relocate();
         if (reason) throw new StaleError(reason);
       }
       session.review.propose(final, true);
-      await session.render();
+      session.render();
       log(`${session.review.hunks().length} hunk(s) proposed (${result})`);
       return "pending";
     } catch (error) {
       if (stale || error instanceof StaleError) {
-        session.closed();
+        await session.cancel();
         void vscode.window.showWarningMessage(`Local Code: ${stale ?? (error as Error).message}`);
         return "stale";
       }
       if (session.isEnded) return "cancelled";
-      if (!session.review.streaming && (signal.aborted || isCancellation(error))) {
-        // Stopped because the user typed in the range: what arrived stays for review.
-        await session.render();
-        return "pending";
-      }
       await session.cancel();
       if (signal.aborted || isCancellation(error)) return "cancelled";
       const message = error instanceof Error ? error.message : String(error);

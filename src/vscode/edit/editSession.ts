@@ -1,13 +1,16 @@
 /**
- * One pending edit review in one document: the range's lines are replaced in the document by the
- * review's merged lines (unchanged, removed, added) and decorated with the diff theme colours.
- * Everything shown while pending is one undo group (no undo stops between the review's own
- * edits); resolving puts the original text back inside that group and applies the result as one
- * WorkspaceEdit, so a single Undo returns to the code as it was. The logic of hunks lives in
- * src/core/edit/review.ts; this class only mirrors it into the editor and follows the document.
+ * One pending edit review. The real document is not touched while the review is pending (so
+ * auto-save, other extensions and the user's typing never see half-decided text): the review is
+ * shown in a read-only "review" document of the whole file whose range holds the review's merged
+ * lines (unchanged, removed, added), decorated with the diff theme colours. Resolving applies the
+ * result to the real document as one WorkspaceEdit (one undo step) and shows the real file again.
+ * Where the range is in the real document is found again at every step (src/core/edit/relocate.ts),
+ * so changes above or below it are fine; a change of the range itself ends the review with the reason.
  */
 import * as vscode from "vscode";
 import { EditReview, relocateRange, splitLines, type ReviewLine } from "../../core/edit";
+
+export const REVIEW_SCHEME = "localcode-edit";
 
 export interface EditDecorations {
   removed: vscode.TextEditorDecorationType;
@@ -33,19 +36,19 @@ export function createEditDecorations(): EditDecorations & vscode.Disposable {
   return { removed, added, unreached, dispose: () => [removed, added, unreached].forEach((d) => d.dispose()) };
 }
 
-export type SessionEnd = "applied" | "unchanged" | "cancelled" | "undone" | "closed" | "saved" | "detached" | "failed";
+export type SessionEnd = "applied" | "unchanged" | "cancelled" | "closed" | "stale" | "failed";
+
+let nextId = 1;
 
 export class EditSession implements vscode.Disposable {
   readonly review: EditReview;
-  /** First document line of the shown range, and how many lines it occupies now. */
+  readonly id = nextId++;
+  /** The review document's address: the real file's name, so the tab says which file it is. */
+  readonly reviewUri: vscode.Uri;
   private startLine: number;
-  private shownCount: number;
-  private ownEdit = false;
-  private firstEdit = true;
-  private rendering: Promise<void> | null = null;
-  private renderAgain = false;
   private ended = false;
-  private readonly endListeners: ((how: SessionEnd) => void)[] = [];
+  private stopping = false;
+  private readonly endListeners: ((how: SessionEnd, detail?: string) => void)[] = [];
   private readonly changeListeners: (() => void)[] = [];
   readonly abort = new AbortController();
 
@@ -54,24 +57,26 @@ export class EditSession implements vscode.Disposable {
     startLine: number,
     original: readonly string[],
     private readonly decorations: EditDecorations,
-    /** Shown to the user in the CodeLens line ("Edit: make it async"). */
     readonly title: string,
+    /** Tells the review document's provider that its text changed. */
+    private readonly contentChanged: (uri: vscode.Uri) => void,
   ) {
     this.review = new EditReview(original);
     this.startLine = startLine;
-    this.shownCount = original.length;
+    const name = document.uri.path.split("/").pop() || "Untitled";
+    this.reviewUri = vscode.Uri.from({ scheme: REVIEW_SCHEME, path: `/${this.id}/${name}`, query: document.uri.toString() });
   }
 
   get isEnded(): boolean {
     return this.ended;
   }
 
-  /** The document lines of the shown range (start, count). */
-  get region(): { startLine: number; count: number } {
-    return { startLine: this.startLine, count: this.shownCount };
+  /** The range's first line in the real document and in the review document. */
+  get region(): { startLine: number } {
+    return { startLine: this.startLine };
   }
 
-  onEnd(listener: (how: SessionEnd) => void): void {
+  onEnd(listener: (how: SessionEnd, detail?: string) => void): void {
     this.endListeners.push(listener);
   }
 
@@ -79,38 +84,52 @@ export class EditSession implements vscode.Disposable {
     this.changeListeners.push(listener);
   }
 
-  /** Before the first proposal is shown: the range must still hold the original lines (else find them). */
-  checkRange(): string | null {
-    const lines = splitLines(this.document.getText());
-    const where = relocateRange(this.review.original, this.startLine, lines);
+  /** Finds the range in the real document again; the reason when it is gone. */
+  relocate(): string | null {
+    const where = relocateRange(this.review.original, this.startLine, splitLines(this.document.getText()));
     if (!where.ok) return where.reason;
     this.startLine = where.startLine;
     return null;
   }
 
-  /** Show the review's lines now (coalesced: one edit in flight, the latest state wins). */
-  render(): Promise<void> {
-    if (this.rendering) {
-      this.renderAgain = true;
-      return this.rendering;
-    }
-    this.rendering = (async () => {
-      do {
-        this.renderAgain = false;
-        if (this.ended) return;
-        await this.replaceShown(this.review.lines().map((l) => l.text), false);
-        this.decorate();
-      } while (this.renderAgain);
-    })().finally(() => (this.rendering = null));
-    return this.rendering;
+  /** The review document's text: the real file with the range replaced by the review's lines. */
+  reviewText(): string {
+    const lines = splitLines(this.document.getText());
+    const shown = this.review.lines().map((l) => l.text);
+    const eol = this.document.eol === vscode.EndOfLine.CRLF ? "\r\n" : "\n";
+    return [...lines.slice(0, this.startLine), ...shown, ...lines.slice(this.startLine + this.review.original.length)].join(eol);
   }
 
-  /** Paints the kinds of the shown lines on every visible editor of the document. */
+  /** Opens the review document in the real editor's column (read-only, the real file's language). */
+  async show(column: vscode.ViewColumn | undefined): Promise<void> {
+    const doc = await vscode.workspace.openTextDocument(this.reviewUri);
+    if (doc.languageId !== this.document.languageId) await vscode.languages.setTextDocumentLanguage(doc, this.document.languageId).then(undefined, () => undefined);
+    const line = this.startLine;
+    await vscode.window.showTextDocument(doc, { viewColumn: column, preview: false, selection: new vscode.Range(line, 0, line, 0) });
+    this.decorate();
+  }
+
+  /** The review changed: the provider serves the new text, and decorations follow once it is shown. */
+  render(): void {
+    if (this.ended || this.stopping) return;
+    const stale = this.relocate();
+    if (stale) {
+      void this.stop("stale", stale);
+      return;
+    }
+    this.contentChanged(this.reviewUri);
+    // A decision may leave the text as it was (an added line kept): then no change event comes.
+    this.decorate();
+  }
+
+  /** Paints the kinds of the review's lines on every visible review editor. */
   decorate(): void {
     const lines = this.review.lines();
     const ranges = (kind: ReviewLine["kind"]) =>
       lines.flatMap((l, i) => (l.kind === kind ? [new vscode.Range(this.startLine + i, 0, this.startLine + i, 0)] : []));
-    for (const editor of vscode.window.visibleTextEditors.filter((e) => e.document === this.document)) {
+    for (const editor of vscode.window.visibleTextEditors.filter((e) => e.document.uri.toString() === this.reviewUri.toString())) {
+      // Only once the editor shows the current text: else the lines would be off by the difference.
+      if (!this.ended && editor.document.getText() !== this.reviewText()) continue;
       editor.setDecorations(this.decorations.removed, this.ended ? [] : ranges("removed"));
       editor.setDecorations(this.decorations.added, this.ended ? [] : ranges("added"));
       editor.setDecorations(this.decorations.unreached, this.ended ? [] : ranges("unreached"));
@@ -121,149 +140,87 @@ export class EditSession implements vscode.Disposable {
   /** After a decision: show the new state, or apply the result once every hunk is decided. */
   async afterDecision(): Promise<void> {
     if (this.review.resolved) await this.finish();
-    else await this.render();
+    else this.render();
   }
 
-  /** Puts the original text back (inside the review's undo group) and applies the result as one WorkspaceEdit. */
+  /** Applies the result to the real document as one WorkspaceEdit and shows the real file again. */
   async finish(): Promise<SessionEnd> {
-    await this.rendering;
+    if (this.ended || this.stopping) return "cancelled";
+    const stale = this.relocate();
+    if (stale) return this.stop("stale", stale);
     const result = this.review.result();
     const original = this.review.original;
-    await this.replaceShown(original, true);
-    if (result.join("\n") === original.join("\n")) return this.end("unchanged");
+    if (result.join("\n") === original.join("\n")) return this.stop("unchanged");
     const edit = new vscode.WorkspaceEdit();
-    const { range, text } = this.regionEdit(original.length, result);
+    const { range, text } = this.rangeEdit(result);
     edit.replace(this.document.uri, range, text);
-    this.ownEdit = true;
-    try {
-      if (!(await vscode.workspace.applyEdit(edit))) return this.end("failed");
-    } finally {
-      this.ownEdit = false;
-    }
-    return this.end("applied");
+    this.stopping = true;
+    const column = await this.closeReview();
+    const ok = await vscode.workspace.applyEdit(edit);
+    await vscode.window.showTextDocument(this.document, { viewColumn: column, selection: new vscode.Range(this.startLine, 0, this.startLine, 0) });
+    this.end(ok ? "applied" : "failed");
+    return ok ? "applied" : "failed";
   }
 
-  /** Escape / cancel: stop the answer and show the code as it was before the request. */
+  /** Escape / cancel / reject: stop the answer, close the review; the real file was never touched. */
   async cancel(): Promise<void> {
-    this.abort.abort();
-    await this.rendering;
-    if (this.ended) return;
-    await this.replaceShown(this.review.original, true);
-    this.end("cancelled");
+    await this.stop("cancelled");
   }
 
-  /** The edit that makes the document what it should be when saved now: undecided hunks rejected. */
-  saveEdit(): vscode.TextEdit {
-    this.abort.abort();
-    this.review.rejectAll();
-    // While streaming nothing is decided: result() is the original.
-    const { range, text } = this.regionEdit(this.shownCount, this.review.result());
-    this.end("saved");
-    return vscode.TextEdit.replace(range, text);
-  }
-
-  /** A change of the document that the session did not make. */
-  documentChanged(event: vscode.TextDocumentChangeEvent): void {
-    if (this.ended || this.ownEdit || event.contentChanges.length === 0) return;
-    if (event.reason === vscode.TextDocumentChangeReason.Undo || event.reason === vscode.TextDocumentChangeReason.Redo) {
-      // Undo takes back the review's edits as one group: the code is as it was, the review is over.
-      this.abort.abort();
-      this.end("undone");
-      return;
-    }
-    // Later changes first keep the earlier changes' line numbers valid.
-    const changes = [...event.contentChanges].sort((a, b) => b.range.start.line - a.range.start.line);
-    let touched = false;
-    for (const change of changes) {
-      const added = change.text.split("\n").length - 1;
-      const delta = added - (change.range.end.line - change.range.start.line);
-      const last = this.startLine + this.shownCount - 1;
-      if (change.range.end.line < this.startLine) {
-        this.startLine += delta;
-      } else if (change.range.start.line > last) {
-        continue;
-      } else if (change.range.start.line >= this.startLine && change.range.end.line <= last) {
-        // Typed inside the review: those lines become the user's own, other hunks stay.
-        const from = change.range.start.line - this.startLine;
-        const to = change.range.end.line - this.startLine;
-        const newLines = Array.from({ length: to - from + 1 + delta }, (_, i) => this.document.lineAt(this.startLine + from + i).text);
-        if (this.review.streaming) {
-          this.abort.abort();
-          this.review.stopStreaming();
-        }
-        this.review.foreignChange(from, to, newLines);
-        this.shownCount += delta;
-        touched = true;
-      } else {
-        // An edit across the range's edge: nothing can be told apart any more; leave the text as it is.
-        this.abort.abort();
-        this.end("detached");
-        return;
-      }
-    }
-    if (touched && this.review.resolved) void this.finish();
-    else this.decorate();
-  }
-
-  /** The document is gone (closed without saving): nothing to put back. */
+  /** The review tab was closed by the user: like Reject All. */
   closed(): void {
     this.abort.abort();
     this.end("closed");
   }
 
-  private end(how: SessionEnd): SessionEnd {
-    if (this.ended) return how;
+  private async stop(how: SessionEnd, detail?: string): Promise<SessionEnd> {
     this.abort.abort();
-    this.ended = true;
-    this.decorate();
-    for (const listener of this.endListeners) listener(how);
+    if (this.ended || this.stopping) return how;
+    this.stopping = true;
+    const column = await this.closeReview();
+    await vscode.window.showTextDocument(this.document, { viewColumn: column, selection: new vscode.Range(this.startLine, 0, this.startLine, 0) }).then(undefined, () => undefined);
+    this.end(how, detail);
     return how;
   }
 
-  private regionEdit(oldCount: number, lines: readonly string[]): { range: vscode.Range; text: string } {
+  /** Closes the review's tabs; the column the first one was in (for the real file). */
+  private async closeReview(): Promise<vscode.ViewColumn | undefined> {
+    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === this.reviewUri.toString());
+    const column = tabs[0]?.group.viewColumn;
+    this.closing = true;
+    try {
+      if (tabs.length > 0) await vscode.window.tabGroups.close(tabs);
+    } finally {
+      this.closing = false;
+    }
+    return column;
+  }
+
+  /** True while the session closes its own review tab (not the user closing it). */
+  closing = false;
+
+  private end(how: SessionEnd, detail?: string): void {
+    if (this.ended) return;
+    this.abort.abort();
+    this.ended = true;
+    this.decorate();
+    for (const listener of this.endListeners) listener(how, detail);
+  }
+
+  /** The edit replacing the range's original lines in the real document with `lines`. */
+  private rangeEdit(lines: readonly string[]): { range: vscode.Range; text: string } {
     const doc = this.document;
     const eol = doc.eol === vscode.EndOfLine.CRLF ? "\r\n" : "\n";
     const start = this.startLine;
-    if (oldCount > 0 && lines.length > 0)
-      return { range: new vscode.Range(start, 0, start + oldCount - 1, doc.lineAt(start + oldCount - 1).range.end.character), text: lines.join(eol) };
-    if (oldCount > 0) {
-      if (start + oldCount < doc.lineCount) return { range: new vscode.Range(start, 0, start + oldCount, 0), text: "" };
+    const count = this.review.original.length;
+    if (count > 0 && lines.length > 0)
+      return { range: new vscode.Range(start, 0, start + count - 1, doc.lineAt(start + count - 1).range.end.character), text: lines.join(eol) };
+    if (count > 0) {
+      if (start + count < doc.lineCount) return { range: new vscode.Range(start, 0, start + count, 0), text: "" };
       const from = start > 0 ? doc.lineAt(start - 1).range.end : new vscode.Position(0, 0);
       return { range: new vscode.Range(from, doc.lineAt(doc.lineCount - 1).range.end), text: "" };
     }
-    if (lines.length === 0) return { range: new vscode.Range(start, 0, start, 0), text: "" };
-    if (start < doc.lineCount) return { range: new vscode.Range(start, 0, start, 0), text: lines.join(eol) + eol };
-    const end = doc.lineAt(doc.lineCount - 1).range.end;
-    return { range: new vscode.Range(end, end), text: eol + lines.join(eol) };
-  }
-
-  /**
-   * Replaces the shown lines without undo stops between the review's edits (one undo group);
-   * the first edit starts the group after the user's own last change.
-   */
-  private async replaceShown(lines: readonly string[], closing: boolean): Promise<void> {
-    const { range, text } = this.regionEdit(this.shownCount, lines);
-    if (this.document.getText(range) === text) {
-      this.shownCount = lines.length;
-      return;
-    }
-    const editor = vscode.window.visibleTextEditors.find((e) => e.document === this.document);
-    this.ownEdit = true;
-    try {
-      let ok: boolean;
-      if (editor) {
-        ok = await editor.edit((builder) => builder.replace(range, text), { undoStopBefore: this.firstEdit, undoStopAfter: closing });
-      } else {
-        const edit = new vscode.WorkspaceEdit();
-        edit.replace(this.document.uri, range, text);
-        ok = await vscode.workspace.applyEdit(edit);
-      }
-      if (!ok) throw new Error("the editor refused the edit");
-      this.firstEdit = false;
-      this.shownCount = lines.length;
-    } finally {
-      this.ownEdit = false;
-    }
+    return { range: new vscode.Range(start, 0, start, 0), text: lines.length > 0 ? lines.join(eol) + eol : "" };
   }
 
   dispose(): void {

@@ -7,7 +7,7 @@ import type { Engine } from "../../core/engine/engine";
 import type { ModelInfo } from "../../core/protocol/workerProtocol";
 import { EDIT_COMMANDS, EDIT_PENDING_CONTEXT } from "../../core/edit/ids";
 import { EditController, type EditLog } from "./editController";
-import { createEditDecorations, type EditSession } from "./editSession";
+import { createEditDecorations, REVIEW_SCHEME, type EditSession } from "./editSession";
 
 
 export interface EditFeatureDeps {
@@ -19,14 +19,23 @@ export interface EditFeatureDeps {
 
 export function registerEditFeatures(deps: EditFeatureDeps): vscode.Disposable & { controller: EditController } {
   const decorations = createEditDecorations();
-  const controller = new EditController({ ...deps, decorations });
+  const reviewChanged = new vscode.EventEmitter<vscode.Uri>();
+  const controller = new EditController({ ...deps, decorations }, (uri) => reviewChanged.fire(uri));
   const lenses = new vscode.EventEmitter<void>();
-  const disposables: vscode.Disposable[] = [decorations, controller, lenses];
+  const disposables: vscode.Disposable[] = [decorations, controller, lenses, reviewChanged];
   const add = (d: vscode.Disposable) => disposables.push(d);
+
+  // The review documents: read-only views of a file with the review's lines in its range.
+  add(
+    vscode.workspace.registerTextDocumentContentProvider(REVIEW_SCHEME, {
+      onDidChange: reviewChanged.event,
+      provideTextDocumentContent: (uri) => controller.forReview(uri)?.reviewText() ?? "",
+    }),
+  );
 
   const updateContext = () => {
     const editor = vscode.window.activeTextEditor;
-    void vscode.commands.executeCommand("setContext", EDIT_PENDING_CONTEXT, !!(editor && controller.session(editor.document)));
+    void vscode.commands.executeCommand("setContext", EDIT_PENDING_CONTEXT, !!(editor && controller.forReview(editor.document.uri)));
   };
   add(controller.onDidChange(() => {
     updateContext();
@@ -35,26 +44,37 @@ export function registerEditFeatures(deps: EditFeatureDeps): vscode.Disposable &
   add(vscode.window.onDidChangeActiveTextEditor(updateContext));
   // Editors shown again (another tab, a split) get the review's colours back.
   add(vscode.window.onDidChangeVisibleTextEditors(() => controller.all().forEach((s) => s.decorate())));
-  add(vscode.workspace.onDidChangeTextDocument((event) => controller.session(event.document)?.documentChanged(event)));
-  add(vscode.workspace.onDidCloseTextDocument((document) => controller.session(document)?.closed()));
   add(
-    vscode.workspace.onWillSaveTextDocument((event) => {
-      // Saving never writes both versions: undecided hunks are rejected first (see docs/edits.md).
-      const session = controller.session(event.document);
-      if (session) event.waitUntil(Promise.resolve([session.saveEdit()]));
+    vscode.workspace.onDidChangeTextDocument((event) => {
+      const uri = event.document.uri;
+      // The review document got its new text: paint it. The real file changed: find the range again.
+      if (uri.scheme === REVIEW_SCHEME) controller.forReview(uri)?.decorate();
+      else controller.session(event.document)?.render();
+    }),
+  );
+  add(vscode.workspace.onDidCloseTextDocument((document) => void controller.session(document)?.cancel()));
+  add(
+    vscode.window.tabGroups.onDidChangeTabs((event) => {
+      // Closing the review tab rejects what is left (the file was never touched).
+      for (const tab of event.closed) {
+        if (!(tab.input instanceof vscode.TabInputText) || tab.input.uri.scheme !== REVIEW_SCHEME) continue;
+        const session = controller.forReview(tab.input.uri);
+        if (session && !session.closing) session.closed();
+      }
     }),
   );
 
-  /** The session of a CodeLens's document, or of the active editor. */
+  /** The session of a CodeLens's review document, or of the active (review) editor. */
   const sessionFor = (uri?: string): EditSession | undefined => {
-    const document = uri ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri) : vscode.window.activeTextEditor?.document;
-    return document && controller.session(document);
+    if (uri) return controller.forReview(uri);
+    const document = vscode.window.activeTextEditor?.document;
+    return document && (controller.forReview(document.uri) ?? controller.session(document));
   };
   /** The hunk a CodeLens names, or the one at (else after) the cursor. */
   const hunkFor = (session: EditSession, id?: number): number | undefined => {
     if (typeof id === "number") return id;
     const editor = vscode.window.activeTextEditor;
-    const line = editor && editor.document === session.document ? editor.selection.active.line - session.region.startLine : 0;
+    const line = editor && editor.document.uri.toString() === session.reviewUri.toString() ? editor.selection.active.line - session.region.startLine : 0;
     return session.review.hunkNear(line)?.id;
   };
   const decide = (how: "accept" | "reject") => async (uri?: string, id?: number) => {
@@ -117,12 +137,12 @@ export function registerEditFeatures(deps: EditFeatureDeps): vscode.Disposable &
 
   add(
     vscode.languages.registerCodeLensProvider(
-      { pattern: "**" },
+      { scheme: REVIEW_SCHEME },
       {
         onDidChangeCodeLenses: lenses.event,
         provideCodeLenses(document) {
-          const session = controller.session(document);
-          if (!session) return [];
+          const session = controller.forReview(document.uri);
+          if (!session || session.isEnded) return [];
           const uri = document.uri.toString();
           const start = session.region.startLine;
           const at = (line: number) => new vscode.Range(start + line, 0, start + line, 0);

@@ -91,26 +91,4 @@ describe("edit review (diff and hunks)", () => {
     review.accept(1);
     assert.equal(review.hunkNear(8)!.id, 0);
   });
-
-  it("typing inside the review turns the typed lines into plain lines and keeps other hunks", () => {
-    const review = new EditReview(original);
-    review.propose(proposed, true);
-    // The user rewrote the removed line of hunk 1 (shown line 6).
-    review.foreignChange(6, 6, ["  return 0;"]);
-    assert.deepEqual(review.hunks().map((h) => h.id), [0, 1]);
-    review.rejectAll();
-    assert.deepEqual(review.result(), ["function add(a, b) {", "  return a + b;", "}", "", "function sub(a, b) {", "  return 0;", "}"]);
-  });
-});
-
-describe("edit review stopped early", () => {
-  it("keeps the hunks that arrived; unreached lines stay as they were", () => {
-    const review = new EditReview(original);
-    review.propose(proposed.slice(0, 3), false);
-    review.stopStreaming();
-    assert.equal(review.streaming, false);
-    assert.deepEqual(review.lines().filter((l) => l.kind === "unreached"), []);
-    review.acceptAll();
-    assert.deepEqual(review.result(), [...proposed.slice(0, 3), ...original.slice(2)]);
-  });
 });
