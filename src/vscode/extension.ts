@@ -14,6 +14,7 @@ import { ChatViewProvider } from "./chat/chatViewProvider";
 import { ContextFeeder } from "./completion/contextFeeder";
 import { InlineCompletionProvider } from "./completion/inlineCompletionProvider";
 import { SummarizeCommands } from "./summarize/summarizeCommands";
+import { registerEditFeatures } from "./edit/registerEditFeatures";
 import type { SettingsResult } from "../core/config/settings";
 import { DisposableStore } from "./disposables";
 import { ensuringEngine } from "./models/ensuringEngine";
@@ -134,6 +135,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   disposables.add(chat.register());
   const summarize = disposables.add(new SummarizeCommands(ensuringEngine(engine, models), chat, log, () => models.ensureLoaded("chat")));
   disposables.add(summarize.register());
+  disposables.add(registerEditFeatures({ engine: ensuringEngine(engine, models), ensureModel: (signal) => models.ensureLoaded("chat", signal), log, state: context.globalState }));
 
   const statusBar = disposables.add(new StatusBar());
   const refreshStatus = () => {
