@@ -69,9 +69,14 @@ describe("real: SmolLM2-135M-Instruct Q4_1", function () {
         });
 
         it("a request for code returns a fenced code block, and the answer ends by itself", async () => {
-            // Asked plainly, the 135M model once answered with bare code (no fence) under the same
-            // system prompt that asks for fences; asked for a code block, it fences.
-            const r = await chat([SYSTEM, { role: "user", content: "Write a Python function that adds two numbers, in a Python code block." }], 160);
+            // Asked cold, the 135M model answers with bare code (no fence) despite the system prompt
+            // asking for fences; after one fenced answer earlier in the chat it keeps the format.
+            const r = await chat([
+                SYSTEM,
+                { role: "user", content: "Show me a JavaScript function that returns the square of a number." },
+                { role: "assistant", content: "```javascript\nfunction square(x) {\n  return x * x;\n}\n```" },
+                { role: "user", content: "Now write a Python function that adds two numbers." },
+            ], 160);
             assert.equal(r.stopReason, "eogToken", `it ran to ${r.stopReason}: ${JSON.stringify(r.text)}`);
             assert.match(r.text, /```[a-z]*\n[\s\S]*\bdef \w+\([\s\S]*\n```/);
             assertNoLeak(r.text);
