@@ -10,6 +10,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { WorkerClient } from "../../src/client/workerClient";
+import { DEFAULT_CHAT_SYSTEM_PROMPT } from "../../src/core/chat/settings";
 import { estimateTokens } from "../../src/core/chat/tokenCounter";
 import { EngineError } from "../../src/core/engine/engine";
 import { realModelPath } from "../fixtures/real/index";
@@ -34,17 +35,19 @@ describe("real: Gemma 3 270M Q4_K_M (base model, no chat template)", function ()
         await client?.stop();
     });
 
-    it("chat: the system prompt is folded into the first user turn (Gemma has no system role), and no template text leaks", async () => {
-        const system = "Answer in one word.";
+    it("chat: the system prompt is folded into the first user turn (Gemma has no system role); the answer stops at a turn marker, leaking nothing", async () => {
         const user = "What is the capital of France?";
-        const withSystem = await client.generate("chat", { kind: "chat", messages: [{ role: "system", content: system }, { role: "user", content: user }], maxTokens: 24, temperature: 0 });
+        const withSystem = await client.generate("chat", { kind: "chat", messages: [{ role: "system", content: DEFAULT_CHAT_SYSTEM_PROMPT }, { role: "user", content: user }], maxTokens: 48, temperature: 0 });
         const without = await client.generate("chat", { kind: "chat", messages: [{ role: "user", content: user }], maxTokens: 1, temperature: 0 });
         // "<system>\n\n---\n\n" more in the same user turn: the system tokens plus the separator, no extra turn markers.
-        const systemTokens = await client.countTokens("chat", `${system}\n\n---\n\n`);
+        const systemTokens = await client.countTokens("chat", `${DEFAULT_CHAT_SYSTEM_PROMPT}\n\n---\n\n`);
         const extra = withSystem.promptTokens - without.promptTokens;
         assert.ok(extra >= systemTokens - 2 && extra <= systemTokens + 2, `the system prompt added ${extra} prompt tokens, expected about ${systemTokens}`);
+        // The base model goes on to write the next turn itself ("<end_of_turn><start_of_turn>model\n..."):
+        // the answer must end at that marker, not run on with the header and the system prompt again.
+        assert.equal(withSystem.stopReason, "stopString", `ran to ${withSystem.stopReason}: ${JSON.stringify(withSystem.text)}`);
+        assert.doesNotMatch(withSystem.text, /model\n|You are a helpful coding assistant/, JSON.stringify(withSystem.text));
         assertNoLeak(withSystem.text);
-        assert.ok(withSystem.generatedTokens > 0);
     });
 
     it("plain completion of a code prefix gives code", async () => {
