@@ -6,6 +6,9 @@ import { ensureFixture, expectedCompletion } from "../fixtures/gguf/index";
 import { EngineError, type EngineState } from "../../src/core/engine/engine";
 import type { WorkerClient } from "../../src/client/workerClient";
 import { makeClient, waitFor } from "./workerHarness";
+import { execFileSync } from "node:child_process";
+import { HOSTILE_HEADERS } from "../support/hostileGguf";
+import { GgmlType, kv, writeGguf } from "../fixtures/gguf/ggufWriter";
 
 describe("model worker faults", function () {
   let scratch: string;
@@ -123,6 +126,37 @@ describe("model worker faults", function () {
       const dir = path.join(scratch, "model-dir.gguf");
       fs.mkdirSync(dir);
       return expectLoadError(dir, "modelInvalid", /is a directory/);
+    });
+
+    // Issue #16: these hung node-llama-cpp's header reader (100 % CPU, memory growing), killed the
+    // worker with SIGILL, or said "Cannot read properties of undefined"; the project's own bounded
+    // reader now refuses each before node-llama-cpp sees the file.
+    for (const [name, bytes] of Object.entries(HOSTILE_HEADERS)) {
+      it(`a hostile header: ${name}`, function () {
+        this.timeout(30_000);
+        const file = path.join(scratch, `hostile-${name.replace(/\W+/g, "-")}.gguf`);
+        fs.writeFileSync(file, bytes);
+        fs.chmodSync(file, 0o644);
+        return expectLoadError(file, "modelInvalid", name === "magic only" ? /truncated: .* ends inside its header/ : /GGUF/);
+      });
+    }
+
+    it("a FIFO is refused without blocking", function () {
+      this.timeout(30_000);
+      const fifo = path.join(scratch, "fifo.gguf");
+      execFileSync("mkfifo", [fifo]);
+      fs.chmodSync(fifo, 0o644);
+      return expectLoadError(fifo, "modelInvalid", /not a regular file \(a FIFO\)/);
+    });
+
+    it("a GGUF of an architecture llama.cpp does not know says which", async () => {
+      const file = path.join(scratch, "alien.gguf");
+      await writeGguf(file, {
+        metadata: [kv.str("general.architecture", "nonesuch"), kv.str("general.name", "alien")],
+        tensors: [{ name: "token_embd.weight", dims: [32, 4], type: GgmlType.F32, data: new Uint8Array(32 * 4 * 4) }],
+      });
+      fs.chmodSync(file, 0o644);
+      return expectLoadError(file, "modelLoadFailed", /unknown model architecture: 'nonesuch'/);
     });
 
     it("an unreadable file", () => {
