@@ -51,7 +51,11 @@ export const SettingsSchema = z.object({
   gpu: GpuSettingSchema.default("auto"),
   logLevel: z.enum(["error", "warn", "info", "debug"]).default("info"),
   quantPolicy: z.enum(["quality", "balanced", "speed"]).default("balanced"),
-  downloadEndpoint: z.url({ protocol: /^https?$/ }).default("https://huggingface.co"),
+  downloadEndpoint: z
+    .url({ protocol: /^https?$/ })
+    // A password in a setting would be shown and logged: refused, and the message never echoes it.
+    .refine((value) => !/^[a-z]+:\/\/[^/?#]*@/i.test(value), { message: "must not contain a user name or password" })
+    .default("https://huggingface.co"),
   /** Where catalog models are downloaded to; "" = the extension's global storage. */
   modelsFolder: z
     .string()
