@@ -31,6 +31,8 @@ export class LlamaHost {
   private fallbackReason: string | null = null;
   private threads = 1;
   private readonly slots = new Map<Slot, LoadedModel>();
+  /** Slots being (re)loaded: settles when the load does. */
+  private readonly reloading = new Map<Slot, Promise<void>>();
   /** Shared by every model: a reload keeps the counts since the worker started. */
   private readonly laneCounters = { completion: new LaneCounters(), chat: new LaneCounters() };
   lastStats: WorkerStatus["last"] = null;
@@ -91,6 +93,24 @@ export class LlamaHost {
   }
 
   async load(slot: Slot, options: LoadOptions, signal: AbortSignal): Promise<ModelInfo> {
+    // Marked synchronously, before the first await: a generate for this slot that arrives now waits.
+    const loading = this.loadSlot(slot, options, signal);
+    const marker = loading.then(() => undefined, () => undefined);
+    this.reloading.set(slot, marker);
+    try {
+      return await loading;
+    } finally {
+      if (this.reloading.get(slot) === marker) this.reloading.delete(slot);
+    }
+  }
+
+  /** The slot's model once any reload of it has finished. */
+  async modelWhenLoaded(slot: Slot): Promise<LoadedModel> {
+    for (let pending = this.reloading.get(slot); pending; pending = this.reloading.get(slot)) await pending;
+    return this.model(slot);
+  }
+
+  private async loadSlot(slot: Slot, options: LoadOptions, signal: AbortSignal): Promise<ModelInfo> {
     const llama = this.requireLlama();
     const lib = this.lib!;
     const started = performance.now();

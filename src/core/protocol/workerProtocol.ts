@@ -176,6 +176,8 @@ export const ErrorCodeSchema = z.enum([
   "cancelled",
   "superseded",
   "workerCrashed",
+  /** A request (or a model load) did not finish within its deadline; the worker is still alive. */
+  "workerTimeout",
   "internal",
   // Remote backend (an inference server over HTTP); the messages name the server's URL.
   /** Connection refused, DNS failure, reset before an answer: the server is not there. */
@@ -202,6 +204,8 @@ export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
 /** Messages, worker -> parent. */
 export const WorkerMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ready"), pid: z.number().int() }),
+  /** Sent every few seconds by a live worker: a stopped or hung one goes silent (the client's watchdog). */
+  z.object({ type: z.literal("heartbeat") }),
   z.object({ type: z.literal("chunk"), id: z.number().int(), text: z.string() }),
   z.object({ type: z.literal("result"), id: z.number().int(), result: z.unknown() }),
   z.object({ type: z.literal("error"), id: z.number().int(), code: ErrorCodeSchema, message: z.string() }),
