@@ -46,7 +46,7 @@ export function intOption(args: ParsedArgs, name: string, fallback: number, min 
   if (raw === undefined) return fallback;
   if (!/^-?\d+$/.test(raw)) throw new UsageError(`--${name} must be a whole number, got "${raw}".`);
   const value = Number(raw);
-  if (value < min || value > max) throw new UsageError(`--${name} must be between ${min} and ${max}, got ${value}.`);
+  if (value < min || value > max) throw new UsageError(`--${name} must be ${max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `between ${min} and ${max}`}, got ${value}.`);
   return value;
 }
 
