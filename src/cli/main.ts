@@ -5,8 +5,8 @@
 import * as path from "node:path";
 import { WorkerClient } from "../client/workerClient";
 import { EngineError } from "../core/engine/engine";
-import type { GenerateRequestInput, GenerationResult, GpuSetting } from "../core/protocol/workerProtocol";
-import { GpuSettingSchema, type HardwareInfo } from "../core/protocol/workerProtocol";
+import type { GenerateRequestInput, GenerationResult, GpuSetting } from "../core/engine/types";
+import { GpuSettingSchema, type HardwareInfo } from "../core/engine/types";
 import { formatHardwareText } from "../core/models/presentation";
 import { intOption, numberOption, parseArgs, requiredOption, UsageError, type ParsedArgs } from "./args";
 import { runSummarize, SUMMARIZE_OPTIONS, SUMMARIZE_USAGE } from "./summarize";

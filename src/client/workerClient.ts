@@ -4,20 +4,8 @@
  * when it dies. No `vscode` import: the extension and the CLI both use it.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import {
-  ResultSchemas,
-  WorkerMessageSchema,
-  type GenerateRequestInput,
-  type GenerationResult,
-  type GpuSetting,
-  type HardwareInfo,
-  type LoadOptionsInput,
-  type ModelInfo,
-  type ResultFor,
-  type Slot,
-  type WorkerRequestInput,
-  type WorkerStatus,
-} from "../core/protocol/workerProtocol";
+import { ResultSchemas, WorkerMessageSchema, type ResultFor, type WorkerRequestInput } from "../core/protocol/workerProtocol";
+import type { EngineStatus, GenerateRequestInput, GenerationResult, GpuSetting, HardwareInfo, LoadOptionsInput, ModelInfo, Slot } from "../core/engine/types";
 import { EngineError, type Disposable, type Engine, type EngineState, type GenerateCallOptions } from "../core/engine/engine";
 import { DEFAULT_RESTART_POLICY, RestartPolicy, type RestartPolicyOptions } from "../core/engine/restartPolicy";
 
@@ -316,9 +304,17 @@ export class WorkerClient implements Engine {
     return (await this.call("tokenize", { type: "tokenize", slot, text })).tokens;
   }
 
-  async status(): Promise<WorkerStatus> {
+  async status(): Promise<EngineStatus> {
     await this.start();
-    return this.call("status", { type: "status" });
+    const { backend, threads, memory, ...common } = await this.call("status", { type: "status" });
+    return { ...common, backend: { kind: "local", gpu: backend, threads, memory } };
+  }
+
+  readonly recoveryLabel = "Restart Model Worker";
+
+  async recover(): Promise<string> {
+    await this.restart();
+    return "model worker restarted";
   }
 
   async hardware(): Promise<HardwareInfo> {

@@ -1,4 +1,4 @@
-import type { ErrorCode } from "../core/protocol/workerProtocol";
+import type { ErrorCode } from "../core/engine/types";
 
 /** An error the worker reports to its parent with a code; anything else becomes "internal". */
 export class WorkerFailure extends Error {

@@ -13,7 +13,7 @@ import type {
   LlamaText,
   Token,
 } from "node-llama-cpp" with { "resolution-mode": "import" };
-import type { GenerateRequestBody, GenerationResult, LoadOptions, ModelInfo, PromptSegment, Slot, SpecialToken, StopReason } from "../core/protocol/workerProtocol";
+import type { GenerateRequestBody, GenerationResult, LoadOptions, ModelInfo, PromptSegment, Slot, SpecialToken, StopReason } from "../core/engine/types";
 import { LaneCounters } from "../core/engine/laneCounters";
 import { WorkerFailure } from "./failure";
 import type { Log } from "./llamaHost";

@@ -145,8 +145,9 @@ describe("model worker on deterministic fixtures", function () {
   it("reports status: backend, threads, the loaded model and the last speed", async () => {
     await client.generate("completion", { kind: "complete", prompt: "a", maxTokens: 64 });
     const status = await client.status();
-    assert.equal(status.backend, "none");
-    assert.equal(status.threads, 1);
+    assert.ok(status.backend.kind === "local");
+    assert.equal(status.backend.gpu, "none");
+    assert.equal(status.backend.threads, 1);
     assert.equal(status.models[0]?.modelPath, model);
     assert.equal(status.models[0]?.specialTokens.fimMiddle, true);
     assert.ok(status.last && status.last.tokensPerSecond !== null && status.last.tokensPerSecond > 0);

@@ -24,8 +24,8 @@ import {
   type Slot,
   type SpecialToken,
   type StopReason,
-  type WorkerStatus,
-} from "../../core/protocol/workerProtocol";
+  type EngineStatus,
+} from "../../core/engine/types";
 import { candidateTokenTexts, familyFromModelName, fimTemplate, templateFromVocabulary, templateSpecialTokens, type FimFamily, type FimTemplate } from "../../core/remote/fimTemplates";
 import { normalizeServerUrl, ONLY_SERVED_MODEL, type CompletionRoute, type FimFamilySetting } from "../../core/remote/remoteConfig";
 import { httpFailure, isConnectionFailure } from "../../core/remote/remoteErrors";
@@ -92,7 +92,7 @@ export class RemoteEngine implements Engine {
   private healthTimer: NodeJS.Timeout | null = null;
   private healthDelay: number;
   private stopped = false;
-  private last: WorkerStatus["last"] = null;
+  private last: EngineStatus["last"] = null;
 
   constructor(private readonly options: RemoteEngineOptions) {
     const url = normalizeServerUrl(options.url);
@@ -570,16 +570,22 @@ export class RemoteEngine implements Engine {
     }
   }
 
-  async status(): Promise<WorkerStatus> {
+  async status(): Promise<EngineStatus> {
     return {
-      backend: null,
-      threads: null,
+      backend: { kind: "remote", server: this.server, tokenCounting: this.tokenizeSupport },
       models: [...this.slots.values()].map((s) => s.info),
-      memory: { rssBytes: 0, vramUsedBytes: 0 },
       last: this.last,
       busy: this.running.completion.size + this.running.chat.size > 0,
       lanes: { completion: this.counters.completion.snapshot(), chat: this.counters.chat.snapshot() },
     };
+  }
+
+  readonly recoveryLabel = "Check Server Connection";
+
+  /** Nothing of a server can be restarted from here: check it again instead. */
+  async recover(): Promise<string> {
+    const state = await this.checkHealth();
+    return `${this.server} is ${state.kind === "unreachable" ? "still unreachable" : "reachable"}`;
   }
 
   async hardware(): Promise<HardwareInfo> {

@@ -4,7 +4,7 @@
  * is spent; the rest are dropped, replaced by a one-line-per-question recap, and the user gets a
  * visible note. Never throws for lack of room: the worst case is a heavily shortened prompt.
  */
-import type { ChatMessage } from "../protocol/workerProtocol";
+import type { ChatMessage } from "../engine/types";
 import type { ContextItem, Turn } from "./types";
 import { formatQuestion, formatQuestionCompact, truncateMiddle } from "./promptFormat";
 import { makeTitle } from "./title";

@@ -6,7 +6,7 @@
  */
 import type { Disposable, Engine, EngineState } from "../engine/engine";
 import { EngineError, isCancellation } from "../engine/engine";
-import type { ModelInfo } from "../protocol/workerProtocol";
+import type { ModelInfo } from "../engine/types";
 import type { ContextChip, EngineView, TurnView, ViewState } from "../protocol/webviewProtocol";
 import { planPrompt } from "./budget";
 import { createConversation, reduceConversation, type ConversationAction } from "./conversation";

@@ -5,7 +5,7 @@
  */
 import type { Engine } from "../engine/engine";
 import { isCancellation } from "../engine/engine";
-import type { GenerationResult, SpecialToken } from "../protocol/workerProtocol";
+import type { GenerationResult, SpecialToken } from "../engine/types";
 import type { CompletionCache } from "./caching/completionCache";
 import type { ContextChunk } from "./context/extraContextRing";
 import { promptWindow } from "./context/promptWindow";

@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import * as z from "zod";
-import { GpuSettingSchema } from "../protocol/workerProtocol";
+import { GpuSettingSchema } from "../engine/types";
 import { CompletionSettingsSchema } from "../completion/settings";
 import { ChatSettingsSchema } from "../chat/settings";
 import { BackendSchema, normalizeServerUrl, RemoteSettingsSchema } from "../remote/remoteConfig";

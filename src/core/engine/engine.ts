@@ -3,16 +3,7 @@
  * (src/client/workerClient.ts) and the remote backend (src/client/remote/remoteEngine.ts)
  * implement it. No `vscode` import here.
  */
-import type {
-  ErrorCode,
-  GenerateRequestInput,
-  GenerationResult,
-  HardwareInfo,
-  LoadOptionsInput,
-  ModelInfo,
-  Slot,
-  WorkerStatus,
-} from "../protocol/workerProtocol";
+import type { EngineStatus, ErrorCode, GenerateRequestInput, GenerationResult, HardwareInfo, LoadOptionsInput, ModelInfo, Slot } from "./types";
 
 export interface GenerateCallOptions {
   signal?: AbortSignal;
@@ -43,8 +34,15 @@ export interface Engine {
   modelInfo(slot: Slot): ModelInfo | null;
   generate(slot: Slot, body: GenerateRequestInput, options?: GenerateCallOptions): Promise<GenerationResult>;
   countTokens(slot: Slot, text: string, signal?: AbortSignal): Promise<number>;
-  status(): Promise<WorkerStatus>;
+  status(): Promise<EngineStatus>;
   hardware(): Promise<HardwareInfo>;
+  /**
+   * The user's way back after a failure: the local worker restarts (a fresh process), a remote
+   * server is checked again (there is nothing of it to restart). Resolves to what to tell the user.
+   */
+  recover(): Promise<string>;
+  /** What `recover()` is called in menus ("Restart Model Worker", "Check Server Connection"). */
+  readonly recoveryLabel: string;
   readonly state: EngineState;
   onDidChangeState(listener: (state: EngineState) => void): Disposable;
 }

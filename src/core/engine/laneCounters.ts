@@ -3,7 +3,7 @@
  * prove that fast typing never runs generations side by side or queues stale ones. Both the local
  * worker and the remote backend keep them.
  */
-import type { LaneStats } from "../protocol/workerProtocol";
+import type { LaneStats } from "./types";
 
 export class LaneCounters {
   requests = 0;

@@ -4,7 +4,7 @@
  * and on a switch cancels what still runs on the old one and stops it (a stopped local worker
  * frees its RAM; switching back builds a fresh one). Pure: the engines come from factories.
  */
-import type { GenerateRequestInput, GenerationResult, HardwareInfo, LoadOptionsInput, ModelInfo, Slot, WorkerStatus } from "../protocol/workerProtocol";
+import type { EngineStatus, GenerateRequestInput, GenerationResult, HardwareInfo, LoadOptionsInput, ModelInfo, Slot } from "./types";
 import { EngineError, isCancellation, type Disposable, type Engine, type EngineState, type GenerateCallOptions } from "./engine";
 
 /** An engine that can be shut down when it is replaced. */
@@ -157,8 +157,17 @@ export class SwitchingEngine implements Engine {
     return this.track(signal, (engine, s) => engine.countTokens(slot, text, s));
   }
 
-  status(): Promise<WorkerStatus> {
+  status(): Promise<EngineStatus> {
     return this.engine().engine.status();
+  }
+
+  /** Recovers the active engine; with none (a settings problem), says what to fix. */
+  async recover(): Promise<string> {
+    return this.current ? this.current.engine.recover() : (this.unavailable ?? "No model backend is configured yet.");
+  }
+
+  get recoveryLabel(): string {
+    return this.current?.engine.recoveryLabel ?? "Check Model Backend";
   }
 
   hardware(): Promise<HardwareInfo> {

@@ -3,7 +3,7 @@
  * fake machines. Built from the worker's HardwareInfo on real ones.
  */
 import * as z from "zod";
-import type { HardwareInfo } from "../protocol/workerProtocol";
+import type { HardwareInfo } from "../engine/types";
 
 export const HardwareProfileSchema = z.object({
   gpu: z.enum(["cuda", "vulkan", "metal", "none"]),

@@ -8,7 +8,7 @@ import type { HardwareProfile, MemoryBudgets } from "./hardwareProfile";
 import type { SlotPlan } from "./modelPlan";
 import { nominalBits } from "./quantTypes";
 import { formatGiB, isNoFit, type Candidate, type ModelLadder, type ModelSelection, type SelectionResult } from "./selectModel";
-import type { HardwareInfo } from "../protocol/workerProtocol";
+import type { HardwareInfo } from "../engine/types";
 
 /** Command ids and titles, defined once (package.json must match; the unit test checks once declared). */
 export const MODEL_COMMANDS = {

@@ -17,7 +17,7 @@
  *   form in a prompt was not verified; use llama-server's /infill, which knows them from the GGUF.
  */
 import { findModel } from "../models/catalog";
-import type { SpecialToken } from "../protocol/workerProtocol";
+import type { SpecialToken } from "../engine/types";
 
 export const FIM_FAMILIES = ["qwen2.5-coder", "codegemma", "starcoder2", "deepseek-coder", "codellama"] as const;
 export type FimFamily = (typeof FIM_FAMILIES)[number];

@@ -2,7 +2,7 @@
  * HTTP statuses and network failures of an inference server, as EngineError codes with messages
  * that name the server and say what to do. Pure: the HTTP client passes in what it saw.
  */
-import type { ErrorCode } from "../protocol/workerProtocol";
+import type { ErrorCode } from "../engine/types";
 
 export interface RemoteFailure {
   code: ErrorCode;

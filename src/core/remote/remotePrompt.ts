@@ -10,7 +10,7 @@
  *   `prompt`, where it lands at the end of the prefix.
  */
 import { CHUNK_SEPARATOR } from "../completion/templating/fimPrompt";
-import type { PromptSegment, SpecialToken } from "../protocol/workerProtocol";
+import type { PromptSegment, SpecialToken } from "../engine/types";
 import { noTemplateReason, type FimFamily, type FimTemplate } from "./fimTemplates";
 
 export type Mapped<T> = { ok: true; value: T } | { ok: false; code: "fimUnsupported" | "badRequest"; message: string };

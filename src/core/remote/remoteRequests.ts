@@ -3,7 +3,7 @@
  * GenerationResult. Stop strings and the time budget are applied by the engine (client side), so
  * they are not sent; generation is always streamed (a stall is then visible as silence).
  */
-import type { ChatMessage, GenerateRequestBody, StopReason } from "../protocol/workerProtocol";
+import type { ChatMessage, GenerateRequestBody, StopReason } from "../engine/types";
 import {
   NativeCompletionChunkSchema,
   OaiChatChunkSchema,

@@ -3,7 +3,7 @@
  * the user can see is unit-tested.
  */
 import type { EngineState } from "../engine/engine";
-import type { ErrorCode } from "../protocol/workerProtocol";
+import type { ErrorCode } from "../engine/types";
 
 /** The remote backend as the status bar shows it. */
 export interface RemoteStatus {

@@ -12,7 +12,7 @@
 import { MESSAGE_OVERHEAD_TOKENS, planPrompt } from "../chat/budget";
 import { formatQuestion, truncateMiddle } from "../chat/promptFormat";
 import type { ContextInput, ContextItem } from "../chat/types";
-import type { ChatMessage, StopReason } from "../protocol/workerProtocol";
+import type { ChatMessage, StopReason } from "../engine/types";
 import { FENCE_SLACK_TOKENS, finalQuestionBudget, mapAnswerTokens, safetyMargin, type FinalSettings } from "./budget";
 import { chunkText, splitLines, type TokenCountFn } from "./chunker";
 import {

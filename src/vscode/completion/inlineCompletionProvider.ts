@@ -20,7 +20,7 @@ import {
   type GhostText,
   type PipelineResult,
 } from "../../core/completion";
-import type { ModelManager } from "../models/modelManager";
+import type { ModelManager } from "../../core/runtime/modelManager";
 
 /** Document schemes that hold user code (not output panes, diffs of git objects, settings...). */
 const CODE_SCHEMES = new Set(["file", "untitled", "vscode-remote", "vscode-vfs"]);

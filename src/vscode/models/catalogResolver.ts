@@ -3,14 +3,11 @@
  * on the measured hardware (completion and chat sharing it), as a verified file in the models
  * folder, or a problem that says what to download.
  */
-import type * as vscode from "vscode";
 import type { Settings } from "../../core/config/settings";
-import type { Engine } from "../../core/engine/engine";
-import type { CatalogResolver, ModelResolution } from "./modelManager";
-import { modelPlannerFor, type PlannerLog } from "./modelPlanner";
+import type { CatalogResolver, ModelResolution } from "../../core/runtime/modelManager";
+import type { ModelPlanner, PlannerLog } from "./modelPlanner";
 
-export function createCatalogResolver(context: Pick<vscode.ExtensionContext, "globalStorageUri">, engine: Engine, log: PlannerLog): CatalogResolver {
-  const planner = modelPlannerFor(context, engine, log);
+export function createCatalogResolver(planner: Pick<ModelPlanner, "resolve">, log: PlannerLog): CatalogResolver {
   // ModelManager resolves before every request: log a slot's outcome only when it changes.
   const lastLogged = new Map<string, string>();
   return async (slot, setting, settings: Settings): Promise<ModelResolution> => {

@@ -8,7 +8,6 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { readGgufSummary } from "../../client/ggufFile";
 import type { Settings } from "../../core/config/settings";
-import type { Engine } from "../../core/engine/engine";
 import { modelsForRole } from "../../core/models/catalog";
 import type { CatalogModel, Role } from "../../core/models/catalogSchema";
 import { autoModelId, pinnedSelections } from "../../core/models/modelPlan";
@@ -27,8 +26,8 @@ import {
 import { isNoFit } from "../../core/models/selectModel";
 import { WALKTHROUGH } from "../../core/walkthrough/ids";
 import { downloadWithProgress } from "./downloadWithProgress";
-import type { ModelManager } from "./modelManager";
-import { modelPlannerFor, type ModelPlanner, type SlotResolution } from "./modelPlanner";
+import type { ModelManager } from "../../core/runtime/modelManager";
+import type { ModelPlanner, SlotResolution } from "./modelPlanner";
 
 type Log = vscode.LogOutputChannel;
 
@@ -38,17 +37,15 @@ const REPORT_URI = vscode.Uri.from({ scheme: REPORT_SCHEME, path: "/Hardware and
 /** Registers localCode.selectModel and localCode.showHardware and schedules the first-run prompt. */
 export function registerModelCommands(
   context: vscode.ExtensionContext,
-  engine: Engine,
+  planner: ModelPlanner,
   models: ModelManager,
   log: Log,
   getSettings: () => Settings,
   invalidSettings: () => readonly string[] = () => [],
 ): vscode.Disposable {
-  const planner = modelPlannerFor(context, engine, log);
   const report = new ReportProvider();
   const deps: Deps = { context, planner, models, log, getSettings, invalidSettings };
   const disposables: vscode.Disposable[] = [
-    planner,
     report,
     vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, report),
     vscode.commands.registerCommand(MODEL_COMMANDS.selectModel.id, (slot?: unknown) =>

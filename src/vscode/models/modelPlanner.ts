@@ -2,7 +2,7 @@
  * The state behind model choice in the extension: one hardware measurement (taken before models
  * are loaded, since loaded models hold memory themselves), where catalog files live in the models
  * folder, which of them are downloaded and verified, and the plan for the current settings.
- * Shared by the catalog resolver and the model commands (one planner per engine).
+ * Shared by the catalog resolver and the model commands (one planner per ModelRuntime).
  */
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
@@ -17,7 +17,7 @@ import { hardwareProfileFromInfo, type HardwareProfile } from "../../core/models
 import { planSlots, selectAmongDownloaded, type SlotInput, type SlotPlan, type SlotPlans } from "../../core/models/modelPlan";
 import { notDownloadedProblem } from "../../core/models/presentation";
 import { isNoFit, type ModelLadder, type ModelSelection } from "../../core/models/selectModel";
-import type { HardwareInfo, Slot } from "../../core/protocol/workerProtocol";
+import type { HardwareInfo, Slot } from "../../core/engine/types";
 
 /**
  * KV sequences per context: the worker creates every context with 2 sequences (src/worker/llamaHost.ts),
@@ -238,20 +238,4 @@ export class ModelPlanner implements vscode.Disposable {
       this.verified.delete(filePath);
     }
   }
-}
-
-const planners = new WeakMap<object, ModelPlanner>();
-
-/**
- * The planner of an extension activation (keyed by its context): createCatalogResolver and
- * registerModelCommands are wired separately, and must share one hardware measurement and one
- * cache of verified files.
- */
-export function modelPlannerFor(context: Pick<vscode.ExtensionContext, "globalStorageUri">, engine: Engine, log: PlannerLog): ModelPlanner {
-  let planner = planners.get(context);
-  if (!planner) {
-    planner = new ModelPlanner(engine, path.join(context.globalStorageUri.fsPath, "models"), log);
-    planners.set(context, planner);
-  }
-  return planner;
 }

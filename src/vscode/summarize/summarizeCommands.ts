@@ -10,7 +10,7 @@ import type { ChatAnswer } from "../../core/chat/chatController";
 import { parseChatSettings, type ChatSettings } from "../../core/chat/settings";
 import { EngineError, isCancellation, type Engine } from "../../core/engine/engine";
 import { remoteActions, showRemoteFailure } from "../remote/remoteNotice";
-import type { ModelInfo } from "../../core/protocol/workerProtocol";
+import type { ModelInfo } from "../../core/engine/types";
 import {
   DEFAULT_MAX_PARTS,
   planSummary,

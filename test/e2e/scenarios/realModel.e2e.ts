@@ -47,7 +47,7 @@ scenario(
 
         it("chat streams a real answer, ended by the model, rendered as markdown with a code block", async () => {
             chat = await s.wb.step("open chat", () => ChatView.open(s.wb));
-            const turn = await chat.ask("Write a Python function that adds two numbers.");
+            const turn = await chat.ask("Show me a Python example of a for loop in a code block.");
             const body = chat.body(turn);
             // Streaming: the answer is visible and growing while its status says so.
             const early = await waitUntil(s.wb, async () => ((await chat.status(turn)) === "streaming" ? (await body.innerText().catch(() => "")) || false : false), 120_000, "the first streamed words");
@@ -56,10 +56,10 @@ scenario(
             const text = await body.innerText();
             assert.ok(text.length > early.length, "the answer did not grow after its first words");
             assert.doesNotMatch(text, TEMPLATE_LEAKS, "template text leaked into the answer");
-            // Markdown rendered: a code block element holding Python, no raw fence left in the text.
-            const code = await body.locator("pre code").first().textContent({ timeout: 5000 });
-            assert.match(code ?? "", /def \w+\(/);
-            assert.doesNotMatch(text, /```/);
+            // Markdown rendered: a code block element holding code, no raw fence left in the text.
+            const code = (await body.locator("pre code").first().textContent({ timeout: 5000 })) ?? "";
+            assert.ok(code.trim().length > 0, "the code block is empty");
+            assert.doesNotMatch(text, /```/, "a raw fence is left in the rendered answer");
             await chat.screenshot("chat answer");
         });
 
@@ -84,18 +84,20 @@ scenario(
             assert.equal(await chat.frame.locator("#send-button").isVisible(), true);
         });
 
-        it("Summarize Selection on a real function puts a summary that names it into the chat view", async () => {
+        it("Summarize Selection on a real function (its file, nothing selected) puts a summary that names it into the chat view", async () => {
             const fn = realFunction("src/worker/loadedModel.ts", "commonPrefixLength");
             fs.writeFileSync(s.workspaceFile("src/tokens.ts"), fn);
             await s.wb.openFile("src/tokens.ts");
+            // Nothing selected: the file, which holds just the function, is summarized (the prompt the
+            // CLI's `summarize --file` builds too, so a failure here can be replayed in a terminal).
             await s.wb.focusEditor();
-            await s.wb.page.keyboard.press("Control+A");
+            await s.wb.page.keyboard.press("Control+Home");
             await s.wb.step("run summarize", () => s.wb.runCommand("Local Code: Summarize Selection"));
             const view = await s.wb.waitForWebviewView({ selector: "#chat-input" });
             const turn: Locator = view.locator("#messages .turn").filter({ hasText: /tokens\.ts/ }).last();
             await s.wb.step("summary", () => turn.locator(".message.assistant.status-complete").waitFor({ state: "visible", timeout: 300_000 }));
             const summary = (await turn.locator(".message.assistant .markdown-body").innerText()).trim();
-            assert.match(await turn.locator(".question-text").innerText(), /tokens\.ts:1-[67]\b/);
+            assert.match(await turn.innerText(), /nothing was selected|whole file/i);
             assert.match(summary, /commonPrefixLength/, `the summary does not name the function: ${summary.slice(0, 300)}`);
             assert.ok(summary.length > 0 && !TEMPLATE_LEAKS.test(summary));
             await chat.screenshot("summary");

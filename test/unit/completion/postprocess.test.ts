@@ -177,6 +177,12 @@ describe("streaming (final: false)", () => {
     assert.deepEqual(streamDecision("const a = 1;\n", ctx("const a = 1;\n", "")), { kind: "rejected", reason: "repeatsLineAbove", stop: true });
   });
 
+  it("in {|} the body streams before the auto-closed }, and the model's own } settles it", () => {
+    const braces = ctx("function f() {", "}\n");
+    assert.deepEqual(streamDecision("\n  a();\n  b(", braces), { kind: "show", ghost: { text: "\n  a();\n", replaceRight: 0 }, stop: false });
+    assert.deepEqual(streamDecision("\n  a();\n}\n", braces), { kind: "show", ghost: { text: "\n  a();\n", replaceRight: 0 }, stop: true });
+  });
+
   it("stops when maxLines complete lines are in", () => {
     const d = streamDecision("a();\n  b();\n  c(", ctx("function f() {\n  ", "\n}", { maxLines: 2 }));
     assert.deepEqual(d, { kind: "show", ghost: { text: "a();\n  b();", replaceRight: 0 }, stop: true });

@@ -41,6 +41,10 @@ class FakeEngine implements StoppableEngine {
   hardware(): never {
     throw new Error("unused");
   }
+  readonly recoveryLabel = "Recover";
+  async recover(): Promise<string> {
+    return `${this.name} recovered`;
+  }
   async stop(): Promise<void> {
     this.stopped = true;
   }

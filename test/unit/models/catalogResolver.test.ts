@@ -7,7 +7,7 @@ import type { Disposable, Engine, EngineState } from "../../../src/core/engine/e
 import { notDownloadedProblem } from "../../../src/core/models/presentation";
 import type { HardwareInfo, ModelInfo, Slot } from "../../../src/core/protocol/workerProtocol";
 import { createCatalogResolver } from "../../../src/vscode/models/catalogResolver";
-import { modelPlannerFor, WORKER_SEQUENCES } from "../../../src/vscode/models/modelPlanner";
+import { ModelPlanner, WORKER_SEQUENCES } from "../../../src/vscode/models/modelPlanner";
 
 const GiB = 1024 ** 3;
 
@@ -91,9 +91,10 @@ describe("catalog resolver", () => {
   function setup(info = cpuMachine(16)) {
     const engine = new FakeEngine(info);
     const { lines, log } = logRecorder();
-    const context = { globalStorageUri: { fsPath: dir } } as never;
-    const resolver = createCatalogResolver(context, engine as unknown as Engine, log);
-    return { engine, lines, log, context, resolver };
+    // The resolver and the model commands share one planner (the ModelRuntime's).
+    const planner = new ModelPlanner(engine as unknown as Engine, path.join(dir, "models"), log);
+    const resolver = createCatalogResolver(planner, log);
+    return { engine, lines, log, planner, resolver };
   }
 
   it("asks for the download of auto's pick when nothing is on disk, measuring the hardware once", async () => {
@@ -154,7 +155,7 @@ describe("catalog resolver", () => {
   });
 
   it("keeps its hardware measurement while a model is loaded, and measures again once none is", async () => {
-    const { engine, resolver, context, log } = setup();
+    const { engine, resolver, planner } = setup();
     const first = await resolver("completion", "auto", settings);
     assert.equal(engine.hardwareCalls, 1);
     // A worker restart with the model loaded: measured again, but the loaded model's memory must not change the pick.
@@ -165,8 +166,7 @@ describe("catalog resolver", () => {
     assert.equal(engine.hardwareCalls, 2);
     await resolver("completion", "auto", settings);
     assert.equal(engine.hardwareCalls, 2, "measured once per restart, not per request");
-    // The commands share this planner (same context), so they see the same measurement.
-    const planner = modelPlannerFor(context, engine as unknown as Engine, log);
+    // The commands share this planner, so they see the same measurement.
     assert.equal((await planner.hardware()).profile.ramFreeBytes, 16 * GiB);
     // With nothing loaded, a refresh (Show Hardware) takes the new measurement.
     engine.loaded = {};
@@ -175,19 +175,18 @@ describe("catalog resolver", () => {
   });
 
   it("takes a new measurement after a restart on another backend even with a model loaded", async () => {
-    const { engine, resolver, context, log } = setup();
+    const { engine, resolver, planner } = setup();
     await resolver("completion", "auto", settings);
     engine.loaded.completion = { modelPath: "/x.gguf" } as ModelInfo;
     engine.info = { ...cpuMachine(16), gpu: "vulkan", gpuDeviceNames: ["Test GPU"], vram: { total: 8 * GiB, used: 0, free: 8 * GiB, unifiedSize: 0 } };
     engine.fire({ kind: "starting" });
-    const planner = modelPlannerFor(context, engine as unknown as Engine, log);
     const snapshot = await planner.hardware();
     assert.equal(snapshot.profile.gpu, "vulkan");
     assert.equal(snapshot.profile.vramFreeBytes, 8 * GiB);
   });
 
   it("looks for and downloads catalog files in localCode.modelsFolder when it is set", async () => {
-    const { resolver, context, engine, log } = setup();
+    const { resolver, planner } = setup();
     const elsewhere = path.join(dir, "elsewhere");
     const custom: Settings = { ...settings, modelsFolder: elsewhere };
     place(q4kmPath());
@@ -195,14 +194,12 @@ describe("catalog resolver", () => {
     const moved = path.join(elsewhere, path.relative(modelsDir(), q4kmPath()));
     place(moved);
     assert.deepEqual(await resolver("completion", "qwen2.5-coder-1.5b:Q4_K_M", custom), { modelPath: moved, problem: null });
-    const planner = modelPlannerFor(context, engine as unknown as Engine, log);
     assert.equal(planner.spec((await planner.plan(custom)).plans.completion!.model!, "Q8_0", custom).destPath, path.join(elsewhere, "ggml-org", "Qwen2.5-Coder-1.5B-Q8_0-GGUF", "qwen2.5-coder-1.5b-q8_0.gguf"));
     assert.equal(planner.spec((await planner.plan(settings)).plans.completion!.model!, "Q8_0", settings).destPath, q8Path());
   });
 
   it("plans with the worker's two sequences per context", async () => {
-    const { context, engine, log } = setup();
-    const planner = modelPlannerFor(context, engine as unknown as Engine, log);
+    const { planner } = setup();
     const { plans } = await planner.plan(settings);
     assert.equal(WORKER_SEQUENCES, 2);
     assert.equal(plans.completion!.context.sequences, 2);

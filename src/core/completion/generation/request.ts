@@ -1,5 +1,5 @@
 /** The generate request for one completion. */
-import type { GenerateRequestInput, PromptSegment } from "../../protocol/workerProtocol";
+import type { GenerateRequestInput, PromptSegment } from "../../engine/types";
 import type { CompletionMode } from "../postprocessing/completionMode";
 import { ENGINE_STOP_STRINGS } from "../postprocessing/stopMarkers";
 import type { CompletionSettings } from "../settings";

@@ -11,7 +11,7 @@
  * the cursor line after MID is (a new line re-evaluates the suffix once); spm re-evaluates only
  * the tail always but needs a model trained on SPM order.
  */
-import type { PromptSegment, SpecialToken } from "../../protocol/workerProtocol";
+import type { PromptSegment, SpecialToken } from "../../engine/types";
 import type { FimLayout } from "../settings";
 
 export type SpecialTokenAvailability = Partial<Record<SpecialToken, boolean>>;

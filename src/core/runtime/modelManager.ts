@@ -4,11 +4,11 @@
  * With localCode.backend = remote a slot's model is the server's model name
  * (localCode.remote.completionModel / chatModel, "" = its only model): no catalog, no download.
  */
-import * as path from "node:path";
-import * as vscode from "vscode";
-import { isCancellation, type Engine } from "../../core/engine/engine";
-import { backendPlan, isModelPath, type Settings } from "../../core/config/settings";
-import type { ModelInfo, Slot } from "../../core/protocol/workerProtocol";
+import { backendPlan, isModelPath, type Settings } from "../config/settings";
+import { isCancellation, type Disposable, type Engine } from "../engine/engine";
+import type { ModelInfo, Slot } from "../engine/types";
+import { Emitter } from "../util/emitter";
+import { SharedLoad } from "./sharedLoad";
 
 export interface ModelResolution {
   /** A file (local) or the server's model name (remote; "" = its only model); null when none can be used. */
@@ -20,16 +20,17 @@ export interface ModelResolution {
 /** Resolves a model setting to a file. Catalog ids and "auto" are resolved by the resolver hook. */
 export type CatalogResolver = (slot: Slot, setting: string, settings: Settings) => Promise<ModelResolution>;
 
-export class ModelManager implements vscode.Disposable {
-  private readonly loading = new Map<Slot, Promise<ModelInfo>>();
+export class ModelManager implements Disposable {
+  /** A slot's load in progress, shared by everyone who needs that slot's model. */
+  private readonly loading = new Map<Slot, SharedLoad<ModelInfo>>();
   /** What was asked for (the resolved setting) per slot, once loaded. */
   private readonly loadedFor = new Map<Slot, string>();
   private readonly names = new Map<Slot, string>();
   /** Bumped on a backend change: a load started before it must not record its outcome after it. */
   private generation = 0;
   private readonly problems = new Map<Slot, string>();
-  private readonly changed = new vscode.EventEmitter<void>();
-  readonly onDidChange = this.changed.event;
+  private readonly changed = new Emitter<void>();
+  readonly onDidChange = this.changed.on;
 
   constructor(
     private readonly engine: Engine,
@@ -43,7 +44,7 @@ export class ModelManager implements vscode.Disposable {
 
   modelName(slot: Slot): string | null {
     const name = this.loadedFor.has(slot) ? this.names.get(slot) : undefined;
-    return name ? path.basename(name) : null;
+    return name ? (name.split(/[\\/]/).pop() ?? name) : null;
   }
 
   private setProblem(slot: Slot, problem: string | null): void {
@@ -67,7 +68,11 @@ export class ModelManager implements vscode.Disposable {
     return this.resolveCatalog(slot, setting, settings);
   }
 
-  /** The loaded model for a slot, loading it first when needed. Rejects with a readable message. */
+  /**
+   * The loaded model for a slot, loading it first when needed. Rejects with a readable message.
+   * Callers of the same load share it; `signal` cancels this caller's wait, and the load itself
+   * only when no caller is left (see SharedLoad).
+   */
   async ensureLoaded(slot: Slot, signal?: AbortSignal): Promise<ModelInfo> {
     const current = this.engine.modelInfo(slot);
     const resolution = await this.resolve(slot);
@@ -81,28 +86,30 @@ export class ModelManager implements vscode.Disposable {
     const remote = this.settings().settings.backend === "remote";
     if (current && this.loadedFor.get(slot) === requested && (remote || current.modelPath === requested)) return current;
     const pending = this.loading.get(slot);
-    if (pending) return pending;
+    if (pending) return pending.join(signal);
     const generation = this.generation;
-    const load = this.engine
-      .load(slot, { modelPath: requested, contextSize, gpuLayers: "auto" }, signal)
-      .then((info) => {
-        if (generation !== this.generation) return info;
-        this.loadedFor.set(slot, requested);
-        this.names.set(slot, info.modelPath);
-        this.setProblem(slot, null);
-        return info;
-      })
-      .catch((error: Error) => {
-        if (generation !== this.generation || isCancellation(error)) throw error;
-        this.loadedFor.delete(slot);
-        this.setProblem(slot, error.message);
-        throw error;
-      })
-      .finally(() => {
-        if (this.loading.get(slot) === load) this.loading.delete(slot);
-      });
+    const load: SharedLoad<ModelInfo> = new SharedLoad((shared) =>
+      this.engine
+        .load(slot, { modelPath: requested, contextSize, gpuLayers: "auto" }, shared)
+        .then((info) => {
+          if (generation !== this.generation) return info;
+          this.loadedFor.set(slot, requested);
+          this.names.set(slot, info.modelPath);
+          this.setProblem(slot, null);
+          return info;
+        })
+        .catch((error: Error) => {
+          if (generation !== this.generation || isCancellation(error)) throw error;
+          this.loadedFor.delete(slot);
+          this.setProblem(slot, error.message);
+          throw error;
+        })
+        .finally(() => {
+          if (this.loading.get(slot) === load) this.loading.delete(slot);
+        }),
+    );
     this.loading.set(slot, load);
-    return load;
+    return load.join(signal);
   }
 
   /** Settings changed: forget what was loaded so the next use loads the new model. */
