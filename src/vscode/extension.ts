@@ -25,6 +25,7 @@ import { readSettings } from "./settingsReader";
 import { StatusBar } from "./statusBar";
 import { apiKeyStore, registerApiKeyCommands } from "./remote/apiKeyCommands";
 import { recordingLog } from "./remote/recordingLog";
+import { registerWalkthrough } from "./walkthrough/registerWalkthrough";
 
 let store: DisposableStore | undefined;
 let client: SwitchingEngine | undefined;
@@ -237,6 +238,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   disposables.add(vscode.commands.registerCommand("localCode.triggerInlineCompletion", () => vscode.commands.executeCommand("editor.action.inlineSuggest.trigger")));
   // Not contributed: VS Code runs it when a suggestion is accepted (speculative next suggestion).
   disposables.add(vscode.commands.registerCommand("localCode.completionAccepted", (uri: string) => completion.accepted(uri)));
+  disposables.add(registerWalkthrough(context));
   disposables.add(
     vscode.commands.registerCommand("localCode.statusMenu", async () => {
       const items: (vscode.QuickPickItem & { command: string })[] = [
@@ -251,6 +253,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
             ]
           : [{ label: "$(debug-restart) Restart Model Worker", command: "localCode.restartWorker" }]),
         { label: "$(output) Show Log", command: "localCode.showLog" },
+        { label: "$(book) Get Started (walkthrough)", command: "localCode.openWalkthrough" },
       ];
       const all = await vscode.commands.getCommands(true);
       const pick = await vscode.window.showQuickPick(items.filter((i) => all.includes(i.command)), { placeHolder: "Local Code Assistant" });
