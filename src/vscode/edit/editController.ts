@@ -130,6 +130,7 @@ export class EditController implements vscode.Disposable {
     const log = (what: string) => this.deps.log.info(`edit: ${what} (${Date.now() - started} ms)`);
     let stale: string | null = null;
     let shown = false;
+    let lastShown: string | null = null;
     const show = (final: boolean): void => {
       if (!session.review.streaming) return;
       const rewrite = extractRewrite(answer, final);
@@ -143,7 +144,12 @@ export class EditController implements vscode.Disposable {
         shown = true;
         log("first lines of the rewrite");
       }
-      session.review.propose(restoreIndentation(original, rewrite ?? []), final);
+      const lines = restoreIndentation(original, rewrite ?? []);
+      // Most tokens do not complete a line: show only what changed.
+      const key = lines.join("\n");
+      if (!final && key === lastShown) return;
+      lastShown = key;
+      session.review.propose(lines, final);
       session.render();
     };
     try {
