@@ -11,7 +11,7 @@ import type { Settings } from "../../core/config/settings";
 import type { Engine } from "../../core/engine/engine";
 import { modelsForRole } from "../../core/models/catalog";
 import type { CatalogModel, Role } from "../../core/models/catalogSchema";
-import { autoModelId, pinnedSelections } from "../../core/models/modelPlan";
+import { pinnedSelections } from "../../core/models/modelPlan";
 import {
   FIRST_RUN_DISMISSED_KEY,
   firstRunPromptText,
@@ -105,8 +105,9 @@ async function selectModel(deps: Deps, slotArg?: Role): Promise<void> {
     { location: vscode.ProgressLocation.Window, title: "Local Code: measuring hardware" },
     () => deps.planner.plan(settings),
   );
-  const hw = snapshot.profile;
-  const autoId = autoModelId(slot, hw);
+  void snapshot;
+  // What "auto" would choose for this slot, jointly with the other slot's current setting.
+  const autoId = plans[slot]?.source === "auto" ? plans[slot]?.model?.id : (await deps.planner.plan(settings, { slot, setting: "auto" })).plans[slot]?.model?.id;
   type ModelChoice = { kind: "auto" } | { kind: "file" } | { kind: "model"; model: CatalogModel };
   const items: Item<ModelChoice>[] = [];
   const current = plans[slot];

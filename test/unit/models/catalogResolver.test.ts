@@ -131,9 +131,12 @@ describe("catalog resolver", () => {
   it("does not fall back to a downloaded quant that needs more than the pick's share (Q4_K_M on the CPU: file + repacked copy)", async () => {
     const { resolver } = setup();
     place(q4kmPath());
-    // Completion's share is what its pick (Q8_0, 1.65 GB) needs; on the CPU a Q4_K_M is held twice (2 x 0.99 GB).
-    const r = await resolver("completion", "auto", settings);
+    // Explicit settings: completion's share is what its pick (Q8_0, 1.65 GB) needs; on the CPU a Q4_K_M is held twice (2 x 0.99 GB).
+    const explicit = { ...settings, chat: { ...settings.chat, model: "qwen2.5-coder-1.5b-instruct" } };
+    const r = await resolver("completion", "qwen2.5-coder-1.5b", explicit);
     assert.deepEqual(r, { modelPath: null, problem: notDownloadedProblem("qwen2.5-coder-1.5b", "Q8_0", 1646573056) });
+    // auto: the share is what the chosen chat model leaves, and the downloaded Q4_K_M fits in it.
+    assert.deepEqual(await resolver("completion", "auto", settings), { modelPath: q4kmPath(), problem: null });
   });
 
   it("does not take a file that is not a GGUF", async () => {
@@ -150,7 +153,7 @@ describe("catalog resolver", () => {
     const unknown = await resolver("chat", "qwen9-chat", settings);
     assert.match(unknown.problem!, /Unknown model "qwen9-chat"\. chat models: .*qwen2\.5-coder-1\.5b-instruct/);
     const tiny = await resolver("completion", "auto", settings);
-    assert.match(tiny.problem!, /^qwen2\.5-coder-1\.5b: Nothing fits: /);
+    assert.match(tiny.problem!, /^qwen2\.5-coder-0\.5b: Nothing fits: the smallest quant of qwen2\.5-coder-0\.5b, Q3_K_S, needs/);
   });
 
   it("keeps its hardware measurement while a model is loaded, and measures again once none is", async () => {
@@ -171,7 +174,8 @@ describe("catalog resolver", () => {
     // With nothing loaded, a refresh (Show Hardware) takes the new measurement.
     engine.loaded = {};
     assert.equal((await planner.hardware({ refresh: true })).profile.ramFreeBytes, 1 * GiB);
-    assert.match((await resolver("completion", "auto", settings)).problem!, /^qwen2\.5-coder-1\.5b: Nothing fits/);
+    // 1 GiB free: auto now fits the 0.5B completion model (the chat slot gets nothing).
+    assert.match((await resolver("completion", "auto", settings)).problem!, /^Model qwen2\.5-coder-0\.5b \(/);
   });
 
   it("takes a new measurement after a restart on another backend even with a model loaded", async () => {
