@@ -213,21 +213,26 @@ function slotRank(policy: QuantPolicy, p: PlacedOption): number[] {
  * of completion (selectModel's rankKey).
  */
 export function pairKey(policy: QuantPolicy, completion: PlacedOption | null, chat: PlacedOption | null): number[] {
-  const c = completion;
-  const h = chat;
-  return [
-    c ? 1 : 0,
-    c?.option.placement === "gpu" ? 1 : 0,
-    h ? 1 : 0,
-    c ? speedOk(c, "completion") : 0,
-    h ? speedOk(h, "chat") : 0,
-    c ? inBitsRange(c.option.q.quant)[0] : 0,
-    h ? inBitsRange(h.option.q.quant)[0] : 0,
-    h ? h.candidate.score : 0,
-    c ? c.candidate.score : 0,
-    ...(h ? slotRank(policy, h) : [0, 0, 0, 0, 0, 0, 0, 0]),
-    ...(c ? slotRank(policy, c) : [0, 0, 0, 0, 0, 0, 0, 0]),
-  ];
+  return assemblePairKey(slotKeyParts(policy, "completion", completion), slotKeyParts(policy, "chat", chat));
+}
+
+/** One slot's share of pairKey (computed once per option when many pairs are ranked). */
+export interface SlotKeyParts {
+  fits: number;
+  onGpu: number;
+  speedOk: number;
+  floorOk: number;
+  score: number;
+  rank: number[];
+}
+
+export function slotKeyParts(policy: QuantPolicy, role: Role, p: PlacedOption | null): SlotKeyParts {
+  if (!p) return { fits: 0, onGpu: 0, speedOk: 0, floorOk: 0, score: 0, rank: [0, 0, 0, 0, 0, 0, 0, 0] };
+  return { fits: 1, onGpu: p.option.placement === "gpu" ? 1 : 0, speedOk: speedOk(p, role), floorOk: inBitsRange(p.option.q.quant)[0], score: p.candidate.score, rank: slotRank(policy, p) };
+}
+
+export function assemblePairKey(c: SlotKeyParts, h: SlotKeyParts): number[] {
+  return [c.fits, c.onGpu, h.fits, c.speedOk, h.speedOk, c.floorOk, h.floorOk, h.score, c.score, ...h.rank, ...c.rank];
 }
 
 export interface SlotChoice {
