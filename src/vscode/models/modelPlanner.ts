@@ -11,6 +11,7 @@ import { catalogDownloadSpec, verifyModelFile, type DownloadSpec } from "../../c
 import { ladderForGgufFile } from "../../client/ggufFile";
 import type { Settings } from "../../core/config/settings";
 import type { Engine } from "../../core/engine/engine";
+import { autoCandidates } from "../../core/models/autoChoice";
 import { findQuant } from "../../core/models/catalog";
 import type { CatalogModel, Role } from "../../core/models/catalogSchema";
 import { hardwareProfileFromInfo, type HardwareProfile } from "../../core/models/hardwareProfile";
@@ -45,6 +46,8 @@ export interface SlotResolution {
   /** The policy's pick when it is not downloaded (what Select Model / the first-run prompt offer). */
   missing: { model: CatalogModel; quant: string; sizeBytes: number; spec: DownloadSpec } | null;
   downloaded: Set<string>;
+  /** auto fell back to another model of its family (set only then). */
+  usingModelId?: string;
 }
 
 export class ModelPlanner implements vscode.Disposable {
@@ -225,6 +228,19 @@ export class ModelPlanner implements vscode.Disposable {
     if (fallback && !isNoFit(fallback)) {
       const note = `${pick.quant} would fit better but is not downloaded; using the downloaded ${fallback.quant}`;
       return { plan, modelPath: this.spec(model, fallback.quant, settings).destPath, problem: null, quant: fallback.quant, note, missing, downloaded };
+    }
+    if (plan.source === "auto") {
+      // auto's model can change with the machine (more memory, a new GPU): keep using a downloaded
+      // model of the family that fits, largest first, and leave the better pick as an offer.
+      for (const candidate of autoCandidates(plan.slot)) {
+        if (candidate.id === model.id || !candidate.model) continue;
+        const have = await this.downloadedQuants(candidate.model, settings, candidate.ladder.quants.map((q) => q.quant));
+        const other = selectAmongDownloaded({ ...plan, model: candidate.model, ladder: candidate.ladder, pinQuant: null }, have, hardware, settings.quantPolicy);
+        if (other && !isNoFit(other)) {
+          const note = `${model.id} ${pick.quant} would fit better but is not downloaded; using the downloaded ${candidate.id} ${other.quant}`;
+          return { plan, modelPath: this.spec(candidate.model, other.quant, settings).destPath, problem: null, quant: other.quant, note, missing, downloaded, usingModelId: candidate.id };
+        }
+      }
     }
     return { plan, modelPath: null, problem: notDownloadedProblem(model.id, pick.quant, pick.sizeBytes), quant: null, note: null, missing, downloaded };
   }

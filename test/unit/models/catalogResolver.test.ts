@@ -119,6 +119,19 @@ describe("catalog resolver", () => {
     assert.deepEqual(pinned, { modelPath: q4kmPath(), problem: null });
   });
 
+  it("keeps auto on a downloaded model of its family when the machine now favours another model", async () => {
+    const { resolver, lines } = setup();
+    // Only the 0.5B is on disk (chosen on a smaller machine); this one's pick is the 1.5B Q8_0.
+    const small = path.join(modelsDir(), "bartowski", "Qwen2.5-Coder-0.5B-GGUF", "Qwen2.5-Coder-0.5B-Q5_K_L.gguf");
+    place(small);
+    const r = await resolver("completion", "auto", settings);
+    assert.deepEqual(r, { modelPath: small, problem: null });
+    assert.ok(lines.some((l) => l.includes("qwen2.5-coder-1.5b Q8_0 would fit better but is not downloaded; using the downloaded qwen2.5-coder-0.5b Q5_K_L")));
+    // An explicit setting is not swapped for another model.
+    const explicit = await resolver("completion", "qwen2.5-coder-1.5b", settings);
+    assert.equal(explicit.modelPath, null);
+  });
+
   it("keeps auto on a downloaded quant when the pick itself is not downloaded", async () => {
     const { resolver, lines } = setup();
     const q6kPath = path.join(modelsDir(), "mradermacher", "Qwen2.5-Coder-1.5B-GGUF", "Qwen2.5-Coder-1.5B.Q6_K.gguf");
