@@ -311,7 +311,9 @@ async function showHardware(deps: Deps, report: ReportProvider): Promise<void> {
   const settings = deps.getSettings();
   await deps.planner.hardware({ refresh: true });
   const { reports, snapshot } = await slotReports(deps, settings);
-  report.set(hardwareReportMarkdown({ info: snapshot.info, profile: snapshot.profile, measuredAt: snapshot.at, policy: settings.quantPolicy, slots: reports }));
+  report.set(
+    hardwareReportMarkdown({ info: snapshot.info, profile: snapshot.profile, measuredAt: snapshot.at, policy: settings.quantPolicy, slots: reports, cpuBandwidth: deps.planner.cpuBandwidth() }),
+  );
   try {
     await vscode.commands.executeCommand("markdown.showPreview", REPORT_URI);
   } catch {

@@ -7,6 +7,8 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import type * as vscode from "vscode";
+import * as z from "zod";
+import { measureCopyBandwidth } from "../../client/memoryBandwidth";
 import { catalogDownloadSpec, verifyModelFile, type DownloadSpec } from "../../client/download/modelDownloader";
 import { ladderForGgufFile } from "../../client/ggufFile";
 import type { Settings } from "../../core/config/settings";
@@ -50,8 +52,17 @@ export interface SlotResolution {
   usingModelId?: string;
 }
 
+/** Where the measured CPU bandwidth is kept between sessions (globalState). */
+export const CPU_BANDWIDTH_KEY = "localCode.cpuBandwidth";
+export interface CpuBandwidthStore {
+  get(key: string): unknown;
+  update(key: string, value: unknown): Thenable<void>;
+}
+const StoredBandwidthSchema = z.object({ bytesPerSecond: z.number().positive(), measuredAt: z.string() });
+
 export class ModelPlanner implements vscode.Disposable {
   private snapshot: HardwareSnapshot | null = null;
+  private bandwidth: z.infer<typeof StoredBandwidthSchema> | null = null;
   private detecting: Promise<HardwareSnapshot> | null = null;
   private stale = false;
   private readonly verified = new Map<string, string>();
@@ -63,6 +74,8 @@ export class ModelPlanner implements vscode.Disposable {
     /** <globalStorage>/models: where downloads go unless localCode.modelsFolder says otherwise. */
     readonly defaultModelsDir: string,
     private readonly log: PlannerLog,
+    /** Absent (tests): no probe runs and auto assumes its default bandwidth. */
+    private readonly store?: CpuBandwidthStore,
   ) {
     // After a worker restart (perhaps on another GPU backend) measure again once nothing is loaded.
     this.stateListener = engine.onDidChangeState((state) => {
@@ -102,6 +115,21 @@ export class ModelPlanner implements vscode.Disposable {
       })
       .finally(() => (this.detecting = null));
     return this.detecting;
+  }
+
+  /**
+   * CPU memory bandwidth for auto's speed floor: measured once per machine (a ~0.1 s copy probe)
+   * and kept in globalState; null without a store.
+   */
+  cpuBandwidth(): { bytesPerSecond: number; measuredAt: string } | null {
+    if (this.bandwidth || !this.store) return this.bandwidth;
+    const stored = StoredBandwidthSchema.safeParse(this.store.get(CPU_BANDWIDTH_KEY));
+    if (stored.success) return (this.bandwidth = stored.data);
+    const bytesPerSecond = measureCopyBandwidth();
+    this.bandwidth = { bytesPerSecond, measuredAt: new Date().toISOString() };
+    this.log.info(`CPU memory bandwidth: ${(bytesPerSecond / 1e9).toFixed(1)} GB/s (copy probe, once per machine)`);
+    void this.store.update(CPU_BANDWIDTH_KEY, this.bandwidth);
+    return this.bandwidth;
   }
 
   /** The header ladder of a path setting (cached per file size and mtime). */
@@ -146,7 +174,7 @@ export class ModelPlanner implements vscode.Disposable {
         completion: await this.slotInput(settings, "completion", settingOf("completion")),
         chat: await this.slotInput(settings, "chat", settingOf("chat")),
       },
-      { sequences: WORKER_SEQUENCES },
+      { sequences: WORKER_SEQUENCES, cpuBandwidthBytesPerSecond: this.cpuBandwidth()?.bytesPerSecond ?? null },
     );
     return { snapshot, plans };
   }
@@ -263,10 +291,10 @@ const planners = new WeakMap<object, ModelPlanner>();
  * registerModelCommands are wired separately, and must share one hardware measurement and one
  * cache of verified files.
  */
-export function modelPlannerFor(context: Pick<vscode.ExtensionContext, "globalStorageUri">, engine: Engine, log: PlannerLog): ModelPlanner {
+export function modelPlannerFor(context: Pick<vscode.ExtensionContext, "globalStorageUri"> & Partial<Pick<vscode.ExtensionContext, "globalState">>, engine: Engine, log: PlannerLog): ModelPlanner {
   let planner = planners.get(context);
   if (!planner) {
-    planner = new ModelPlanner(engine, path.join(context.globalStorageUri.fsPath, "models"), log);
+    planner = new ModelPlanner(engine, path.join(context.globalStorageUri.fsPath, "models"), log, (context as Partial<vscode.ExtensionContext>).globalState);
     planners.set(context, planner);
   }
   return planner;

@@ -282,6 +282,9 @@ describe("model presentation", () => {
       assert.match(md, /^\| Backend \| CPU only \(requested: auto\) \|$/m);
       assert.match(md, /^\| RAM \| 12\.00 GiB free of 16\.00 GiB \|$/m);
       assert.match(md, /^\| Fallback \| none \|$/m);
+      assert.match(md, /^\| CPU memory bandwidth \| not measured: auto assumes 20 GB\/s \|$/m);
+      const measured = hardwareReportMarkdown({ info: cpuInfo(), profile: hw, measuredAt: new Date(), policy: "balanced", slots: [], cpuBandwidth: { bytesPerSecond: 23.46e9, measuredAt: "2026-12-03T10:00:00.000Z" } });
+      assert.match(measured, /^\| CPU memory bandwidth \| 23\.5 GB\/s \(copy probe, 2026-12-03; auto's CPU speed estimate\) \|$/m);
       assert.match(md, /Measured 2025-01-02 03:04:05 UTC/);
       assert.match(md, /^## Completion: `auto`$/m);
       assert.match(md, /Qwen2\.5-Coder 1\.5B \(base, FIM\) \(`qwen2\.5-coder-1\.5b`\), chosen by auto/);
