@@ -353,7 +353,7 @@ export function hardwareReportMarkdown(input: HardwareReportInput): string {
   const bw = input.cpuBandwidth;
   md.push(
     bw
-      ? `| CPU memory bandwidth | ${(bw.bytesPerSecond / 1e9).toFixed(1)} GB/s (copy probe, ${bw.measuredAt.slice(0, 10)}; auto's CPU speed estimate) |`
+      ? `| CPU memory bandwidth | ${(bw.bytesPerSecond / 1e9).toFixed(1)} GB/s (copy probe, ${bw.measuredAt.slice(0, 10)}); auto's CPU speed estimate uses ${(Math.max(bw.bytesPerSecond, DEFAULT_CPU_BANDWIDTH_BYTES_PER_SECOND) / 1e9).toFixed(1)} GB/s (the probe only raises its ${(DEFAULT_CPU_BANDWIDTH_BYTES_PER_SECOND / 1e9).toFixed(0)} GB/s default) |`
       : `| CPU memory bandwidth | not measured: auto assumes ${(DEFAULT_CPU_BANDWIDTH_BYTES_PER_SECOND / 1e9).toFixed(0)} GB/s |`,
   );
   md.push(

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import type { Engine } from "../../../src/core/engine/engine";
-import { CPU_BANDWIDTH_KEY, ModelPlanner, type CpuBandwidthStore } from "../../../src/vscode/models/modelPlanner";
+import { CPU_BANDWIDTH_KEY, ModelPlanner, usableBandwidth, type CpuBandwidthStore } from "../../../src/vscode/models/modelPlanner";
 
 const engine = { onDidChangeState: () => ({ dispose() {} }), modelInfo: () => null } as unknown as Engine;
 const log = { info() {}, warn() {}, error() {} };
@@ -26,5 +26,12 @@ describe("CPU bandwidth for auto's speed floor", () => {
 
     it("without a store (no extension context) nothing is measured and auto assumes its default", () => {
         assert.equal(new ModelPlanner(engine, "/tmp/models", log).cpuBandwidth(), null);
+    });
+
+    it("may only raise auto's default: a slow or loaded machine's one-thread probe does not shrink the picks", () => {
+        assert.equal(usableBandwidth(null), null);
+        assert.equal(usableBandwidth({ bytesPerSecond: 8.5e9 }), null);
+        assert.equal(usableBandwidth({ bytesPerSecond: 20e9 }), null);
+        assert.equal(usableBandwidth({ bytesPerSecond: 31e9 }), 31e9);
     });
 });
