@@ -14,6 +14,7 @@ import { ChatViewProvider } from "./chat/chatViewProvider";
 import { ContextFeeder } from "./completion/contextFeeder";
 import { InlineCompletionProvider } from "./completion/inlineCompletionProvider";
 import { SummarizeCommands } from "./summarize/summarizeCommands";
+import { registerEditFeatures } from "./edit/registerEditFeatures";
 import type { SettingsResult } from "../core/config/settings";
 import { DisposableStore } from "./disposables";
 import { ensuringEngine } from "./models/ensuringEngine";
@@ -24,6 +25,7 @@ import { readSettings } from "./settingsReader";
 import { StatusBar } from "./statusBar";
 import { apiKeyStore, registerApiKeyCommands } from "./remote/apiKeyCommands";
 import { recordingLog } from "./remote/recordingLog";
+import { registerWalkthrough } from "./walkthrough/registerWalkthrough";
 
 let store: DisposableStore | undefined;
 let client: SwitchingEngine | undefined;
@@ -133,6 +135,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   disposables.add(chat.register());
   const summarize = disposables.add(new SummarizeCommands(ensuringEngine(engine, models), chat, log, () => models.ensureLoaded("chat")));
   disposables.add(summarize.register());
+  disposables.add(registerEditFeatures({ engine: ensuringEngine(engine, models), ensureModel: (signal) => models.ensureLoaded("chat", signal), log, state: context.globalState }));
 
   const statusBar = disposables.add(new StatusBar());
   const refreshStatus = () => {
@@ -235,6 +238,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   disposables.add(vscode.commands.registerCommand("localCode.triggerInlineCompletion", () => vscode.commands.executeCommand("editor.action.inlineSuggest.trigger")));
   // Not contributed: VS Code runs it when a suggestion is accepted (speculative next suggestion).
   disposables.add(vscode.commands.registerCommand("localCode.completionAccepted", (uri: string) => completion.accepted(uri)));
+  disposables.add(registerWalkthrough(context));
   disposables.add(
     vscode.commands.registerCommand("localCode.statusMenu", async () => {
       const items: (vscode.QuickPickItem & { command: string })[] = [
@@ -249,6 +253,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
             ]
           : [{ label: "$(debug-restart) Restart Model Worker", command: "localCode.restartWorker" }]),
         { label: "$(output) Show Log", command: "localCode.showLog" },
+        { label: "$(book) Get Started (walkthrough)", command: "localCode.openWalkthrough" },
       ];
       const all = await vscode.commands.getCommands(true);
       const pick = await vscode.window.showQuickPick(items.filter((i) => all.includes(i.command)), { placeHolder: "Local Code Assistant" });
