@@ -12,17 +12,22 @@ import { ladderForGgufFile } from "../client/ggufFile";
 import { findModel, findQuant, ladderFromCatalog, loadCatalog, parseModelOverride } from "../core/models/catalog";
 import type { Role } from "../core/models/catalogSchema";
 import { hardwareProfileFromInfo, HardwareProfileSchema, type HardwareProfile } from "../core/models/hardwareProfile";
+import { autoChoiceJson, autoChoiceText, type AutoChoiceJson } from "../core/models/autoChoiceView";
+import { autoChoiceFor } from "../core/models/modelPlan";
 import { formatSelectionText, type SelectOutput } from "../core/models/presentation";
 import { QuantPolicySchema, selectModel, type ModelLadder, type QuantPolicy, type SelectionResult } from "../core/models/selectModel";
 import { intOption, requiredOption, UsageError, type ParsedArgs } from "./args";
 
 /** Options `select` reads besides the shared ones (model, context, gpu). */
-export const SELECT_OPTIONS = ["vram-free", "ram-free", "policy", "sequences"] as const;
+export const SELECT_OPTIONS = ["vram-free", "vram-total", "ram-free", "policy", "sequences", "cpu-bandwidth", "accept-licence"] as const;
 
 export const SELECT_USAGE =
   "  select   --model ID[:QUANT]|PATH [--vram-free BYTES] [--ram-free BYTES] [--gpu cuda|vulkan|metal|none]\n" +
   "           [--context N] [--sequences N] [--policy quality|balanced|speed]\n" +
-  "                                           the quant that fits this (or the given) machine, and why\n";
+  "                                           the quant that fits this (or the given) machine, and why\n" +
+  "  select   --model auto [--gpu ...] [--vram-free B] [--vram-total B] [--ram-free B] [--policy P]\n" +
+  "           [--cpu-bandwidth BYTES_PER_S] [--accept-licence ID,...]\n" +
+  "                                           the completion + chat pair the extension's auto picks\n";
 
 /** Context sizes the extension uses by default (localCode.<slot>.contextSize). */
 const DEFAULT_CONTEXT: Record<Role, number> = { completion: 4096, chat: 8192 };
@@ -59,7 +64,7 @@ async function modelChoice(raw: string): Promise<ModelChoice> {
   } catch (error) {
     throw new UsageError(`--model: ${(error as Error).message}`);
   }
-  if (override.kind === "auto") throw new UsageError(`--model needs a catalog id or a .gguf path. Catalog ids: ${catalogIds()}`);
+  if (override.kind === "auto") throw new UsageError(`--model auto is handled by runSelect; got here with "${raw}".`);
   if (override.kind === "path") {
     const { ladder } = await ladderForGgufFile(override.path);
     return { ladder, pinQuant: ladder.quants[0].quant, role: null, label: override.path };
@@ -95,7 +100,15 @@ function readFlags(args: ParsedArgs) {
   const sequences = intOption(args, "sequences", 1, 1);
   const context = args.options.has("context") ? intOption(args, "context", 0, 1) : null;
   if (gpu === "none" && vramFree !== null && vramFree > 0) throw new UsageError("--vram-free needs a GPU: drop it or pass --gpu cuda|vulkan|metal.");
-  return { gpu, vramFree, ramFree, policy: policy.data as QuantPolicy, sequences, context, model: requiredOption(args, "model") };
+  const vramTotal = bytesOption(args, "vram-total");
+  if (vramTotal !== null && vramFree !== null && vramTotal < vramFree) throw new UsageError(`--vram-total (${vramTotal}) is less than --vram-free (${vramFree}).`);
+  const cpuBandwidth = bytesOption(args, "cpu-bandwidth");
+  if (cpuBandwidth === 0) throw new UsageError("--cpu-bandwidth must be more than 0 bytes/s.");
+  const acceptedLicences = (args.options.get("accept-licence") ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return { gpu, vramFree, vramTotal, ramFree, cpuBandwidth, acceptedLicences, policy: policy.data as QuantPolicy, sequences, context, model: requiredOption(args, "model") };
 }
 
 async function hardwareFor(
@@ -108,7 +121,7 @@ async function hardwareFor(
     const vram = flags.gpu === "none" ? 0 : flags.vramFree!;
     const profile = HardwareProfileSchema.parse({
       gpu: flags.gpu,
-      vramTotalBytes: vram,
+      vramTotalBytes: flags.gpu === "none" ? 0 : (flags.vramTotal ?? vram),
       vramFreeBytes: vram,
       ramTotalBytes: flags.ramFree,
       ramFreeBytes: flags.ramFree,
@@ -136,7 +149,7 @@ async function hardwareFor(
     ...detected,
     gpu,
     vramFreeBytes: vramFree,
-    vramTotalBytes: gpu === "none" ? 0 : Math.max(detected.vramTotalBytes, vramFree),
+    vramTotalBytes: gpu === "none" ? 0 : Math.max(flags.vramTotal ?? detected.vramTotalBytes, vramFree),
     ramFreeBytes: flags.ramFree ?? detected.ramFreeBytes,
     ramTotalBytes: Math.max(detected.ramTotalBytes, flags.ramFree ?? 0),
     unifiedMemory: gpu === "none" ? false : flags.gpu === "metal" ? true : detected.unifiedMemory,
@@ -150,8 +163,18 @@ export type SelectCliOutput = SelectionResult & SelectOutput;
  * Runs `select`: returns the JSON object the CLI prints (selectModel's result plus what it was
  * computed for). Usage errors (a bad flag, an unknown id) throw UsageError.
  */
-export async function runSelect(args: ParsedArgs, makeClient: (args: ParsedArgs) => WorkerClient): Promise<SelectCliOutput> {
+export async function runSelect(args: ParsedArgs, makeClient: (args: ParsedArgs) => WorkerClient): Promise<SelectCliOutput | SelectAutoOutput> {
   const flags = readFlags(args);
+  if (flags.model.trim().toLowerCase() === "auto") {
+    const { profile, source } = await hardwareFor(flags, args, makeClient);
+    const choice = autoChoiceFor(profile, flags.policy, {
+      sequences: args.options.has("sequences") ? flags.sequences : undefined,
+      ...(flags.context !== null ? { completionContext: flags.context, chatContext: flags.context } : {}),
+      cpuBandwidthBytesPerSecond: flags.cpuBandwidth,
+      acceptedLicences: flags.acceptedLicences,
+    });
+    return { ...autoChoiceJson(choice), policy: flags.policy, hardware: profile, hardwareSource: source };
+  }
   const choice = await modelChoice(flags.model);
   const contextSize = flags.context ?? (choice.role ? DEFAULT_CONTEXT[choice.role] : DEFAULT_CONTEXT.completion);
   const { profile, source } = await hardwareFor(flags, args, makeClient);
@@ -159,7 +182,10 @@ export async function runSelect(args: ParsedArgs, makeClient: (args: ParsedArgs)
   return { ...result, model: choice.label, policy: flags.policy, contextSize, sequences: flags.sequences, hardware: profile, hardwareSource: source };
 }
 
+export type SelectAutoOutput = AutoChoiceJson & { policy: QuantPolicy; hardware: HardwareProfile; hardwareSource: string };
+
 /** The readable form of runSelect's output. */
-export function selectText(output: SelectCliOutput): string {
+export function selectText(output: SelectCliOutput | SelectAutoOutput): string {
+  if ("completion" in output) return autoChoiceText(output) + `Hardware (${output.hardwareSource}): ${JSON.stringify(output.hardware)}\n`;
   return formatSelectionText(output, output);
 }

@@ -18,6 +18,11 @@ import {
   type QuantPolicy,
 } from "../../src/core/models/selectModel";
 import { cliPath } from "./workerHarness";
+import { AutoChoiceJsonSchema } from "../../src/core/models/autoChoiceView";
+import { planSlots } from "../../src/core/models/modelPlan";
+import { SettingsSchema } from "../../src/core/config/settings";
+import { WORKER_SEQUENCES } from "../../src/vscode/models/modelPlanner";
+import { nvidia, cpuOnly, apple } from "../unit/models/hardwareProfiles";
 
 interface CliRun {
   code: number;
@@ -194,6 +199,54 @@ describe("CLI select", function () {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("select --model auto prints the pair the extension plans for the same hardware (its planSlots with its settings' defaults)", async () => {
+    const settings = SettingsSchema.parse({});
+    for (const { name, profile } of [nvidia(8, 16), nvidia(12, 32), cpuOnly(16), apple(16)]) {
+      const gpu = profile.gpu === "none" ? "none" : profile.gpu;
+      const args = ["select", "--model", "auto", "--gpu", gpu, "--ram-free", String(profile.ramFreeBytes), "--json"];
+      if (gpu !== "none") args.push("--vram-free", String(profile.vramFreeBytes), "--vram-total", String(profile.vramTotalBytes));
+      const out = json(await run(args));
+      const parsed = AutoChoiceJsonSchema.parse(out);
+      // The extension's path: ModelPlanner.plan -> planSlots with the settings' models, contexts and the worker's sequences.
+      const hw: HardwareProfile = { ...profile, cpuCores: (out.hardware as HardwareProfile).cpuCores };
+      const plans = planSlots(
+        hw,
+        settings.quantPolicy,
+        { completion: { setting: settings.completion.model, contextSize: settings.completion.contextSize }, chat: { setting: settings.chat.model, contextSize: settings.chat.contextSize } },
+        { sequences: WORKER_SEQUENCES },
+      );
+      for (const slot of ["completion", "chat"] as const) {
+        const cli = parsed[slot]!;
+        const ext = plans[slot]!;
+        assert.equal(cli.id, ext.model?.id, `${name} ${slot}`);
+        assert.ok(cli.quant !== null && ext.selection && ext.selection.quant !== null, `${name} ${slot}: both pick`);
+        const sel = ext.selection as ModelSelection;
+        assert.deepEqual(
+          { quant: cli.quant, placement: cli.placement, gpuLayers: cli.gpuLayers, estimate: cli.estimate, reason: cli.reason },
+          { quant: sel.quant, placement: sel.placement, gpuLayers: sel.gpuLayers, estimate: sel.estimate, reason: sel.reason },
+          `${name} ${slot}`,
+        );
+      }
+      assert.equal(parsed.totalBytes, (plans.completion!.selection as ModelSelection).estimate.totalBytes + (plans.chat!.selection as ModelSelection).estimate.totalBytes);
+    }
+  });
+
+  it("select --model auto checks its flags: --vram-total below --vram-free, a zero bandwidth", async () => {
+    const low = await run(["select", "--model", "auto", "--gpu", "cuda", "--vram-free", "100", "--vram-total", "50", "--ram-free", "1000", "--json"]);
+    assert.equal(low.code, 2);
+    assert.match(low.stderr, /--vram-total \(50\) is less than --vram-free \(100\)/);
+    const zero = await run(["select", "--model", "auto", "--gpu", "none", "--ram-free", "1000", "--cpu-bandwidth", "0", "--json"]);
+    assert.equal(zero.code, 2);
+    assert.match(zero.stderr, /--cpu-bandwidth must be more than 0/);
+  });
+
+  it("select --model auto without --json names both picks", async () => {
+    const r = await run(["select", "--model", "auto", "--gpu", "cuda", "--vram-free", String(7.5 * GiB), "--ram-free", String(12 * GiB)]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Completion: qwen2\.5-coder-1\.5b Q4_K_M/m);
+    assert.match(r.stdout, /^Chat: qwen2\.5-coder-7b-instruct Q4_K_S/m);
   });
 
   it("hardware without --json prints a readable summary", async () => {

@@ -1,41 +1,14 @@
 /**
- * From settings to picks: which catalog model "auto" means on a machine, and the quant each slot
- * gets when completion and chat share the machine (selectForSlots). Pure: the caller detects the
+ * From settings to picks: which catalog model and quant each slot gets when completion and chat
+ * share the machine ("auto": the joint choice of autoChoice.ts; explicit settings: selectForSlots). Pure: the caller detects the
  * hardware, reads the headers of .gguf path settings and checks which files are downloaded.
  */
 import { findModel, ladderFromCatalog, ModelOverrideError, parseModelOverride, resolveCatalogOverride } from "./catalog";
 import type { CatalogModel, Role } from "./catalogSchema";
 import type { ContextSpecInput } from "./fitEstimate";
+import { autoCandidates, chooseAuto, fixedCandidate, type AutoChoice, type AutoChoiceOptions, type SlotCandidates } from "./autoChoice";
 import type { HardwareProfile, MemoryBudgets } from "./hardwareProfile";
 import { isNoFit, selectForSlots, selectModel, shareBudgets, type ModelLadder, type QuantPolicy, type SelectionResult, type SlotRequest } from "./selectModel";
-
-const GiB = 1024 ** 3;
-
-/**
- * What "auto" loads, largest tier first. The tiers follow llama.vscode's presets (ggml-org/llama.vscode
- * README: Qwen2.5-Coder 7B above 16 GB of VRAM, 1.5B below 8 GB and on CPU-only machines; the same
- * split for its chat list). Its 3B tier is left out: Qwen2.5-Coder-3B is under the qwen-research
- * licence, so it is only used when chosen explicitly. The tier goes by *total* VRAM, which does
- * not change between sessions, so "auto" does not switch models (and downloads) with the load on
- * the GPU; free memory only decides the quant.
- */
-export const AUTO_MODEL_TIERS: Readonly<Record<Role, readonly { minVramTotalBytes: number; id: string }[]>> = {
-  completion: [
-    { minVramTotalBytes: 15 * GiB, id: "qwen2.5-coder-7b" },
-    { minVramTotalBytes: 0, id: "qwen2.5-coder-1.5b" },
-  ],
-  chat: [
-    { minVramTotalBytes: 15 * GiB, id: "qwen2.5-coder-7b-instruct" },
-    { minVramTotalBytes: 0, id: "qwen2.5-coder-1.5b-instruct" },
-  ],
-};
-
-/** The catalog model "auto" stands for on this machine. */
-export function autoModelId(role: Role, hardware: HardwareProfile): string {
-  const vram = hardware.gpu === "none" ? 0 : hardware.vramTotalBytes;
-  const tier = AUTO_MODEL_TIERS[role].find((t) => vram >= t.minVramTotalBytes);
-  return (tier ?? AUTO_MODEL_TIERS[role][AUTO_MODEL_TIERS[role].length - 1]).id;
-}
 
 export interface SlotInput {
   /** The raw setting: "auto", "id", "id:QUANT" or an absolute .gguf path. */
@@ -45,7 +18,7 @@ export interface SlotInput {
   fileLadder?: ModelLadder | Error;
 }
 
-export interface PlanOptions {
+export interface PlanOptions extends AutoChoiceOptions {
   /** KV sequences per context (the worker creates 2: one for completion prompts, one for chat). */
   sequences?: number;
   batchSize?: number;
@@ -67,6 +40,8 @@ export interface SlotPlan {
   budgets: MemoryBudgets | null;
   /** Planned together with the other slot (the machine is shared), not alone. */
   shared: boolean;
+  /** Chosen by the joint auto choice: `budgets` is already the share this slot keeps. */
+  joint?: boolean;
   /** Why nothing can be selected (a bad setting, an unreadable file); null otherwise. */
   problem: string | null;
 }
@@ -76,6 +51,8 @@ export type SlotPlans = Record<Role, SlotPlan | null>;
 interface Prepared {
   plan: SlotPlan;
   request: SlotRequest | null;
+  /** "auto": chosen jointly with the other slot. */
+  auto?: boolean;
 }
 
 function prepare(slot: Role, input: SlotInput, hardware: HardwareProfile, options: PlanOptions): Prepared {
@@ -103,10 +80,8 @@ function prepare(slot: Role, input: SlotInput, hardware: HardwareProfile, option
   let model: CatalogModel;
   let pinQuant: string | null = null;
   if (override.kind === "auto") {
-    const id = autoModelId(slot, hardware);
-    const found = findModel(id);
-    if (!found) return { plan: { ...base, problem: `The catalog has no model "${id}" for auto.` }, request: null };
-    model = found;
+    // The joint choice (planSlots) fills in the model; the request carries no ladder yet.
+    return { plan: base, request: null, auto: true };
   } else {
     try {
       const resolved = resolveCatalogOverride(override, slot);
@@ -136,6 +111,7 @@ export function planSlots(
 ): SlotPlans {
   const completion = inputs.completion ? prepare("completion", inputs.completion, hardware, options) : null;
   const chat = inputs.chat ? prepare("chat", inputs.chat, hardware, options) : null;
+  if (completion?.auto || chat?.auto) return planJointly(hardware, policy, completion, chat, options);
   const picks = selectForSlots(hardware, policy, { completion: completion?.request ?? undefined, chat: chat?.request ?? undefined });
   const shared = Boolean(completion?.request && chat?.request);
   const finish = (p: Prepared | null, selection: SelectionResult | null, budgets: MemoryBudgets | null): SlotPlan | null =>
@@ -170,8 +146,52 @@ export function pinnedSelections(plan: SlotPlan, hardware: HardwareProfile, poli
   const { ladder, budgets } = plan;
   if (!ladder || !budgets) return out;
   for (const q of ladder.quants) {
-    const share = plan.slot === "completion" && plan.shared ? shareBudgets(hardware, policy, { ladder, context: plan.context, pinQuant: q.quant }).completion : budgets;
+    const share = plan.slot === "completion" && plan.shared && !plan.joint ? shareBudgets(hardware, policy, { ladder, context: plan.context, pinQuant: q.quant }).completion : budgets;
     out.set(q.quant, selectModel(ladder, hardware, plan.context, policy, { budgets: share, pinQuant: q.quant }));
   }
   return out;
+}
+
+function slotCandidates(role: Role, p: Prepared | null, options: PlanOptions): SlotCandidates {
+  if (!p) return { candidates: [], context: { contextSize: 1 } };
+  if (p.auto) return { candidates: autoCandidates(role, options), context: p.plan.context };
+  if (!p.request) return { candidates: [], context: p.plan.context };
+  const r = p.request;
+  return { candidates: [fixedCandidate(p.plan.model?.id ?? p.plan.setting.trim(), p.plan.model, r.ladder, r.pinQuant)], context: r.context };
+}
+
+/** At least one slot is "auto": both are planned by the joint choice (chooseAuto). */
+function planJointly(hardware: HardwareProfile, policy: QuantPolicy, completion: Prepared | null, chat: Prepared | null, options: PlanOptions): SlotPlans {
+  const choice = chooseAuto(hardware, policy, { completion: slotCandidates("completion", completion, options), chat: slotCandidates("chat", chat, options) }, options);
+  const shared = Boolean(choice.completion && choice.chat);
+  const finish = (p: Prepared | null, slot: AutoChoice["completion"]): SlotPlan | null => {
+    if (p === null) return null;
+    if (!slot) return p.auto ? { ...p.plan, problem: `The catalog has no usable ${p.plan.slot} model for auto.` } : p.plan;
+    return { ...p.plan, model: slot.model, ladder: slot.ladder, selection: slot.selection, budgets: slot.budgets, shared, joint: true };
+  };
+  return { completion: finish(completion, choice.completion), chat: finish(chat, choice.chat) };
+}
+
+/** Context sizes and KV sequences the extension uses by default (settings defaults; the worker's 2 sequences). */
+export const AUTO_DEFAULTS = { completionContext: 4096, chatContext: 8192, sequences: 2 } as const;
+
+/**
+ * The joint auto choice for a machine with the extension's defaults: what `select --model auto`
+ * prints and what the extension plans when both settings are "auto".
+ */
+export function autoChoiceFor(
+  hardware: HardwareProfile,
+  policy: QuantPolicy,
+  options: AutoChoiceOptions & { completionContext?: number; chatContext?: number; sequences?: number } = {},
+): AutoChoice {
+  const sequences = options.sequences ?? AUTO_DEFAULTS.sequences;
+  return chooseAuto(
+    hardware,
+    policy,
+    {
+      completion: { candidates: autoCandidates("completion", options), context: { contextSize: options.completionContext ?? AUTO_DEFAULTS.completionContext, sequences } },
+      chat: { candidates: autoCandidates("chat", options), context: { contextSize: options.chatContext ?? AUTO_DEFAULTS.chatContext, sequences } },
+    },
+    options,
+  );
 }

@@ -6,6 +6,7 @@
 import type { CatalogModel, Role } from "./catalogSchema";
 import type { HardwareProfile, MemoryBudgets } from "./hardwareProfile";
 import type { SlotPlan } from "./modelPlan";
+import { DEFAULT_CPU_BANDWIDTH_BYTES_PER_SECOND } from "./autoChoice";
 import { nominalBits } from "./quantTypes";
 import { formatGiB, isNoFit, type Candidate, type ModelLadder, type ModelSelection, type SelectionResult } from "./selectModel";
 import type { HardwareInfo } from "../engine/types";
@@ -329,6 +330,8 @@ export interface HardwareReportInput {
   measuredAt: Date;
   policy: string;
   slots: SlotReport[];
+  /** The CPU bandwidth auto's speed floor used; null/absent: not measured (the default is assumed). */
+  cpuBandwidth?: { bytesPerSecond: number; measuredAt: string } | null;
 }
 
 function budgetText(b: MemoryBudgets | null): string {
@@ -347,6 +350,12 @@ export function hardwareReportMarkdown(input: HardwareReportInput): string {
   md.push(`| CPU | ${escapeCell(info.cpu.model)}: ${info.cpu.physicalCores} physical / ${info.cpu.logicalCores} logical cores |`);
   md.push(`| Platform | ${info.platform} ${info.arch} |`);
   md.push(`| Fallback | ${info.fallbackReason ? escapeCell(info.fallbackReason) : "none"} |`);
+  const bw = input.cpuBandwidth;
+  md.push(
+    bw
+      ? `| CPU memory bandwidth | ${(bw.bytesPerSecond / 1e9).toFixed(1)} GB/s (copy probe, ${bw.measuredAt.slice(0, 10)}); auto's CPU speed estimate uses ${(Math.max(bw.bytesPerSecond, DEFAULT_CPU_BANDWIDTH_BYTES_PER_SECOND) / 1e9).toFixed(1)} GB/s (the probe only raises its ${(DEFAULT_CPU_BANDWIDTH_BYTES_PER_SECOND / 1e9).toFixed(0)} GB/s default) |`
+      : `| CPU memory bandwidth | not measured: auto assumes ${(DEFAULT_CPU_BANDWIDTH_BYTES_PER_SECOND / 1e9).toFixed(0)} GB/s |`,
+  );
   md.push(
     "",
     `Measured ${input.measuredAt.toISOString().replace("T", " ").slice(0, 19)} UTC. Picks use **free** memory at that moment; ` +

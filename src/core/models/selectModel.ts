@@ -93,7 +93,7 @@ export function isNoFit(result: SelectionResult): result is NoFit {
 /** Bits outside [floor, cap] rank below everything inside for balanced and speed. */
 export const POLICY_BITS = { floor: 4, cap: 8 } as const;
 
-interface Option {
+export interface Option {
   q: LadderQuant;
   placement: Placement;
   gpuLayers: number;
@@ -101,7 +101,7 @@ interface Option {
   budgetBytes: number;
 }
 
-function sumEstimates(a: MemoryEstimate, b: MemoryEstimate): MemoryEstimate {
+export function sumEstimates(a: MemoryEstimate, b: MemoryEstimate): MemoryEstimate {
   return {
     weightsBytes: a.weightsBytes + b.weightsBytes,
     repackBytes: a.repackBytes + b.repackBytes,
@@ -113,7 +113,7 @@ function sumEstimates(a: MemoryEstimate, b: MemoryEstimate): MemoryEstimate {
 }
 
 /** Full GPU if it fits, else the most layers a split allows, else CPU; null if none fits. */
-function bestPlacement(arch: ArchSpec, q: LadderQuant, context: ContextSpecInput, budgets: MemoryBudgets): Option | null {
+export function bestPlacement(arch: ArchSpec, q: LadderQuant, context: ContextSpecInput, budgets: MemoryBudgets): Option | null {
   const weights = ladderWeights(q);
   const onGpu = estimateMemory(arch, weights, context, "gpu");
   if (budgets.gpuBytes > 0 && onGpu.totalBytes <= budgets.gpuBytes) {
@@ -146,7 +146,7 @@ function qualityClass(policy: QuantPolicy, quant: string): number {
  * Order within a class: measured perplexity when every quant of that class in the ladder has one,
  * else file size (more bits kept). Mixing the two would not give a consistent order.
  */
-function withinClassScores(policy: QuantPolicy, ladder: ModelLadder): Map<string, number> {
+export function withinClassScores(policy: QuantPolicy, ladder: ModelLadder): Map<string, number> {
   const byClass = new Map<number, LadderQuant[]>();
   for (const q of ladder.quants) {
     const c = qualityClass(policy, q.quant);
@@ -160,7 +160,7 @@ function withinClassScores(policy: QuantPolicy, ladder: ModelLadder): Map<string
   return scores;
 }
 
-function inBitsRange(quant: string): [floorOk: number, capOk: number] {
+export function inBitsRange(quant: string): [floorOk: number, capOk: number] {
   const bits = nominalBits(quant);
   return [bits === null || bits >= POLICY_BITS.floor ? 1 : 0, bits === null || bits <= POLICY_BITS.cap ? 1 : 0];
 }
@@ -172,7 +172,7 @@ function speedScore(option: Option): [number, number] {
   return measured !== null ? [1, measured] : [0, -option.q.sizeBytes];
 }
 
-function rankKey(policy: QuantPolicy, option: Option, within: Map<string, number>, blockCount: number): number[] {
+export function rankKey(policy: QuantPolicy, option: Option, within: Map<string, number>, blockCount: number): number[] {
   const cls = qualityClass(policy, option.q.quant);
   const tier = TIER[option.placement];
   const layers = option.gpuLayers / blockCount;

@@ -10,7 +10,8 @@ import { readGgufSummary } from "../../client/ggufFile";
 import type { Settings } from "../../core/config/settings";
 import { modelsForRole } from "../../core/models/catalog";
 import type { CatalogModel, Role } from "../../core/models/catalogSchema";
-import { autoModelId, pinnedSelections } from "../../core/models/modelPlan";
+import { pinnedSelections } from "../../core/models/modelPlan";
+import { upgradeOffer } from "../../core/models/upgradeOffer";
 import {
   FIRST_RUN_DISMISSED_KEY,
   firstRunPromptText,
@@ -54,7 +55,13 @@ export function registerModelCommands(
     vscode.commands.registerCommand(MODEL_COMMANDS.showHardware.id, () => showHardware(deps, report).catch((error: Error) => reportFailure(log, "Show Hardware", error))),
   ];
   // After the window is up; the check measures the hardware, which starts the worker.
-  const timer = setTimeout(() => void firstRunPrompt(deps).catch((error: Error) => log.warn(`First-run model check failed: ${error.message}`)), 1500);
+  const timer = setTimeout(
+    () =>
+      void firstRunPrompt(deps)
+        .then(() => upgradePrompts(deps))
+        .catch((error: Error) => log.warn(`First-run model check failed: ${error.message}`)),
+    1500,
+  );
   disposables.push({ dispose: () => clearTimeout(timer) });
   return vscode.Disposable.from(...disposables);
 }
@@ -103,8 +110,9 @@ async function selectModel(deps: Deps, slotArg?: Role): Promise<void> {
     { location: vscode.ProgressLocation.Window, title: "Local Code: measuring hardware" },
     () => deps.planner.plan(settings),
   );
-  const hw = snapshot.profile;
-  const autoId = autoModelId(slot, hw);
+  void snapshot;
+  // What "auto" would choose for this slot, jointly with the other slot's current setting.
+  const autoId = plans[slot]?.source === "auto" ? plans[slot]?.model?.id : (await deps.planner.plan(settings, { slot, setting: "auto" })).plans[slot]?.model?.id;
   type ModelChoice = { kind: "auto" } | { kind: "file" } | { kind: "model"; model: CatalogModel };
   const items: Item<ModelChoice>[] = [];
   const current = plans[slot];
@@ -301,13 +309,38 @@ async function showHardware(deps: Deps, report: ReportProvider): Promise<void> {
   const settings = deps.getSettings();
   await deps.planner.hardware({ refresh: true });
   const { reports, snapshot } = await slotReports(deps, settings);
-  report.set(hardwareReportMarkdown({ info: snapshot.info, profile: snapshot.profile, measuredAt: snapshot.at, policy: settings.quantPolicy, slots: reports }));
+  report.set(
+    hardwareReportMarkdown({ info: snapshot.info, profile: snapshot.profile, measuredAt: snapshot.at, policy: settings.quantPolicy, slots: reports, cpuBandwidth: deps.planner.cpuBandwidth() }),
+  );
   try {
     await vscode.commands.executeCommand("markdown.showPreview", REPORT_URI);
   } catch {
     const doc = await vscode.workspace.openTextDocument(REPORT_URI);
     await vscode.languages.setTextDocumentLanguage(doc, "markdown");
     await vscode.window.showTextDocument(doc, { preview: true });
+  }
+}
+
+const UPGRADE_DISMISSED_KEY = "localCode.upgradeOffersDismissed";
+
+/**
+ * An "auto" slot works with a downloaded file while a better pick now fits (more memory, a new
+ * GPU): offer it with its size (upgradeOffer decides). Never downloads or switches by itself.
+ */
+async function upgradePrompts(deps: Deps): Promise<void> {
+  const settings = deps.getSettings();
+  if (settings.backend === "remote") return;
+  for (const slot of ["completion", "chat"] as const) {
+    const r = await deps.planner.resolve(settings, slot);
+    const using = r.modelPath && r.quant ? { id: r.usingModelId ?? r.plan?.model?.id ?? "", quant: r.quant } : null;
+    const better = r.missing ? { id: r.missing.model.id, displayName: r.missing.model.displayName, quant: r.missing.quant, sizeBytes: r.missing.sizeBytes } : null;
+    const dismissed = deps.context.globalState.get<string[]>(UPGRADE_DISMISSED_KEY) ?? [];
+    const offer = upgradeOffer({ slot, setting: settings[slot].model, using, better, dismissed });
+    if (!offer || !r.missing) continue;
+    deps.log.info(offer.message);
+    const choice = await vscode.window.showInformationMessage(offer.message, "Download", "Not now");
+    if (choice === "Not now") await deps.context.globalState.update(UPGRADE_DISMISSED_KEY, [...dismissed, offer.key]);
+    if (choice === "Download") await downloadMissing(deps, slot, r.missing);
   }
 }
 

@@ -7,10 +7,13 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import type * as vscode from "vscode";
+import * as z from "zod";
+import { measureCopyBandwidth } from "../../client/memoryBandwidth";
 import { catalogDownloadSpec, verifyModelFile, type DownloadSpec } from "../../client/download/modelDownloader";
 import { ladderForGgufFile } from "../../client/ggufFile";
 import type { Settings } from "../../core/config/settings";
 import type { Engine } from "../../core/engine/engine";
+import { autoCandidates, DEFAULT_CPU_BANDWIDTH_BYTES_PER_SECOND } from "../../core/models/autoChoice";
 import { findQuant } from "../../core/models/catalog";
 import type { CatalogModel, Role } from "../../core/models/catalogSchema";
 import { hardwareProfileFromInfo, type HardwareProfile } from "../../core/models/hardwareProfile";
@@ -45,10 +48,30 @@ export interface SlotResolution {
   /** The policy's pick when it is not downloaded (what Select Model / the first-run prompt offer). */
   missing: { model: CatalogModel; quant: string; sizeBytes: number; spec: DownloadSpec } | null;
   downloaded: Set<string>;
+  /** auto fell back to another model of its family (set only then). */
+  usingModelId?: string;
+}
+
+/** Where the measured CPU bandwidth is kept between sessions (globalState). */
+export const CPU_BANDWIDTH_KEY = "localCode.cpuBandwidth";
+export interface CpuBandwidthStore {
+  get(key: string): unknown;
+  update(key: string, value: unknown): Thenable<void>;
+}
+const StoredBandwidthSchema = z.object({ bytesPerSecond: z.number().positive(), measuredAt: z.string() });
+
+/**
+ * The probe reads with one thread, slower than the model's threads and lower under load (5.9-10.1
+ * GB/s here, where llama-bench's 15.3 tokens/s for a 1.65 GB Q8_0 means ~25 GB/s): so it may only
+ * raise auto's stated default, never lower it below what this machine demonstrably reaches.
+ */
+export function usableBandwidth(measured: { bytesPerSecond: number } | null): number | null {
+  return measured && measured.bytesPerSecond > DEFAULT_CPU_BANDWIDTH_BYTES_PER_SECOND ? measured.bytesPerSecond : null;
 }
 
 export class ModelPlanner implements vscode.Disposable {
   private snapshot: HardwareSnapshot | null = null;
+  private bandwidth: z.infer<typeof StoredBandwidthSchema> | null = null;
   private detecting: Promise<HardwareSnapshot> | null = null;
   private stale = false;
   private readonly verified = new Map<string, string>();
@@ -60,6 +83,8 @@ export class ModelPlanner implements vscode.Disposable {
     /** <globalStorage>/models: where downloads go unless localCode.modelsFolder says otherwise. */
     readonly defaultModelsDir: string,
     private readonly log: PlannerLog,
+    /** Absent (tests): no probe runs and auto assumes its default bandwidth. */
+    private readonly store?: CpuBandwidthStore,
   ) {
     // After a worker restart (perhaps on another GPU backend) measure again once nothing is loaded.
     this.stateListener = engine.onDidChangeState((state) => {
@@ -99,6 +124,21 @@ export class ModelPlanner implements vscode.Disposable {
       })
       .finally(() => (this.detecting = null));
     return this.detecting;
+  }
+
+  /**
+   * CPU memory bandwidth for auto's speed floor: measured once per machine (a ~0.1 s copy probe)
+   * and kept in globalState; null without a store.
+   */
+  cpuBandwidth(): { bytesPerSecond: number; measuredAt: string } | null {
+    if (this.bandwidth || !this.store) return this.bandwidth;
+    const stored = StoredBandwidthSchema.safeParse(this.store.get(CPU_BANDWIDTH_KEY));
+    if (stored.success) return (this.bandwidth = stored.data);
+    const bytesPerSecond = measureCopyBandwidth();
+    this.bandwidth = { bytesPerSecond, measuredAt: new Date().toISOString() };
+    this.log.info(`CPU memory bandwidth: ${(bytesPerSecond / 1e9).toFixed(1)} GB/s (copy probe, once per machine)`);
+    void this.store.update(CPU_BANDWIDTH_KEY, this.bandwidth);
+    return this.bandwidth;
   }
 
   /** The header ladder of a path setting (cached per file size and mtime). */
@@ -143,7 +183,7 @@ export class ModelPlanner implements vscode.Disposable {
         completion: await this.slotInput(settings, "completion", settingOf("completion")),
         chat: await this.slotInput(settings, "chat", settingOf("chat")),
       },
-      { sequences: WORKER_SEQUENCES },
+      { sequences: WORKER_SEQUENCES, cpuBandwidthBytesPerSecond: usableBandwidth(this.cpuBandwidth()) },
     );
     return { snapshot, plans };
   }
@@ -225,6 +265,19 @@ export class ModelPlanner implements vscode.Disposable {
     if (fallback && !isNoFit(fallback)) {
       const note = `${pick.quant} would fit better but is not downloaded; using the downloaded ${fallback.quant}`;
       return { plan, modelPath: this.spec(model, fallback.quant, settings).destPath, problem: null, quant: fallback.quant, note, missing, downloaded };
+    }
+    if (plan.source === "auto") {
+      // auto's model can change with the machine (more memory, a new GPU): keep using a downloaded
+      // model of the family that fits, largest first, and leave the better pick as an offer.
+      for (const candidate of autoCandidates(plan.slot)) {
+        if (candidate.id === model.id || !candidate.model) continue;
+        const have = await this.downloadedQuants(candidate.model, settings, candidate.ladder.quants.map((q) => q.quant));
+        const other = selectAmongDownloaded({ ...plan, model: candidate.model, ladder: candidate.ladder, pinQuant: null }, have, hardware, settings.quantPolicy);
+        if (other && !isNoFit(other)) {
+          const note = `${model.id} ${pick.quant} would fit better but is not downloaded; using the downloaded ${candidate.id} ${other.quant}`;
+          return { plan, modelPath: this.spec(candidate.model, other.quant, settings).destPath, problem: null, quant: other.quant, note, missing, downloaded, usingModelId: candidate.id };
+        }
+      }
     }
     return { plan, modelPath: null, problem: notDownloadedProblem(model.id, pick.quant, pick.sizeBytes), quant: null, note: null, missing, downloaded };
   }

@@ -33,7 +33,7 @@ export async function createModelRuntime(context: vscode.ExtensionContext, log: 
   disposables.add(registerApiKeyCommands(context.secrets));
   const engineLog = (level: "error" | "warn" | "info" | "debug", message: string) => log[level](message);
   const engine = new SwitchingEngine((error) => log.warn(`Stopping the previous backend: ${error.message}`));
-  const planner = disposables.add(new ModelPlanner(engine, path.join(context.globalStorageUri.fsPath, "models"), log));
+  const planner = disposables.add(new ModelPlanner(engine, path.join(context.globalStorageUri.fsPath, "models"), log, context.globalState));
   // The engines this runtime built, to hand the active one to tests by identity.
   let worker: WorkerClient | null = null;
   let remote: RemoteEngine | null = null;

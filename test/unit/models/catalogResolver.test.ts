@@ -120,6 +120,19 @@ describe("catalog resolver", () => {
     assert.deepEqual(pinned, { modelPath: q4kmPath(), problem: null });
   });
 
+  it("keeps auto on a downloaded model of its family when the machine now favours another model", async () => {
+    const { resolver, lines } = setup();
+    // Only the 0.5B is on disk (chosen on a smaller machine); this one's pick is the 1.5B Q8_0.
+    const small = path.join(modelsDir(), "bartowski", "Qwen2.5-Coder-0.5B-GGUF", "Qwen2.5-Coder-0.5B-Q5_K_L.gguf");
+    place(small);
+    const r = await resolver("completion", "auto", settings);
+    assert.deepEqual(r, { modelPath: small, problem: null });
+    assert.ok(lines.some((l) => l.includes("qwen2.5-coder-1.5b Q8_0 would fit better but is not downloaded; using the downloaded qwen2.5-coder-0.5b Q5_K_L")));
+    // An explicit setting is not swapped for another model.
+    const explicit = await resolver("completion", "qwen2.5-coder-1.5b", settings);
+    assert.equal(explicit.modelPath, null);
+  });
+
   it("keeps auto on a downloaded quant when the pick itself is not downloaded", async () => {
     const { resolver, lines } = setup();
     const q6kPath = path.join(modelsDir(), "mradermacher", "Qwen2.5-Coder-1.5B-GGUF", "Qwen2.5-Coder-1.5B.Q6_K.gguf");
@@ -132,9 +145,12 @@ describe("catalog resolver", () => {
   it("does not fall back to a downloaded quant that needs more than the pick's share (Q4_K_M on the CPU: file + repacked copy)", async () => {
     const { resolver } = setup();
     place(q4kmPath());
-    // Completion's share is what its pick (Q8_0, 1.65 GB) needs; on the CPU a Q4_K_M is held twice (2 x 0.99 GB).
-    const r = await resolver("completion", "auto", settings);
+    // Explicit settings: completion's share is what its pick (Q8_0, 1.65 GB) needs; on the CPU a Q4_K_M is held twice (2 x 0.99 GB).
+    const explicit = { ...settings, chat: { ...settings.chat, model: "qwen2.5-coder-1.5b-instruct" } };
+    const r = await resolver("completion", "qwen2.5-coder-1.5b", explicit);
     assert.deepEqual(r, { modelPath: null, problem: notDownloadedProblem("qwen2.5-coder-1.5b", "Q8_0", 1646573056) });
+    // auto: the share is what the chosen chat model leaves, and the downloaded Q4_K_M fits in it.
+    assert.deepEqual(await resolver("completion", "auto", settings), { modelPath: q4kmPath(), problem: null });
   });
 
   it("does not take a file that is not a GGUF", async () => {
@@ -151,7 +167,7 @@ describe("catalog resolver", () => {
     const unknown = await resolver("chat", "qwen9-chat", settings);
     assert.match(unknown.problem!, /Unknown model "qwen9-chat"\. chat models: .*qwen2\.5-coder-1\.5b-instruct/);
     const tiny = await resolver("completion", "auto", settings);
-    assert.match(tiny.problem!, /^qwen2\.5-coder-1\.5b: Nothing fits: /);
+    assert.match(tiny.problem!, /^qwen2\.5-coder-0\.5b: Nothing fits: the smallest quant of qwen2\.5-coder-0\.5b, Q3_K_S, needs/);
   });
 
   it("keeps its hardware measurement while a model is loaded, and measures again once none is", async () => {
@@ -171,7 +187,8 @@ describe("catalog resolver", () => {
     // With nothing loaded, a refresh (Show Hardware) takes the new measurement.
     engine.loaded = {};
     assert.equal((await planner.hardware({ refresh: true })).profile.ramFreeBytes, 1 * GiB);
-    assert.match((await resolver("completion", "auto", settings)).problem!, /^qwen2\.5-coder-1\.5b: Nothing fits/);
+    // 1 GiB free: auto now fits the 0.5B completion model (the chat slot gets nothing).
+    assert.match((await resolver("completion", "auto", settings)).problem!, /^Model qwen2\.5-coder-0\.5b \(/);
   });
 
   it("takes a new measurement after a restart on another backend even with a model loaded", async () => {

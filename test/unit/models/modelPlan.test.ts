@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { findModel, ladderFromCatalog, ladderFromGgufFile } from "../../../src/core/models/catalog";
 import { kvCacheBytes } from "../../../src/core/models/fitEstimate";
 import type { HardwareProfile } from "../../../src/core/models/hardwareProfile";
-import { AUTO_MODEL_TIERS, autoModelId, pinnedSelections, planSlots, selectAmongDownloaded } from "../../../src/core/models/modelPlan";
+import { autoChoiceFor, pinnedSelections, planSlots, selectAmongDownloaded } from "../../../src/core/models/modelPlan";
 import { isNoFit, selectForSlots, selectModel, type ModelSelection, type SelectionResult } from "../../../src/core/models/selectModel";
 
 const GiB = 1024 ** 3;
@@ -25,36 +25,23 @@ function picked(result: SelectionResult | null | undefined): ModelSelection {
 }
 
 describe("model plan", () => {
-  it("auto picks a catalog model per slot by total VRAM tier", () => {
-    assert.equal(autoModelId("completion", machine(0, 64)), "qwen2.5-coder-1.5b");
-    assert.equal(autoModelId("completion", machine(8, 16)), "qwen2.5-coder-1.5b");
-    assert.equal(autoModelId("completion", machine(16, 32)), "qwen2.5-coder-7b");
-    assert.equal(autoModelId("chat", machine(0, 64)), "qwen2.5-coder-1.5b-instruct");
-    assert.equal(autoModelId("chat", machine(24, 64)), "qwen2.5-coder-7b-instruct");
-    // Free VRAM does not move the tier (no model switch with the load on the GPU).
-    assert.equal(autoModelId("chat", { ...machine(24, 64), vramFreeBytes: 1 * GiB }), "qwen2.5-coder-7b-instruct");
-    // A GPU that is not used does not count.
-    assert.equal(autoModelId("chat", { ...machine(24, 64), gpu: "none" }), "qwen2.5-coder-1.5b-instruct");
+  it("auto plans both slots with the joint choice, exactly as autoChoiceFor (what the CLI prints)", () => {
+    for (const hw of [machine(0, 16), machine(8, 16), machine(24, 64)]) {
+      const plans = planSlots(hw, "balanced", { completion: { setting: "auto", contextSize: 4096 }, chat: { setting: "auto", contextSize: 8192 } }, { sequences: 2 });
+      const choice = autoChoiceFor(hw, "balanced");
+      assert.equal(plans.completion!.model?.id, choice.completion!.id);
+      assert.equal(plans.chat!.model?.id, choice.chat!.id);
+      assert.deepEqual(plans.completion!.selection, choice.completion!.selection);
+      assert.deepEqual(plans.chat!.selection, choice.chat!.selection);
+      assert.ok(plans.completion!.joint && plans.chat!.joint && plans.chat!.shared);
+    }
   });
 
-  it("every auto tier names a catalog model of its role with a downloadable file", () => {
-    for (const role of ["completion", "chat"] as const)
-      for (const tier of AUTO_MODEL_TIERS[role]) {
-        const model = findModel(tier.id);
-        assert.ok(model, tier.id);
-        assert.ok(model.roles.includes(role), `${tier.id} is a ${role} model`);
-        assert.ok(ladderFromCatalog(model).quants.length > 0, `${tier.id} has files`);
-        assert.ok(model.license.requiresAcceptance !== true, `${tier.id} downloads without a licence gate`);
-      }
-  });
-
-  it("plans both slots on a shared machine, as selectForSlots does, with the worker's sequences", () => {
+  it("plans two explicit settings on a shared machine, as selectForSlots does, with the worker's sequences", () => {
     const hw = machine(0, 16);
-    const plans = planSlots(hw, "balanced", { completion: { setting: "auto", contextSize: 4096 }, chat: { setting: "auto", contextSize: 8192 } }, { sequences: 2 });
+    const plans = planSlots(hw, "balanced", { completion: { setting: "qwen2.5-coder-1.5b", contextSize: 4096 }, chat: { setting: "qwen2.5-coder-1.5b-instruct", contextSize: 8192 } }, { sequences: 2 });
     const c = plans.completion!;
     const h = plans.chat!;
-    assert.equal(c.model?.id, "qwen2.5-coder-1.5b");
-    assert.equal(h.model?.id, "qwen2.5-coder-1.5b-instruct");
     assert.equal(c.context.sequences, 2);
     const direct = selectForSlots(hw, "balanced", {
       completion: { ladder: c.ladder!, context: { contextSize: 4096, sequences: 2 } },
@@ -64,7 +51,7 @@ describe("model plan", () => {
     assert.deepEqual(h.selection, direct.chat);
     assert.equal(c.budgets!.ramBytes + h.budgets!.ramBytes, hw.ramFreeBytes);
     // Two sequences hold twice the KV cells of one.
-    const one = planSlots(hw, "balanced", { completion: { setting: "auto", contextSize: 4096 } }).completion!;
+    const one = planSlots(hw, "balanced", { completion: { setting: "qwen2.5-coder-1.5b", contextSize: 4096 } }).completion!;
     assert.equal(picked(c.selection).estimate.kvCacheBytes, 2 * kvCacheBytes(c.ladder!.arch, { contextSize: 4096 }));
     assert.equal(picked(one.selection).estimate.kvCacheBytes, kvCacheBytes(c.ladder!.arch, { contextSize: 4096 }));
   });
@@ -130,10 +117,10 @@ describe("model plan", () => {
   });
 
   it("badges a completion quant on the share it gets once chosen, not on the current pick's share", () => {
-    // CPU, 16 GiB, both slots: completion's share is sized for its pick, Q8_0. A Q4_K_M is held
-    // twice on the CPU (file + repacked copy) and needs more than that share, yet chosen it fits.
+    // Explicit settings: completion's share is sized for its pick, Q8_0. A Q4_K_M is held twice
+    // on the CPU (file + repacked copy) and needs more than that share, yet chosen it fits.
     const hw = machine(0, 16);
-    const plans = planSlots(hw, "balanced", { completion: { setting: "auto", contextSize: 4096 }, chat: { setting: "auto", contextSize: 8192 } });
+    const plans = planSlots(hw, "balanced", { completion: { setting: "qwen2.5-coder-1.5b", contextSize: 4096 }, chat: { setting: "qwen2.5-coder-1.5b-instruct", contextSize: 8192 } });
     const plan = plans.completion!;
     assert.ok(plan.shared);
     assert.equal(picked(plan.selection).quant, "Q8_0");
@@ -141,12 +128,23 @@ describe("model plan", () => {
     const badge = picked(pinnedSelections(plan, hw, "balanced").get("Q4_K_M"));
     assert.equal(badge.placement, "cpu");
     // What the plan gives once the setting pins it.
-    const chosen = planSlots(hw, "balanced", { completion: { setting: "qwen2.5-coder-1.5b:Q4_K_M", contextSize: 4096 }, chat: { setting: "auto", contextSize: 8192 } }).completion!;
+    const chosen = planSlots(hw, "balanced", { completion: { setting: "qwen2.5-coder-1.5b:Q4_K_M", contextSize: 4096 }, chat: { setting: "qwen2.5-coder-1.5b-instruct", contextSize: 8192 } }).completion!;
     assert.deepEqual(picked(chosen.selection).estimate, badge.estimate);
     // Chat keeps its share: the completion pick it was sized against does not move.
     const chat = plans.chat!;
     for (const [quant, r] of pinnedSelections(chat, hw, "balanced")) {
       if (!isNoFit(r)) assert.ok(r.estimate.totalBytes <= chat.budgets!.ramBytes, quant);
     }
+  });
+
+  it("with auto, each slot's badges use the share the joint choice left it (what the other slot does not hold)", () => {
+    const hw = machine(0, 16);
+    const plans = planSlots(hw, "balanced", { completion: { setting: "auto", contextSize: 4096 }, chat: { setting: "auto", contextSize: 8192 } }, { sequences: 2 });
+    const c = plans.completion!;
+    const h = plans.chat!;
+    assert.equal(c.budgets!.ramBytes + picked(h.selection).estimate.totalBytes, hw.ramFreeBytes);
+    assert.equal(h.budgets!.ramBytes + picked(c.selection).estimate.totalBytes, hw.ramFreeBytes);
+    for (const plan of [c, h])
+      for (const [quant, r] of pinnedSelections(plan, hw, "balanced")) if (!isNoFit(r)) assert.ok(r.estimate.totalBytes <= plan.budgets!.ramBytes, quant);
   });
 });

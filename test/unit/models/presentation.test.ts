@@ -282,12 +282,17 @@ describe("model presentation", () => {
       assert.match(md, /^\| Backend \| CPU only \(requested: auto\) \|$/m);
       assert.match(md, /^\| RAM \| 12\.00 GiB free of 16\.00 GiB \|$/m);
       assert.match(md, /^\| Fallback \| none \|$/m);
+      assert.match(md, /^\| CPU memory bandwidth \| not measured: auto assumes 20 GB\/s \|$/m);
+      const measured = hardwareReportMarkdown({ info: cpuInfo(), profile: hw, measuredAt: new Date(), policy: "balanced", slots: [], cpuBandwidth: { bytesPerSecond: 23.46e9, measuredAt: "2026-12-03T10:00:00.000Z" } });
+      assert.match(measured, /^\| CPU memory bandwidth \| 23\.5 GB\/s \(copy probe, 2026-12-03\); auto's CPU speed estimate uses 23\.5 GB\/s \(the probe only raises its 20 GB\/s default\) \|$/m);
+      const slow = hardwareReportMarkdown({ info: cpuInfo(), profile: hw, measuredAt: new Date(), policy: "balanced", slots: [], cpuBandwidth: { bytesPerSecond: 8.5e9, measuredAt: "2026-12-03T10:00:00.000Z" } });
+      assert.match(slow, /^\| CPU memory bandwidth \| 8\.5 GB\/s \(copy probe, 2026-12-03\); auto's CPU speed estimate uses 20\.0 GB\/s/m);
       assert.match(md, /Measured 2025-01-02 03:04:05 UTC/);
       assert.match(md, /^## Completion: `auto`$/m);
       assert.match(md, /Qwen2\.5-Coder 1\.5B \(base, FIM\) \(`qwen2\.5-coder-1\.5b`\), chosen by auto/);
       assert.match(md, /^- Context: 4096 tokens × 2 sequences$/m);
       assert.match(md, /^- Pick: \*\*Q8_0\*\* \(1\.65 GB\), CPU$/m);
-      assert.match(md, /^- Why: balanced: CPU only \(no GPU memory\)/m);
+      assert.match(md, /^- Why: balanced: no completion model fits on the GPU; qwen2\.5-coder-1\.5b Q8_0 is the largest above 10 tokens\/s, about 12\.1 tokens\/s on the CPU \(20\.0 GB\/s assumed, not measured\)/m);
       assert.match(md, /^- Status: Model qwen2\.5-coder-1\.5b \(Q8_0, 1647 MB\) is not downloaded yet/m);
       assert.match(md, /^\| \*\*Q8_0\*\* \|/m);
       assert.match(md, /^## Chat: `\/models\/missing\.gguf`$/m);
