@@ -1,7 +1,9 @@
 /**
- * A tiny, strict argument parser for the CLI: `--name value` pairs and boolean flags.
+ * The CLI's argument parser: node:util's parseArgs tokenises, these rules are strict on top.
  * Unknown or repeated options are errors, so a typo never silently changes a benchmark.
  */
+import { parseArgs as nodeParseArgs } from "node:util";
+
 export interface ParsedArgs {
   command: string | undefined;
   options: Map<string, string>;
@@ -12,43 +14,59 @@ export class UsageError extends Error {}
 
 export function parseArgs(argv: readonly string[], booleanFlags: ReadonlySet<string>, valueOptions: ReadonlySet<string>): ParsedArgs {
   const [command, ...rest] = argv;
+  const declared = Object.fromEntries([
+    ...[...booleanFlags].map((name) => [name, { type: "boolean" as const }]),
+    ...[...valueOptions].map((name) => [name, { type: "string" as const }]),
+  ]);
+  // node:util does the tokenising (--name value, --name=value); the rules stay ours: unknown,
+  // repeated and value-less options are errors, never silently ignored or last-one-wins.
+  const { tokens } = nodeParseArgs({ args: [...rest], options: declared, strict: false, allowPositionals: true, tokens: true });
   const options = new Map<string, string>();
   const flags = new Set<string>();
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    if (!arg.startsWith("--")) throw new UsageError(`Unexpected argument "${arg}".`);
-    const eq = arg.indexOf("=");
-    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+  for (const token of tokens) {
+    if (token.kind === "positional") throw new UsageError(`Unexpected argument "${token.value}".`);
+    if (token.kind === "option-terminator") throw new UsageError('Unexpected argument "--".');
+    const name = token.name;
+    if (!token.rawName.startsWith("--")) throw new UsageError(`Unknown option ${token.rawName}.`);
     if (booleanFlags.has(name)) {
-      if (eq !== -1) throw new UsageError(`--${name} takes no value.`);
+      if (token.value !== undefined) throw new UsageError(`--${name} takes no value.`);
       flags.add(name);
       continue;
     }
     if (!valueOptions.has(name)) throw new UsageError(`Unknown option --${name}.`);
     if (options.has(name)) throw new UsageError(`--${name} was given twice.`);
-    const value = eq === -1 ? rest[++i] : arg.slice(eq + 1);
-    if (value === undefined) throw new UsageError(`--${name} needs a value.`);
-    options.set(name, value);
+    if (token.value === undefined) throw new UsageError(`--${name} needs a value.`);
+    options.set(name, token.value);
   }
   return { command, options, flags };
 }
 
-export function intOption(args: ParsedArgs, name: string, fallback: number, min = 0): number {
+export function intOption(args: ParsedArgs, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const raw = args.options.get(name);
   if (raw === undefined) return fallback;
-  if (!/^-?\d+$/.test(raw)) throw new UsageError(`--${name} must be an integer, got "${raw}".`);
+  if (!/^-?\d+$/.test(raw)) throw new UsageError(`--${name} must be a whole number, got "${raw}".`);
   const value = Number(raw);
-  if (value < min) throw new UsageError(`--${name} must be at least ${min}, got ${value}.`);
+  if (value < min || value > max) throw new UsageError(`--${name} must be ${max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `between ${min} and ${max}`}, got ${value}.`);
   return value;
 }
 
-export function numberOption(args: ParsedArgs, name: string, fallback: number): number {
+/** A plain decimal number (no hex, no Infinity, no empty string: Number() accepts all of those). */
+export function numberOption(args: ParsedArgs, name: string, fallback: number, min = -Number.MAX_VALUE, max = Number.MAX_VALUE): number {
   const raw = args.options.get(name);
   if (raw === undefined) return fallback;
+  if (!/^-?(\d+\.?\d*|\.\d+)$/.test(raw.trim())) throw new UsageError(`--${name} must be a decimal number, got "${raw}".`);
   const value = Number(raw);
-  if (raw.trim() === "" || !Number.isFinite(value)) throw new UsageError(`--${name} must be a number, got "${raw}".`);
+  if (value < min || value > max) throw new UsageError(`--${name} must be between ${min} and ${max}, got ${value}.`);
   return value;
 }
+
+/** The limits the engine enforces, checked here so a bad value is refused before any model loads. */
+export const LIMITS = {
+  maxTokens: [1, 32768],
+  temperature: [0, 2],
+  threads: [0, 512],
+  context: [64, 131072],
+} as const;
 
 export function requiredOption(args: ParsedArgs, name: string): string {
   const value = args.options.get(name);

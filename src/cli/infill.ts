@@ -4,7 +4,7 @@
  */
 import type { Engine } from "../core/engine/engine";
 import { CompletionSettingsSchema, completionPipeline, FimLayoutSchema } from "../core/completion";
-import { intOption, requiredOption, UsageError, type ParsedArgs } from "./args";
+import { intOption, requiredOption, UsageError, type ParsedArgs, LIMITS } from "./args";
 
 export const INFILL_OPTIONS = ["prefix", "suffix", "language", "layout"] as const;
 
@@ -19,11 +19,11 @@ export function infillRequest(args: ParsedArgs): InfillRequest {
   const suffix = requiredOption(args, "suffix");
   const layout = FimLayoutSchema.safeParse(args.options.get("layout") ?? "psmTail");
   if (!layout.success) throw new UsageError(`--layout must be one of ${FimLayoutSchema.options.join(", ")}.`);
-  const settings = CompletionSettingsSchema.parse({ maxTokens: intOption(args, "max-tokens", 64, 1), layout: layout.data, timeBudgetMs: 60_000 });
+  const settings = CompletionSettingsSchema.parse({ maxTokens: intOption(args, "max-tokens", 64, 1, 1024), layout: layout.data, timeBudgetMs: 60_000 });
   const languageId = args.options.get("language") ?? "plaintext";
   const eol = prefix.includes("\r\n") ? ("\r\n" as const) : ("\n" as const);
   return {
-    contextSize: intOption(args, "context", 4096, 64),
+    contextSize: intOption(args, "context", 4096, ...LIMITS.context),
     run: async (client) => {
       const model = client.modelInfo("completion");
       if (!model) throw new Error("The completion model is not loaded.");
@@ -38,6 +38,9 @@ export function infillRequest(args: ParsedArgs): InfillRequest {
       const generation = result.generation;
       return {
         text: result.ghost?.text ?? "",
+        // How many characters right of the cursor the text replaces (an auto-closed `)` it already
+        // contains): without it `)` inserted and `)` replaced look the same.
+        replaceRight: result.ghost?.replaceRight ?? 0,
         reason: result.reason,
         rawText: generation?.text ?? null,
         stopReason: generation?.stopReason ?? null,

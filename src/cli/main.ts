@@ -8,19 +8,21 @@ import { EngineError } from "../core/engine/engine";
 import type { GenerateRequestInput, GenerationResult, GpuSetting } from "../core/engine/types";
 import { GpuSettingSchema, type HardwareInfo } from "../core/engine/types";
 import { formatHardwareText } from "../core/models/presentation";
-import { intOption, numberOption, parseArgs, requiredOption, UsageError, type ParsedArgs } from "./args";
+import * as fs from "node:fs";
+import { intOption, LIMITS, numberOption, parseArgs, requiredOption, UsageError, type ParsedArgs } from "./args";
 import { runSummarize, SUMMARIZE_OPTIONS, SUMMARIZE_USAGE } from "./summarize";
 import { INFILL_OPTIONS, infillRequest } from "./infill";
 import { runSelect, SELECT_OPTIONS, SELECT_USAGE, selectText, type SelectCliOutput } from "./select";
+import { redactSecrets } from "../core/security/redact";
 import { BACKEND_OPTIONS, BACKEND_USAGE, backendFromArgs, type BackendChoice, type CliEngine } from "./backend";
 
 const USAGE = `Usage: local-code <command> [options]
 
 Commands:
-  complete --model PATH --prompt TEXT      plain text completion
+  complete --model PATH --prompt TEXT      plain text completion (or --prompt-file PATH, "-" = stdin)
   infill   --model PATH --prefix TEXT --suffix TEXT [--language ID] [--layout psm|psmTail|spm]
                                            the editor's inline completion pipeline: prints the ghost text
-  chat     --model PATH --message TEXT     one chat turn with the model's chat template
+  chat     --model PATH --message TEXT     one chat turn with the model's chat template (or --prompt-file PATH|-)
            (complete, infill, chat and summarize take --backend remote --remote-url URL instead of --model)
   hardware                                 detected GPU, memory and cores
 ${SUMMARIZE_USAGE}${SELECT_USAGE}
@@ -36,12 +38,15 @@ Options:
 ${BACKEND_USAGE}`;
 
 const FLAGS = new Set(["json", "verbose", "help"]);
-const OPTIONS = new Set(["model", "prompt", "prefix", "suffix", "message", "max-tokens", "temperature", "context", "threads", "gpu", ...INFILL_OPTIONS, ...SUMMARIZE_OPTIONS, ...SELECT_OPTIONS, ...BACKEND_OPTIONS]);
+const OPTIONS = new Set(["model", "prompt", "prompt-file", "prefix", "suffix", "message", "max-tokens", "temperature", "context", "threads", "gpu", ...INFILL_OPTIONS, ...SUMMARIZE_OPTIONS, ...SELECT_OPTIONS, ...BACKEND_OPTIONS]);
 
 function cliLog(args: ParsedArgs): (level: "error" | "warn" | "info" | "debug", message: string) => void {
   const verbose = args.flags.has("verbose");
   return (level, message) => {
-    if (verbose || level === "error") process.stderr.write(`[${level}] ${message}\n`);
+    // Warnings from the engine itself (a forced GPU backend fell back to the CPU) are shown even
+    // without --verbose; llama.cpp's own chatter is not. Secrets never reach the terminal.
+    const engineWarning = level === "warn" && !message.startsWith("[llama]") && !message.startsWith("[worker]");
+    if (verbose || level === "error" || engineWarning) process.stderr.write(`[${level}] ${redactSecrets(message)}\n`);
   };
 }
 
@@ -51,7 +56,7 @@ function makeClient(args: ParsedArgs): WorkerClient {
   return new WorkerClient({
     workerPath: path.join(__dirname, "worker.js"),
     gpu: gpu.data as GpuSetting,
-    threads: intOption(args, "threads", 0),
+    threads: intOption(args, "threads", 0, ...LIMITS.threads),
     logLevel: args.flags.has("verbose") ? "info" : "error",
     log: cliLog(args),
     restart: { maxConsecutiveCrashes: 0 },
@@ -65,23 +70,54 @@ function backend(args: ParsedArgs): BackendChoice {
 
 /** Reads and checks every option of a generation command before any model is loaded. */
 function generationRequest(args: ParsedArgs): { backend: BackendChoice; contextSize: number; body: GenerateRequestInput } {
+  const maxTokens = intOption(args, "max-tokens", 64, ...LIMITS.maxTokens);
+  const temperature = numberOption(args, "temperature", 0, ...LIMITS.temperature);
+  const contextSize = intOption(args, "context", 4096, ...LIMITS.context);
+  if (maxTokens >= contextSize) throw new UsageError(`--max-tokens (${maxTokens}) must be less than --context (${contextSize}).`);
   const choice = backend(args);
-  const maxTokens = intOption(args, "max-tokens", 64, 1);
-  const temperature = numberOption(args, "temperature", 0);
-  const contextSize = intOption(args, "context", 4096, 64);
+  const text = inputText(args, args.command === "complete" ? "prompt" : "message");
   switch (args.command) {
     case "complete":
-      return { backend: choice, contextSize, body: { kind: "complete", prompt: requiredOption(args, "prompt"), maxTokens, temperature } };
+      return { backend: choice, contextSize, body: { kind: "complete", prompt: text, maxTokens, temperature } };
     default:
-      return { backend: choice, contextSize, body: { kind: "chat", messages: [{ role: "user", content: requiredOption(args, "message") }], maxTokens, temperature } };
+      return { backend: choice, contextSize, body: { kind: "chat", messages: [{ role: "user", content: text }], maxTokens, temperature } };
   }
 }
+
+/** --prompt/--message TEXT, or --prompt-file PATH ("-" = stdin) for inputs longer than a command line allows. */
+function inputText(args: ParsedArgs, option: "prompt" | "message"): string {
+  const file = args.options.get("prompt-file");
+  if (file === undefined) return requiredOption(args, option);
+  if (args.options.has(option)) throw new UsageError(`Give --${option} or --prompt-file, not both.`);
+  try {
+    return fs.readFileSync(file === "-" ? 0 : file, "utf8");
+  } catch (error) {
+    throw new UsageError(`--prompt-file: cannot read ${file === "-" ? "stdin" : file} (${(error as Error).message}).`);
+  }
+}
+
+/** Refuses an input that does not fit the context with the answer, instead of truncating it or answering nothing. */
+async function checkFits(client: CliEngine, body: GenerateRequestInput, contextSize: number): Promise<void> {
+  const text = body.kind === "complete" ? body.prompt : body.kind === "chat" ? body.messages.map((m) => m.content).join("\n") : "";
+  const tokens = await client.countTokens("completion", text);
+  const room = contextSize - body.maxTokens;
+  if (tokens > room) {
+    const what = body.kind === "complete" ? "prompt" : "message";
+    throw new InputTooLong(
+      `The ${what} is ${tokens} tokens, but the context (--context ${contextSize}) leaves room for ${room} with --max-tokens ${body.maxTokens}. ` +
+        `Shorten it, or raise --context (the model's limit permitting).`,
+    );
+  }
+}
+
+class InputTooLong extends Error {}
 
 async function generate(args: ParsedArgs): Promise<Record<string, unknown>> {
   const request = generationRequest(args);
   const client = request.backend.makeEngine();
   try {
     await client.load("completion", { modelPath: request.backend.model, contextSize: request.contextSize });
+    await checkFits(client, request.body, request.contextSize);
     const streamToStdout = !args.flags.has("json");
     const onChunk = streamToStdout ? (text: string) => process.stdout.write(text) : undefined;
     const result: GenerationResult = await client.generate("completion", request.body, { onChunk });
@@ -115,7 +151,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (!args.command || args.flags.has("help") || args.command === "help" || args.command === "--help" || args.command === "-h") {
-    process.stdout.write(USAGE);
+    // Asked for: stdout and success. A bare call is a usage error: stderr and exit 2.
+    (args.command ? process.stdout : process.stderr).write(USAGE);
     return args.command ? 0 : 2;
   }
   try {
@@ -169,8 +206,8 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`local-code: ${error.message}\n\n${USAGE}`);
       return 2;
     }
-    const code = error instanceof EngineError ? ` [${error.code}]` : "";
-    process.stderr.write(`local-code: error${code}: ${(error as Error).message}\n`);
+    const code = error instanceof EngineError ? ` [${error.code}]` : error instanceof InputTooLong ? " [inputTooLong]" : "";
+    process.stderr.write(`local-code: error${code}: ${redactSecrets((error as Error).message)}\n`);
     return 1;
   }
 }

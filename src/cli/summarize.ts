@@ -8,7 +8,7 @@ import type { Engine } from "../core/engine/engine";
 import { DEFAULT_CHAT_SYSTEM_PROMPT } from "../core/chat/settings";
 import { parseLineRange, sliceLines } from "../core/summarize/lineRange";
 import { DEFAULT_MAX_PARTS, summarize, type SummaryTask } from "../core/summarize/mapReduce";
-import { intOption, numberOption, requiredOption, UsageError, type ParsedArgs } from "./args";
+import { intOption, numberOption, requiredOption, UsageError, type ParsedArgs, LIMITS } from "./args";
 
 /** Options `summarize` reads besides the shared ones (model, context, max-tokens, temperature). */
 export const SUMMARIZE_OPTIONS = ["file", "lines", "max-parts", "task"] as const;
@@ -23,9 +23,9 @@ export const SUMMARIZE_USAGE =
  */
 export async function runSummarize(args: ParsedArgs, client: Engine, model: string): Promise<Record<string, unknown>> {
   const file = requiredOption(args, "file");
-  const contextSize = intOption(args, "context", 4096, 64);
-  const maxTokensOption = args.options.has("max-tokens") ? intOption(args, "max-tokens", 0, 1) : null;
-  const temperature = numberOption(args, "temperature", 0);
+  const contextSize = intOption(args, "context", 4096, ...LIMITS.context);
+  const maxTokensOption = args.options.has("max-tokens") ? intOption(args, "max-tokens", 0, ...LIMITS.maxTokens) : null;
+  const temperature = numberOption(args, "temperature", 0, ...LIMITS.temperature);
   const maxParts = intOption(args, "max-parts", DEFAULT_MAX_PARTS, 1);
   const task = args.options.get("task") ?? "summarize";
   if (task !== "summarize" && task !== "explain") {

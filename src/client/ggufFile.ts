@@ -1,68 +1,93 @@
 /**
- * GGUF headers of files on disk: reads as much of a file as its header needs (vocabularies make
- * it several MiB) and hands the bytes to the parser in src/core/gguf. The downloader checks a
- * finished download with checkGgufFile; model choice sizes a local .gguf with readGgufSummary,
- * without loading it and without node-llama-cpp (the CLI's `select` answers from flags alone).
+ * GGUF headers of files on disk: the one reader every path uses before anything else touches a
+ * model file (the worker before node-llama-cpp, `select`, model choice, the downloader's check).
+ * It opens without blocking and refuses anything but a regular file (a FIFO would hang a plain
+ * read), reads only what the header needs up to a cap, and hands the bytes to the parser in
+ * src/core/gguf. Every refusal is a GgufFileError with a code and the file's path.
  */
 import * as fs from "node:fs/promises";
-import { checkGgufHeader, GgufFormatError, parseGgufHeader, type GgufHeader, type GgufHeaderCheck } from "../core/gguf/ggufHeader";
+import { constants } from "node:fs";
+import type { GgufHeader, GgufHeaderCheck } from "../core/gguf/ggufHeader";
+import { checkGgufDataPresent, GgufFileError, readGgufHeaderFrom, type GgufReadOptions } from "../core/gguf/ggufFileReader";
 import { ggufSummary, type GgufSummary } from "../core/gguf/ggufSummary";
 import { ladderFromGgufFile } from "../core/models/catalog";
 import type { ModelLadder } from "../core/models/selectModel";
 
 export type { GgufSummary } from "../core/gguf/ggufSummary";
+export { GgufFileError } from "../core/gguf/ggufFileReader";
 
-/** Headers larger than this are not read (no real model has one). */
-const MAX_HEADER_BYTES = 512 << 20;
+function openError(filePath: string, error: unknown): GgufFileError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ENOENT" || code === "ENOTDIR") return new GgufFileError("notFound", filePath, "not found", `Model file not found: ${filePath}`);
+  if (code === "EACCES" || code === "EPERM")
+    return new GgufFileError("unreadable", filePath, "permission denied", `Model file is not readable (permission denied): ${filePath}`);
+  if (code === "EISDIR") return isDirectory(filePath);
+  const why = (error as Error).message;
+  return new GgufFileError("unreadable", filePath, why, `Cannot read model file ${filePath}: ${why}`);
+}
 
-/** The file's header bytes (a prefix that holds the whole header, or the whole file when shorter) and its size. */
-async function readHeaderBytes(filePath: string): Promise<{ header: GgufHeader | "more"; bytes: Uint8Array; sizeBytes: number }> {
-  const handle = await fs.open(filePath, "r");
+const isDirectory = (filePath: string) =>
+  new GgufFileError("isDirectory", filePath, "a directory", `Model path is a directory, not a GGUF file: ${filePath}`);
+
+/** Parses a file's header (reading at most `maxHeaderBytes`); throws GgufFileError. */
+export async function readGgufHeader(filePath: string, options: GgufReadOptions = {}): Promise<{ header: GgufHeader; sizeBytes: number }> {
+  let handle;
   try {
-    const { size } = await handle.stat();
-    for (let want = Math.min(size, 1 << 20); ; want = Math.min(size, want * 4)) {
-      const buf = Buffer.alloc(want);
-      const { bytesRead } = await handle.read(buf, 0, want, 0);
-      const bytes = buf.subarray(0, bytesRead);
-      const header = parseGgufHeader(bytes);
-      if (header !== "more" || want >= size || want >= MAX_HEADER_BYTES) return { header, bytes, sizeBytes: size };
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+    handle = await fs.open(filePath, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    throw openError(filePath, error);
+  }
+  try {
+    const stat = await handle.stat();
+    if (stat.isDirectory()) throw isDirectory(filePath);
+    if (!stat.isFile()) {
+      const kind = stat.isFIFO() ? "a FIFO" : stat.isCharacterDevice() || stat.isBlockDevice() ? "a device" : stat.isSocket() ? "a socket" : "not a regular file";
+      throw new GgufFileError("notRegularFile", filePath, kind, `Model path is not a regular file (${kind}): ${filePath}. Point the setting at a .gguf file.`);
     }
+    const source = {
+      size: stat.size,
+      read: async (position: number, length: number) => {
+        const buf = Buffer.alloc(length);
+        let got = 0;
+        while (got < length) {
+          const { bytesRead } = await handle.read(buf, got, length - got, position + got);
+          if (bytesRead === 0) break;
+          got += bytesRead;
+        }
+        return buf.subarray(0, got);
+      },
+    };
+    return { header: await readGgufHeaderFrom(source, filePath, options), sizeBytes: stat.size };
+  } catch (error) {
+    if (error instanceof GgufFileError) throw error;
+    throw openError(filePath, error);
   } finally {
     await handle.close();
   }
 }
 
-/** Parses a file's header; throws GgufFormatError (also for a file that ends inside it) or the fs error. */
-export async function readGgufHeader(filePath: string): Promise<{ header: GgufHeader; sizeBytes: number }> {
-  const { header, sizeBytes } = await readHeaderBytes(filePath);
-  if (header === "more") throw new GgufFormatError("the file ends inside its GGUF header (truncated)");
-  return { header, sizeBytes };
+/** A file a model can be loaded from: a readable header and all its tensor data present. */
+export async function readCompleteGgufFile(filePath: string, options: GgufReadOptions = {}): Promise<{ header: GgufHeader; sizeBytes: number }> {
+  const read = await readGgufHeader(filePath, options);
+  checkGgufDataPresent(read.header, read.sizeBytes, filePath);
+  return read;
 }
 
 /** A downloaded file's check: GGUF magic and version, a readable header, and all its tensor data present. */
 export async function checkGgufFile(filePath: string): Promise<GgufHeaderCheck> {
-  let read;
   try {
-    read = await readHeaderBytes(filePath);
+    const { header } = await readCompleteGgufFile(filePath);
+    return { ok: true, version: header.version, tensorCount: header.tensors.length, kvCount: header.metadata.size, minimumFileSize: header.minimumFileSize };
   } catch (error) {
-    if (error instanceof GgufFormatError) return { ok: false, reason: error.message };
+    if (error instanceof GgufFileError) return { ok: false, reason: error.reason };
     throw error;
   }
-  return checkGgufHeader(read.bytes, read.sizeBytes);
 }
 
 /** Reads a .gguf header's architecture numbers. Errors name the file and what is wrong with it. */
 export async function readGgufSummary(filePath: string): Promise<GgufSummary> {
-  let read;
-  try {
-    read = await readGgufHeader(filePath);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new Error(`Model file not found: ${filePath}`);
-    if (code === "EACCES" || code === "EPERM") throw new Error(`Model file is not readable (permission denied): ${filePath}`);
-    if (code === "EISDIR") throw new Error(`Model path is a directory, not a GGUF file: ${filePath}`);
-    throw new Error(`Cannot read the GGUF header of ${filePath}: ${(error as Error).message}`);
-  }
+  const read = await readGgufHeader(filePath);
   return ggufSummary(read.header, filePath, read.sizeBytes);
 }
 

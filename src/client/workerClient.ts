@@ -8,6 +8,7 @@ import { ResultSchemas, WorkerMessageSchema, type ResultFor, type WorkerRequestI
 import type { EngineStatus, GenerateRequestInput, GenerationResult, GpuSetting, HardwareInfo, LoadOptionsInput, ModelInfo, Slot } from "../core/engine/types";
 import { EngineError, type Disposable, type Engine, type EngineState, type GenerateCallOptions } from "../core/engine/engine";
 import { DEFAULT_RESTART_POLICY, RestartPolicy, type RestartPolicyOptions } from "../core/engine/restartPolicy";
+import { redactSecrets } from "../core/security/redact";
 
 export type LogLevel = "error" | "warn" | "info" | "debug";
 export type Logger = (level: LogLevel, message: string) => void;
@@ -23,7 +24,22 @@ export interface WorkerClientOptions {
   restart?: Partial<RestartPolicyOptions>;
   /** Extra fork options (tests run the worker as another user to check permission errors). */
   forkOptions?: { uid?: number; gid?: number; env?: NodeJS.ProcessEnv };
+  watchdog?: Partial<WatchdogOptions>;
 }
+
+/** How a stopped or hung worker and overlong requests are detected (tests use short ones). */
+export interface WatchdogOptions {
+  /** How often the worker sends a heartbeat. */
+  heartbeatMs: number;
+  /** No heartbeat for this long: the worker is stopped or hung, and is killed and restarted. */
+  heartbeatTimeoutMs: number;
+  /** A model load that takes longer is cancelled. */
+  loadTimeoutMs: number;
+  /** Any other request that takes longer is cancelled. */
+  requestTimeoutMs: number;
+}
+
+export const DEFAULT_WATCHDOG: WatchdogOptions = { heartbeatMs: 1000, heartbeatTimeoutMs: 20_000, loadTimeoutMs: 600_000, requestTimeoutMs: 600_000 };
 
 type RequestType = keyof typeof ResultSchemas;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -37,6 +53,8 @@ interface Pending {
 
 /** A worker that exits within this long of its start is reported as failing to start. */
 const READY_TIMEOUT_MS = 30_000;
+/** Loading node-llama-cpp's native library (init). */
+const INIT_TIMEOUT_MS = 120_000;
 
 export class WorkerClient implements Engine {
   private child: ChildProcess | null = null;
@@ -52,9 +70,15 @@ export class WorkerClient implements Engine {
   private restartTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private currentState: EngineState = { kind: "stopped" };
+  private readonly watchdog: WatchdogOptions;
+  private lastHeartbeat = 0;
+  private watchdogTimer: NodeJS.Timeout | null = null;
+  /** Why the watchdog killed the current worker (its exit is then reported as this). */
+  private killedBecause: string | null = null;
 
   constructor(private readonly options: WorkerClientOptions) {
     this.policy = new RestartPolicy({ ...DEFAULT_RESTART_POLICY, ...options.restart });
+    this.watchdog = { ...DEFAULT_WATCHDOG, ...options.watchdog };
   }
 
   get state(): EngineState {
@@ -77,7 +101,8 @@ export class WorkerClient implements Engine {
   }
 
   private log(level: LogLevel, message: string): void {
-    this.options.log?.(level, message);
+    // Worker and llama log lines can quote paths with credentials or tokens: never log a secret.
+    this.options.log?.(level, redactSecrets(message));
   }
 
   /** Starts the worker (once); every request waits for this. */
@@ -105,7 +130,7 @@ export class WorkerClient implements Engine {
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       execArgv: [],
       // Inside VS Code desktop, process.execPath is Electron: make it behave as plain Node.
-      env: { ...process.env, ...this.options.forkOptions?.env, ELECTRON_RUN_AS_NODE: "1" },
+      env: { ...process.env, ...this.options.forkOptions?.env, ELECTRON_RUN_AS_NODE: "1", LCA_WORKER_HEARTBEAT_MS: String(this.watchdog.heartbeatMs) },
       uid: this.options.forkOptions?.uid,
       gid: this.options.forkOptions?.gid,
     });
@@ -144,12 +169,33 @@ export class WorkerClient implements Engine {
       logLevel: this.options.logLevel ?? "warn",
     });
     this.log("info", `Model worker ${child.pid} ready (backend ${init.gpu}, ${init.threads} threads).`);
+    // From here on (not before: loading the native library can hold the event loop) a silent worker is a hung one.
+    this.startWatchdog(child);
     for (const [slot, options] of this.desired)
       await this.loadNow(slot, options).catch((error: Error) => this.log("error", `Could not reload the ${slot} model: ${error.message}`));
     this.setState({ kind: "ready" });
   }
 
+  /** Kills a worker that stops sending heartbeats (SIGSTOP, a stuck event loop); onExit restarts it. */
+  private startWatchdog(child: ChildProcess): void {
+    this.lastHeartbeat = Date.now();
+    if (this.watchdogTimer) clearInterval(this.watchdogTimer);
+    this.watchdogTimer = setInterval(() => {
+      if (this.child !== child) return;
+      const silentMs = Date.now() - this.lastHeartbeat;
+      if (silentMs <= this.watchdog.heartbeatTimeoutMs || this.killedBecause) return;
+      this.killedBecause = `it stopped responding: no heartbeat for ${Math.round(silentMs / 1000)} s`;
+      this.log("error", `The model worker ${child.pid} ${this.killedBecause}; stopping it.`);
+      child.kill("SIGKILL");
+    }, Math.max(50, Math.min(this.watchdog.heartbeatMs, this.watchdog.heartbeatTimeoutMs / 4)));
+    this.watchdogTimer.unref?.();
+  }
+
   private onMessage(message: Exclude<ReturnType<typeof WorkerMessageSchema.parse>, { type: "ready" }>): void {
+    if (message.type === "heartbeat") {
+      this.lastHeartbeat = Date.now();
+      return;
+    }
     if (message.type === "log") {
       this.log(message.level, message.message);
       return;
@@ -175,7 +221,10 @@ export class WorkerClient implements Engine {
     this.child = null;
     this.ready = null;
     this.models.clear();
-    const how = describeExit(code, signal);
+    if (this.watchdogTimer) clearInterval(this.watchdogTimer);
+    this.watchdogTimer = null;
+    const how = this.killedBecause ?? describeExit(code, signal);
+    this.killedBecause = null;
     const failure = new EngineError("workerCrashed", `The model worker stopped unexpectedly (${how}). It is being restarted; try again in a moment.`);
     for (const [id, pending] of this.pending) {
       this.pending.delete(id);
@@ -233,19 +282,33 @@ export class WorkerClient implements Engine {
         return;
       }
       const onAbort = () => {
+        clearTimeout(deadline);
         if (!this.pending.delete(id)) return;
         reject(new EngineError("cancelled", "The request was cancelled."));
         if (child.connected) child.send({ type: "cancel", id: this.nextId++, target: id });
       };
+      let deadline: NodeJS.Timeout | undefined;
       signal?.addEventListener("abort", onAbort, { once: true });
+      // A request that outlives its deadline is given up here and cancelled in the worker.
+      // init loads the native library: a fixed, generous deadline of its own.
+      const deadlineMs = type === "init" ? INIT_TIMEOUT_MS : type === "load" ? this.watchdog.loadTimeoutMs : this.watchdog.requestTimeoutMs;
+      deadline = setTimeout(() => {
+        if (!this.pending.delete(id)) return;
+        signal?.removeEventListener("abort", onAbort);
+        const what = type === "load" ? "Loading the model" : `The ${type} request`;
+        reject(new EngineError("workerTimeout", `${what} did not finish within ${formatSeconds(deadlineMs)}; it was cancelled.`));
+        if (child.connected) child.send({ type: "cancel", id: this.nextId++, target: id });
+      }, deadlineMs);
       this.pending.set(id, {
         type,
         onChunk,
         resolve: (value) => {
+          clearTimeout(deadline);
           signal?.removeEventListener("abort", onAbort);
           resolve(value as ResultFor<T>);
         },
         reject: (error) => {
+          clearTimeout(deadline);
           signal?.removeEventListener("abort", onAbort);
           reject(error);
         },
@@ -331,6 +394,7 @@ export class WorkerClient implements Engine {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
+    if (this.watchdogTimer) clearInterval(this.watchdogTimer);
     const child = this.child;
     if (!child) {
       this.setState({ kind: "stopped" });
@@ -342,6 +406,10 @@ export class WorkerClient implements Engine {
     await exited;
     clearTimeout(killTimer);
   }
+}
+
+function formatSeconds(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
 }
 
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {

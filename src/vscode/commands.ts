@@ -27,6 +27,7 @@ export function registerCommands(runtime: ModelRuntime, completion: Pick<InlineC
         { label: `$(debug-restart) ${runtime.engine.recoveryLabel}`, command: "localCode.restartWorker" },
         ...(remote ? [{ label: "$(key) Set Remote API Key", command: "localCode.setRemoteApiKey" }] : []),
         { label: "$(output) Show Log", command: "localCode.showLog" },
+        { label: "$(book) Get Started (walkthrough)", command: "localCode.openWalkthrough" },
       ];
       const all = await vscode.commands.getCommands(true);
       const pick = await vscode.window.showQuickPick(

@@ -17,11 +17,13 @@ import { registerCommands } from "./commands";
 import { ContextFeeder } from "./completion/contextFeeder";
 import { InlineCompletionProvider } from "./completion/inlineCompletionProvider";
 import { DisposableStore } from "./disposables";
+import { registerEditFeatures } from "./edit/registerEditFeatures";
 import { registerModelCommands } from "./models/modelCommands";
 import { recordingLog } from "./remote/recordingLog";
 import { createModelRuntime } from "./runtime/vscodeModelRuntime";
 import { registerStatusBar } from "./statusBar";
 import { SummarizeCommands } from "./summarize/summarizeCommands";
+import { registerWalkthrough } from "./walkthrough/registerWalkthrough";
 
 let store: DisposableStore | undefined;
 let runtime: ModelRuntime | undefined;
@@ -72,6 +74,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   disposables.add(chat.register());
   const summarize = disposables.add(new SummarizeCommands(models.engine, chat, log, () => models.ensureLoaded("chat")));
   disposables.add(summarize.register());
+  disposables.add(registerEditFeatures({ engine: models.engine, ensureModel: (signal) => models.ensureLoaded("chat", signal), log, state: context.globalState }));
+  disposables.add(registerWalkthrough(context));
 
   const statusBar = disposables.add(registerStatusBar(models, completion));
   disposables.add(registerCommands(models, completion, log));

@@ -17,7 +17,6 @@ import { checkModelFile } from "./modelFile";
 import { cpuDescription, physicalCores } from "./hardware";
 import { LoadedModel } from "./loadedModel";
 import { LaneCounters } from "../core/engine/laneCounters";
-import { minimumFileSize } from "../core/gguf/tensorSize";
 import * as os from "node:os";
 
 type NodeLlamaCpp = typeof import("node-llama-cpp", { with: { "resolution-mode": "import" } });
@@ -32,9 +31,13 @@ export class LlamaHost {
   private fallbackReason: string | null = null;
   private threads = 1;
   private readonly slots = new Map<Slot, LoadedModel>();
+  /** Slots being (re)loaded: settles when the load does. */
+  private readonly reloading = new Map<Slot, Promise<void>>();
   /** Shared by every model: a reload keeps the counts since the worker started. */
   private readonly laneCounters = { completion: new LaneCounters(), chat: new LaneCounters() };
   lastStats: WorkerStatus["last"] = null;
+  /** llama.cpp's recent error lines: a failed load says why only there ("unknown model architecture"). */
+  private recentLlamaErrors: string[] = [];
 
   constructor(private readonly log: Log) {}
 
@@ -45,6 +48,7 @@ export class LlamaHost {
     this.requestedGpu = gpu;
     const logger = (level: string, message: string) => {
       const mapped = level === "fatal" || level === "error" ? "error" : level === "warn" ? "warn" : level === "info" ? "info" : "debug";
+      if (mapped === "error") this.recentLlamaErrors = [...this.recentLlamaErrors.slice(-19), message.trim()];
       this.log(mapped, `[llama] ${message}`);
     };
     const common = { maxThreads: this.threads, logLevel: this.lib.LlamaLogLevel[logLevel], logger, build: "never" as const, usePrebuiltBinaries: true };
@@ -89,23 +93,30 @@ export class LlamaHost {
   }
 
   async load(slot: Slot, options: LoadOptions, signal: AbortSignal): Promise<ModelInfo> {
+    // Marked synchronously, before the first await: a generate for this slot that arrives now waits.
+    const loading = this.loadSlot(slot, options, signal);
+    const marker = loading.then(() => undefined, () => undefined);
+    this.reloading.set(slot, marker);
+    try {
+      return await loading;
+    } finally {
+      if (this.reloading.get(slot) === marker) this.reloading.delete(slot);
+    }
+  }
+
+  /** The slot's model once any reload of it has finished. */
+  async modelWhenLoaded(slot: Slot): Promise<LoadedModel> {
+    for (let pending = this.reloading.get(slot); pending; pending = this.reloading.get(slot)) await pending;
+    return this.model(slot);
+  }
+
+  private async loadSlot(slot: Slot, options: LoadOptions, signal: AbortSignal): Promise<ModelInfo> {
     const llama = this.requireLlama();
     const lib = this.lib!;
     const started = performance.now();
+    // Our own bounded header reader, never node-llama-cpp's: a hostile header must not hang or
+    // crash the worker, and every refusal names the file.
     const { sizeBytes } = await checkModelFile(options.modelPath);
-
-    let fileInfo;
-    try {
-      fileInfo = await lib.readGgufFileInfo(options.modelPath, { readTensorInfo: true });
-    } catch (error) {
-      throw new WorkerFailure("modelInvalid", `The GGUF file is truncated or corrupt: ${options.modelPath} (${(error as Error).message}).`);
-    }
-    const expectedBytes = minimumFileSize(fileInfo.fullTensorInfo ?? []);
-    if (expectedBytes !== null && sizeBytes < expectedBytes)
-      throw new WorkerFailure(
-        "modelInvalid",
-        `The GGUF file is truncated: ${options.modelPath} has ${sizeBytes} bytes but its header describes ${expectedBytes}. Download it again.`,
-      );
 
     // Reuse a model another slot already loaded with the same options.
     const key = LoadedModel.key(options);
@@ -118,6 +129,7 @@ export class LlamaHost {
     }
 
     let model: LlamaModel;
+    this.recentLlamaErrors = [];
     try {
       model = await llama.loadModel({
         modelPath: options.modelPath,
@@ -126,7 +138,10 @@ export class LlamaHost {
       });
     } catch (error) {
       if (signal.aborted) throw new WorkerFailure("cancelled", "Model loading was cancelled.");
-      throw new WorkerFailure("modelLoadFailed", `Could not load ${options.modelPath}: ${(error as Error).message}`);
+      // Log lines come through a thread-safe callback; one turn lets any still queued arrive.
+      await new Promise((resolve) => setImmediate(resolve));
+      const why = loadFailureReason(this.recentLlamaErrors);
+      throw new WorkerFailure("modelLoadFailed", `Could not load ${options.modelPath}: ${(error as Error).message}${why ? ` (${why})` : ""}`);
     }
     try {
       const trainContext = model.trainContextSize;
@@ -183,3 +198,19 @@ export class LlamaHost {
   }
 }
 
+
+/**
+ * The most specific reason in llama.cpp's error lines for a failed load, e.g. "unknown model
+ * architecture: 'foo'" out of "llama_model_load: error loading model: error loading model
+ * architecture: unknown model architecture: 'foo'".
+ */
+export function loadFailureReason(lines: readonly string[]): string | null {
+  const recent = [...lines].reverse();
+  // "error loading model: <why>" is the specific line; "failed to load model" follows it and says nothing.
+  const line = recent.find((l) => /error loading model/i.test(l)) ?? recent.find((l) => /unknown|missing|wrong|invalid|unsupported/i.test(l));
+  if (!line) return null;
+  const parts = line.split(/:\s+/).filter((p) => p.length > 0);
+  // The last "x: y" pair without the function-name prefixes.
+  const tail = parts.slice(-2).join(": ");
+  return tail.length > 300 ? `${tail.slice(0, 300)}...` : tail;
+}

@@ -34,7 +34,8 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       return { unloaded: await host.unload(request.slot) };
     case "generate": {
       const receivedAt = performance.now();
-      const model = host.model(request.slot);
+      // A generate that arrives while its slot reloads waits for the new model (never the old one being disposed).
+      const model = await host.modelWhenLoaded(request.slot);
       const result = await model.generate(request.id, request.body, request.supersede, {
         receivedAt,
         onChunk: (text) => send({ type: "chunk", id: request.id, text }),
@@ -58,7 +59,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       return { cancelled: host.cancel(request.target) };
     }
     case "tokenize": {
-      const tokens = host.model(request.slot).tokenize(request.text);
+      const tokens = (await host.modelWhenLoaded(request.slot)).tokenize(request.text);
       return { count: tokens.length, tokens: Array.from(tokens, Number) };
     }
     case "status":
@@ -97,3 +98,8 @@ process.on("disconnect", () => {
 process.on("unhandledRejection", (reason) => log("error", `unhandled rejection: ${String(reason)}`));
 
 send({ type: "ready", pid: process.pid });
+
+// The client's watchdog: a heartbeat from the event loop. A SIGSTOPped worker or one whose event
+// loop is stuck sends none, and the client restarts it (src/client/workerClient.ts).
+const heartbeatMs = Number(process.env.LCA_WORKER_HEARTBEAT_MS) || 1000;
+setInterval(() => send({ type: "heartbeat" }), heartbeatMs).unref();

@@ -1,9 +1,10 @@
 import * as assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { copyFileSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ensureFixture } from "../fixtures/gguf/index";
+import { HOSTILE_HEADERS } from "../support/hostileGguf";
 import { findModel, ladderFromCatalog } from "../../src/core/models/catalog";
 import { estimateFromGguf, ggufArchFieldsFromMetadata } from "../../src/core/models/fitEstimate";
 import type { HardwareProfile } from "../../src/core/models/hardwareProfile";
@@ -174,6 +175,25 @@ describe("CLI select", function () {
     const missing = await run(["select", "--model", path.join(path.dirname(file), "nope.gguf"), "--gpu", "none", "--ram-free", String(8 * GiB), "--json"]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /Model file not found: .*nope\.gguf/);
+  });
+
+  it("a FIFO or a hostile header is refused at once with an error naming the file (issue #16)", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "lc-select-hostile-"));
+    try {
+      const fifo = path.join(dir, "pipe.gguf");
+      execFileSync("mkfifo", [fifo]);
+      const r = await run(["select", "--model", fifo, "--gpu", "none", "--ram-free", String(8 * GiB), "--json"]);
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(r.stderr, /not a regular file \(a FIFO\): .*pipe\.gguf/);
+      // An array of 2^40 u8: refused from its declared size, not read.
+      const hostile = path.join(dir, "blob.gguf");
+      writeFileSync(hostile, HOSTILE_HEADERS["an array of 2^40 u8"]);
+      const h = await run(["select", "--model", hostile, "--gpu", "none", "--ram-free", String(8 * GiB), "--json"]);
+      assert.equal(h.code, 1, h.stdout);
+      assert.match(h.stderr, /GGUF .*blob\.gguf/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("hardware without --json prints a readable summary", async () => {

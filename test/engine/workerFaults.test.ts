@@ -6,6 +6,9 @@ import { ensureFixture, expectedCompletion } from "../fixtures/gguf/index";
 import { EngineError, type EngineState } from "../../src/core/engine/engine";
 import type { WorkerClient } from "../../src/client/workerClient";
 import { makeClient, waitFor } from "./workerHarness";
+import { execFileSync } from "node:child_process";
+import { HOSTILE_HEADERS } from "../support/hostileGguf";
+import { GgmlType, kv, writeGguf } from "../fixtures/gguf/ggufWriter";
 
 describe("model worker faults", function () {
   let scratch: string;
@@ -72,6 +75,80 @@ describe("model worker faults", function () {
     });
   });
 
+  // Issue #16: a stopped or hung worker, loads and requests that never end, a generate during a reload.
+  describe("watchdog and deadlines", () => {
+    it("a stopped (SIGSTOP) worker is detected, its requests fail with a coded error, and it is restarted", async () => {
+      const client = makeClient({ restart: { baseDelayMs: 50 }, watchdog: { heartbeatMs: 100, heartbeatTimeoutMs: 5000 } });
+      const states: EngineState["kind"][] = [];
+      client.onDidChangeState((s) => states.push(s.kind));
+      try {
+        await client.load("completion", { modelPath: model, contextSize: 256 });
+        const pid = client.pid!;
+        let stopped = false;
+        const pending = client.generate("completion", { kind: "complete", prompt: "0", maxTokens: 20000 }, {
+          onChunk: () => {
+            if (!stopped) {
+              stopped = true;
+              process.kill(pid, "SIGSTOP");
+            }
+          },
+        });
+        await assert.rejects(pending, (e: unknown) => e instanceof EngineError && e.code === "workerCrashed" && /stopped responding: no heartbeat/.test(e.message));
+        assert.ok(states.includes("crashed"), `states: ${states.join(",")}`);
+        await waitFor(() => client.state.kind === "ready" && client.pid !== pid && client.modelInfo("completion"), 60_000, "restarted with the model reloaded");
+        assert.equal((await client.generate("completion", { kind: "complete", prompt: "a", maxTokens: 64 })).text, expectedCompletion("a").text);
+      } finally {
+        await client.stop();
+      }
+    });
+
+    it("a request past its deadline fails with workerTimeout, is cancelled in the worker, and the worker stays usable", async () => {
+      const client = makeClient({ watchdog: { requestTimeoutMs: 300 } });
+      try {
+        await client.load("completion", { modelPath: model, contextSize: 256 });
+        await assert.rejects(client.generate("completion", { kind: "complete", prompt: "0", maxTokens: 20000 }), (e: unknown) => e instanceof EngineError && e.code === "workerTimeout" && /generate request did not finish within 300 ms/.test(e.message));
+        assert.equal(client.inFlight, 0);
+        assert.equal((await client.generate("completion", { kind: "complete", prompt: "a", maxTokens: 8 })).text, expectedCompletion("a", 8).text);
+        const status = await client.status();
+        assert.equal(status.busy, false, "the timed-out generation was cancelled in the worker");
+      } finally {
+        await client.stop();
+      }
+    });
+
+    it("a load past its deadline fails with workerTimeout; the next load works", async () => {
+      const client = makeClient({ watchdog: { loadTimeoutMs: 1 } });
+      try {
+        await client.start();
+        await assert.rejects(client.load("completion", { modelPath: model, contextSize: 256 }), (e: unknown) => e instanceof EngineError && e.code === "workerTimeout" && /Loading the model did not finish/.test(e.message));
+      } finally {
+        await client.stop();
+      }
+      const ok = makeClient();
+      try {
+        assert.equal((await ok.load("completion", { modelPath: model, contextSize: 256 })).modelPath, model);
+      } finally {
+        await ok.stop();
+      }
+    });
+
+    it("a generate sent while its slot reloads waits for the reload (no 'Object is disposed')", async () => {
+      const client = makeClient();
+      try {
+        await client.load("completion", { modelPath: model, contextSize: 256 });
+        for (const contextSize of [512, 1024, 256]) {
+          const reload = client.load("completion", { modelPath: model, contextSize });
+          const generated = client.generate("completion", { kind: "complete", prompt: "a", maxTokens: 16 });
+          const [info, result] = await Promise.all([reload, generated]);
+          assert.equal(info.contextSize, contextSize);
+          assert.equal(result.text, expectedCompletion("a", 16).text);
+        }
+      } finally {
+        await client.stop();
+      }
+    });
+  });
+
   describe("bad model files: a clear error naming the file, and the worker stays usable", () => {
     let client: WorkerClient;
     before(() => {
@@ -123,6 +200,37 @@ describe("model worker faults", function () {
       const dir = path.join(scratch, "model-dir.gguf");
       fs.mkdirSync(dir);
       return expectLoadError(dir, "modelInvalid", /is a directory/);
+    });
+
+    // Issue #16: these hung node-llama-cpp's header reader (100 % CPU, memory growing), killed the
+    // worker with SIGILL, or said "Cannot read properties of undefined"; the project's own bounded
+    // reader now refuses each before node-llama-cpp sees the file.
+    for (const [name, bytes] of Object.entries(HOSTILE_HEADERS)) {
+      it(`a hostile header: ${name}`, function () {
+        this.timeout(30_000);
+        const file = path.join(scratch, `hostile-${name.replace(/\W+/g, "-")}.gguf`);
+        fs.writeFileSync(file, bytes);
+        fs.chmodSync(file, 0o644);
+        return expectLoadError(file, "modelInvalid", name === "magic only" ? /truncated: .* ends inside its header/ : /GGUF/);
+      });
+    }
+
+    it("a FIFO is refused without blocking", function () {
+      this.timeout(30_000);
+      const fifo = path.join(scratch, "fifo.gguf");
+      execFileSync("mkfifo", [fifo]);
+      fs.chmodSync(fifo, 0o644);
+      return expectLoadError(fifo, "modelInvalid", /not a regular file \(a FIFO\)/);
+    });
+
+    it("a GGUF of an architecture llama.cpp does not know says which", async () => {
+      const file = path.join(scratch, "alien.gguf");
+      await writeGguf(file, {
+        metadata: [kv.str("general.architecture", "nonesuch"), kv.str("general.name", "alien")],
+        tensors: [{ name: "token_embd.weight", dims: [32, 4], type: GgmlType.F32, data: new Uint8Array(32 * 4 * 4) }],
+      });
+      fs.chmodSync(file, 0o644);
+      return expectLoadError(file, "modelLoadFailed", /unknown model architecture: 'nonesuch'/);
     });
 
     it("an unreadable file", () => {

@@ -1,3 +1,5 @@
+import { redactSecrets, redactUrl } from "../../core/security/redact";
+
 /**
  * Download failures with a code callers can branch on and a message a user can act on: each
  * names the URL and says what to do next.
@@ -16,12 +18,15 @@ export type DownloadErrorCode =
   | "badRequest";
 
 export class DownloadError extends Error {
+  readonly url: string;
   constructor(
     readonly code: DownloadErrorCode,
-    readonly url: string,
+    url: string,
     message: string,
   ) {
-    super(message);
+    // Messages reach notifications and the log: no credentials or tokens in them, ever.
+    super(redactSecrets(message));
+    this.url = redactUrl(url);
     this.name = "DownloadError";
   }
 }

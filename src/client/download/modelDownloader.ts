@@ -16,6 +16,7 @@ import { quantSizeBytes } from "../../core/models/catalog";
 import { DownloadError, formatBytes, httpStatusError, offlineError } from "./downloadError";
 import { checkGgufFile } from "../ggufFile";
 import { acquireLock } from "./downloadLock";
+import { redactUrl } from "../../core/security/redact";
 
 export const DEFAULT_ENDPOINT = "https://huggingface.co";
 
@@ -76,6 +77,28 @@ export function modelFileUrl(endpoint: string, repo: string, file: string, revis
   return `${base}/${enc(repo)}/resolve/${encodeURIComponent(revision)}/${enc(file)}`;
 }
 
+function hasCredentials(endpoint: string): boolean {
+  try {
+    const u = new URL(endpoint);
+    return u.username !== "" || u.password !== "";
+  } catch {
+    return false;
+  }
+}
+
+/** A path segment that could leave the models folder (or is not a plain name) makes a repo or file unsafe. */
+function unsafeSegment(segment: string): boolean {
+  return segment === "" || segment === "." || segment === ".." || /[\\:\0]/.test(segment);
+}
+
+/** Why a catalog repo/file must not become a path under the models folder, or null when it is safe. */
+export function unsafeRepoPath(repo: string, file: string): string | null {
+  const parts = repo.split("/");
+  if (parts.length !== 2 || parts.some(unsafeSegment)) return `the repo "${repo}" is not owner/name (no "..", ".", empty or backslash parts)`;
+  if (path.isAbsolute(file) || file.split("/").some(unsafeSegment)) return `the file path "${file}" has "..", ".", empty, absolute or backslash parts`;
+  return null;
+}
+
 export function partialPathFor(destPath: string): string {
   return `${destPath}.partial`;
 }
@@ -85,11 +108,17 @@ export function catalogDownloadSpec(model: CatalogModel, quant: CatalogQuant, mo
   if (quant.repo === null || quant.file === null) {
     throw new DownloadError("badRequest", "", `${model.id} ${quant.quant} has no known file to download (${quant.note ?? "no file name in the catalog"}).`);
   }
+  const unsafe = unsafeRepoPath(quant.repo, quant.file);
+  if (unsafe) throw new DownloadError("badRequest", "", `${model.id} ${quant.quant}: refusing to download, ${unsafe}.`);
   const [owner, name] = quant.repo.split("/");
+  const destPath = path.join(modelsDir, owner, name, ...quant.file.split("/"));
+  // Belt and braces: whatever the names, the file lands inside the models folder.
+  if (path.relative(path.resolve(modelsDir), path.resolve(destPath)).startsWith(".."))
+    throw new DownloadError("badRequest", "", `${model.id} ${quant.quant}: refusing to write outside the models folder (${destPath}).`);
   return {
     repo: quant.repo,
     file: quant.file,
-    destPath: path.join(modelsDir, owner, name, ...quant.file.split("/")),
+    destPath,
     endpoint,
     expectedSizeBytes: quant.sizeKind === "exact" ? quantSizeBytes(quant) : null,
     sha256: quant.sha256,
@@ -189,8 +218,16 @@ function verifyAdvice(endpoint: string): string {
 export async function downloadModelFile(spec: DownloadSpec, options: DownloadOptions = {}): Promise<DownloadResult> {
   const endpoint = (spec.endpoint ?? DEFAULT_ENDPOINT).replace(/\/+$/, "");
   const url = modelFileUrl(endpoint, spec.repo, spec.file, spec.revision);
-  if (!/^https?:\/\//.test(endpoint)) throw new DownloadError("badRequest", url, `The download endpoint must be an http(s) URL, got "${endpoint}".`);
-  if (spec.file.split("/").includes("..")) throw new DownloadError("badRequest", url, `Refusing a file path with "..": ${spec.file}`);
+  const shown = redactUrl(url);
+  if (!/^https?:\/\//.test(endpoint)) throw new DownloadError("badRequest", shown, `The download endpoint must be an http(s) URL, got "${redactUrl(endpoint)}".`);
+  if (hasCredentials(endpoint))
+    throw new DownloadError(
+      "badRequest",
+      shown,
+      `The download endpoint ${redactUrl(endpoint)} contains a user name or password: remove them from localCode.downloadEndpoint (a Hugging Face token is given to Local Code separately).`,
+    );
+  const badPath = unsafeRepoPath(spec.repo, spec.file);
+  if (badPath) throw new DownloadError("badRequest", shown, `Refusing to download ${shown}: ${badPath}. Nothing was written.`);
   const expected = { sizeBytes: spec.expectedSizeBytes ?? null, sha256: spec.sha256?.toLowerCase() ?? null };
 
   if (await fileSize(spec.destPath)) {
@@ -406,11 +443,26 @@ async function transfer(
       meta = { url, etag: response.headers.get("etag"), totalBytes: total, sha256 };
       await fs.writeFile(metaPath, JSON.stringify(meta));
 
-      const received = await writeBody(response, partial, append, startAt, total, url, options.onProgress, resetStall);
+      // No more than the file can be: a body that runs past the known size is stopped there.
+      const limit = expectedSize ?? total ?? declared.sizeBytes;
+      const received = await writeBody(response, partial, append, startAt, total, url, options.onProgress, resetStall, limit);
+      if (received === "overran") {
+        await fs.rm(partial, { force: true });
+        await fs.rm(metaPath, { force: true });
+        throw refuse(`sent more than the ${limit} bytes ${spec.file} has; it was stopped at that size and deleted`);
+      }
       if (total === null || received >= total) return { resumedFromBytes: startAt, declaredSha256: sha256 };
       lastFailure = interrupted(url, received, total, "the server closed the connection early");
     } catch (error) {
       if (error instanceof DownloadError) throw error;
+      if (isDiskFull(error)) {
+        // Resuming cannot succeed until space is freed, and the partial file is what fills the
+        // disk: delete it and say so, rather than call this a resumable interruption.
+        const got = await fileSize(partial);
+        await fs.rm(partial, { force: true });
+        await fs.rm(metaPath, { force: true });
+        throw diskFullWhileWriting(spec.destPath, url, got, meta?.totalBytes ?? expectedSize);
+      }
       if (userSignal?.aborted) throw cancelled(url);
       const got = await fileSize(partial);
       lastFailure = interrupted(url, got, meta?.totalBytes ?? null, stall.signal.aborted ? `no data for ${stallMs} ms` : causeCode(error));
@@ -430,7 +482,8 @@ async function writeBody(
   url: string,
   onProgress: DownloadOptions["onProgress"],
   onData: () => void,
-): Promise<number> {
+  limit: number | null,
+): Promise<number | "overran"> {
   const out = await fs.open(partial, append ? "a" : "w");
   let received = startAt;
   let lastReport = 0;
@@ -447,6 +500,11 @@ async function writeBody(
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
+      if (limit !== null && received + value.length > limit) {
+        await out.write(value.subarray(0, limit - received));
+        await reader.cancel();
+        return "overran";
+      }
       await out.write(value);
       received += value.length;
       onData();
@@ -473,6 +531,21 @@ async function ensureDiskSpace(destPath: string, neededBytes: number, url: strin
       `Not enough disk space in ${dir} for ${url}: it needs ${formatBytes(needed)}, ${formatBytes(available)} are free. Free some space or move the models folder.`,
     );
   }
+}
+
+function isDiskFull(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === "ENOSPC" || code === "EDQUOT";
+}
+
+function diskFullWhileWriting(destPath: string, url: string, written: number, total: number | null): DownloadError {
+  const of = total !== null ? ` of ${formatBytes(total)}` : "";
+  return new DownloadError(
+    "diskFull",
+    url,
+    `The disk is full: downloading ${url} to ${path.dirname(destPath)} stopped after ${formatBytes(written)}${of}. ` +
+      `The partial file was deleted to give the space back. Free some space or move the models folder (localCode.modelsFolder), then download again.`,
+  );
 }
 
 function cancelled(url: string): DownloadError {

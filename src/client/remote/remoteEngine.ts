@@ -33,6 +33,7 @@ import { segmentsToInfill, segmentsToTemplateText } from "../../core/remote/remo
 import { chatBody, completionsBody, ENDPOINT_PATHS, infillBody, parseStep, type EndpointStyle, type ServerKind } from "../../core/remote/remoteRequests";
 import { errorJsonMessage, ModelListSchema, PropsSchema, TokenizeResponseSchema, type ModelList, type Props } from "../../core/remote/schemas";
 import { SSE_DONE } from "../../core/remote/sse";
+import { capLength } from "../../core/security/redact";
 import { StopStringMatcher } from "../../core/remote/stopStrings";
 import type { Logger } from "../workerClient";
 import { CallerAbort, RemoteHttp, type FetchFn } from "./remoteHttp";
@@ -50,6 +51,8 @@ export interface RemoteEngineOptions {
   requestTimeoutMs?: number;
   /** Longest silence inside a streamed answer (default 30 s). */
   stallTimeoutMs?: number;
+  /** Deadline for a whole answer, however it streams (default 10 min): a server that never finishes is abandoned. */
+  totalTimeoutMs?: number;
   /** How long load() waits for a server that is still loading its model (default 120 s). */
   loadTimeoutMs?: number;
   /** First health re-check after a connection failure, doubling up to 30 s (default 1 s; 0 = none). */
@@ -141,7 +144,7 @@ export class RemoteEngine implements Engine {
   }
 
   private log(level: "error" | "warn" | "info" | "debug", message: string): void {
-    this.options.log?.(level, message);
+    this.options.log?.(level, this.http.redact(message));
   }
 
   // ------------------------------------------------------------------ health
@@ -413,6 +416,8 @@ export class RemoteEngine implements Engine {
     options.signal?.addEventListener("abort", onCallerAbort, { once: true });
     this.running[lane].add(controller);
     const budget = body.timeBudgetMs !== undefined ? setTimeout(() => controller.abort("timeBudget"), body.timeBudgetMs) : null;
+    const totalMs = this.options.totalTimeoutMs ?? 600_000;
+    const deadline = setTimeout(() => controller.abort("deadline"), totalMs);
     counters.start();
     try {
       const result = await this.stream(request.style, request.body, body, setup.model, controller, options.onChunk);
@@ -420,11 +425,17 @@ export class RemoteEngine implements Engine {
       if (this.currentState.kind === "unreachable") this.markHealthy();
       return result;
     } catch (error) {
+      if (controller.signal.reason === "deadline")
+        throw new EngineError(
+          "remoteTimeout",
+          `${this.server} did not finish the answer within ${totalMs < 1500 ? "1 second" : `${Math.round(totalMs / 1000)} seconds`}; it was abandoned. Retry, or ask for fewer tokens.`,
+        );
       if (error instanceof CallerAbort) throw cancelled(error.reason);
       if (error instanceof EngineError && isConnectionFailure(error.code)) this.markUnhealthy(error);
       throw error;
     } finally {
       if (budget) clearTimeout(budget);
+      clearTimeout(deadline);
       options.signal?.removeEventListener("abort", onCallerAbort);
       this.running[lane].delete(controller);
       counters.end();
@@ -505,13 +516,13 @@ export class RemoteEngine implements Engine {
         try {
           json = JSON.parse(data);
         } catch {
-          throw new EngineError("remoteBadResponse", `${this.server}${path} sent an event that is not JSON: ${data.slice(0, 120)}`);
+          throw new EngineError("remoteBadResponse", this.http.redact(`${this.server}${path} sent an event that is not JSON: ${data.slice(0, 120)}`));
         }
         const serverError = errorJsonMessage(json);
         if (serverError && (json as { choices?: unknown }).choices === undefined && (json as { content?: unknown }).content === undefined) {
           const status = Number((json as { error?: { code?: unknown } }).error?.code);
-          const failure = httpFailure({ status: Number.isInteger(status) && status >= 400 ? status : 500, server: this.server, path, serverMessage: serverError.message, retryAfter: null, model, nowMs: Date.now() });
-          throw new EngineError(failure.code, `${failure.message} (in the middle of the answer)`, failure.retryAfterMs);
+          const failure = httpFailure({ status: Number.isInteger(status) && status >= 400 ? status : 500, server: this.server, path, serverMessage: capLength(serverError.message, 500), retryAfter: null, model, nowMs: Date.now() });
+          throw this.http.error({ ...failure, message: `${failure.message} (in the middle of the answer)` });
         }
         const step = parseStep(style, json);
         if (!step.ok) throw new EngineError("remoteBadResponse", `${this.server}${path} sent an unexpected event (${step.message}).`);
@@ -520,6 +531,15 @@ export class RemoteEngine implements Engine {
         cached = s.cachedPromptTokens ?? cached;
         generated = s.generatedTokens ?? generated;
         if (s.text) {
+          // Our own cap: one text event is at least one token, so a server that ignores
+          // max_tokens is stopped here (an honest one never sends text past the limit).
+          if (textEvents >= body.maxTokens) {
+            controller.abort("maxTokens");
+            generated = body.maxTokens;
+            generatedAtLastText = body.maxTokens;
+            emit(matcher.flush());
+            return result("maxTokens");
+          }
           textEvents++;
           generatedAtLastText = s.generatedTokens;
           firstTokenMs ??= performance.now() - started;

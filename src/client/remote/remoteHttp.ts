@@ -8,7 +8,8 @@ import type * as z from "zod";
 import { EngineError } from "../../core/engine/engine";
 import { httpFailure, networkFailure, stalledFailure, timeoutFailure, type RemoteFailure } from "../../core/remote/remoteErrors";
 import { errorBodyMessage, parsePayload, preview } from "../../core/remote/schemas";
-import { SseParser, type SseEvent } from "../../core/remote/sse";
+import { SseLimitError, SseParser, type SseEvent } from "../../core/remote/sse";
+import { capLength, redactSecrets } from "../../core/security/redact";
 
 export type FetchFn = typeof fetch;
 
@@ -34,9 +35,8 @@ const TIMEOUT = Symbol("timeout");
 const STALL = Symbol("stall");
 const MAX_ERROR_BODY = 64 * 1024;
 
-function engineError(failure: RemoteFailure): EngineError {
-  return new EngineError(failure.code, failure.message, failure.retryAfterMs);
-}
+/** Longest server text (an error body's message) quoted in an error. */
+const MAX_SERVER_MESSAGE = 500;
 
 function causeOf(error: unknown): { code: string | null; message: string } {
   const cause = (error as { cause?: unknown })?.cause ?? error;
@@ -77,6 +77,16 @@ export class RemoteHttp {
     return this.options.server;
   }
 
+  /** Text that may quote the server or a header: the API key and every secret shape removed. */
+  redact(text: string): string {
+    return redactSecrets(text, [this.options.apiKey]);
+  }
+
+  /** An EngineError whose message can never carry the API key (servers echo headers back). */
+  error(failure: RemoteFailure): EngineError {
+    return new EngineError(failure.code, this.redact(failure.message), failure.retryAfterMs);
+  }
+
   /** Sends a request and waits for the headers; a non-2xx answer becomes an EngineError. */
   async open(path: string, request: RequestOptions = {}): Promise<OpenResponse> {
     const { signal } = request;
@@ -102,9 +112,9 @@ export class RemoteHttp {
     } catch (error) {
       signal?.removeEventListener("abort", onAbort);
       if (signal?.aborted) throw new CallerAbort(signal.reason);
-      if (controller.signal.reason === TIMEOUT) throw engineError(timeoutFailure(this.server, path, timeoutMs));
+      if (controller.signal.reason === TIMEOUT) throw this.error(timeoutFailure(this.server, path, timeoutMs));
       const cause = causeOf(error);
-      throw engineError(networkFailure({ server: this.server, causeCode: cause.code, causeMessage: cause.message, afterResponse: false }));
+      throw this.error(networkFailure({ server: this.server, causeCode: cause.code, causeMessage: cause.message, afterResponse: false }));
     } finally {
       clearTimeout(timer);
     }
@@ -112,12 +122,12 @@ export class RemoteHttp {
     if (!response.ok) {
       const text = await this.readText({ response, controller, signal, release: () => signal?.removeEventListener("abort", onAbort) }, MAX_ERROR_BODY).catch(() => "");
       const body = errorBodyMessage(text);
-      throw engineError(
+      throw this.error(
         httpFailure({
           status: response.status,
           server: this.server,
           path,
-          serverMessage: body?.message ?? (text.trim() ? preview(text) : null),
+          serverMessage: capLength(body?.message ?? (text.trim() ? preview(text) : ""), MAX_SERVER_MESSAGE) || null,
           retryAfter: response.headers.get("retry-after"),
           model: request.model ?? null,
           nowMs: Date.now(),
@@ -133,7 +143,7 @@ export class RemoteHttp {
     const open = await this.open(path, request);
     const text = await this.readText(open, 16 * 1024 * 1024);
     const parsed = parsePayload(schema, text, `${this.server}${path}`);
-    if (!parsed.ok) throw new EngineError("remoteBadResponse", `${parsed.message}. Is ${this.server} an OpenAI-compatible inference server?`);
+    if (!parsed.ok) throw new EngineError("remoteBadResponse", this.redact(`${capLength(parsed.message, MAX_SERVER_MESSAGE)}. Is ${this.server} an OpenAI-compatible inference server?`));
     return parsed.value;
   }
 
@@ -162,12 +172,36 @@ export class RemoteHttp {
       return { unterminated: false };
     }
     const parser = new SseParser();
-    for await (const piece of this.pieces(open)) for (const event of parser.push(piece)) yield event;
-    return parser.end();
+    // The stall timer restarts on events only: bytes that carry no event (": ping" keep-alives, a
+    // line that never ends) are not progress, so a server that only pings is still abandoned.
+    const stallMs = this.options.stallTimeoutMs;
+    let timer = setTimeout(() => open.controller.abort(STALL), stallMs);
+    const progress = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => open.controller.abort(STALL), stallMs);
+    };
+    try {
+      for await (const piece of this.pieces(open, false)) {
+        let events: SseEvent[];
+        try {
+          events = parser.push(piece);
+        } catch (error) {
+          if (!(error instanceof SseLimitError)) throw error;
+          throw new EngineError("remoteBadResponse", `${this.server} sent ${error.message} in its event stream; the answer was abandoned.`);
+        }
+        for (const event of events) {
+          progress();
+          yield event;
+        }
+      }
+      return parser.end();
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Decoded text pieces of the body as they arrive. */
-  private async *pieces(open: OpenResponse): AsyncGenerator<string> {
+  private async *pieces(open: OpenResponse, stallPerPiece = true): AsyncGenerator<string> {
     const { response, controller, signal } = open;
     const body = response.body;
     if (!body) {
@@ -180,16 +214,16 @@ export class RemoteHttp {
     let finished = false;
     try {
       for (;;) {
-        const timer = setTimeout(() => controller.abort(STALL), stallMs);
+        const timer = stallPerPiece ? setTimeout(() => controller.abort(STALL), stallMs) : undefined;
         let chunk: ReadableStreamReadResult<Uint8Array>;
         try {
           chunk = await reader.read();
         } catch (error) {
           if (signal?.aborted) throw new CallerAbort(signal.reason);
-          if (controller.signal.reason === STALL) throw engineError(stalledFailure(this.server, stallMs));
+          if (controller.signal.reason === STALL) throw this.error(stalledFailure(this.server, stallMs));
           if (controller.signal.aborted) throw new CallerAbort(controller.signal.reason);
           const cause = causeOf(error);
-          throw engineError(networkFailure({ server: this.server, causeCode: cause.code, causeMessage: cause.message, afterResponse: true }));
+          throw this.error(networkFailure({ server: this.server, causeCode: cause.code, causeMessage: cause.message, afterResponse: true }));
         } finally {
           clearTimeout(timer);
         }

@@ -51,7 +51,11 @@ export const SettingsSchema = z.object({
   gpu: GpuSettingSchema.default("auto"),
   logLevel: z.enum(["error", "warn", "info", "debug"]).default("info"),
   quantPolicy: z.enum(["quality", "balanced", "speed"]).default("balanced"),
-  downloadEndpoint: z.url({ protocol: /^https?$/ }).default("https://huggingface.co"),
+  downloadEndpoint: z
+    .url({ protocol: /^https?$/ })
+    // A password in a setting would be shown and logged: refused, and the message never echoes it.
+    .refine((value) => !/^[a-z]+:\/\/[^/?#]*@/i.test(value), { message: "must not contain a user name or password" })
+    .default("https://huggingface.co"),
   /** Where catalog models are downloaded to; "" = the extension's global storage. */
   modelsFolder: z
     .string()
@@ -79,30 +83,75 @@ export interface SettingsResult {
 }
 
 /**
- * Validates raw settings. On error each bad setting is named; the others keep their values. Callers
- * must not act on an invalid key's default where that would be wrong (a bad model path must not
- * turn into "auto" and start a download): `invalidKeys` says which.
+ * Validates raw settings. A bad value costs that value only: each bad setting is named and falls
+ * back to its default, a bad array element is dropped (the rest of the array stays), and every
+ * other setting keeps its value. Callers must not act on an invalid key's default where that
+ * would be wrong (a bad model path must not turn into "auto" and start a download):
+ * `invalidKeys` says which.
  */
 export function parseSettings(raw: unknown): SettingsResult {
   const parsed = SettingsSchema.safeParse(raw ?? {});
   if (parsed.success) return { settings: parsed.data, errors: [], invalidKeys: [] };
-  const errors = parsed.error.issues.map((issue) => `localCode.${issue.path.join(".")}: ${issue.message}`);
   // A JSON copy, not structuredClone: VS Code hands settings out as read-only proxies, which
   // structuredClone refuses.
   const cleaned = JSON.parse(JSON.stringify(raw ?? {})) as Record<string, unknown>;
-  for (const issue of parsed.error.issues) deletePath(cleaned, issue.path.map(String));
-  const fallback = SettingsSchema.safeParse(cleaned);
-  const invalidKeys = [...new Set(parsed.error.issues.map((issue) => issue.path.join(".")))];
-  return { errors, invalidKeys, settings: fallback.success ? fallback.data : SettingsSchema.parse({}) };
+  const errors: string[] = [];
+  const invalidKeys = new Set<string>();
+  let issues = parsed.error.issues;
+  // Removing a bad value can expose another (a default that a sibling refines against): a few
+  // rounds settle it; each round removes at least one value, so it ends.
+  for (let round = 0; round < 8; round++) {
+    for (const issue of issues) {
+      const { key, message } = describeIssue(issue.path, issue.message, cleaned);
+      invalidKeys.add(key);
+      if (!errors.includes(message)) errors.push(message);
+    }
+    removePaths(cleaned, issues.map((issue) => issue.path.map((p) => (typeof p === "number" ? p : String(p)))));
+    const again = SettingsSchema.safeParse(cleaned);
+    if (again.success) return { errors, invalidKeys: [...invalidKeys], settings: again.data };
+    issues = again.error.issues;
+  }
+  // Last resort, still per field: each top-level setting on its own.
+  const settings = Object.fromEntries(
+    Object.entries(SettingsSchema.shape).map(([key, schema]) => {
+      const field = (schema as z.ZodType).safeParse(cleaned[key]);
+      return [key, field.success ? field.data : (schema as z.ZodType).parse(undefined)];
+    }),
+  ) as Settings;
+  return { errors, invalidKeys: [...invalidKeys], settings };
 }
 
-function deletePath(target: Record<string, unknown>, keys: string[]): void {
-  let node: unknown = target;
-  for (const key of keys.slice(0, -1)) {
-    if (typeof node !== "object" || node === null) return;
-    node = (node as Record<string, unknown>)[key];
+/** The setting's dotted key (an array element counts against its array) and a line naming it. */
+function describeIssue(path: readonly PropertyKey[], message: string, source: Record<string, unknown>): { key: string; message: string } {
+  const index = path.findIndex((p) => typeof p === "number");
+  if (index < 0) {
+    const key = path.map(String).join(".");
+    return { key, message: `localCode.${key}: ${message}` };
   }
-  if (typeof node === "object" && node !== null) delete (node as Record<string, unknown>)[keys[keys.length - 1]];
+  const key = path.slice(0, index).map(String).join(".");
+  let value: unknown = source;
+  for (const p of path.slice(0, index + 1)) value = typeof value === "object" && value !== null ? (value as Record<PropertyKey, unknown>)[p as string] : undefined;
+  const shown = JSON.stringify(value) ?? "undefined";
+  return { key, message: `localCode.${key}: item ${(path[index] as number) + 1} (${shown.length > 60 ? `${shown.slice(0, 60)}...` : shown}) is ignored: ${message}` };
+}
+
+/** Deletes each path; an array element is spliced out (highest index first), not left as a hole. */
+function removePaths(target: Record<string, unknown>, paths: (string | number)[][]): void {
+  const sorted = [...paths].sort((a, b) => {
+    const last = (p: (string | number)[]) => (typeof p[p.length - 1] === "number" ? (p[p.length - 1] as number) : -1);
+    return last(b) - last(a);
+  });
+  for (const keys of sorted) {
+    let node: unknown = target;
+    for (const key of keys.slice(0, -1)) {
+      if (typeof node !== "object" || node === null) break;
+      node = (node as Record<string | number, unknown>)[key];
+    }
+    if (typeof node !== "object" || node === null) continue;
+    const last = keys[keys.length - 1];
+    if (Array.isArray(node) && typeof last === "number") node.splice(last, 1);
+    else delete (node as Record<string | number, unknown>)[last];
+  }
 }
 
 /** What the extension should run, from the settings: the local worker, a server, or a named problem (never a silent fallback to local). */

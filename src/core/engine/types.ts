@@ -131,6 +131,8 @@ export const ErrorCodeSchema = z.enum([
   "cancelled",
   "superseded",
   "workerCrashed",
+  /** A request (or a model load) did not finish within its deadline; the worker is still alive. */
+  "workerTimeout",
   "internal",
   // Remote backend (an inference server over HTTP); the messages name the server's URL.
   /** Connection refused, DNS failure, reset before an answer: the server is not there. */

@@ -35,15 +35,26 @@ export interface GgufHeader {
   minimumFileSize: number;
 }
 
+/** Why a header is refused: the bytes are not GGUF, a version we do not read, or not a readable header. */
+export type GgufFormatCode = "notGguf" | "unsupportedVersion" | "corrupt";
+
 /** The bytes are not a readable GGUF header (the message says why). */
 export class GgufFormatError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly code: GgufFormatCode = "corrupt",
+  ) {
     super(message);
     this.name = "GgufFormatError";
   }
 }
 
-class NeedMoreBytes extends Error {}
+/** The header runs past the buffer; `needed` is a lower bound of the bytes it takes. */
+class NeedMoreBytes extends Error {
+  constructor(readonly needed: number) {
+    super("need more bytes");
+  }
+}
 
 /** Arrays longer than this (vocabularies, merges) are skipped and only counted. */
 const MAX_KEPT_ARRAY = 1 << 16;
@@ -58,10 +69,14 @@ class Cursor {
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
   private take(n: number): number {
-    if (this.offset + n > this.buf.length) throw new NeedMoreBytes();
+    this.need(n);
     const at = this.offset;
     this.offset += n;
     return at;
+  }
+  /** Throws NeedMoreBytes unless `n` more bytes are in the buffer (before any work on them). */
+  need(n: number): void {
+    if (this.offset + n > this.buf.length) throw new NeedMoreBytes(this.offset + n);
   }
   skip(n: number): void {
     this.take(n);
@@ -100,10 +115,21 @@ class Cursor {
   }
 }
 
+/** The fewest bytes one value of a type takes (a string or an array: its length field). */
+function minimumValueBytes(type: number): number {
+  return FIXED_SIZE[type] ?? 8;
+}
+
 function readValue(c: Cursor, type: number, keep: boolean): GgufValue {
   if (type !== 9) return c.scalar(type);
   const itemType = c.u32();
+  // llama.cpp reads no arrays of arrays either; refusing them also bounds the recursion.
+  if (itemType === 9) throw new GgufFormatError("an array of arrays (not supported by llama.cpp)");
+  if (FIXED_SIZE[itemType] === undefined && itemType !== 8) throw new GgufFormatError(`unknown metadata value type ${itemType}`);
   const count = c.u64();
+  // A hostile count (2^40 strings) must not start a loop: the items cannot be shorter than this,
+  // so the bytes they need are known before reading any (and checked against the size cap).
+  c.need(count * minimumValueBytes(itemType));
   if (!keep || count > MAX_KEPT_ARRAY) {
     const size = FIXED_SIZE[itemType];
     if (size !== undefined) c.skip(size * count);
@@ -124,18 +150,30 @@ function latin1(bytes: Uint8Array): string {
  * a longer prefix); throws GgufFormatError when the bytes are not a readable GGUF header.
  */
 export function parseGgufHeader(buf: Uint8Array): GgufHeader | "more" {
-  if (buf.length < 4) return "more";
+  const parsed = parseGgufHeaderOrNeed(buf);
+  return "needBytes" in parsed ? "more" : parsed;
+}
+
+/**
+ * As parseGgufHeader, but when `buf` ends inside the header it says how many bytes the header
+ * takes at least (`needBytes`), so a reader can refuse a header larger than its cap without
+ * reading it, and read exactly what it needs otherwise.
+ */
+export function parseGgufHeaderOrNeed(buf: Uint8Array): GgufHeader | { needBytes: number } {
+  if (buf.length < 4) return { needBytes: 4 };
   if (latin1(buf.subarray(0, 4)) !== GGUF_MAGIC) {
-    throw new GgufFormatError(`not a GGUF file (it starts with ${JSON.stringify(latin1(buf.subarray(0, 4)))}, not "GGUF")`);
+    throw new GgufFormatError(`not a GGUF file (it starts with ${JSON.stringify(latin1(buf.subarray(0, 4)))}, not "GGUF")`, "notGguf");
   }
   const c = new Cursor(buf);
   try {
     c.skip(4);
     const version = c.u32();
-    if (version !== 2 && version !== 3) throw new GgufFormatError(`unsupported GGUF version ${version}`);
+    if (version !== 2 && version !== 3) throw new GgufFormatError(`unsupported GGUF version ${version}`, "unsupportedVersion");
     const tensorCount = c.u64();
     const kvCount = c.u64();
     if (tensorCount > 1_000_000 || kvCount > 1_000_000) throw new GgufFormatError(`implausible header (${tensorCount} tensors, ${kvCount} keys)`);
+    // Each key/value takes at least 13 bytes, each tensor info 24: known before looping.
+    c.need(kvCount * 13 + tensorCount * 24);
     const metadata = new Map<string, GgufValue>();
     for (let i = 0; i < kvCount; i++) {
       const key = c.string();
@@ -159,7 +197,7 @@ export function parseGgufHeader(buf: Uint8Array): GgufHeader | "more" {
     const dataEnd = tensors.reduce((end, t) => Math.max(end, t.offset + (t.byteSize ?? 0)), 0);
     return { version, metadata, tensors, alignment, dataOffset, minimumFileSize: tensors.length === 0 ? c.offset : dataOffset + dataEnd };
   } catch (error) {
-    if (error instanceof NeedMoreBytes) return "more";
+    if (error instanceof NeedMoreBytes) return { needBytes: error.needed };
     if (error instanceof GgufFormatError) throw error;
     throw new GgufFormatError(`unreadable GGUF header (${(error as Error).message})`);
   }

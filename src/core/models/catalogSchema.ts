@@ -10,7 +10,11 @@ export type Role = z.infer<typeof RoleSchema>;
 /** Quant names are used in settings ("id:QUANT"), so they stay plain identifiers. */
 export const QuantNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "quant names are letters, digits, _ . -");
 
-const RepoSchema = z.string().regex(/^[\w.-]+\/[\w.-]+$/, "a Hugging Face repo is owner/name");
+const RepoSchema = z
+  .string()
+  .regex(/^[\w.-]+\/[\w.-]+$/, "a Hugging Face repo is owner/name")
+  // The repo becomes a folder under the models folder: "." and ".." would leave it.
+  .refine((repo) => !repo.split("/").some((part) => part === "." || part === ".."), { message: 'a repo must not have "." or ".." parts' });
 
 /** The size Hugging Face shows in its file listing (rounded; GB/MB decimal, MiB binary). */
 export const ListedSizeSchema = z.object({

@@ -69,6 +69,8 @@ export type WorkerStatus = z.infer<typeof WorkerStatusSchema>;
 /** Messages, worker -> parent. */
 export const WorkerMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ready"), pid: z.number().int() }),
+  /** Sent every few seconds by a live worker: a stopped or hung one goes silent (the client's watchdog). */
+  z.object({ type: z.literal("heartbeat") }),
   z.object({ type: z.literal("chunk"), id: z.number().int(), text: z.string() }),
   z.object({ type: z.literal("result"), id: z.number().int(), result: z.unknown() }),
   z.object({ type: z.literal("error"), id: z.number().int(), code: ErrorCodeSchema, message: z.string() }),

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
@@ -15,11 +15,22 @@ import {
   type DownloadSpec,
 } from "../../../src/client/download/modelDownloader";
 import { findModel } from "../../../src/core/models/catalog";
+import { CatalogModelSchema } from "../../../src/core/models/catalogSchema";
+import { parseSettings } from "../../../src/core/config/settings";
 import { makeFakeGguf, sha256, startFakeServer, type FakeServer } from "../../support/ggufMirrorServer";
 
 const REPO = "acme/tiny-GGUF";
 const FILE = "tiny-Q8_0.gguf";
 const PATH = `/${REPO}/resolve/main/${FILE}`;
+
+function lstatExists(file: string): boolean {
+  try {
+    lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Resolves once `file` holds at least `bytes` bytes (the client has written what it was sent). */
 async function untilOnDisk(file: string, bytes: number): Promise<void> {
@@ -204,6 +215,78 @@ describe("model downloader (real HTTP server on 127.0.0.1)", function () {
     assert.equal(server.requests.length, 0, "nothing requested when the size is known up front");
     await assert.rejects(downloadModelFile(spec(), { ...fast, statfs }), isDownloadError("diskFull"));
     assert.ok(!existsSync(partialPathFor(spec().destPath)) || statSync(partialPathFor(spec().destPath)).size === 0);
+  });
+
+  // Issue #16, faults: a full disk, a body longer than the file, a repo that escapes, credentials.
+  it("a disk that fills up mid-transfer is diskFull (not a resumable interruption) and the partial is deleted", async () => {
+    server = await startFakeServer({ files: { [PATH]: gguf } });
+    const s = spec();
+    const partial = partialPathFor(s.destPath);
+    mkdirSync(path.dirname(partial), { recursive: true });
+    // The partial file is /dev/full: every write fails with ENOSPC, as on a full disk.
+    writeFileSync(`${partial}.json`, JSON.stringify({ url: url(), etag: null, totalBytes: null }));
+    symlinkSync("/dev/full", partial);
+    await assert.rejects(downloadModelFile(s, { ...fast, maxRetries: 2 }), (error: unknown) => {
+      isDownloadError("diskFull", url(), "disk is full", "partial file was deleted")(error);
+      assert.doesNotMatch((error as Error).message, /resumes/);
+      return true;
+    });
+    assert.equal(server.requests.length, 1, "not retried: retrying cannot help a full disk");
+    assert.ok(!existsSync(partial) && !lstatExists(partial), "the partial file is gone");
+    assert.ok(!existsSync(`${partial}.json`));
+  });
+
+  it("a body longer than the expected size is stopped at that size and refused", async () => {
+    const longer = Buffer.concat([gguf, Buffer.alloc(1 << 20, 7)]);
+    // No Content-Length (chunked), so only the catalog's size bounds it.
+    const raw = http.createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/octet-stream" });
+      res.write(longer.subarray(0, 100_000));
+      res.end(longer.subarray(100_000));
+    });
+    await new Promise<void>((r) => raw.listen(0, "127.0.0.1", r));
+    try {
+      const endpoint = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`;
+      const s: DownloadSpec = { repo: REPO, file: FILE, destPath: path.join(dir, "m", FILE), endpoint, expectedSizeBytes: gguf.length };
+      const seen: number[] = [];
+      await assert.rejects(
+        downloadModelFile(s, { ...fast, onProgress: (p) => seen.push(p.receivedBytes) }),
+        isDownloadError("verifyFailed", `sent more than the ${gguf.length} bytes`),
+      );
+      assert.ok(Math.max(...seen) <= gguf.length, `wrote ${Math.max(...seen)} bytes`);
+      assert.ok(!existsSync(partialPathFor(s.destPath)) && !existsSync(s.destPath));
+    } finally {
+      await new Promise((r) => raw.close(r));
+    }
+  });
+
+  it("a repo or file that escapes the models folder is refused before any write or request", async () => {
+    server = await startFakeServer({ files: { [PATH]: gguf } });
+    for (const [repo, file] of [["../..", FILE], ["acme/..", FILE], ["..", FILE], ["acme/x", "../../evil.gguf"], ["acme/x", "/etc/evil.gguf"], ["a\\b/c", FILE]]) {
+      const s: DownloadSpec = { repo, file, destPath: path.join(dir, "models", "x", "y.gguf"), endpoint: server.endpoint };
+      await assert.rejects(downloadModelFile(s, fast), isDownloadError("badRequest", "Nothing was written"), `${repo} ${file}`);
+    }
+    assert.equal(server.requests.length, 0);
+    assert.ok(!existsSync(path.join(dir, "models")), "no folder was created");
+    // A catalog entry with such a repo does not even become a spec, and the catalog schema refuses it.
+    const model = findModel("qwen2.5-coder-1.5b")!;
+    const q8 = model.quants.find((q) => q.quant === "Q8_0")!;
+    assert.throws(() => catalogDownloadSpec(model, { ...q8, repo: "../.." }, dir), /refusing to download, the repo "\.\.\/\.\."/);
+    assert.equal(CatalogModelSchema.safeParse({ ...model, quants: [{ ...q8, repo: "../.." }] }).success, false);
+  });
+
+  it("an endpoint with user:password@ is refused, and the password is never in the message", async () => {
+    const s: DownloadSpec = { repo: REPO, file: FILE, destPath: path.join(dir, FILE), endpoint: "http://alice:hunter2-secret@127.0.0.1:9" };
+    await assert.rejects(downloadModelFile(s, fast), (error: unknown) => {
+      isDownloadError("badRequest", "user name or password")(error);
+      assert.doesNotMatch((error as Error).message, /hunter2/);
+      assert.doesNotMatch((error as DownloadError).url, /hunter2/);
+      return true;
+    });
+    const settings = parseSettings({ downloadEndpoint: "https://bob:pa55word@mirror.example" });
+    assert.deepEqual(settings.invalidKeys, ["downloadEndpoint"]);
+    assert.equal(settings.settings.downloadEndpoint, "https://huggingface.co");
+    assert.doesNotMatch(settings.errors.join(" "), /pa55word/);
   });
 
   it("restarts from zero when the server ignores Range, and follows redirects", async () => {

@@ -116,3 +116,46 @@ describe("backend settings (localCode.backend, localCode.remote.*)", () => {
     for (const key of Object.keys(properties)) assert.doesNotMatch(key, /apikey|api-key|api_key|secret|password|bearer/i);
   });
 });
+
+describe("settings fall back per field (issue #16)", () => {
+    it("a bad array element costs that element only: backend stays remote, models stay", () => {
+        const raw = {
+            backend: "remote",
+            remote: { url: "http://gpu-box:8080", chatModel: "qwen" },
+            completion: { model: "/models/a.gguf", disabledLanguages: ["markdown", "", "plaintext"] },
+            chat: { model: "qwen2.5-coder-1.5b" },
+            threads: 4,
+        };
+        const result = parseSettings(raw);
+        assert.equal(result.settings.backend, "remote");
+        assert.equal(result.settings.remote.url, "http://gpu-box:8080");
+        assert.equal(result.settings.remote.chatModel, "qwen");
+        assert.equal(result.settings.completion.model, "/models/a.gguf");
+        assert.equal(result.settings.chat.model, "qwen2.5-coder-1.5b");
+        assert.equal(result.settings.threads, 4);
+        assert.deepEqual(result.settings.completion.disabledLanguages, ["markdown", "plaintext"]);
+        assert.deepEqual(result.invalidKeys, ["completion.disabledLanguages"]);
+        assert.equal(result.errors.length, 1);
+        assert.match(result.errors[0], /^localCode\.completion\.disabledLanguages: item 2 \(""\) is ignored: /);
+        assert.deepEqual(backendPlan(result), { kind: "remote", url: "http://gpu-box:8080", remote: result.settings.remote });
+    });
+
+    it("several bad elements and bad fields at once: each costs only itself", () => {
+        const result = parseSettings({ backend: "remote", remote: { url: "http://h:1", stallTimeoutMs: 5 }, completion: { disabledLanguages: ["", 3, "go", ""], maxTokens: 0, debounceMs: 10 } });
+        assert.deepEqual(result.settings.completion.disabledLanguages, ["go"]);
+        assert.equal(result.settings.completion.maxTokens, 64, "the bad field falls back to its default");
+        assert.equal(result.settings.completion.debounceMs, 10, "its good sibling stays");
+        assert.equal(result.settings.remote.url, "http://h:1");
+        assert.equal(result.settings.remote.stallTimeoutMs, 30_000);
+        assert.deepEqual(result.invalidKeys.sort(), ["completion.disabledLanguages", "completion.maxTokens", "remote.stallTimeoutMs"]);
+        assert.equal(result.errors.filter((e) => e.startsWith("localCode.completion.disabledLanguages: item ")).length, 3);
+    });
+
+    it("a whole section of the wrong type falls back alone", () => {
+        const result = parseSettings({ backend: "remote", remote: { url: "http://h:1" }, completion: "yes", chat: { temperature: 0.7 } });
+        assert.equal(result.settings.backend, "remote");
+        assert.equal(result.settings.completion.maxTokens, 64);
+        assert.equal(result.settings.chat.temperature, 0.7);
+        assert.deepEqual(result.invalidKeys, ["completion"]);
+    });
+});

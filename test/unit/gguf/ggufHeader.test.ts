@@ -1,8 +1,11 @@
 import * as assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { checkGgufFile, ladderForGgufFile, readGgufSummary } from "../../../src/client/ggufFile";
+import { checkGgufFile, GgufFileError, ladderForGgufFile, readGgufHeader, readGgufSummary } from "../../../src/client/ggufFile";
+import { readGgufHeaderFrom } from "../../../src/core/gguf/ggufFileReader";
+import { headerWithArrayOf, HOSTILE_HEADERS } from "../../support/hostileGguf";
 import { checkGgufHeader, GgufFormatError, parseGgufHeader, type GgufHeader } from "../../../src/core/gguf/ggufHeader";
 import { ggufSummary } from "../../../src/core/gguf/ggufSummary";
 import { archFromGgufFields, ggufArchFieldsFromMetadata } from "../../../src/core/models/fitEstimate";
@@ -175,6 +178,71 @@ describe("GGUF files on disk (src/client/ggufFile)", () => {
     await assert.rejects(readGgufSummary(dir), /Model path is a directory, not a GGUF file/);
     const p = path.join(dir, "page.gguf");
     writeFileSync(p, "<html>not a model</html>");
-    await assert.rejects(readGgufSummary(p), /^Error: Cannot read the GGUF header of .*page\.gguf: not a GGUF file/);
+    await assert.rejects(readGgufSummary(p), /^Error: Not a GGUF model file: .*page\.gguf \(it starts with "<htm", not "GGUF"\)/);
+  });
+});
+
+describe("hostile GGUF files (issue #16): a coded error naming the file, reading only what the cap allows", () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(path.join(os.tmpdir(), "lca-hostile-"))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function refusal(file: string, options: { maxHeaderBytes?: number } = {}): Promise<GgufFileError> {
+    const error = await readGgufHeader(file, options).then(
+      () => assert.fail(`${file} was accepted`),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof GgufFileError, String(error));
+    assert.ok(error.message.includes(file), `the message does not name the file: ${error.message}`);
+    assert.equal(error.filePath, file);
+    return error;
+  }
+
+  for (const [name, bytes] of Object.entries(HOSTILE_HEADERS)) {
+    it(`refuses ${name}`, async () => {
+      const file = path.join(dir, "hostile.gguf");
+      writeFileSync(file, bytes);
+      const error = await refusal(file);
+      assert.ok(["corrupt", "truncated", "headerTooLarge"].includes(error.code), error.code);
+    });
+  }
+
+  it("a magic-only file is a truncated header, not a crash", async () => {
+    const file = path.join(dir, "magic.gguf");
+    writeFileSync(file, "GGUF");
+    const error = await refusal(file);
+    assert.equal(error.code, "truncated");
+    assert.match(error.message, /^The GGUF file is truncated: .*magic\.gguf ends inside its header \(4 bytes\)/);
+  });
+
+  it("a FIFO is refused at once (no writer needed), and so is a device", async () => {
+    const fifo = path.join(dir, "model.gguf");
+    execFileSync("mkfifo", [fifo]);
+    const error = await refusal(fifo);
+    assert.equal(error.code, "notRegularFile");
+    assert.match(error.message, /not a regular file \(a FIFO\)/);
+    assert.equal((await refusal("/dev/zero")).code, "notRegularFile");
+    // The summary (select, model choice) goes through the same reader.
+    await assert.rejects(readGgufSummary(fifo), /not a regular file \(a FIFO\)/);
+  });
+
+  it("a header larger than the cap is refused from its declared size, without reading it", async () => {
+    // A 4 MiB array in a sparse 8 MiB file, with a 1 MiB cap.
+    const file = path.join(dir, "blob.gguf");
+    writeFileSync(file, headerWithArrayOf(4 << 20));
+    truncateSync(file, 8 << 20);
+    const error = await refusal(file, { maxHeaderBytes: 1 << 20 });
+    assert.equal(error.code, "headerTooLarge");
+    assert.match(error.message, /takes at least \d+ bytes, more than the 1048576/);
+    // The same through a source that counts what is read: never more than the cap.
+    let read = 0;
+    const bytes = Buffer.alloc(8 << 20);
+    headerWithArrayOf(4 << 20).copy(bytes);
+    const source = { size: bytes.length, read: async (at: number, n: number) => ((read += Math.min(n, bytes.length - at)), bytes.subarray(at, at + n)) };
+    await assert.rejects(readGgufHeaderFrom(source, "/m/blob.gguf", { maxHeaderBytes: 1 << 20 }), (e: unknown) => e instanceof GgufFileError && e.code === "headerTooLarge");
+    assert.ok(read <= 1 << 20, `read ${read} bytes`);
+    // Under the default cap (64 MiB) a real-sized header still reads.
+    const { file: good } = qwenLike();
+    assert.equal((await readGgufHeaderFrom({ size: good.length, read: async (at, n) => good.subarray(at, at + n) }, "/m/ok.gguf")).tensors.length, 4);
   });
 });

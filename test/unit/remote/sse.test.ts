@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { SseParser, type SseEvent } from "../../../src/core/remote/sse";
+import { SseLimitError, SseParser, type SseEvent } from "../../../src/core/remote/sse";
 
 /** Every way of cutting `text` into two pieces, and into single characters. */
 function splits(text: string): string[][] {
@@ -56,5 +56,36 @@ describe("SSE parser", () => {
   it("counts comment lines (pings are activity, not data)", () => {
     const { parser } = parseAll([":\n\n:\n\ndata: x\n\n"]);
     assert.equal(parser.comments, 2);
+  });
+});
+
+describe("SSE parser bounds (issue #16)", () => {
+  it("a line with no newline stops at the cap, however it is split", () => {
+    const parser = new SseParser({ maxLineChars: 1000 });
+    for (let i = 0; i < 9; i++) parser.push("x".repeat(100));
+    assert.throws(() => parser.push("y".repeat(200)), SseLimitError);
+    // At the cap exactly it is still a line.
+    const ok = new SseParser({ maxLineChars: 1000 });
+    const data = "d".repeat(994);
+    assert.deepEqual(ok.push(`data: ${data.slice(0, 500)}`), []);
+    assert.deepEqual(ok.push(`${data.slice(500)}\n\n`), [{ event: "message", data, id: null }]);
+  });
+
+  it("an event of many data lines stops at the event cap", () => {
+    const parser = new SseParser({ maxEventChars: 1000 });
+    assert.throws(() => {
+      for (let i = 0; i < 100; i++) parser.push(`data: ${"z".repeat(50)}\n`);
+    }, SseLimitError);
+  });
+
+  it("a long line in many small pieces parses whole (each piece scanned once)", () => {
+    const parser = new SseParser();
+    const big = "q".repeat(600_000);
+    const events = [];
+    for (let at = 0; at < big.length; at += 1000) events.push(...parser.push(`${at === 0 ? "data: " : ""}${big.slice(at, at + 1000)}`));
+    events.push(...parser.push("\r"), ...parser.push("\n\r\n"));
+    assert.equal(events.length, 1);
+    assert.equal(events[0].data.length, big.length);
+    assert.deepEqual(parser.end(), { unterminated: false });
   });
 });
