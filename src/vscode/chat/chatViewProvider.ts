@@ -14,11 +14,10 @@ import { parseWebviewMessage, type AttachSource, type ExtensionMessage, type Web
 import { runCodeAction } from "./codeBlockActions";
 import { fileContext, pickOpenFiles, selectionContext } from "./editorContext";
 
-export const CHAT_VIEW_CONTAINER_ID = CHAT_IDS.viewContainer;
 export const CHAT_VIEW_ID = CHAT_IDS.view;
 export const CHAT_COMMANDS = CHAT_IDS.commands;
 
-/** Where the lead's build puts the webview bundle and the codicon font (see docs/chat.md). */
+/** Where scripts/build.mjs puts the webview bundle and the codicon font (see docs/chat.md). */
 export const CHAT_WEBVIEW_ASSETS = {
   script: ["dist", "webview", "chat.js"],
   codicons: ["dist", "webview", "codicon.css"],
@@ -42,8 +41,6 @@ function readChatSettings(): ChatSettings {
 }
 
 export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
-  static readonly viewType = CHAT_VIEW_ID;
-
   /** The chat's behaviour (exposed for tests and for the lead's wiring). */
   readonly controller: ChatController;
   private view: vscode.WebviewView | undefined;

@@ -168,7 +168,9 @@ export class SummarizeCommands implements vscode.Disposable {
       this.log.error(`summarize: ${source.path}: ${message}`);
       const actions = remoteActions(error);
       if (error instanceof EngineError && actions.length > 0) {
-        void showRemoteFailure("Local Code: the summary failed: ", error, actions).then((retry) => retry && vscode.commands.executeCommand("localCode.summarizeSelection"));
+        // Retry runs the command that failed (Explain retries Explain).
+        const command = task === "explain" ? SUMMARIZE_COMMANDS.explainSelection : SUMMARIZE_COMMANDS.summarizeSelection;
+        void showRemoteFailure("Local Code: the summary failed: ", error, actions).then((retry) => retry && vscode.commands.executeCommand(command));
         return { status: "failed", message };
       }
       void vscode.window.showErrorMessage(`Local Code: the summary failed: ${message}`, "Show Log").then((choice) => {

@@ -58,7 +58,6 @@ export function syntaxFor(languageId: string): LanguageSyntax {
   return BY_LANGUAGE[languageId] ?? C_LIKE;
 }
 
-const OPENERS = "([{";
 const CLOSERS = ")]}";
 const MATCHING: Record<string, string> = { "(": ")", "[": "]", "{": "}" };
 
