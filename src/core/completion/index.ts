@@ -7,7 +7,7 @@ export { promptWindow, type PromptWindow, type WindowOptions } from "./context/p
 export { ExtraContextRing, chunkAround, lineSimilarity, type ContextChunk, type ChunkSource, type RingOptions } from "./context/extraContextRing";
 export { selectChunks, type SelectChunksInput } from "./context/selectChunks";
 export { copiedChunk, MAX_COPIED_CHARS, type OpenDocumentText } from "./context/copiedChunk";
-export { buildFimPrompt, fimUnsupportedMessage, missingFimTokens, renderSegments, CHUNK_SEPARATOR, type FimPromptInput, type FimPromptResult, type SpecialTokenAvailability } from "./templating/fimPrompt";
+export { buildFimPrompt, fimUnsupportedMessage, missingFimTokens, psmTailLines, renderSegments, CHUNK_SEPARATOR, type FimPromptInput, type FimPromptResult, type SpecialTokenAvailability } from "./templating/fimPrompt";
 export { buildGenerateBody } from "./generation/request";
 export { streamDecision, type StreamDecision } from "./generation/streaming";
 export { postprocessCompletion, type PostprocessContext, type PostprocessResult, type RejectReason } from "./postprocessing/postprocess";

@@ -18,7 +18,7 @@ import { postprocessCompletion, type PostprocessContext, type RejectReason } fro
 import { syntaxFor } from "./postprocessing/syntax";
 import { prefilter, type PrefilterReason } from "./prefiltering/prefilter";
 import type { CompletionSettings } from "./settings";
-import { buildFimPrompt, fimUnsupportedMessage, missingFimTokens, type SpecialTokenAvailability } from "./templating/fimPrompt";
+import { buildFimPrompt, fimUnsupportedMessage, missingFimTokens, psmTailLines, type SpecialTokenAvailability } from "./templating/fimPrompt";
 import { displayPath, fromLf, splitDocument, toLf } from "./text";
 import type { DocumentSnapshot, GhostText } from "./types";
 
@@ -85,6 +85,13 @@ export interface PipelineResult {
   promptTokensEstimate?: number;
 }
 
+/** Lines in LF text ("" is one line). */
+function lineCount(text: string): number {
+  let n = 1;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
+  return n;
+}
+
 function withEol(ghost: GhostText | null, eol: DocumentSnapshot["eol"]): GhostText | null {
   return ghost ? { text: fromLf(ghost.text, eol), replaceRight: ghost.replaceRight } : null;
 }
@@ -147,6 +154,7 @@ export async function completionPipeline(input: PipelineInput): Promise<Pipeline
   });
   const prompt = buildFimPrompt({
     layout: settings.layout,
+    tailLines: psmTailLines(lineCount(prefix) - 1, settings.tailLines),
     prefix: window.prefix,
     suffix: window.suffix,
     specialTokens: input.model.specialTokens,

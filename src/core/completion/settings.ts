@@ -21,6 +21,13 @@ export const CompletionSettingsSchema = z.object({
   maxLines: z.number().int().min(1).max(200).default(8),
   maxChars: z.number().int().min(16).max(20_000).default(1000),
   layout: FimLayoutSchema.default("psmTail"),
+  /**
+   * psmTail: the prefix/suffix part of the prompt ends on a line whose number is a multiple of this,
+   * and the lines from there to the cursor go after the middle token; so Enter re-evaluates only its
+   * own tokens and the suffix is evaluated again once every tailLines lines. 1: only the cursor line
+   * goes after the middle token (every new line re-evaluates the suffix).
+   */
+  tailLines: z.number().int().min(1).max(64).default(16),
   /** Token budget of the prefix+suffix window (3/4 prefix, 1/4 suffix, unused share moves over). */
   promptTokens: z.number().int().min(32).max(32_768).default(1024),
   /** Token budget for chunks from other files (the extra-context ring). 0 turns it off. */
