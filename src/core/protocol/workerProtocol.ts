@@ -38,6 +38,11 @@ const GenerationOptionsSchema = z.object({
   stop: z.array(z.string().min(1)).max(16).optional(),
   /** Stream text chunks back as they are generated. */
   stream: z.boolean().default(true),
+  /**
+   * Evaluate the prompt into the KV cache and generate nothing (stopReason "warmUp"), so the next
+   * request with the same start pays only for its own tokens. Superseded like any request.
+   */
+  warmUp: z.boolean().optional(),
 });
 
 export const GenerateRequestBodySchema = z.discriminatedUnion("kind", [
@@ -86,7 +91,7 @@ export const WorkerRequestSchema = z.discriminatedUnion("type", [
 export type WorkerRequest = z.infer<typeof WorkerRequestSchema>;
 export type WorkerRequestInput = z.input<typeof WorkerRequestSchema>;
 
-export const StopReasonSchema = z.enum(["eogToken", "maxTokens", "abort", "stopString", "timeBudget"]);
+export const StopReasonSchema = z.enum(["eogToken", "maxTokens", "abort", "stopString", "timeBudget", "warmUp"]);
 export type StopReason = z.infer<typeof StopReasonSchema>;
 
 export const GenerationResultSchema = z.object({
@@ -143,6 +148,12 @@ export const LaneStatsSchema = z.object({
   skipped: z.number().int().min(0),
   peakRunning: z.number().int().min(0),
   peakAhead: z.number().int().min(0),
+  /** Warm-up requests (prompt evaluation without generation): arrived, finished, superseded or cancelled. */
+  warmUps: z.number().int().min(0).default(0),
+  warmUpsCompleted: z.number().int().min(0).default(0),
+  warmUpsAborted: z.number().int().min(0).default(0),
+  /** Prompt tokens warm-ups evaluated (not reused from the KV cache). */
+  warmUpTokens: z.number().int().min(0).default(0),
 });
 export type LaneStats = z.infer<typeof LaneStatsSchema>;
 
