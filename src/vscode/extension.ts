@@ -13,6 +13,8 @@ import { ExtraContextRing } from "../core/completion";
 import { ChatViewProvider } from "./chat/chatViewProvider";
 import { ContextFeeder } from "./completion/contextFeeder";
 import { InlineCompletionProvider } from "./completion/inlineCompletionProvider";
+import { registerCompletionStatistics } from "./completion/statsView";
+import { registerCompletionWarmUp } from "./completion/warmUpTrigger";
 import { SummarizeCommands } from "./summarize/summarizeCommands";
 import type { SettingsResult } from "../core/config/settings";
 import { DisposableStore } from "./disposables";
@@ -123,6 +125,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   disposables.add(new ContextFeeder(ring));
   const completion = disposables.add(new InlineCompletionProvider(engine, models, () => current.settings.completion, ring, log));
   disposables.add(vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, completion));
+  disposables.add(registerCompletionWarmUp(completion, () => current.settings.completion));
+  disposables.add(registerCompletionStatistics(completion));
 
   const chat = disposables.add(
     new ChatViewProvider(context.extensionUri, ensuringEngine(engine, models), context.workspaceState, log, {
@@ -144,6 +148,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
       completionEnabled: current.settings.completion.enabled,
       generating: completion.currentActivity.generating,
       lastLatencyMs: completion.currentActivity.lastLatencyMs,
+      lastReason: completion.currentActivity.lastReason,
       remote: plan.kind === "remote" ? { host: new URL(plan.url).host, failure: failure ? { code: failure.code, message: failure.message } : null } : null,
     });
   };
@@ -248,6 +253,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
               { label: "$(key) Set Remote API Key", command: "localCode.setRemoteApiKey" },
             ]
           : [{ label: "$(debug-restart) Restart Model Worker", command: "localCode.restartWorker" }]),
+        { label: "$(graph) Completion Statistics", command: "localCode.completionStatistics" },
         { label: "$(output) Show Log", command: "localCode.showLog" },
       ];
       const all = await vscode.commands.getCommands(true);

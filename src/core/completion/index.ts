@@ -20,3 +20,5 @@ export { CompletionScheduler, type ScheduleOutcome, type ScheduleOptions, type D
 export { AdaptiveDebounce, type AdaptiveDebounceOptions } from "./scheduling/adaptiveDebounce";
 export { systemClock, type Clock, type TimerHandle } from "./scheduling/clock";
 export { cachedCompletion, completionPipeline, type PipelineInput, type PipelineResult, type PipelineReason, type PipelineTimings, type GenerateFn, type CompletionModel } from "./pipeline";
+export { WarmUpPlanner, WARM_UP_PAUSE_MS, onBatteryFromPmset, onBatteryFromSysfs, type Place, type WarmUpCheck, type WarmUpDecision, type WarmUpSkip } from "./scheduling/warmUp";
+export { CompletionStats, STEP_KINDS, percentile, reasonInWords, statsMarkdown, stepKind, type StatsSummary, type StepKind, type StepPlace, type StepSummary } from "./stats/completionStats";

@@ -48,6 +48,11 @@ export interface PipelineInput {
   /** Called once with the first showable line(s) while generation goes on. */
   onEarlyGhost?: (ghost: GhostText) => void;
   now?: () => number;
+  /**
+   * Evaluate this place's prompt without generating (reason "warmUp"), so the first keystroke here
+   * pays only for its own tokens. Nothing is cached or shown.
+   */
+  warmUp?: boolean;
 }
 
 export type PipelineReason =
@@ -60,6 +65,8 @@ export type PipelineReason =
   | "fimUnsupported"
   | "cancelled"
   | "error"
+  /** A warm-up evaluated the prompt (PipelineInput.warmUp). */
+  | "warmUp"
   | `rejected:${RejectReason}`;
 
 export interface PipelineTimings {
@@ -179,6 +186,19 @@ export async function completionPipeline(input: PipelineInput): Promise<Pipeline
   const body = buildGenerateBody(prompt.segments, mode, settings);
   timings.promptMs = now() - t0;
   const promptTokensEstimate = window.prefixTokens + window.suffixTokens;
+
+  if (input.warmUp) {
+    const tGen = now();
+    try {
+      const generation = await input.generate("completion", { ...body, warmUp: true }, { signal: input.signal });
+      return finish({ ghost: null, reason: "warmUp", generation, promptTokensEstimate });
+    } catch (error) {
+      if (input.signal?.aborted || isCancellation(error)) return finish({ ghost: null, reason: "cancelled" });
+      return finish({ ghost: null, reason: "error", detail: error instanceof Error ? error.message : String(error) });
+    } finally {
+      timings.generateMs = now() - tGen;
+    }
+  }
 
   // Our own controller: aborted by the caller's signal, or by us once the result is settled.
   const controller = new AbortController();

@@ -34,6 +34,12 @@ export const CompletionSettingsSchema = z.object({
   extraContextTokens: z.number().int().min(0).max(32_768).default(512),
   /** Pre-compute the completion that follows a shown suggestion, so accepting it shows the next at once. */
   speculative: z.boolean().default(true),
+  /**
+   * When the cursor lands somewhere new (a file opened, a jump, a click) and the user pauses, evaluate
+   * that place's prompt ahead without generating, so the first keystroke there pays only for its own
+   * tokens. Never while typing, never on battery (Linux, macOS), superseded by any keystroke.
+   */
+  warmUp: z.boolean().default(true),
 });
 export type CompletionSettings = z.infer<typeof CompletionSettingsSchema>;
 export type CompletionSettingsInput = z.input<typeof CompletionSettingsSchema>;
