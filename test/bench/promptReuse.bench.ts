@@ -39,7 +39,7 @@ export async function run(options: { threads: number }): Promise<Record<string, 
         const results: Record<string, unknown>[] = [];
         let pathId = 0;
         for (const tailLines of variants) {
-            const settings = CompletionSettingsSchema.parse({ layout: "psmTail", tailLines, promptTokens, extraContextTokens: 0, maxTokens: 1, timeBudgetMs: 600_000, speculative: false });
+            const settings = CompletionSettingsSchema.parse({ layout: "psmTail", tailLines, promptTokens, extraContextTokens: 0, maxTokens: 1, timeBudgetMs: 60_000, speculative: false });
             const request = async (filePath: string, prefix: string, suffix: string, warmUp = false): Promise<GenerationResult> => {
                 const document: DocumentSnapshot = { uri: `file:///work/${filePath}`, path: filePath, languageId: "javascript", eol: "\n", indent: { useTabs: false, size: 4 }, prefix, suffix };
                 const r = await completionPipeline({ document, settings, model: { specialTokens: info.specialTokens }, generate: (slot, body, o) => worker.generate(slot, body, o), countTokens, repoName: "local-code-assistant", warmUp });
