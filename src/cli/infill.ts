@@ -38,6 +38,9 @@ export function infillRequest(args: ParsedArgs): InfillRequest {
       const generation = result.generation;
       return {
         text: result.ghost?.text ?? "",
+        // How many characters right of the cursor the text replaces (an auto-closed `)` it already
+        // contains): without it `)` inserted and `)` replaced look the same.
+        replaceRight: result.ghost?.replaceRight ?? 0,
         reason: result.reason,
         rawText: generation?.text ?? null,
         stopReason: generation?.stopReason ?? null,

@@ -16,6 +16,7 @@ import { InlineCompletionProvider } from "./completion/inlineCompletionProvider"
 import { registerCompletionStatistics } from "./completion/statsView";
 import { registerCompletionWarmUp } from "./completion/warmUpTrigger";
 import { SummarizeCommands } from "./summarize/summarizeCommands";
+import { registerEditFeatures } from "./edit/registerEditFeatures";
 import type { SettingsResult } from "../core/config/settings";
 import { DisposableStore } from "./disposables";
 import { ensuringEngine } from "./models/ensuringEngine";
@@ -26,6 +27,7 @@ import { readSettings } from "./settingsReader";
 import { StatusBar } from "./statusBar";
 import { apiKeyStore, registerApiKeyCommands } from "./remote/apiKeyCommands";
 import { recordingLog } from "./remote/recordingLog";
+import { registerWalkthrough } from "./walkthrough/registerWalkthrough";
 
 let store: DisposableStore | undefined;
 let client: SwitchingEngine | undefined;
@@ -137,6 +139,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   disposables.add(chat.register());
   const summarize = disposables.add(new SummarizeCommands(ensuringEngine(engine, models), chat, log, () => models.ensureLoaded("chat")));
   disposables.add(summarize.register());
+  disposables.add(registerEditFeatures({ engine: ensuringEngine(engine, models), ensureModel: (signal) => models.ensureLoaded("chat", signal), log, state: context.globalState }));
 
   const statusBar = disposables.add(new StatusBar());
   const refreshStatus = () => {
@@ -240,6 +243,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   disposables.add(vscode.commands.registerCommand("localCode.triggerInlineCompletion", () => vscode.commands.executeCommand("editor.action.inlineSuggest.trigger")));
   // Not contributed: VS Code runs it when a suggestion is accepted (speculative next suggestion).
   disposables.add(vscode.commands.registerCommand("localCode.completionAccepted", (uri: string) => completion.accepted(uri)));
+  disposables.add(registerWalkthrough(context));
   disposables.add(
     vscode.commands.registerCommand("localCode.statusMenu", async () => {
       const items: (vscode.QuickPickItem & { command: string })[] = [
@@ -255,6 +259,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
           : [{ label: "$(debug-restart) Restart Model Worker", command: "localCode.restartWorker" }]),
         { label: "$(graph) Completion Statistics", command: "localCode.completionStatistics" },
         { label: "$(output) Show Log", command: "localCode.showLog" },
+        { label: "$(book) Get Started (walkthrough)", command: "localCode.openWalkthrough" },
       ];
       const all = await vscode.commands.getCommands(true);
       const pick = await vscode.window.showQuickPick(items.filter((i) => all.includes(i.command)), { placeHolder: "Local Code Assistant" });

@@ -10,6 +10,7 @@ import type {
   LlamaContext,
   LlamaContextSequence,
   LlamaModel,
+  LlamaText,
   Token,
 } from "node-llama-cpp" with { "resolution-mode": "import" };
 import type { GenerateRequestBody, GenerationResult, LoadOptions, ModelInfo, PromptSegment, Slot, SpecialToken, StopReason } from "../core/protocol/workerProtocol";
@@ -22,6 +23,13 @@ type NodeLlamaCpp = typeof import("node-llama-cpp", { with: { "resolution-mode":
 /** Token texts that mark file separators / repo names in the FIM families we know. */
 const FILE_SEPARATOR_TEXTS = ["<|file_sep|>", "<|file_separator|>", "<file_sep>"];
 const REPO_NAME_TEXTS = ["<|repo_name|>", "<reponame>"];
+/**
+ * Turn markers of the chat formats we know. A chat answer stops at any of them that is a special
+ * token of the model, whatever the wrapper's own triggers say: node-llama-cpp's Gemma wrapper stops
+ * on "<end_of_turn>\n" only, and the real Gemma 3 270M emitted "<end_of_turn><start_of_turn>model"
+ * with no newline between, so the next turn's "model" header leaked into the answer.
+ */
+const TURN_MARKER_TEXTS = ["<start_of_turn>", "<end_of_turn>", "<|im_start|>", "<|im_end|>", "<|start_header_id|>", "<|eot_id|>", "<|endoftext|>"];
 
 type LaneName = "completion" | "chat";
 
@@ -88,7 +96,7 @@ interface EngineGenerateOptions {
   temperature: number;
   signal: AbortSignal;
   stopOnAbortSignal: true;
-  customStopTriggers: string[] | undefined;
+  customStopTriggers: (string | LlamaText)[] | undefined;
   onToken: (tokens: Token[]) => void;
   onTextChunk: ((text: string) => void) | undefined;
 }
@@ -105,6 +113,8 @@ export class LoadedModel {
   private readonly completionSequence: LlamaContextSequence;
   private readonly chat: LlamaChat;
   private readonly specials: Partial<Record<SpecialToken, Token>>;
+  /** Special-token turn markers of this model (TURN_MARKER_TEXTS): extra stop triggers for chat. */
+  private readonly turnStops: LlamaText[];
   readonly hasChatTemplate: boolean;
 
   static key(options: LoadOptions): string {
@@ -127,6 +137,7 @@ export class LoadedModel {
     this.completion = new lib.LlamaCompletion({ contextSequence: this.completionSequence });
     this.chat = new lib.LlamaChat({ contextSequence: context.getSequence() });
     this.specials = findSpecialTokens(model);
+    this.turnStops = TURN_MARKER_TEXTS.filter((text) => model.tokenize(text, true).length === 1).map((text) => lib.LlamaText(new lib.SpecialTokensText(text)));
     this.hasChatTemplate = typeof model.fileInfo.metadata?.tokenizer?.chat_template === "string";
   }
 
@@ -249,7 +260,9 @@ export class LoadedModel {
     history.push({ type: "model", response: [] });
     const rendered = this.chat.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(this.model.tokenizer);
     const reused = commonPrefixLength(this.chat.sequence.contextTokens, rendered);
-    return this.metered(body, controller, hooks, rendered.length, reused, (options) => this.chat.generateResponse(history, options));
+    return this.metered(body, controller, hooks, rendered.length, reused, (options) =>
+      this.chat.generateResponse(history, { ...options, customStopTriggers: [...(options.customStopTriggers ?? []), ...this.turnStops] }),
+    );
   }
 
   /** Runs one generation with the request's limits, measuring it (both lanes share this). */

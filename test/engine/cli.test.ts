@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import * as path from "node:path";
-import { ensureFixture, expectedChatReply, expectedCompletion, expectedInfill } from "../fixtures/gguf/index";
+import { FINDMIN_BODY, ensureFixture, expectedChatReply, expectedCompletion, expectedInfill } from "../fixtures/gguf/index";
 import { cliPath } from "./workerHarness";
 
 interface CliRun {
@@ -48,6 +48,15 @@ describe("CLI", () => {
         assert.equal(out.reason, "ok");
       });
 
+      it("infill --json says how much right of the cursor the suggestion replaces (replaceRight)", async () => {
+        // "foo(" ends the prompt, so the model answers ");": it already holds the auto-closed ")".
+        const out = json(await cli("infill", "--model", model, "--prefix", "foo(", "--suffix", ")\n", "--language", "javascript", "--json"));
+        assert.equal(out.rawText, expectedCompletion("foo(").text);
+        assert.deepEqual([out.text, out.replaceRight], [");", 1]);
+        const plain = json(await cli("infill", "--model", model, "--prefix", "const x = ", "--suffix", ";\n", "--json"));
+        assert.equal(plain.replaceRight, 0);
+      });
+
       it("infill with the classic PSM layout ends at the middle token", async () => {
         const out = json(await cli("infill", "--model", model, "--prefix", "const x = ", "--suffix", ";\n", "--layout", "psm", "--json"));
         assert.equal(out.rawText, expectedInfill(64).text);
@@ -59,6 +68,14 @@ describe("CLI", () => {
         assert.equal(out.text, expectedChatReply(64).text);
       });
     });
+
+  it("infill in `{|}` (auto-closed brace) shows the multi-line body before the `}`", async () => {
+    // The fixture's answer after "{" is FINDMIN_BODY: the raw completion the issue replayed.
+    const model = await ensureFixture("bigram-infill-findmin");
+    const out = json(await cli("infill", "--model", model, "--prefix", "function findMin(arr) {", "--suffix", "}\n", "--language", "javascript", "--json"));
+    assert.equal(out.rawText, FINDMIN_BODY.pieces.join(""));
+    assert.deepEqual([out.text, out.replaceRight, out.reason], [FINDMIN_BODY.pieces.join(""), 0, "ok"]);
+  });
 
   it("--max-tokens caps generation", async () => {
     const model = await ensureFixture("bigram-q8_0");

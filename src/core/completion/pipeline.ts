@@ -13,6 +13,7 @@ import { selectChunks } from "./context/selectChunks";
 import type { TokenCounter } from "./context/tokenCount";
 import { buildGenerateBody } from "./generation/request";
 import { streamDecision } from "./generation/streaming";
+import { openBlocks } from "./postprocessing/blockEnd";
 import { completionMode } from "./postprocessing/completionMode";
 import { postprocessCompletion, type PostprocessContext, type RejectReason } from "./postprocessing/postprocess";
 import { syntaxFor } from "./postprocessing/syntax";
@@ -183,6 +184,7 @@ export async function completionPipeline(input: PipelineInput): Promise<Pipeline
     maxChars: settings.maxChars,
     mode,
   };
+  post.blocks = openBlocks(toLf(post.prefix), toLf(post.suffix), syntaxFor(doc.languageId), doc.indent.size);
   const body = buildGenerateBody(prompt.segments, mode, settings);
   timings.promptMs = now() - t0;
   const promptTokensEstimate = window.prefixTokens + window.suffixTokens;

@@ -25,6 +25,7 @@ import {
   type SlotReport,
 } from "../../core/models/presentation";
 import { isNoFit } from "../../core/models/selectModel";
+import { WALKTHROUGH } from "../../core/walkthrough/ids";
 import { downloadWithProgress } from "./downloadWithProgress";
 import type { ModelManager } from "./modelManager";
 import { modelPlannerFor, type ModelPlanner, type SlotResolution } from "./modelPlanner";
@@ -327,10 +328,15 @@ async function firstRunPrompt(deps: Deps): Promise<void> {
   const r = await planner.resolve(settings, "completion");
   if (r.modelPath || !r.missing) return;
   const { model, quant, sizeBytes } = r.missing;
-  const choice = await vscode.window.showInformationMessage(firstRunPromptText(model, quant, sizeBytes), "Download", "Choose…", "Not now");
+  const choice = await vscode.window.showInformationMessage(firstRunPromptText(model, quant, sizeBytes), "Download", "Choose…", "Get Started", "Not now");
   if (choice === "Not now") {
     await context.globalState.update(FIRST_RUN_DISMISSED_KEY, true);
     log.info("First-run download declined; run Local Code: Select Model to choose a model later.");
+    return;
+  }
+  if (choice === "Get Started") {
+    // The walkthrough's first step offers the same download, with the hardware report beside it.
+    await vscode.commands.executeCommand(WALKTHROUGH.commands.open.id);
     return;
   }
   if (choice === "Choose…") {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { expectedCompletion } from "../../fixtures/gguf/index";
+import { FINDMIN_BODY, ensureFixture, expectedCompletion, expectedScriptedChatReply, fixturePath } from "../../fixtures/gguf/index";
 import { scenario } from "../lib/scenario";
 
 // The deterministic fixture continues the text before the cursor: with the default psmTail
@@ -50,5 +50,36 @@ scenario("inline completion", { waitForStatus: /Local Code: bigram/ }, (s) => {
         const ghost = await s.wb.waitForGhostText({ timeoutMs: 60_000, trigger: false });
         assert.equal(ghost, GHOST);
         await s.wb.screenshot(`after burst (${typingMs} ms typing)`);
+    });
+});
+
+// `{|}`: with bracket auto-closing on, typing the signature leaves the cursor between `{` and `}`.
+// The fixture's answer after "{" is a chosen raw completion, a body that starts with a newline.
+const SIGNATURE = "function findMin(arr) {";
+const BODY = expectedScriptedChatReply(FINDMIN_BODY).text;
+
+scenario("inline completion between auto-closed brackets", {
+    waitForStatus: /Local Code: bigram/,
+    settings: {
+        "localCode.completion.model": fixturePath("bigram-infill-findmin"),
+        // The deterministic settings turn auto-closing off; this case is about it being on.
+        "editor.autoClosingBrackets": "always",
+    },
+    beforeOpen: async () => {
+        await ensureFixture("bigram-infill-findmin");
+    },
+}, (s) => {
+    it("shows the multi-line body in {|} and Tab puts exactly that body before the }", async () => {
+        assert.equal(BODY, FINDMIN_BODY.pieces.join(""));
+        await s.wb.step("open empty.js", () => s.wb.openFile("src/empty.js"));
+        await s.wb.step("type the signature", () => s.wb.typeInEditor(SIGNATURE, 40));
+        const ghost = await s.wb.step("ghost text", () => s.wb.waitForGhostText({ contains: "return m;", timeoutMs: 60_000 }));
+        assert.ok(ghost.includes("let m = arr[0];"), ghost);
+        await s.wb.screenshot("findMin body shown before the auto-closed brace");
+        await s.wb.page.keyboard.press("Tab");
+        await s.wb.save();
+        const text = await s.waitForFile("src/empty.js", (t) => t.includes("return m;"));
+        assert.equal(text, `${SIGNATURE}${BODY}}`);
+        await s.wb.screenshot("findMin accepted");
     });
 });

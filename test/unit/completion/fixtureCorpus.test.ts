@@ -5,9 +5,11 @@ import { loadFixtures, parseFixture } from "./helpers/fixtures";
 describe("completion post-processing fixture corpus", () => {
   const fixtures = loadFixtures();
 
-  it("has a real corpus: 25+ cases over TS, Python, Go, Rust, C, JSON, with CRLF and tabs", () => {
-    assert.ok(fixtures.length >= 25, `only ${fixtures.length} fixtures`);
-    for (const lang of ["typescript", "python", "go", "rust", "c", "json"]) {
+  it("has a real corpus: 80+ cases over many languages, with CRLF and tabs", () => {
+    assert.ok(fixtures.length >= 80, `only ${fixtures.length} fixtures`);
+    const languages = ["typescript", "javascript", "typescriptreact", "python", "go", "rust", "java", "csharp", "kotlin", "ruby", "lua",
+      "php", "sql", "html", "yaml", "markdown", "shellscript", "elixir", "julia", "c", "json"];
+    for (const lang of languages) {
       assert.ok(fixtures.some((f) => f.languageId === lang), `no ${lang} fixture`);
     }
     assert.ok(fixtures.some((f) => f.eol === "\r\n"), "no CRLF fixture");

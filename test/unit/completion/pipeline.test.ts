@@ -80,11 +80,18 @@ describe("completion pipeline", () => {
     assert.ok(r.timings.totalMs > 0 && r.timings.generateMs !== null && r.timings.firstChunkMs !== null);
   });
 
-  it("asks for one line (stop at \\n) when text is right of the cursor", async () => {
-    const engine = fakeEngine(["1, 2"]);
-    const r = await completionPipeline(input({ document: doc("const s = sum(|);\n"), generate: engine.generate }));
+  it("asks for one line (stop at \\n) when code is right of the cursor, and keeps the space the seam needs", async () => {
+    const engine = fakeEngine(["a, "]);
+    const r = await completionPipeline(input({ document: doc("const s = sum(|b);\n"), generate: engine.generate, manual: true }));
     assert.ok(engine.calls[0].body.stop?.includes("\n"));
-    assert.deepEqual(r.ghost, { text: "1, 2", replaceRight: 0 });
+    assert.deepEqual(r.ghost, { text: "a, ", replaceRight: 0 });
+  });
+
+  it("asks for several lines when only auto-closed brackets are right of the cursor ({|})", async () => {
+    const engine = fakeEngine(["\n  let m = arr[0];\n  return m;\n"]);
+    const r = await completionPipeline(input({ document: doc("function findMin(arr) {|}\n"), generate: engine.generate }));
+    assert.ok(!engine.calls[0].body.stop?.includes("\n"));
+    assert.deepEqual(r.ghost, { text: "\n  let m = arr[0];\n  return m;\n", replaceRight: 0 });
   });
 
   it("uses the layout setting", async () => {

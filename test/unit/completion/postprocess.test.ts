@@ -36,7 +36,16 @@ describe("stop markers", () => {
 
 describe("completion mode", () => {
   const cases: [string, string, string, string][] = [
-    ["foo(", ")", "typescript", "singleLine"],
+    ["foo(", ")", "typescript", "multiLine"],
+    ["foo(", "bar)", "typescript", "singleLine"],
+    ["function f() {", "}", "typescript", "multiLine"],
+    ["list.map((x) => {", "});", "typescript", "multiLine"],
+    ['log("', '")', "typescript", "singleLine"],
+    ['def f():\n    """', "", "python", "multiLine"],
+    ['def f():\n    """Sum', '"""', "python", "multiLine"],
+    ["s = 'abc", "", "python", "singleLine"],
+    ["let x = ", ";", "typescript", "singleLine"],
+    ['<div className="a"', ">", "typescriptreact", "singleLine"],
     ["const x = ", "", "typescript", "multiLine"],
     ["function f() {", "\n}", "typescript", "multiLine"],
     ["  ", "\n}", "typescript", "multiLine"],
@@ -108,8 +117,8 @@ describe("postprocessCompletion", () => {
   });
 
   it("caps characters on a single long line", () => {
-    const r = postprocessCompletion("x".repeat(50), ctx("const s = ", "", { maxChars: 20 }));
-    assert.equal(r.kind === "ghost" && r.ghost.text, "x".repeat(20));
+    const r = postprocessCompletion("abcdefghij".repeat(5), ctx("const s = ", "", { maxChars: 20 }));
+    assert.equal(r.kind === "ghost" && r.ghost.text, "abcdefghij".repeat(2));
   });
 
   it("caps characters at a whole line when there are several", () => {
@@ -154,7 +163,7 @@ describe("streaming (final: false)", () => {
   });
 
   it("a single-line request is settled by its first newline", () => {
-    const mid = ctx("foo(", ")");
+    const mid = ctx("foo(", "b)");
     assert.deepEqual(streamDecision("a, b", mid), { kind: "wait" });
     assert.deepEqual(streamDecision("a, b\nmore", mid), { kind: "show", ghost: { text: "a, b", replaceRight: 0 }, stop: true });
   });

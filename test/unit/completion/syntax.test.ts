@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { endsWithBlockOpener, scanLine, syntaxFor, unmatchedClosers } from "../../../src/core/completion/postprocessing/syntax";
+import { endsWithBlockOpener, isOnlyClosers, scanLine, syntaxFor, unmatchedClosers } from "../../../src/core/completion/postprocessing/syntax";
 
 describe("bracket scanning", () => {
   const cases: [string, string, { delta: number; minDepth: number; openString: boolean }][] = [
@@ -41,5 +41,55 @@ describe("bracket scanning", () => {
     assert.equal(endsWithBlockOpener("const f = () =>", syntaxFor("typescript")), true);
     assert.equal(endsWithBlockOpener("x = 1", syntaxFor("python")), false);
     assert.equal(endsWithBlockOpener("s = '{'", syntaxFor("python")), false);
+  });
+});
+
+describe("block events: kinds, keywords, docstrings", () => {
+  const kinds = (line: string, lang: string) =>
+    scanLine(line, syntaxFor(lang)).events.map((e) => `${e.open ? "+" : "-"}${e.kind}${e.reopen ? "!" : ""}`).join(" ");
+  const cases: [string, string, string][] = [
+    ["typescript", "} else {", "-} +}"],
+    ["typescript", "): number {", "-) +}"],
+    ["ruby", "def fibonacci(n)", "+end +) -)"],
+    ["ruby", "  return n if n < 2", ""],
+    ["ruby", "x = if ready", "+end"],
+    ["ruby", "items.each do |x|", "+end"],
+    ["ruby", "elsif n > 2", "-end! +end"],
+    ["ruby", "end", "-end"],
+    ["ruby", "obj.end", ""],
+    ["lua", "if a > b then", "+end"],
+    ["lua", "local f = function(x) return x end", "+end +) -) -end"],
+    ["shellscript", "if [ -f x ]; then", "+fi +] -]"],
+    ["shellscript", "for f in *.txt; do", "+done"],
+    ["shellscript", "done", "-done"],
+    ["elixir", "def add(a, b), do: a + b", "+) -)"],
+    ["julia", "x = a[end]", "+] -]"],
+    ["python", 'x = "end"  # do', ""],
+  ];
+  for (const [lang, line, want] of cases) {
+    it(`${lang}: ${line}`, () => assert.equal(kinds(line, lang), want));
+  }
+
+  it("follows a Python docstring across lines", () => {
+    const py = syntaxFor("python");
+    assert.equal(scanLine('    """Sum (of', py).openTriple, '"""');
+    const inside = scanLine("    don't ( count", py, '"""');
+    assert.deepEqual([inside.openTriple, inside.openString, inside.events.length], ['"""', false, 0]);
+    assert.equal(scanLine('    """', py, '"""').openTriple, "");
+  });
+
+  it("keyword lines open blocks", () => {
+    assert.equal(endsWithBlockOpener("def fibonacci(n)", syntaxFor("ruby")), true);
+    assert.equal(endsWithBlockOpener("for f in *; do", syntaxFor("shellscript")), true);
+    assert.equal(endsWithBlockOpener("puts x", syntaxFor("ruby")), false);
+  });
+
+  it("closers only: what auto-closing leaves right of the cursor", () => {
+    assert.equal(isOnlyClosers("})"), true);
+    assert.equal(isOnlyClosers('");'), true);
+    assert.equal(isOnlyClosers("b)"), false);
+    assert.equal(isOnlyClosers("  "), false);
+    assert.equal(isOnlyClosers(";"), false);
+    assert.equal(isOnlyClosers(">"), false);
   });
 });

@@ -58,3 +58,10 @@ export function resolveRightOverlap(
   if (completion.endsWith(right)) return { text: completion.slice(0, completion.length - right.length), replaceRight: 0 };
   return { text: completion, replaceRight: right.length };
 }
+
+/** Offset in the text right of the cursor just after its n-th closing bracket/keyword. */
+export function rightClosersEnd(rightText: string, n: number, syntax: LanguageSyntax): number {
+  const closes = scanLine(rightText, syntax).events.filter((e) => !e.open);
+  const e = closes[Math.min(n, closes.length) - 1];
+  return e ? e.at + (/\w/.test(rightText[e.at]) ? e.kind.length : 1) : 0;
+}

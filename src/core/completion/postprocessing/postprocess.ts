@@ -3,14 +3,14 @@
  * `final` is false (streaming), and says whether more output could still change the result.
  */
 import type { Eol, GhostText, IndentStyle } from "../types";
-import { fromLf, isBlank, lineAfterCursor, lineBeforeCursor, previousNonBlankLine, toLf } from "../text";
-import { cutAtBlockEnd, type Cut } from "./blockEnd";
+import { fromLf, isBlank, leadingWhitespace, lineAfterCursor, lineBeforeCursor, previousNonBlankLine, toLf } from "../text";
+import { cutAtBlockEnd, openBlocks, type Cut, type OpenBlocks } from "./blockEnd";
 import { completionMode, type CompletionMode } from "./completionMode";
-import { cutAtRepeatedLine, sameCodeLine } from "./filters";
+import { cutAtLoopingLine, cutAtRepeatedLine, cutAtSimilarRepeats, sameCodeLine } from "./filters";
 import { reindentLines } from "./indentation";
-import { cutAtSuffixOverlap, nextNonBlankLine, resolveRightOverlap } from "./overlap";
+import { cutAtSuffixOverlap, nextNonBlankLine, resolveRightOverlap, rightClosersEnd } from "./overlap";
 import { STOP_MARKERS, cutAtStopMarker } from "./stopMarkers";
-import { syntaxFor, unmatchedClosers } from "./syntax";
+import { syntaxFor } from "./syntax";
 
 export interface PostprocessContext {
   /** Document text before the cursor (any EOL; a few lines are enough, more helps nothing). */
@@ -25,9 +25,11 @@ export interface PostprocessContext {
   stopMarkers?: readonly string[];
   /** Decided before generation (see completionMode); computed here when absent. */
   mode?: CompletionMode;
+  /** The blocks open at the cursor (see openBlocks): computed once per request, not per chunk. */
+  blocks?: OpenBlocks;
 }
 
-export type RejectReason = "empty" | "repeatsLineAbove" | "repeatsLineBelow";
+export type RejectReason = "empty" | "repeatsLineAbove" | "repeatsLineBelow" | "repetition";
 
 export type PostprocessResult =
   /** `complete`: further output cannot change this result, generation may stop. */
@@ -74,27 +76,60 @@ export function postprocessCompletion(raw: string, ctx: PostprocessContext, opti
   const rightText = lineAfterCursor(suffix);
   const mode = ctx.mode ?? completionMode(prefix, suffix, syntax);
   const state = { lines: reindentLines(text.split("\n"), ctx.indent), complete: stop.found };
+  // Seam: after `let x = ` a completion's own leading space would make two.
+  if (!isBlank(cursorLine) && /[ \t]$/.test(cursorLine)) state.lines[0] = state.lines[0].replace(/^[ \t]+/, "");
 
-  let replaceRight = 0;
+  let closedRight = 0;
   if (mode === "singleLine") {
     if (state.lines.length > 1 || !final) state.complete = true;
-    const resolved = resolveRightOverlap(cursorLine, state.lines[0], rightText, syntax);
-    state.lines = [resolved.text];
-    replaceRight = resolved.replaceRight;
+    state.lines = [state.lines[0]];
   } else {
-    const suffixClosers = unmatchedClosers(suffix, syntax);
-    applyCut(state, cutAtBlockEnd(state.lines, { cursorLine, syntax, tabSize: ctx.indent.size, suffixClosers }));
+    const { blocks, inTriple } = ctx.blocks ?? openBlocks(prefix, suffix, syntax, ctx.indent.size);
+    const block = cutAtBlockEnd(state.lines, { cursorLine, syntax, tabSize: ctx.indent.size, blocks, inTriple, rightText });
+    applyCut(state, block);
+    closedRight = block.closedRight;
     applyCut(state, cutAtRepeatedLine(state.lines, cursorLine));
     applyCut(state, cutAtSuffixOverlap(state.lines, suffix, syntax));
+    applyCut(state, cutAtSimilarRepeats(state.lines, cursorLine, ctx.maxLines));
   }
+  const loop = cutAtLoopingLine(state.lines);
+  applyCut(state, loop);
   applyCut(state, capLength(state.lines, ctx.maxLines, ctx.maxChars, final));
 
-  // Trailing blank lines and trailing whitespace add nothing to a suggestion.
+  // Trailing blank lines add nothing to a suggestion.
   let lines = state.lines.length > 0 ? state.lines : [""];
   while (lines.length > 1 && isBlank(lines[lines.length - 1])) lines = lines.slice(0, -1);
-  lines[lines.length - 1] = lines[lines.length - 1].trimEnd();
+  if (lines.every(isBlank)) {
+    if (loop.cut) return { kind: "rejected", reason: "repetition" };
+    return state.complete || final ? { kind: "rejected", reason: "empty" } : { kind: "pending" };
+  }
 
-  if (lines.every(isBlank)) return state.complete || final ? { kind: "rejected", reason: "empty" } : { kind: "pending" };
+  let replaceRight = 0;
+  const last = lines.length - 1;
+  if (lines.length === 1) {
+    // One line next to text right of the cursor: inserted before it or replacing it. Trailing
+    // whitespace plays no part in that, and stays only where code follows (`sum(a, |b)`).
+    const trimmed = lines[0].trimEnd();
+    const resolved = resolveRightOverlap(cursorLine, trimmed, rightText, syntax);
+    const after = rightText.slice(resolved.replaceRight);
+    const keepSpace = resolved.text === trimmed && /^[\w"'`([{]/.test(after);
+    lines = [keepSpace ? lines[0] : resolved.text];
+    replaceRight = resolved.replaceRight;
+  } else {
+    lines[last] = lines[last].trimEnd();
+    if (!isBlank(rightText)) {
+      if (closedRight > 0) {
+        // The completion closes what the auto-closed text closed: it replaces that text.
+        replaceRight = rightClosersEnd(rightText, closedRight, syntax);
+        const rest = rightText.slice(replaceRight).trim();
+        if (rest && lines[last].endsWith(rest)) replaceRight = rightText.trimEnd().length;
+      } else {
+        // The body goes before the closers, which land on their own line at the cursor line's indent.
+        lines = [...lines, leadingWhitespace(cursorLine)];
+      }
+    }
+  }
+
   // With the multi-line case's leading newline, the first code line is lines[1].
   const firstIsNew = isBlank(lines[0]) && lines.length > 1;
   const firstLine = firstIsNew ? lines.find((l) => !isBlank(l))! : cursorLine + lines[0] + rightText.slice(replaceRight);

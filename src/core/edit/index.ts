@@ -1,0 +1,6 @@
+export * from "./range";
+export * from "./prompt";
+export * from "./extract";
+export * from "./review";
+export * from "./relocate";
+export * from "./ids";

@@ -1,0 +1,288 @@
+/**
+ * The edit flow: pick the range and the instruction, stream the chat model's rewrite into an
+ * EditSession (the live diff), then let the user decide hunk by hunk. Edit Selection, Fix with
+ * Local Code and Document all run through `start`.
+ */
+import * as vscode from "vscode";
+import {
+  chooseEditRange,
+  EditTooLongError,
+  extractRewrite,
+  planEditPrompt,
+  restoreIndentation,
+  rewriteComplete,
+  splitLines,
+  type LineRange,
+  type SymbolInfo,
+} from "../../core/edit";
+import { isCancellation, type Engine } from "../../core/engine/engine";
+import type { ModelInfo } from "../../core/protocol/workerProtocol";
+import { EditSession, type EditDecorations, type SessionEnd } from "./editSession";
+
+export interface EditLog {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface EditDeps {
+  engine: Pick<Engine, "generate" | "countTokens">;
+  ensureModel: (signal?: AbortSignal) => Promise<ModelInfo>;
+  log: EditLog;
+  /** Where recent instructions are kept (the extension's globalState). */
+  state: vscode.Memento;
+  decorations: EditDecorations;
+}
+
+export interface EditRequest {
+  editor: vscode.TextEditor;
+  /** The lines to rewrite; else chosen from the selection, the symbols or the paragraph. */
+  range?: LineRange;
+  /** The instruction; else asked for. */
+  instruction?: string;
+}
+
+export type EditOutcome = SessionEnd | "pending" | "noRange" | "noInstruction" | "busy" | "tooLong" | "noChange" | "stale";
+
+const RECENT_KEY = "localCode.edit.recentInstructions";
+const RECENT_MAX = 12;
+
+export class EditController implements vscode.Disposable {
+  private readonly sessions = new Map<string, EditSession>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires when a session starts, changes or ends (CodeLens and the context key follow it). */
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly deps: EditDeps,
+    /** Tells the review documents' provider that a review's text changed. */
+    private readonly contentChanged: (uri: vscode.Uri) => void,
+  ) {}
+
+  /** The pending review of a real document. */
+  session(document: vscode.TextDocument): EditSession | undefined {
+    return this.sessions.get(document.uri.toString());
+  }
+
+  /** The session a review document (scheme localcode-edit) shows. */
+  forReview(uri: vscode.Uri | string): EditSession | undefined {
+    const key = uri.toString();
+    return this.all().find((s) => s.reviewUri.toString() === key);
+  }
+
+  all(): EditSession[] {
+    return [...this.sessions.values()];
+  }
+
+  /** Runs an edit on the editor; resolves once the proposal is shown (or the flow stopped). */
+  async start(request: EditRequest): Promise<EditOutcome> {
+    const { editor } = request;
+    const document = editor.document;
+    if (this.session(document)) {
+      void vscode.window.showInformationMessage("Local Code: an edit is already pending in this file. Accept or reject it first (Escape rejects what is left).");
+      return "busy";
+    }
+    const lines = splitLines(document.getText());
+    let range = request.range;
+    let label = "selection";
+    if (!range) {
+      const choice = chooseEditRange({
+        lines,
+        selection: editor.selection.isEmpty ? null : editor.selection,
+        cursor: editor.selection.active,
+        symbols: await documentSymbols(document),
+      });
+      if (!choice) {
+        void vscode.window.showInformationMessage("Local Code: select the code to edit, or put the cursor inside a function or a block of code.");
+        return "noRange";
+      }
+      range = choice.range;
+      label = choice.label;
+    } else {
+      label = range.startLine === range.endLine ? `line ${range.startLine + 1}` : `lines ${range.startLine + 1}-${range.endLine + 1}`;
+    }
+    const instruction = request.instruction ?? (await this.askInstruction(label));
+    if (!instruction) return "noInstruction";
+    if (this.session(document)) return "busy";
+
+    const original = lines.slice(range.startLine, range.endLine + 1);
+    const session = new EditSession(document, range.startLine, original, this.deps.decorations, instruction, this.contentChanged);
+    const key = document.uri.toString();
+    this.sessions.set(key, session);
+    session.onChange(() => this.changed.fire());
+    session.onEnd((how, detail) => {
+      if (this.sessions.get(key) === session) this.sessions.delete(key);
+      this.deps.log.info(`edit: ${vscode.workspace.asRelativePath(document.uri, false)} ${how}${detail ? `: ${detail}` : ""}`);
+      if (how === "stale" && detail) void vscode.window.showWarningMessage(`Local Code: ${detail}`);
+      this.changed.fire();
+    });
+    this.changed.fire();
+    await session.show(editor.viewColumn);
+    return this.generate(session, editor, range, instruction);
+  }
+
+  private async generate(session: EditSession, editor: vscode.TextEditor, range: LineRange, instruction: string): Promise<EditOutcome> {
+    const { document } = session;
+    const signal = session.abort.signal;
+    const original = session.review.original;
+    let answer = "";
+    const started = Date.now();
+    const log = (what: string) => this.deps.log.info(`edit: ${what} (${Date.now() - started} ms)`);
+    let stale: string | null = null;
+    let shown = false;
+    const show = (final: boolean): void => {
+      if (!session.review.streaming) return;
+      const rewrite = extractRewrite(answer, final);
+      if (rewrite === null && !final) return;
+      if (!shown) {
+        stale = session.relocate();
+        if (stale) {
+          session.abort.abort();
+          return;
+        }
+        shown = true;
+        log("first lines of the rewrite");
+      }
+      session.review.propose(restoreIndentation(original, rewrite ?? []), final);
+      session.render();
+    };
+    try {
+      const result: string = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: "$(loading~spin) Local Code: editing (Escape cancels)" },
+        async () => {
+          const model = await this.deps.ensureModel(signal);
+          log(`chat model ready (${model.contextSize} tokens of context)`);
+          const plan = await planEditPrompt(
+            {
+              instruction,
+              path: document.isUntitled ? document.uri.path.split("/").pop() || "Untitled" : vscode.workspace.asRelativePath(document.uri, false),
+              languageId: document.languageId,
+              indentation: { insertSpaces: editor.options.insertSpaces !== false, tabSize: typeof editor.options.tabSize === "number" ? editor.options.tabSize : 4 },
+              lines: splitLines(document.getText()),
+              range,
+            },
+            { contextSize: model.contextSize, count: (text, s) => this.deps.engine.countTokens("chat", text, s), signal },
+          );
+          log(`prompt planned: ${plan.contextBefore} + ${plan.contextAfter} context lines, up to ${plan.maxTokens} answer tokens`);
+          // The rewrite is done once its fence closes: stop there instead of letting the model ramble on.
+          const generation = new AbortController();
+          const stop = () => generation.abort();
+          signal.addEventListener("abort", stop, { once: true });
+          let fenceClosed = false;
+          try {
+            const result = await this.deps.engine.generate(
+              "chat",
+              { kind: "chat", messages: plan.messages, maxTokens: plan.maxTokens, temperature: 0 },
+              {
+                signal: generation.signal,
+                onChunk: (text) => {
+                  answer += text;
+                  show(false);
+                  if (!fenceClosed && rewriteComplete(answer)) {
+                    fenceClosed = true;
+                    generation.abort();
+                  }
+                },
+              },
+            );
+            return result.stopReason;
+          } catch (error) {
+            if (fenceClosed && !signal.aborted) return "fence";
+            throw error;
+          } finally {
+            signal.removeEventListener("abort", stop);
+          }
+        },
+      );
+      if (stale) throw new StaleError(stale);
+      if (session.isEnded || signal.aborted) return "cancelled";
+      const final = restoreIndentation(original, extractRewrite(answer, true) ?? []);
+      if (final.join("\n") === original.join("\n")) {
+        await session.cancel();
+        void vscode.window.showInformationMessage("Local Code: the model proposed no change.");
+        return "noChange";
+      }
+      if (!shown) {
+        const reason = session.relocate();
+        if (reason) throw new StaleError(reason);
+      }
+      session.review.propose(final, true);
+      session.render();
+      log(`${session.review.hunks().length} hunk(s) proposed (${result})`);
+      return "pending";
+    } catch (error) {
+      if (stale || error instanceof StaleError) {
+        await session.cancel();
+        void vscode.window.showWarningMessage(`Local Code: ${stale ?? (error as Error).message}`);
+        return "stale";
+      }
+      if (session.isEnded) return "cancelled";
+      await session.cancel();
+      if (signal.aborted || isCancellation(error)) return "cancelled";
+      const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof EditTooLongError) {
+        void vscode.window.showWarningMessage(`Local Code: ${message}`);
+        return "tooLong";
+      }
+      this.deps.log.error(`edit failed: ${message}`);
+      void vscode.window.showErrorMessage(`Local Code: the edit failed: ${message}`);
+      return "failed";
+    }
+  }
+
+  /** The instruction, typed or picked from recent ones (the typed text is always the first item). */
+  private async askInstruction(label: string): Promise<string | undefined> {
+    const recent = this.deps.state.get<string[]>(RECENT_KEY, []).filter((s) => typeof s === "string");
+    const pick = vscode.window.createQuickPick();
+    pick.title = `Local Code: Edit ${label}`;
+    pick.placeholder = recent.length > 0 ? "Describe the change, or pick a recent instruction" : "Describe the change (e.g. add error handling)";
+    const recentItems = recent.map((text) => ({ label: text, description: "recent" }));
+    pick.items = recentItems;
+    pick.onDidChangeValue((value) => {
+      pick.items = value.trim() ? [{ label: value, description: "new instruction", alwaysShow: true }, ...recentItems.filter((i) => i.label !== value)] : recentItems;
+    });
+    const value = await new Promise<string | undefined>((resolve) => {
+      pick.onDidAccept(() => {
+        resolve(pick.selectedItems[0]?.label ?? pick.value);
+        pick.hide();
+      });
+      pick.onDidHide(() => resolve(undefined));
+      pick.show();
+    });
+    pick.dispose();
+    const instruction = value?.trim();
+    if (!instruction) return undefined;
+    await this.deps.state.update(RECENT_KEY, [instruction, ...recent.filter((r) => r !== instruction)].slice(0, RECENT_MAX));
+    return instruction;
+  }
+
+  dispose(): void {
+    for (const session of this.sessions.values()) session.dispose();
+    this.sessions.clear();
+    this.changed.dispose();
+  }
+}
+
+class StaleError extends Error {}
+
+/** The document's symbols as plain data (empty when no language extension provides them). */
+async function documentSymbols(document: vscode.TextDocument): Promise<SymbolInfo[]> {
+  try {
+    const symbols = await vscode.commands.executeCommand<(vscode.DocumentSymbol | vscode.SymbolInformation)[] | undefined>(
+      "vscode.executeDocumentSymbolProvider",
+      document.uri,
+    );
+    const convert = (s: vscode.DocumentSymbol | vscode.SymbolInformation): SymbolInfo => {
+      const range = "location" in s ? s.location.range : s.range;
+      return {
+        name: s.name,
+        kind: vscode.SymbolKind[s.kind],
+        range: { startLine: range.start.line, endLine: range.end.line },
+        children: "children" in s ? s.children.map(convert) : [],
+      };
+    };
+    return (symbols ?? []).map(convert);
+  } catch {
+    return [];
+  }
+}
