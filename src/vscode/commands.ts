@@ -26,6 +26,7 @@ export function registerCommands(runtime: ModelRuntime, completion: Pick<InlineC
         // The active engine names its own recovery (restart the worker, check the server).
         { label: `$(debug-restart) ${runtime.engine.recoveryLabel}`, command: "localCode.restartWorker" },
         ...(remote ? [{ label: "$(key) Set Remote API Key", command: "localCode.setRemoteApiKey" }] : []),
+        { label: "$(graph) Completion Statistics", command: "localCode.completionStatistics" },
         { label: "$(output) Show Log", command: "localCode.showLog" },
         { label: "$(book) Get Started (walkthrough)", command: "localCode.openWalkthrough" },
       ];

@@ -16,6 +16,8 @@ import { ChatViewProvider } from "./chat/chatViewProvider";
 import { registerCommands } from "./commands";
 import { ContextFeeder } from "./completion/contextFeeder";
 import { InlineCompletionProvider } from "./completion/inlineCompletionProvider";
+import { registerCompletionStatistics } from "./completion/statsView";
+import { registerCompletionWarmUp } from "./completion/warmUpTrigger";
 import { DisposableStore } from "./disposables";
 import { registerEditFeatures } from "./edit/registerEditFeatures";
 import { registerModelCommands } from "./models/modelCommands";
@@ -64,6 +66,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   disposables.add(models.onDidChangeSettings(() => completion.settingsChanged()));
   disposables.add(models.onDidChangeBackend(() => completion.backendChanged()));
   disposables.add(models.onDidChangeModel((slot) => slot === "completion" && completion.modelChanged()));
+  disposables.add(registerCompletionWarmUp(completion, () => settings().completion));
+  disposables.add(registerCompletionStatistics(completion));
 
   const chat = disposables.add(
     new ChatViewProvider(context.extensionUri, models.engine, context.workspaceState, log, {

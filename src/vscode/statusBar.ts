@@ -54,6 +54,7 @@ export function registerStatusBar(
       completionEnabled: settings.completion.enabled,
       generating: completion.currentActivity.generating,
       lastLatencyMs: completion.currentActivity.lastLatencyMs,
+      lastReason: completion.currentActivity.lastReason,
       remote: plan.kind === "remote" ? { host: new URL(plan.url).host, failure: failure ? { code: failure.code, message: failure.message } : null } : null,
     });
   };

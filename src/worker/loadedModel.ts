@@ -33,6 +33,9 @@ const TURN_MARKER_TEXTS = ["<start_of_turn>", "<end_of_turn>", "<|im_start|>", "
 
 type LaneName = "completion" | "chat";
 
+/** Tokens per warm-up batch: a superseding keystroke waits for one (~0.5 s for a 1.5B model on 2 cores). */
+const WARM_UP_BATCH = 32;
+
 interface Running {
   id: number;
   controller: AbortController;
@@ -44,7 +47,7 @@ class Lane {
   /** Jobs not yet finished; an aborted job leaves at once, so it never counts as waiting. */
   readonly pending = new Map<number, AbortController>();
 
-  constructor(private readonly counters: LaneCounters) {}
+  constructor(readonly counters: LaneCounters) {}
 
   /** Runs jobs one after another on this lane. */
   run<T>(id: number, controller: AbortController, job: () => Promise<T>): Promise<T> {
@@ -188,7 +191,36 @@ export class LoadedModel {
     const lane = this.lanes[laneName];
     if (supersede) lane.abortAll("superseded");
     const controller = new AbortController();
+    if (body.warmUp && body.kind !== "chat") return lane.counters.warmUp(lane.run(id, controller, () => this.runWarmUp(body, controller, hooks)));
     return lane.run(id, controller, () => (body.kind === "chat" ? this.runChat(body, controller, hooks) : this.runCompletion(body, controller, hooks)));
+  }
+
+  /**
+   * Evaluates the prompt into the completion sequence without generating, in small batches so a
+   * superseding keystroke waits for one batch at most; what was evaluated before an abort stays.
+   * The last prompt token is left out: LlamaCompletion always decodes it itself (it needs its logits).
+   */
+  private async runWarmUp(body: Extract<GenerateRequestBody, { kind: "complete" | "segments" }>, controller: AbortController, hooks: GenerateHooks): Promise<GenerationResult> {
+    const input = this.promptTokens(body);
+    const bos = this.model.tokens.shouldPrependBosToken ? this.model.tokens.bos : null;
+    const fullInput = bos !== null ? [bos, ...input] : input;
+    const target = fullInput.slice(0, -1);
+    const sequence = this.completionSequence;
+    await sequence.adaptStateToTokens(target, false);
+    const reused = sequence.nextTokenIndex;
+    for (let at = reused; at < target.length; at += WARM_UP_BATCH) {
+      if (controller.signal.aborted) throw abortFailure(controller.signal);
+      await sequence.evaluateWithoutGeneratingNewTokens(target.slice(at, at + WARM_UP_BATCH));
+    }
+    return {
+      text: "",
+      stopReason: "warmUp",
+      promptTokens: target.length,
+      reusedPromptTokens: reused,
+      generatedTokens: 0,
+      firstTokenMs: null,
+      ms: performance.now() - hooks.receivedAt,
+    };
   }
 
   private promptTokens(body: Extract<GenerateRequestBody, { kind: "complete" | "segments" }>): Token[] {

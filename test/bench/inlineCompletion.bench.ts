@@ -42,6 +42,7 @@ import {
   cachedCompletion,
   completionPipeline,
   promptWindow,
+  psmTailLines,
   systemClock,
   type CompletionSettings,
   type DocumentSnapshot,
@@ -196,7 +197,8 @@ async function benchModel(
   });
   const bodyFor = (step: TraceStep, layout: FimLayout, filePath: string, max: number): GenerateRequestInput => {
     const window = windowOf(step);
-    const prompt = buildFimPrompt({ layout, prefix: window.prefix, suffix: window.suffix, specialTokens, filePath, repoName: REPO_NAME, extraChunks: [] });
+    const tailLines = psmTailLines(step.prefix.split("\n").length - 1, settingsFor(layout).tailLines);
+    const prompt = buildFimPrompt({ layout, prefix: window.prefix, suffix: window.suffix, specialTokens, filePath, repoName: REPO_NAME, extraChunks: [], tailLines });
     if (!prompt.ok) throw new Error(prompt.message);
     const mode = completionMode(step.prefix, step.suffix, syntaxFor(trace.languageId));
     return buildGenerateBody(prompt.segments, mode, settingsFor(layout, max));

@@ -87,6 +87,55 @@ describe("inline completion while typing fast, in the real extension host", func
     });
 });
 
+describe("completion warm-up at a new place, in the real extension host", function () {
+    this.timeout(180_000);
+
+    it("a pause at a new place warms its prompt up (counted in the worker's lanes), and a keystroke supersedes a warm-up in flight", async () => {
+        const { engine, models } = await api();
+        await models.ensureLoaded("completion");
+        const folder = vscode.workspace.workspaceFolders?.[0];
+        assert.ok(folder);
+        const uri = vscode.Uri.joinPath(folder.uri, "src", "warmup.js");
+        const lines = Array.from({ length: 60 }, (_, i) => `const value${i} = compute(${i});`);
+        await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(lines.join("\n") + "\n"));
+        const editor = await vscode.window.showTextDocument(uri);
+        const lanes = async () => (await engine.status()).lanes.completion;
+
+        // 1. The cursor lands on a line no request was made for, and the user pauses: a warm-up runs to the end.
+        const before = await lanes();
+        // At the end of a line: text right of the cursor would skip requests there, warm-ups too.
+        const end = (line: number) => new vscode.Selection(line, lines[line].length, line, lines[line].length);
+        editor.selection = end(30);
+        const warmed = await pollFor(async () => {
+            const now = await lanes();
+            return now.warmUpsCompleted > before.warmUpsCompleted && now;
+        }, 60_000, "a warm-up to complete");
+        assert.equal(warmed.warmUpsAborted, before.warmUpsAborted);
+        assert.ok(warmed.warmUpTokens > before.warmUpTokens, "the warm-up evaluated prompt tokens");
+
+        // 2. A warm-up in flight: it waits in the worker behind a long generation on the completion lane
+        // (started here through the test API, so the provider's scheduler is idle and the warm-up is sent).
+        const long = engine.generate("completion", { kind: "complete", prompt: "0", maxTokens: 32_000 }).catch((e: unknown) => e);
+        await pollFor(async () => (await engine.status()).busy, 30_000, "the long generation to run");
+        const inFlight = await lanes();
+        editor.selection = end(45);
+        await pollFor(async () => (await lanes()).warmUps > inFlight.warmUps, 60_000, "the warm-up to reach the worker");
+        // A keystroke there: its request supersedes the waiting warm-up (and the long generation).
+        await vscode.commands.executeCommand("type", { text: " " });
+        const after = await pollFor(async () => {
+            const now = await lanes();
+            return now.warmUpsAborted > inFlight.warmUpsAborted && now;
+        }, 60_000, "the keystroke to supersede the warm-up");
+        assert.equal(after.warmUpsCompleted, inFlight.warmUpsCompleted, "the superseded warm-up never ran");
+        const longOutcome = await long;
+        assert.ok(longOutcome instanceof Error, "the keystroke's request superseded the long generation");
+        assert.equal(after.peakRunning, 1, "a warm-up never ran beside a generation");
+        console.log(`[warm-up] completed ${warmed.warmUpsCompleted - before.warmUpsCompleted} (${warmed.warmUpTokens - before.warmUpTokens} tokens), superseded ${after.warmUpsAborted - inFlight.warmUpsAborted}`);
+        await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
+        await vscode.workspace.fs.delete(uri);
+    });
+});
+
 describe("extra context for inline completion, in the real extension host", function () {
     this.timeout(60_000);
 
@@ -113,6 +162,17 @@ describe("extra context for inline completion, in the real extension host", func
         await vscode.workspace.fs.delete(uri);
     });
 });
+
+/** Polls `probe` every 50 ms until it returns something truthy, and returns that. */
+async function pollFor<T>(probe: () => Promise<T | false | null | undefined>, timeoutMs: number, what: string): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        const value = await probe();
+        if (value) return value;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 50));
+    }
+}
 
 async function waitForAsync(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;

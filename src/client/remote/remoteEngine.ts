@@ -398,7 +398,12 @@ export class RemoteEngine implements Engine {
 
   // ------------------------------------------------------------------ generate
 
-  async generate(slot: Slot, input: GenerateRequestInput, options: GenerateCallOptions = {}): Promise<GenerationResult> {
+  generate(slot: Slot, input: GenerateRequestInput, options: GenerateCallOptions = {}): Promise<GenerationResult> {
+    if (input.warmUp && input.kind !== "chat") return this.counters.completion.warmUp(this.generateOnce(slot, input, options));
+    return this.generateOnce(slot, input, options);
+  }
+
+  private async generateOnce(slot: Slot, input: GenerateRequestInput, options: GenerateCallOptions): Promise<GenerationResult> {
     if (options.signal?.aborted) throw new EngineError("cancelled", "The request was cancelled.");
     const parsed = GenerateRequestBodySchema.safeParse(input);
     if (!parsed.success) throw new EngineError("badRequest", `Invalid generate request: ${parsed.error.message}`);
@@ -406,6 +411,12 @@ export class RemoteEngine implements Engine {
     const setup = this.slots.get(slot);
     if (!setup) throw new EngineError("noModelLoaded", `No ${slot} model is set up on ${this.server}; load it first.`);
     const request = this.buildRequest(setup, body);
+    if (body.warmUp && body.kind !== "chat") {
+      // A warm-up evaluates the prompt and generates nothing: llama-server keeps the prompt in its
+      // slot's cache (cache_prompt) with n_predict 0. Other servers keep no prompt cache we can fill.
+      if (this.kind !== "llama-server") return { text: "", stopReason: "warmUp", promptTokens: 0, reusedPromptTokens: 0, generatedTokens: 0, firstTokenMs: null, ms: 0 };
+      request.body = { ...request.body, n_predict: 0, ...(request.style === "infill" ? {} : { max_tokens: 0 }) };
+    }
 
     const lane: Lane = body.kind === "chat" ? "chat" : "completion";
     if (options.supersede) for (const c of this.running[lane]) c.abort("superseded");
@@ -420,7 +431,8 @@ export class RemoteEngine implements Engine {
     const deadline = setTimeout(() => controller.abort("deadline"), totalMs);
     counters.start();
     try {
-      const result = await this.stream(request.style, request.body, body, setup.model, controller, options.onChunk);
+      const streamed = await this.stream(request.style, request.body, body, setup.model, controller, options.onChunk);
+      const result: GenerationResult = body.warmUp && body.kind !== "chat" ? { ...streamed, text: "", stopReason: "warmUp", generatedTokens: 0 } : streamed;
       this.last = { slot, tokensPerSecond: result.generatedTokens > 0 && result.ms > 0 ? (result.generatedTokens * 1000) / result.ms : null, firstTokenMs: result.firstTokenMs, generatedTokens: result.generatedTokens };
       if (this.currentState.kind === "unreachable") this.markHealthy();
       return result;

@@ -7,7 +7,7 @@ export { promptWindow, type PromptWindow, type WindowOptions } from "./context/p
 export { ExtraContextRing, chunkAround, lineSimilarity, type ContextChunk, type ChunkSource, type RingOptions } from "./context/extraContextRing";
 export { selectChunks, type SelectChunksInput } from "./context/selectChunks";
 export { copiedChunk, MAX_COPIED_CHARS, type OpenDocumentText } from "./context/copiedChunk";
-export { buildFimPrompt, fimUnsupportedMessage, missingFimTokens, renderSegments, CHUNK_SEPARATOR, type FimPromptInput, type FimPromptResult, type SpecialTokenAvailability } from "./templating/fimPrompt";
+export { buildFimPrompt, fimUnsupportedMessage, missingFimTokens, psmTailLines, renderSegments, CHUNK_SEPARATOR, type FimPromptInput, type FimPromptResult, type SpecialTokenAvailability } from "./templating/fimPrompt";
 export { buildGenerateBody } from "./generation/request";
 export { streamDecision, type StreamDecision } from "./generation/streaming";
 export { postprocessCompletion, type PostprocessContext, type PostprocessResult, type RejectReason } from "./postprocessing/postprocess";
@@ -20,3 +20,5 @@ export { CompletionScheduler, type ScheduleOutcome, type ScheduleOptions, type D
 export { AdaptiveDebounce, type AdaptiveDebounceOptions } from "./scheduling/adaptiveDebounce";
 export { systemClock, type Clock, type TimerHandle } from "./scheduling/clock";
 export { cachedCompletion, completionPipeline, type PipelineInput, type PipelineResult, type PipelineReason, type PipelineTimings, type GenerateFn, type CompletionModel } from "./pipeline";
+export { WarmUpPlanner, WARM_UP_PAUSE_MS, onBatteryFromPmset, onBatteryFromSysfs, type Place, type WarmUpCheck, type WarmUpDecision, type WarmUpSkip } from "./scheduling/warmUp";
+export { CompletionStats, STEP_KINDS, percentile, reasonInWords, statsMarkdown, stepKind, type StatsSummary, type StepKind, type StepPlace, type StepSummary } from "./stats/completionStats";

@@ -19,7 +19,7 @@ import { postprocessCompletion, type PostprocessContext, type RejectReason } fro
 import { syntaxFor } from "./postprocessing/syntax";
 import { prefilter, type PrefilterReason } from "./prefiltering/prefilter";
 import type { CompletionSettings } from "./settings";
-import { buildFimPrompt, fimUnsupportedMessage, missingFimTokens, type SpecialTokenAvailability } from "./templating/fimPrompt";
+import { buildFimPrompt, fimUnsupportedMessage, missingFimTokens, psmTailLines, type SpecialTokenAvailability } from "./templating/fimPrompt";
 import { displayPath, fromLf, splitDocument, toLf } from "./text";
 import type { DocumentSnapshot, GhostText } from "./types";
 
@@ -49,6 +49,11 @@ export interface PipelineInput {
   /** Called once with the first showable line(s) while generation goes on. */
   onEarlyGhost?: (ghost: GhostText) => void;
   now?: () => number;
+  /**
+   * Evaluate this place's prompt without generating (reason "warmUp"), so the first keystroke here
+   * pays only for its own tokens. Nothing is cached or shown.
+   */
+  warmUp?: boolean;
 }
 
 export type PipelineReason =
@@ -61,6 +66,8 @@ export type PipelineReason =
   | "fimUnsupported"
   | "cancelled"
   | "error"
+  /** A warm-up evaluated the prompt (PipelineInput.warmUp). */
+  | "warmUp"
   | `rejected:${RejectReason}`;
 
 export interface PipelineTimings {
@@ -84,6 +91,13 @@ export interface PipelineResult {
   /** The generation was stopped by us once the result could not change. */
   stoppedEarly?: boolean;
   promptTokensEstimate?: number;
+}
+
+/** Lines in LF text ("" is one line). */
+function lineCount(text: string): number {
+  let n = 1;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
+  return n;
 }
 
 function withEol(ghost: GhostText | null, eol: DocumentSnapshot["eol"]): GhostText | null {
@@ -148,6 +162,7 @@ export async function completionPipeline(input: PipelineInput): Promise<Pipeline
   });
   const prompt = buildFimPrompt({
     layout: settings.layout,
+    tailLines: psmTailLines(lineCount(prefix) - 1, settings.tailLines),
     prefix: window.prefix,
     suffix: window.suffix,
     specialTokens: input.model.specialTokens,
@@ -173,6 +188,19 @@ export async function completionPipeline(input: PipelineInput): Promise<Pipeline
   const body = buildGenerateBody(prompt.segments, mode, settings);
   timings.promptMs = now() - t0;
   const promptTokensEstimate = window.prefixTokens + window.suffixTokens;
+
+  if (input.warmUp) {
+    const tGen = now();
+    try {
+      const generation = await input.generate("completion", { ...body, warmUp: true }, { signal: input.signal });
+      return finish({ ghost: null, reason: "warmUp", generation, promptTokensEstimate });
+    } catch (error) {
+      if (input.signal?.aborted || isCancellation(error)) return finish({ ghost: null, reason: "cancelled" });
+      return finish({ ghost: null, reason: "error", detail: error instanceof Error ? error.message : String(error) });
+    } finally {
+      timings.generateMs = now() - tGen;
+    }
+  }
 
   // Our own controller: aborted by the caller's signal, or by us once the result is settled.
   const controller = new AbortController();

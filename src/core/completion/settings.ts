@@ -21,12 +21,25 @@ export const CompletionSettingsSchema = z.object({
   maxLines: z.number().int().min(1).max(200).default(8),
   maxChars: z.number().int().min(16).max(20_000).default(1000),
   layout: FimLayoutSchema.default("psmTail"),
+  /**
+   * psmTail: the prefix/suffix part of the prompt ends on a line whose number is a multiple of this,
+   * and the lines from there to the cursor go after the middle token; so Enter re-evaluates only its
+   * own tokens and the suffix is evaluated again once every tailLines lines. 1: only the cursor line
+   * goes after the middle token (every new line re-evaluates the suffix).
+   */
+  tailLines: z.number().int().min(1).max(64).default(16),
   /** Token budget of the prefix+suffix window (3/4 prefix, 1/4 suffix, unused share moves over). */
   promptTokens: z.number().int().min(32).max(32_768).default(1024),
   /** Token budget for chunks from other files (the extra-context ring). 0 turns it off. */
   extraContextTokens: z.number().int().min(0).max(32_768).default(512),
   /** Pre-compute the completion that follows a shown suggestion, so accepting it shows the next at once. */
   speculative: z.boolean().default(true),
+  /**
+   * When the cursor lands somewhere new (a file opened, a jump, a click) and the user pauses, evaluate
+   * that place's prompt ahead without generating, so the first keystroke there pays only for its own
+   * tokens. Never while typing, never on battery (Linux, macOS), superseded by any keystroke.
+   */
+  warmUp: z.boolean().default(true),
 });
 export type CompletionSettings = z.infer<typeof CompletionSettingsSchema>;
 export type CompletionSettingsInput = z.input<typeof CompletionSettingsSchema>;

@@ -16,6 +16,27 @@ export class LaneCounters {
   /** Most live (not aborted) requests ahead of a new one when it arrived. */
   peakAhead = 0;
 
+  warmUps = 0;
+  warmUpsCompleted = 0;
+  warmUpsAborted = 0;
+  warmUpTokens = 0;
+
+  /** Counts a warm-up (its request is counted by arrived() as any other) and how it ends. */
+  warmUp<T extends { promptTokens: number; reusedPromptTokens: number }>(result: Promise<T>): Promise<T> {
+    this.warmUps++;
+    return result.then(
+      (r) => {
+        this.warmUpsCompleted++;
+        this.warmUpTokens += r.promptTokens - r.reusedPromptTokens;
+        return r;
+      },
+      (error: unknown) => {
+        this.warmUpsAborted++;
+        throw error;
+      },
+    );
+  }
+
   arrived(liveAhead: number): void {
     this.requests++;
     this.peakAhead = Math.max(this.peakAhead, liveAhead);
@@ -31,7 +52,7 @@ export class LaneCounters {
   }
 
   snapshot(): LaneStats {
-    const { requests, started, skipped, peakRunning, peakAhead } = this;
-    return { requests, started, skipped, peakRunning, peakAhead };
+    const { requests, started, skipped, peakRunning, peakAhead, warmUps, warmUpsCompleted, warmUpsAborted, warmUpTokens } = this;
+    return { requests, started, skipped, peakRunning, peakAhead, warmUps, warmUpsCompleted, warmUpsAborted, warmUpTokens };
   }
 }

@@ -40,6 +40,11 @@ const GenerationOptionsSchema = z.object({
   stop: z.array(z.string().min(1)).max(16).optional(),
   /** Stream text chunks back as they are generated. */
   stream: z.boolean().default(true),
+  /**
+   * Evaluate the prompt into the KV cache and generate nothing (stopReason "warmUp"), so the next
+   * request with the same start pays only for its own tokens. Superseded like any request.
+   */
+  warmUp: z.boolean().optional(),
 });
 
 export const GenerateRequestBodySchema = z.discriminatedUnion("kind", [
@@ -60,7 +65,7 @@ export const LoadOptionsSchema = z.object({
 export type LoadOptions = z.infer<typeof LoadOptionsSchema>;
 export type LoadOptionsInput = z.input<typeof LoadOptionsSchema>;
 
-export const StopReasonSchema = z.enum(["eogToken", "maxTokens", "abort", "stopString", "timeBudget"]);
+export const StopReasonSchema = z.enum(["eogToken", "maxTokens", "abort", "stopString", "timeBudget", "warmUp"]);
 export type StopReason = z.infer<typeof StopReasonSchema>;
 
 export const GenerationResultSchema = z.object({
@@ -117,6 +122,12 @@ export const LaneStatsSchema = z.object({
   skipped: z.number().int().min(0),
   peakRunning: z.number().int().min(0),
   peakAhead: z.number().int().min(0),
+  /** Warm-up requests (prompt evaluation without generation): arrived, finished, superseded or cancelled. */
+  warmUps: z.number().int().min(0).default(0),
+  warmUpsCompleted: z.number().int().min(0).default(0),
+  warmUpsAborted: z.number().int().min(0).default(0),
+  /** Prompt tokens warm-ups evaluated (not reused from the KV cache). */
+  warmUpTokens: z.number().int().min(0).default(0),
 });
 export type LaneStats = z.infer<typeof LaneStatsSchema>;
 

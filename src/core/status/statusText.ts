@@ -22,6 +22,8 @@ export interface StatusInput {
   completionEnabled: boolean;
   generating: boolean;
   lastLatencyMs: number | null;
+  /** Why the last completion request showed what it showed (or nothing), in words. */
+  lastReason?: string | null;
   /** Set when localCode.backend is remote. */
   remote?: RemoteStatus | null;
 }
@@ -68,7 +70,7 @@ export function describeStatus(input: StatusInput): StatusView {
   if (input.generating) return { text: `$(loading~spin) Local Code: ${name}`, tooltip: "Generating a suggestion.", severity: "normal" };
   const latency = input.lastLatencyMs === null ? "" : ` · ${Math.round(input.lastLatencyMs)} ms`;
   const state = engine.kind === "stopped" ? "idle" : "ready";
-  return { text: `$(check) Local Code: ${name}${latency}`, tooltip: `Model ${name}: ${state}. Click for options.`, severity: "normal" };
+  return { text: `$(check) Local Code: ${name}${latency}`, tooltip: `Model ${name}: ${state}.${lastRequest(input)} Click for options.`, severity: "normal" };
 }
 
 interface FailureLook {
@@ -103,7 +105,11 @@ function describeRemote(input: StatusInput, remote: RemoteStatus): StatusView {
   if (input.generating) return { text: `$(loading~spin) Local Code: ${model} @ ${remote.host}`, tooltip: "Generating a suggestion on the server.", severity: "normal" };
   const latency = input.lastLatencyMs === null ? "" : ` · ${Math.round(input.lastLatencyMs)} ms`;
   const state = input.engine.kind === "stopped" ? "idle" : "ready";
-  return { text: `$(cloud) Local Code: ${model} @ ${remote.host}${latency}`, tooltip: `Remote server ${remote.host}, model ${model}: ${state}. Click for options.`, severity: "normal" };
+  return { text: `$(cloud) Local Code: ${model} @ ${remote.host}${latency}`, tooltip: `Remote server ${remote.host}, model ${model}: ${state}.${lastRequest(input)} Click for options.`, severity: "normal" };
+}
+
+function lastRequest(input: StatusInput): string {
+  return input.lastReason ? ` Last request: ${input.lastReason}.` : "";
 }
 
 function basename(p: string): string {

@@ -9,6 +9,10 @@ import type { Engine } from "../../core/engine/engine";
 import {
   AdaptiveDebounce,
   CompletionCache,
+  CompletionStats,
+  WarmUpPlanner,
+  reasonInWords,
+  stepKind,
   CompletionScheduler,
   cachedCompletion,
   completionPipeline,
@@ -19,6 +23,8 @@ import {
   type ExtraContextRing,
   type GhostText,
   type PipelineResult,
+  type StepKind,
+  type StepPlace,
 } from "../../core/completion";
 import type { ModelManager } from "../../core/runtime/modelManager";
 
@@ -30,6 +36,8 @@ export interface CompletionActivity {
   lastLatencyMs: number | null;
   /** A problem to show in the status bar (never as a popup while typing). */
   problem: string | null;
+  /** Why the last request showed what it showed (or nothing), in words. */
+  lastReason: string | null;
 }
 
 export interface Log {
@@ -44,7 +52,13 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
   private readonly scheduler: CompletionScheduler;
   private readonly activityEmitter = new vscode.EventEmitter<CompletionActivity>();
   readonly onDidChangeActivity = this.activityEmitter.event;
-  private activity: CompletionActivity = { generating: false, lastLatencyMs: null, problem: null };
+  private activity: CompletionActivity = { generating: false, lastLatencyMs: null, problem: null, lastReason: null };
+  /** Statistics since the window opened (Local Code: Completion Statistics); never sent anywhere. */
+  readonly stats = new CompletionStats();
+  /** When the prompt of a new place is evaluated ahead (see registerCompletionWarmUp). */
+  readonly warmUps = new WarmUpPlanner();
+  /** Where the last request was made, to tell typing from a new line or a new place. */
+  private lastPlace: StepPlace | null = null;
   private readonly loggedErrors = new Set<string>();
   /** The suggestion last shown, for speculation after it is accepted. */
   private shown: { uri: string; prefix: string; suffix: string; snapshot: DocumentSnapshot; ghost: GhostText } | null = null;
@@ -106,9 +120,12 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
     if (!manual && !settings.enabled) return undefined;
 
     const model = this.engine.modelInfo("completion") ?? (await this.loadModel(manual));
+    if (!model) this.setLastReason(reasonInWords("modelLoading"));
     if (!model || token.isCancellationRequested) return undefined;
 
     const snapshot = this.snapshot(document, position);
+    const place: StepPlace = { uri: document.uri.toString(), line: position.line };
+    const kind = stepKind(this.lastPlace, place);
     const controller = new AbortController();
     const subscription = token.onCancellationRequested(() => controller.abort());
     try {
@@ -117,14 +134,18 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
       if (!result) {
         const outcome = await this.scheduler.schedule(
           (signal) => {
+            this.lastPlace = place;
+            this.warmUps.requested(place);
             this.setActivity({ generating: true });
             return this.run(snapshot, settings, model.specialTokens, manual, signal).finally(() => this.setActivity({ generating: false }));
           },
           { manual, signal: controller.signal },
         );
+        if (outcome.kind === "superseded") this.stats.superseded();
         if (outcome.kind !== "done") return undefined;
         result = outcome.value;
-      }
+        this.stats.record(kind, result);
+      } else this.stats.record(kind, result);
       this.report(result);
       const ghost = result.ghost;
       if (!ghost || token.isCancellationRequested) return undefined;
@@ -162,9 +183,17 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
     });
   }
 
+  private setLastReason(words: string): void {
+    if (this.activity.lastReason !== words) this.setActivity({ lastReason: words });
+  }
+
   private report(result: PipelineResult): void {
     const ms = result.timings.totalMs;
-    this.log.debug(`completion: ${result.reason} in ${ms.toFixed(0)} ms${result.detail ? ` (${result.detail})` : ""}`);
+    const g = result.generation;
+    const tokens = g ? `, ${g.promptTokens - g.reusedPromptTokens} of ${g.promptTokens} prompt tokens evaluated` : "";
+    const words = reasonInWords(result.reason, result.detail);
+    this.log.debug(`completion: ${result.reason} in ${ms.toFixed(0)} ms${tokens}: ${words}`);
+    this.setLastReason(words);
     if (result.reason === "ok" || result.reason === "cache" || result.reason === "typedAhead") this.setActivity({ lastLatencyMs: ms, problem: null });
     if (result.reason === "fimUnsupported" || result.reason === "error") {
       const message = result.detail ?? "Inline completion failed.";
@@ -177,8 +206,58 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
     }
   }
 
+  /**
+   * Evaluates the prompt at the cursor without generating (the planner said the user paused at a
+   * new place). Runs through the scheduler, so the next keystroke supersedes it at once.
+   */
+  async warmUp(document: vscode.TextDocument, position: vscode.Position): Promise<PipelineResult | null> {
+    const model = this.engine.modelInfo("completion");
+    const settings = this.settings();
+    if (!model || !CODE_SCHEMES.has(document.uri.scheme)) return null;
+    const snapshot = this.snapshot(document, position);
+    // The ring would be promoted at the next idle tick anyway; doing it now keeps the warmed prompt's start.
+    this.ring.promote();
+    const kind: StepKind = "warmUp";
+    const place: StepPlace = { uri: document.uri.toString(), line: position.line };
+    const outcome = await this.scheduler.schedule(
+      (signal) => {
+        this.lastPlace = place;
+        return completionPipeline({
+          document: snapshot,
+          settings,
+          model: { specialTokens: model.specialTokens },
+          generate: (slot, body, options) => this.engine.generate(slot, body, options),
+          extraContext: this.ring.chunks,
+          cache: this.cache,
+          repoName: vscode.workspace.workspaceFolders?.[0]?.name,
+          signal,
+          warmUp: true,
+        });
+      },
+      { manual: true },
+    );
+    if (outcome.kind !== "done") {
+      this.log.debug(`completion warm-up: ${outcome.kind}`);
+      return null;
+    }
+    const g = outcome.value.generation;
+    this.log.debug(`completion warm-up: ${outcome.value.reason} in ${outcome.value.timings.totalMs.toFixed(0)} ms${g ? `, ${g.promptTokens - g.reusedPromptTokens} prompt tokens evaluated` : ""}`);
+    this.stats.record(kind, outcome.value);
+    return outcome.value;
+  }
+
+  get modelLoaded(): boolean {
+    return this.engine.modelInfo("completion") !== null;
+  }
+
+  /** A request waits or runs (a warm-up must not replace it). */
+  get busy(): boolean {
+    return this.scheduler.busy;
+  }
+
   /** After an accept, pre-compute the suggestion that follows (any keystroke supersedes it). */
   async accepted(uri: string): Promise<void> {
+    this.stats.recordAccepted();
     const shown = this.shown;
     const settings = this.settings();
     const model = this.engine.modelInfo("completion");

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { buildFimPrompt, CHUNK_SEPARATOR, renderSegments, type FimPromptInput } from "../../../src/core/completion/templating/fimPrompt";
+import { buildFimPrompt, CHUNK_SEPARATOR, psmTailLines, renderSegments, type FimPromptInput } from "../../../src/core/completion/templating/fimPrompt";
 import { buildGenerateBody } from "../../../src/core/completion/generation/request";
 import { GenerateRequestBodySchema, type PromptSegment } from "../../../src/core/protocol/workerProtocol";
 import type { FimLayout } from "../../../src/core/completion/settings";
@@ -97,7 +97,37 @@ describe("FIM prompt layouts", () => {
       assert.equal(after.length - commonStart(before, after), 1);
     });
 
-    it("psmTail: a new line re-evaluates the suffix once", () => {
+    it("psmTail with tailLines: the lines from the anchor line to the cursor go after MID", () => {
+      const text = render({ layout: "psmTail", prefix: above + "  const b = 2;\n  ret", suffix: below, tailLines: 3 });
+      assert.equal(text, "<fimPrefix>import { x } from './x';\n\nfunction f() {\n<fimSuffix>" + below + "<fimMiddle>  const a = 1;\n  const b = 2;\n  ret");
+      // More lines than the prefix has: all of it goes after MID.
+      assert.equal(render({ layout: "psmTail", prefix: "a\nb", suffix: "", tailLines: 5 }), "<fimPrefix><fimSuffix><fimMiddle>a\nb");
+      assert.equal(render({ layout: "psmTail", prefix: "\nb", suffix: "", tailLines: 3 }), "<fimPrefix><fimSuffix><fimMiddle>\nb");
+    });
+
+    it("psmTailLines counts back to the last line whose number is a multiple of the anchor", () => {
+      assert.deepEqual([0, 1, 7, 15, 16, 17, 31, 32].map((line) => psmTailLines(line, 16)), [1, 2, 8, 16, 1, 2, 16, 1]);
+      assert.deepEqual([0, 5, 99].map((line) => psmTailLines(line, 1)), [1, 1, 1]);
+    });
+
+    it("psmTail with an anchor: a new line re-evaluates only its own text, until the anchor line moves", () => {
+      // Document lines 0..4 above the cursor line 5 (anchor 16: the cut stays at line 0).
+      const at = (prefix: string) => render({ layout: "psmTail", prefix, suffix: below, filePath: "a.ts", tailLines: psmTailLines(prefix.split("\n").length - 1, 16) });
+      const before = at(above + "  const b = 2;");
+      const after = at(above + "  const b = 2;\n  ");
+      assert.equal(after.length - commonStart(before, after), 3);
+      assert.ok(commonStart(before, after) > before.indexOf("<fimMiddle>"));
+      // The same edit with tailLines 1 (the old layout) re-evaluates the suffix.
+      const oldAfter = render({ layout: "psmTail", prefix: above + "  const b = 2;\n  ", suffix: below, filePath: "a.ts", tailLines: 1 });
+      assert.ok(oldAfter.length - commonStart(prompt("psmTail", "  const b = 2;"), oldAfter) > below.length);
+      // Crossing the anchor (line 15 -> 16) re-evaluates the suffix once.
+      const lines = (n: number) => Array.from({ length: n }, (_, i) => `x${i}\n`).join("");
+      const line15 = at(lines(15) + "y");
+      const line16 = at(lines(15) + "y\n");
+      assert.ok(commonStart(line15, line16) <= line15.indexOf("<fimSuffix>"));
+    });
+
+    it("psmTail: a new line re-evaluates the suffix once (tailLines 1)", () => {
       const before = prompt("psmTail", "  const b = 2;");
       const after = render({ layout: "psmTail", prefix: above + "  const b = 2;\n  ", suffix: below, filePath: "a.ts" });
       assert.ok(commonStart(before, after) <= before.indexOf("<fimSuffix>"));

@@ -71,7 +71,8 @@ describe("completion pipeline", () => {
     assert.equal(slot, "completion");
     assert.equal(options?.supersede, true);
     assert.ok(body.kind === "segments");
-    assert.equal(renderSegments(body.segments), "<fileSeparator>src/math.ts\n<fimPrefix>function add(a: number, b: number) {\n<fimSuffix>\n}\n<fimMiddle>  ");
+    // Document line 1, anchor 16 (tailLines): lines 0..1 follow the middle token.
+    assert.equal(renderSegments(body.segments), "<fileSeparator>src/math.ts\n<fimPrefix><fimSuffix>\n}\n<fimMiddle>function add(a: number, b: number) {\n  ");
     assert.equal(body.temperature, 0);
     assert.equal(body.maxTokens, DEFAULT_COMPLETION_SETTINGS.maxTokens);
     assert.equal(body.timeBudgetMs, DEFAULT_COMPLETION_SETTINGS.timeBudgetMs);
@@ -99,6 +100,14 @@ describe("completion pipeline", () => {
     const body = engine.calls[0].body;
     assert.ok(body.kind === "segments");
     assert.equal(renderSegments(body.segments), "<fileSeparator>src/math.ts\n<fimPrefix>a\nb<fimSuffix><fimMiddle>");
+  });
+
+  it("uses the tailLines setting: 1 puts only the cursor line after the middle token", async () => {
+    const engine = fakeEngine(["x"]);
+    await completionPipeline(input({ document: doc(BODY), generate: engine.generate, settings: { ...DEFAULT_COMPLETION_SETTINGS, tailLines: 1 } }));
+    const body = engine.calls[0].body;
+    assert.ok(body.kind === "segments");
+    assert.equal(renderSegments(body.segments), "<fileSeparator>src/math.ts\n<fimPrefix>function add(a: number, b: number) {\n<fimSuffix>\n}\n<fimMiddle>  ");
   });
 
   it("skips without calling the engine when the cursor sits before text; a manual trigger runs", async () => {

@@ -1,4 +1,6 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { z } from "zod";
 import { CompletionSettingsSchema, DEFAULT_COMPLETION_SETTINGS } from "../../../src/core/completion/settings";
 
@@ -21,5 +23,24 @@ describe("completion settings schema", () => {
     assert.equal(parsed.completion.maxLines, 3);
     assert.equal(parsed.completion.debounceMs, 150);
     assert.equal(parent.parse({}).completion.layout, "psmTail");
+  });
+});
+
+describe("completion settings in package.json", () => {
+  type Property = { default?: unknown; minimum?: number; maximum?: number };
+  const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../../../package.json"), "utf8")) as { contributes: { configuration: { properties: Record<string, Property> } | { properties: Record<string, Property> }[] } };
+  const configurations = Array.isArray(manifest.contributes.configuration) ? manifest.contributes.configuration : [manifest.contributes.configuration];
+  const properties = Object.assign({}, ...configurations.map((c) => c.properties)) as Record<string, Property>;
+
+  it("declares the prompt-layout settings with the schema's defaults and bounds", () => {
+    for (const key of ["layout", "tailLines", "promptTokens"] as const) {
+      const id = `localCode.completion.${key}`;
+      assert.ok(properties[id], `${id} not declared`);
+      assert.deepEqual(properties[id].default, DEFAULT_COMPLETION_SETTINGS[key], `${id} default`);
+    }
+    const tail = properties["localCode.completion.tailLines"];
+    assert.equal(CompletionSettingsSchema.safeParse({ tailLines: tail.minimum! - 1 }).success, false);
+    assert.equal(CompletionSettingsSchema.safeParse({ tailLines: tail.maximum! + 1 }).success, false);
+    assert.equal(CompletionSettingsSchema.safeParse({ tailLines: tail.maximum! }).success, true);
   });
 });

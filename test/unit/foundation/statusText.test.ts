@@ -73,4 +73,10 @@ describe("status bar text, remote health check failures", () => {
     assert.match(describeStatus({ ...base, remote: { host: "h:1", failure: { code: "remoteInterrupted", message: "closed mid-answer" } } }).text, /h:1 unreachable/);
     assert.match(describeStatus({ ...base, remote: { host: "h:1", failure: { code: "remoteStalled", message: "m" } } }).text, /h:1 stalled/);
   });
+
+  it("the tooltip says why the last request showed nothing, in words", () => {
+    const view = describeStatus({ ...base, engine: { kind: "ready" }, lastReason: "nothing suggested: text sits right of the cursor" });
+    assert.match(view.tooltip, /Last request: nothing suggested: text sits right of the cursor\./);
+    assert.doesNotMatch(describeStatus({ ...base, engine: { kind: "ready" } }).tooltip, /Last request/);
+  });
 });

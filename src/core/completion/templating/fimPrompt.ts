@@ -4,12 +4,14 @@
  * Stable text goes first (the engine adds BOS itself; then repo name, other files' chunks, the file header), then the
  * layout's FIM part:
  *   psm:     PRE prefix SUF suffix MID
- *   psmTail: PRE prefix-up-to-cursor-line SUF suffix MID cursor-line-before-cursor
+ *   psmTail: PRE prefix-up-to-anchor-line SUF suffix MID anchor-line..cursor
  *   spm:     SUF suffix PRE prefix MID
  * node-llama-cpp reuses the KV cache only for the unchanged start of the token sequence. In psm a
  * keystroke changes the end of the prefix, so the whole suffix is evaluated again; in psmTail only
- * the cursor line after MID is (a new line re-evaluates the suffix once); spm re-evaluates only
- * the tail always but needs a model trained on SPM order.
+ * the text after MID is: the lines from an anchor line (a multiple of `tailLines`) to the cursor,
+ * so a new line costs its own tokens and the suffix is evaluated again only when the anchor moves,
+ * once every `tailLines` lines (tailLines 1: the cursor line only, every new line pays the suffix).
+ * spm re-evaluates only the tail always but needs a model trained on SPM order.
  */
 import type { PromptSegment, SpecialToken } from "../../engine/types";
 import type { FimLayout } from "../settings";
@@ -27,6 +29,32 @@ export interface FimPromptInput {
   /** Used with the repo-name token when the model has one. */
   repoName?: string;
   extraChunks?: readonly { path: string; text: string }[];
+  /**
+   * psmTail: how many lines of the prefix, the cursor line included, go after MID (default 1). The
+   * pipeline derives it from the cursor's line number with `psmTailLines`, so the cut stays put.
+   */
+  tailLines?: number;
+}
+
+/**
+ * Lines after MID for a cursor on 0-based document line `cursorLine`: back to the last line whose
+ * number is a multiple of `anchorLines`, so the PRE/SUF part changes only every `anchorLines` lines.
+ */
+export function psmTailLines(cursorLine: number, anchorLines: number): number {
+  const n = Math.max(1, Math.floor(anchorLines));
+  return (Math.max(0, cursorLine) % n) + 1;
+}
+
+/** Start index of the last `lines` lines of `text` (the last line is the one without "\n"). */
+function startOfLastLines(text: string, lines: number): number {
+  let at = text.length;
+  for (let i = 0; i < lines; i++) {
+    if (at === 0) return 0;
+    const nl = text.lastIndexOf("\n", at - 1);
+    if (nl < 0) return 0;
+    at = nl;
+  }
+  return at + 1;
 }
 
 export type FimPromptResult =
@@ -85,7 +113,7 @@ export function buildFimPrompt(input: FimPromptInput): FimPromptResult {
       b.special("fimPrefix").text(prefix).special("fimSuffix").text(suffix).special("fimMiddle");
       break;
     case "psmTail": {
-      const cut = prefix.lastIndexOf("\n") + 1;
+      const cut = startOfLastLines(prefix, Math.max(1, input.tailLines ?? 1));
       b.special("fimPrefix").text(prefix.slice(0, cut)).special("fimSuffix").text(suffix).special("fimMiddle").text(prefix.slice(cut));
       break;
     }
