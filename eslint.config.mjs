@@ -25,13 +25,28 @@ const layer = (files, patterns) => ({
 });
 
 export default tseslint.config(
-  { ignores: ["dist/**", "out/**", "node_modules/**", ".tools/**", ".cache/**", "test-results/**", "bench-results/**", "test/e2e/fixtures/**", "**/*.d.ts"] },
+  {
+    ignores: [
+      "dist/**",
+      "out/**",
+      "node_modules/**",
+      ".tools/**",
+      ".cache/**",
+      "test-results/**",
+      "bench-results/**",
+      "test/e2e/fixtures/**",
+      "**/*.d.ts",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     rules: {
       // `_`-prefixed names are deliberately unused (callbacks that must take a parameter).
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" },
+      ],
       // Tests and fakes use `as never` / `!` where a full object is beside the point.
       "@typescript-eslint/no-non-null-assertion": "off",
       "@typescript-eslint/no-explicit-any": "error",
@@ -46,26 +61,82 @@ export default tseslint.config(
   },
   {
     files: ["**/*.mjs", "**/*.js", "**/*.cjs"],
-    languageOptions: { globals: { process: "readonly", console: "readonly", __dirname: "readonly", require: "readonly", module: "writable", URL: "readonly", setTimeout: "readonly", clearTimeout: "readonly", Buffer: "readonly" } },
+    languageOptions: {
+      globals: {
+        process: "readonly",
+        console: "readonly",
+        __dirname: "readonly",
+        require: "readonly",
+        module: "writable",
+        URL: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        Buffer: "readonly",
+      },
+    },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   // ---- the layering (one block per layer: a later block's rule options replace an earlier one's)
-  layer("src/core/**/*.ts", [NO_VSCODE, NO_LLAMA, forbidDirs(["client", "vscode", "worker", "cli"], "src/core imports nothing from src/client, src/vscode, src/worker or src/cli.")]),
+  layer("src/core/**/*.ts", [
+    NO_VSCODE,
+    NO_LLAMA,
+    forbidDirs(
+      ["client", "vscode", "worker", "cli"],
+      "src/core imports nothing from src/client, src/vscode, src/worker or src/cli.",
+    ),
+  ]),
   // The worker reads GGUF headers with src/client/ggufFile (no VS Code, no engine clients in it).
-  layer("src/worker/**/*.ts", [NO_VSCODE, forbidDirs(["vscode", "cli"], "The worker process depends on src/core (and src/client's file readers) only.")]),
-  layer("src/client/**/*.ts", [NO_VSCODE, NO_LLAMA, forbidDirs(["vscode", "worker", "cli"], "src/client (engines, downloads) is shared by the extension and the CLI: no VS Code, no worker internals.")]),
-  layer("src/cli/**/*.ts", [NO_VSCODE, NO_LLAMA, forbidDirs(["vscode", "worker"], "The CLI reaches the worker through src/client.")]),
-  layer("src/vscode/**/*.ts", [NO_LLAMA, forbidDirs(["worker", "cli"], "The extension reaches the worker through src/client.")]),
-  layer("src/vscode/chat/**/*.ts", [forbid("^(?!vscode$|\\.)", "The chat adapter imports only vscode and project modules."), forbidDirs(["worker", "cli"], "The extension reaches the worker through src/client.")]),
+  layer("src/worker/**/*.ts", [
+    NO_VSCODE,
+    forbidDirs(["vscode", "cli"], "The worker process depends on src/core (and src/client's file readers) only."),
+  ]),
+  layer("src/client/**/*.ts", [
+    NO_VSCODE,
+    NO_LLAMA,
+    forbidDirs(
+      ["vscode", "worker", "cli"],
+      "src/client (engines, downloads) is shared by the extension and the CLI: no VS Code, no worker internals.",
+    ),
+  ]),
+  layer("src/cli/**/*.ts", [
+    NO_VSCODE,
+    NO_LLAMA,
+    forbidDirs(["vscode", "worker"], "The CLI reaches the worker through src/client."),
+  ]),
+  layer("src/vscode/**/*.ts", [
+    NO_LLAMA,
+    forbidDirs(["worker", "cli"], "The extension reaches the worker through src/client."),
+  ]),
+  layer("src/vscode/chat/**/*.ts", [
+    forbid("^(?!vscode$|\\.)", "The chat adapter imports only vscode and project modules."),
+    forbidDirs(["worker", "cli"], "The extension reaches the worker through src/client."),
+  ]),
   // The chat view model and the webview protocol are bundled into the webview as well.
-  layer(["src/core/chat/**/*.ts", "src/core/protocol/webviewProtocol.ts"], [NO_VSCODE, NO_LLAMA, NO_NODE, forbidDirs(["client", "vscode", "worker", "cli"], "src/core imports nothing from src/client, src/vscode, src/worker or src/cli.")]),
+  layer(
+    ["src/core/chat/**/*.ts", "src/core/protocol/webviewProtocol.ts"],
+    [
+      NO_VSCODE,
+      NO_LLAMA,
+      NO_NODE,
+      forbidDirs(
+        ["client", "vscode", "worker", "cli"],
+        "src/core imports nothing from src/client, src/vscode, src/worker or src/cli.",
+      ),
+    ],
+  ),
   // The webview runs in a browser: the webview protocol and the pure chat view model from src/core, zod, its own files.
   layer("media/**/*.ts", [
     NO_VSCODE,
     NO_LLAMA,
     NO_NODE,
-    forbid("(^|/)src/(client|vscode|worker|cli)(/|$)", "The webview talks to the extension only through the webview protocol."),
-    forbid("(^|/)src/core/(?!protocol/webviewProtocol$|chat/)", "The webview imports only src/core/protocol/webviewProtocol and the pure chat view model (src/core/chat)."),
+    forbid(
+      "(^|/)src/(client|vscode|worker|cli)(/|$)",
+      "The webview talks to the extension only through the webview protocol.",
+    ),
+    forbid(
+      "(^|/)src/core/(?!protocol/webviewProtocol$|chat/)",
+      "The webview imports only src/core/protocol/webviewProtocol and the pure chat view model (src/core/chat).",
+    ),
   ]),
   // Tests compare with node-llama-cpp directly only where that is the point (test/engine, test/bench).
   layer(["test/unit/**/*.ts", "test/vscode/**/*.ts", "test/e2e/**/*.ts", "test/remote/**/*.ts"], [NO_LLAMA]),

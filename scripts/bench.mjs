@@ -11,7 +11,9 @@ const rounds = roundsAt === -1 ? 5 : Number(args[roundsAt + 1]);
 const wanted = args.filter((a, i) => !a.startsWith("--") && args[i - 1] !== "--rounds");
 
 const dir = path.resolve("out/test/bench");
-const suites = readdirSync(dir).filter((f) => f.endsWith(".bench.js")).map((f) => f.replace(/\.bench\.js$/, ""));
+const suites = readdirSync(dir)
+  .filter((f) => f.endsWith(".bench.js"))
+  .map((f) => f.replace(/\.bench\.js$/, ""));
 const selected = wanted.length ? suites.filter((s) => wanted.includes(s)) : suites;
 if (selected.length === 0) {
   console.error(`No benchmark suite matches ${wanted.join(", ")}. Suites: ${suites.join(", ")}`);
@@ -23,6 +25,13 @@ for (const suite of selected) {
   const mod = require(path.join(dir, `${suite}.bench.js`));
   const result = await mod.run({ rounds, maxTokens: 32, threads: defaultThreads() });
   const file = path.join("bench-results", `${suite}.json`);
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), command: `npm run bench -- ${suite} --rounds ${rounds}`, ...result }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      { date: new Date().toISOString(), command: `npm run bench -- ${suite} --rounds ${rounds}`, ...result },
+      null,
+      2,
+    ),
+  );
   console.log(`wrote ${file}`);
 }

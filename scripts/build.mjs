@@ -45,7 +45,8 @@ if (!watch) rmSync("dist", { recursive: true, force: true });
 mkdirSync("dist/webview", { recursive: true });
 // Codicons are loaded by the webview as a stylesheet + font from dist/ (bundling the package
 // into node_modules of the VSIX would ship 2,000 files for two).
-for (const file of ["codicon.css", "codicon.ttf"]) copyFileSync(`node_modules/@vscode/codicons/dist/${file}`, `dist/webview/${file}`);
+for (const file of ["codicon.css", "codicon.ttf"])
+  copyFileSync(`node_modules/@vscode/codicons/dist/${file}`, `dist/webview/${file}`);
 if (watch) {
   for (const options of builds) await (await esbuild.context(options)).watch();
   console.log("watching for changes...");
@@ -53,7 +54,8 @@ if (watch) {
   const results = await Promise.all(builds.map((options) => esbuild.build(options)));
   const sizes = {};
   for (const result of results)
-    for (const [file, info] of Object.entries(result.metafile.outputs)) if (!file.endsWith(".map")) sizes[file] = info.bytes;
+    for (const [file, info] of Object.entries(result.metafile.outputs))
+      if (!file.endsWith(".map")) sizes[file] = info.bytes;
   // Bundle sizes, to watch them grow (outside dist/, which ships as is).
   mkdirSync(".cache", { recursive: true });
   writeFileSync(".cache/bundle-sizes.json", JSON.stringify(sizes, null, 2));

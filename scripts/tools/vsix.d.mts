@@ -4,14 +4,19 @@ export declare const TARGET_BINARY_PACKAGES: Record<string, string[]>;
 export declare function currentTarget(): string | undefined;
 export declare function defaultVsixPath(repoRoot: string, target: string, name: string, version: string): string;
 export interface ZipEntry {
-    name: string;
-    size: number;
-    compressedSize: number;
+  name: string;
+  size: number;
+  compressedSize: number;
 }
 export declare function listZip(file: string): ZipEntry[];
 export interface VsixCheck {
-    rule: string;
-    ok: boolean;
-    detail?: string;
+  rule: string;
+  ok: boolean;
+  detail?: string;
 }
-export declare function checkVsix(entries: { name: string }[], sizeBytes: number, target: string, options?: { requireBinaries?: boolean }): VsixCheck[];
+export declare function checkVsix(
+  entries: { name: string }[],
+  sizeBytes: number,
+  target: string,
+  options?: { requireBinaries?: boolean },
+): VsixCheck[];

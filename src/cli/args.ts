@@ -12,7 +12,11 @@ export interface ParsedArgs {
 
 export class UsageError extends Error {}
 
-export function parseArgs(argv: readonly string[], booleanFlags: ReadonlySet<string>, valueOptions: ReadonlySet<string>): ParsedArgs {
+export function parseArgs(
+  argv: readonly string[],
+  booleanFlags: ReadonlySet<string>,
+  valueOptions: ReadonlySet<string>,
+): ParsedArgs {
   const [command, ...rest] = argv;
   const declared = Object.fromEntries([
     ...[...booleanFlags].map((name) => [name, { type: "boolean" as const }]),
@@ -20,7 +24,13 @@ export function parseArgs(argv: readonly string[], booleanFlags: ReadonlySet<str
   ]);
   // node:util does the tokenising (--name value, --name=value); the rules stay ours: unknown,
   // repeated and value-less options are errors, never silently ignored or last-one-wins.
-  const { tokens } = nodeParseArgs({ args: [...rest], options: declared, strict: false, allowPositionals: true, tokens: true });
+  const { tokens } = nodeParseArgs({
+    args: [...rest],
+    options: declared,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const options = new Map<string, string>();
   const flags = new Set<string>();
   for (const token of tokens) {
@@ -41,20 +51,36 @@ export function parseArgs(argv: readonly string[], booleanFlags: ReadonlySet<str
   return { command, options, flags };
 }
 
-export function intOption(args: ParsedArgs, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+export function intOption(
+  args: ParsedArgs,
+  name: string,
+  fallback: number,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const raw = args.options.get(name);
   if (raw === undefined) return fallback;
   if (!/^-?\d+$/.test(raw)) throw new UsageError(`--${name} must be a whole number, got "${raw}".`);
   const value = Number(raw);
-  if (value < min || value > max) throw new UsageError(`--${name} must be ${max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `between ${min} and ${max}`}, got ${value}.`);
+  if (value < min || value > max)
+    throw new UsageError(
+      `--${name} must be ${max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `between ${min} and ${max}`}, got ${value}.`,
+    );
   return value;
 }
 
 /** A plain decimal number (no hex, no Infinity, no empty string: Number() accepts all of those). */
-export function numberOption(args: ParsedArgs, name: string, fallback: number, min = -Number.MAX_VALUE, max = Number.MAX_VALUE): number {
+export function numberOption(
+  args: ParsedArgs,
+  name: string,
+  fallback: number,
+  min = -Number.MAX_VALUE,
+  max = Number.MAX_VALUE,
+): number {
   const raw = args.options.get(name);
   if (raw === undefined) return fallback;
-  if (!/^-?(\d+\.?\d*|\.\d+)$/.test(raw.trim())) throw new UsageError(`--${name} must be a decimal number, got "${raw}".`);
+  if (!/^-?(\d+\.?\d*|\.\d+)$/.test(raw.trim()))
+    throw new UsageError(`--${name} must be a decimal number, got "${raw}".`);
   const value = Number(raw);
   if (value < min || value > max) throw new UsageError(`--${name} must be between ${min} and ${max}, got ${value}.`);
   return value;

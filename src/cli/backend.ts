@@ -7,7 +7,13 @@ import * as path from "node:path";
 import { RemoteEngine } from "../client/remote/remoteEngine";
 import type { Logger } from "../client/workerClient";
 import type { StoppableEngine } from "../core/engine/switchingEngine";
-import { BackendSchema, CompletionRouteSchema, FimFamilySettingSchema, normalizeServerUrl, ONLY_SERVED_MODEL } from "../core/remote/remoteConfig";
+import {
+  BackendSchema,
+  CompletionRouteSchema,
+  FimFamilySettingSchema,
+  normalizeServerUrl,
+  ONLY_SERVED_MODEL,
+} from "../core/remote/remoteConfig";
 import { requiredOption, UsageError, type ParsedArgs } from "./args";
 
 export const BACKEND_OPTIONS = ["backend", "remote-url", "remote-model", "remote-route", "fim-family"] as const;
@@ -38,27 +44,42 @@ export interface BackendChoice {
 /** Reads and checks the backend options (before anything is started). */
 export function backendFromArgs(args: ParsedArgs, makeLocal: () => CliEngine, log: Logger): BackendChoice {
   const backend = BackendSchema.safeParse(args.options.get("backend") ?? "local");
-  if (!backend.success) throw new UsageError(`--backend must be local or remote, got "${args.options.get("backend")}".`);
+  if (!backend.success)
+    throw new UsageError(`--backend must be local or remote, got "${args.options.get("backend")}".`);
   const remoteFlags = BACKEND_OPTIONS.filter((o) => o !== "backend" && args.options.has(o));
   if (backend.data === "local") {
     if (remoteFlags.length > 0) throw new UsageError(`--${remoteFlags[0]} needs --backend remote.`);
     const model = path.resolve(requiredOption(args, "model"));
     return { kind: "local", model, label: model, makeEngine: makeLocal };
   }
-  if (args.options.has("model")) throw new UsageError("--model is a local GGUF file; with --backend remote name the server's model with --remote-model.");
-  for (const local of ["threads", "gpu"]) if (args.options.has(local)) throw new UsageError(`--${local} applies to the local backend only.`);
+  if (args.options.has("model"))
+    throw new UsageError(
+      "--model is a local GGUF file; with --backend remote name the server's model with --remote-model.",
+    );
+  for (const local of ["threads", "gpu"])
+    if (args.options.has(local)) throw new UsageError(`--${local} applies to the local backend only.`);
   const url = normalizeServerUrl(requiredOption(args, "remote-url"));
   if (!url.ok) throw new UsageError(`--remote-url: ${url.message}`);
   const route = CompletionRouteSchema.safeParse(args.options.get("remote-route") ?? "auto");
-  if (!route.success) throw new UsageError(`--remote-route must be one of ${CompletionRouteSchema.options.join(", ")}.`);
+  if (!route.success)
+    throw new UsageError(`--remote-route must be one of ${CompletionRouteSchema.options.join(", ")}.`);
   const family = FimFamilySettingSchema.safeParse(args.options.get("fim-family") ?? "auto");
-  if (!family.success) throw new UsageError(`--fim-family must be one of ${FimFamilySettingSchema.options.join(", ")}.`);
+  if (!family.success)
+    throw new UsageError(`--fim-family must be one of ${FimFamilySettingSchema.options.join(", ")}.`);
   const model = args.options.get("remote-model") ?? ONLY_SERVED_MODEL;
   const apiKey = process.env[API_KEY_ENV] || undefined;
   return {
     kind: "remote",
     model,
     label: model ? `"${model}" on ${url.url}` : url.url,
-    makeEngine: () => new RemoteEngine({ url: url.url, apiKey, completionRoute: route.data, fimFamily: family.data, healthRetryMs: 0, log }),
+    makeEngine: () =>
+      new RemoteEngine({
+        url: url.url,
+        apiKey,
+        completionRoute: route.data,
+        fimFamily: family.data,
+        healthRetryMs: 0,
+        log,
+      }),
   };
 }

@@ -19,7 +19,11 @@ export function infillRequest(args: ParsedArgs): InfillRequest {
   const suffix = requiredOption(args, "suffix");
   const layout = FimLayoutSchema.safeParse(args.options.get("layout") ?? "psmTail");
   if (!layout.success) throw new UsageError(`--layout must be one of ${FimLayoutSchema.options.join(", ")}.`);
-  const settings = CompletionSettingsSchema.parse({ maxTokens: intOption(args, "max-tokens", 64, 1, 1024), layout: layout.data, timeBudgetMs: 60_000 });
+  const settings = CompletionSettingsSchema.parse({
+    maxTokens: intOption(args, "max-tokens", 64, 1, 1024),
+    layout: layout.data,
+    timeBudgetMs: 60_000,
+  });
   const languageId = args.options.get("language") ?? "plaintext";
   const eol = prefix.includes("\r\n") ? ("\r\n" as const) : ("\n" as const);
   return {
@@ -34,7 +38,8 @@ export function infillRequest(args: ParsedArgs): InfillRequest {
         generate: (slot, body, options) => client.generate(slot, body, options),
         manual: true,
       });
-      if (result.reason === "fimUnsupported" || result.reason === "error") throw new Error(result.detail ?? result.reason);
+      if (result.reason === "fimUnsupported" || result.reason === "error")
+        throw new Error(result.detail ?? result.reason);
       const generation = result.generation;
       return {
         text: result.ghost?.text ?? "",

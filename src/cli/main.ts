@@ -38,7 +38,23 @@ Options:
 ${BACKEND_USAGE}`;
 
 const FLAGS = new Set(["json", "verbose", "help"]);
-const OPTIONS = new Set(["model", "prompt", "prompt-file", "prefix", "suffix", "message", "max-tokens", "temperature", "context", "threads", "gpu", ...INFILL_OPTIONS, ...SUMMARIZE_OPTIONS, ...SELECT_OPTIONS, ...BACKEND_OPTIONS]);
+const OPTIONS = new Set([
+  "model",
+  "prompt",
+  "prompt-file",
+  "prefix",
+  "suffix",
+  "message",
+  "max-tokens",
+  "temperature",
+  "context",
+  "threads",
+  "gpu",
+  ...INFILL_OPTIONS,
+  ...SUMMARIZE_OPTIONS,
+  ...SELECT_OPTIONS,
+  ...BACKEND_OPTIONS,
+]);
 
 function cliLog(args: ParsedArgs): (level: "error" | "warn" | "info" | "debug", message: string) => void {
   const verbose = args.flags.has("verbose");
@@ -69,18 +85,27 @@ function backend(args: ParsedArgs): BackendChoice {
 }
 
 /** Reads and checks every option of a generation command before any model is loaded. */
-function generationRequest(args: ParsedArgs): { backend: BackendChoice; contextSize: number; body: GenerateRequestInput } {
+function generationRequest(args: ParsedArgs): {
+  backend: BackendChoice;
+  contextSize: number;
+  body: GenerateRequestInput;
+} {
   const maxTokens = intOption(args, "max-tokens", 64, ...LIMITS.maxTokens);
   const temperature = numberOption(args, "temperature", 0, ...LIMITS.temperature);
   const contextSize = intOption(args, "context", 4096, ...LIMITS.context);
-  if (maxTokens >= contextSize) throw new UsageError(`--max-tokens (${maxTokens}) must be less than --context (${contextSize}).`);
+  if (maxTokens >= contextSize)
+    throw new UsageError(`--max-tokens (${maxTokens}) must be less than --context (${contextSize}).`);
   const choice = backend(args);
   const text = inputText(args, args.command === "complete" ? "prompt" : "message");
   switch (args.command) {
     case "complete":
       return { backend: choice, contextSize, body: { kind: "complete", prompt: text, maxTokens, temperature } };
     default:
-      return { backend: choice, contextSize, body: { kind: "chat", messages: [{ role: "user", content: text }], maxTokens, temperature } };
+      return {
+        backend: choice,
+        contextSize,
+        body: { kind: "chat", messages: [{ role: "user", content: text }], maxTokens, temperature },
+      };
   }
 }
 
@@ -98,7 +123,8 @@ function inputText(args: ParsedArgs, option: "prompt" | "message"): string {
 
 /** Refuses an input that does not fit the context with the answer, instead of truncating it or answering nothing. */
 async function checkFits(client: CliEngine, body: GenerateRequestInput, contextSize: number): Promise<void> {
-  const text = body.kind === "complete" ? body.prompt : body.kind === "chat" ? body.messages.map((m) => m.content).join("\n") : "";
+  const text =
+    body.kind === "complete" ? body.prompt : body.kind === "chat" ? body.messages.map((m) => m.content).join("\n") : "";
   const tokens = await client.countTokens("completion", text);
   const room = contextSize - body.maxTokens;
   if (tokens > room) {
@@ -122,7 +148,13 @@ async function generate(args: ParsedArgs): Promise<Record<string, unknown>> {
     const onChunk = streamToStdout ? (text: string) => process.stdout.write(text) : undefined;
     const result: GenerationResult = await client.generate("completion", request.body, { onChunk });
     if (streamToStdout) process.stdout.write("\n");
-    return { text: result.text, stopReason: result.stopReason, promptTokens: result.promptTokens, generatedTokens: result.generatedTokens, ms: Math.round(result.ms) };
+    return {
+      text: result.text,
+      stopReason: result.stopReason,
+      promptTokens: result.promptTokens,
+      generatedTokens: result.generatedTokens,
+      ms: Math.round(result.ms),
+    };
   } finally {
     await client.stop();
   }
@@ -139,7 +171,8 @@ async function hardware(args: ParsedArgs): Promise<Record<string, unknown>> {
 
 /** hardware and select describe this machine: a remote backend has nothing to do with them. */
 function localOnly(args: ParsedArgs): void {
-  if (args.options.has("backend") && args.options.get("backend") !== "local") throw new UsageError(`${args.command} describes this machine; it takes no --backend.`);
+  if (args.options.has("backend") && args.options.get("backend") !== "local")
+    throw new UsageError(`${args.command} describes this machine; it takes no --backend.`);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -150,7 +183,13 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`local-code: ${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  if (!args.command || args.flags.has("help") || args.command === "help" || args.command === "--help" || args.command === "-h") {
+  if (
+    !args.command ||
+    args.flags.has("help") ||
+    args.command === "help" ||
+    args.command === "--help" ||
+    args.command === "-h"
+  ) {
     // Asked for: stdout and success. A bare call is a usage error: stderr and exit 2.
     (args.command ? process.stdout : process.stderr).write(USAGE);
     return args.command ? 0 : 2;
@@ -199,14 +238,18 @@ async function main(argv: string[]): Promise<number> {
     if (args.flags.has("json")) process.stdout.write(`${JSON.stringify(output)}\n`);
     else if (args.command === "hardware") process.stdout.write(formatHardwareText(output as HardwareInfo));
     else if (args.command === "select") process.stdout.write(selectText(output as SelectCliOutput));
-    else process.stderr.write(`[${output.stopReason}] ${output.promptTokens} prompt + ${output.generatedTokens} generated tokens in ${output.ms} ms\n`);
+    else
+      process.stderr.write(
+        `[${output.stopReason}] ${output.promptTokens} prompt + ${output.generatedTokens} generated tokens in ${output.ms} ms\n`,
+      );
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`local-code: ${error.message}\n\n${USAGE}`);
       return 2;
     }
-    const code = error instanceof EngineError ? ` [${error.code}]` : error instanceof InputTooLong ? " [inputTooLong]" : "";
+    const code =
+      error instanceof EngineError ? ` [${error.code}]` : error instanceof InputTooLong ? " [inputTooLong]" : "";
     process.stderr.write(`local-code: error${code}: ${redactSecrets((error as Error).message)}\n`);
     return 1;
   }

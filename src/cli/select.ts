@@ -15,11 +15,25 @@ import { hardwareProfileFromInfo, HardwareProfileSchema, type HardwareProfile } 
 import { autoChoiceJson, autoChoiceText, type AutoChoiceJson } from "../core/models/autoChoiceView";
 import { autoChoiceFor } from "../core/models/modelPlan";
 import { formatSelectionText, type SelectOutput } from "../core/models/presentation";
-import { QuantPolicySchema, selectModel, type ModelLadder, type QuantPolicy, type SelectionResult } from "../core/models/selectModel";
+import {
+  QuantPolicySchema,
+  selectModel,
+  type ModelLadder,
+  type QuantPolicy,
+  type SelectionResult,
+} from "../core/models/selectModel";
 import { intOption, requiredOption, UsageError, type ParsedArgs } from "./args";
 
 /** Options `select` reads besides the shared ones (model, context, gpu). */
-export const SELECT_OPTIONS = ["vram-free", "vram-total", "ram-free", "policy", "sequences", "cpu-bandwidth", "accept-licence"] as const;
+export const SELECT_OPTIONS = [
+  "vram-free",
+  "vram-total",
+  "ram-free",
+  "policy",
+  "sequences",
+  "cpu-bandwidth",
+  "accept-licence",
+] as const;
 
 export const SELECT_USAGE =
   "  select   --model ID[:QUANT]|PATH [--vram-free BYTES] [--ram-free BYTES] [--gpu cuda|vulkan|metal|none]\n" +
@@ -77,7 +91,10 @@ async function modelChoice(raw: string): Promise<ModelChoice> {
   if (override.quant !== null) {
     const quant = findQuant(model, override.quant);
     const usable = ladder.quants.map((q) => q.quant);
-    if (!quant || !usable.includes(quant.quant)) throw new UsageError(`${model.id} has no downloadable quant "${override.quant}". Available: ${usable.join(", ")}`);
+    if (!quant || !usable.includes(quant.quant))
+      throw new UsageError(
+        `${model.id} has no downloadable quant "${override.quant}". Available: ${usable.join(", ")}`,
+      );
     pinQuant = quant.quant;
   }
   return { ladder, pinQuant, role: model.roles[0], label: pinQuant ? `${model.id}:${pinQuant}` : model.id };
@@ -96,19 +113,33 @@ function readFlags(args: ParsedArgs) {
   const ramFree = bytesOption(args, "ram-free");
   const policyRaw = args.options.get("policy") ?? "balanced";
   const policy = QuantPolicySchema.safeParse(policyRaw);
-  if (!policy.success) throw new UsageError(`--policy must be one of ${QuantPolicySchema.options.join(", ")}, got "${policyRaw}".`);
+  if (!policy.success)
+    throw new UsageError(`--policy must be one of ${QuantPolicySchema.options.join(", ")}, got "${policyRaw}".`);
   const sequences = intOption(args, "sequences", 1, 1);
   const context = args.options.has("context") ? intOption(args, "context", 0, 1) : null;
-  if (gpu === "none" && vramFree !== null && vramFree > 0) throw new UsageError("--vram-free needs a GPU: drop it or pass --gpu cuda|vulkan|metal.");
+  if (gpu === "none" && vramFree !== null && vramFree > 0)
+    throw new UsageError("--vram-free needs a GPU: drop it or pass --gpu cuda|vulkan|metal.");
   const vramTotal = bytesOption(args, "vram-total");
-  if (vramTotal !== null && vramFree !== null && vramTotal < vramFree) throw new UsageError(`--vram-total (${vramTotal}) is less than --vram-free (${vramFree}).`);
+  if (vramTotal !== null && vramFree !== null && vramTotal < vramFree)
+    throw new UsageError(`--vram-total (${vramTotal}) is less than --vram-free (${vramFree}).`);
   const cpuBandwidth = bytesOption(args, "cpu-bandwidth");
   if (cpuBandwidth === 0) throw new UsageError("--cpu-bandwidth must be more than 0 bytes/s.");
   const acceptedLicences = (args.options.get("accept-licence") ?? "")
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  return { gpu, vramFree, vramTotal, ramFree, cpuBandwidth, acceptedLicences, policy: policy.data as QuantPolicy, sequences, context, model: requiredOption(args, "model") };
+  return {
+    gpu,
+    vramFree,
+    vramTotal,
+    ramFree,
+    cpuBandwidth,
+    acceptedLicences,
+    policy: policy.data as QuantPolicy,
+    sequences,
+    context,
+    model: requiredOption(args, "model"),
+  };
 }
 
 async function hardwareFor(
@@ -163,7 +194,10 @@ export type SelectCliOutput = SelectionResult & SelectOutput;
  * Runs `select`: returns the JSON object the CLI prints (selectModel's result plus what it was
  * computed for). Usage errors (a bad flag, an unknown id) throw UsageError.
  */
-export async function runSelect(args: ParsedArgs, makeClient: (args: ParsedArgs) => WorkerClient): Promise<SelectCliOutput | SelectAutoOutput> {
+export async function runSelect(
+  args: ParsedArgs,
+  makeClient: (args: ParsedArgs) => WorkerClient,
+): Promise<SelectCliOutput | SelectAutoOutput> {
   const flags = readFlags(args);
   if (flags.model.trim().toLowerCase() === "auto") {
     const { profile, source } = await hardwareFor(flags, args, makeClient);
@@ -178,14 +212,29 @@ export async function runSelect(args: ParsedArgs, makeClient: (args: ParsedArgs)
   const choice = await modelChoice(flags.model);
   const contextSize = flags.context ?? (choice.role ? DEFAULT_CONTEXT[choice.role] : DEFAULT_CONTEXT.completion);
   const { profile, source } = await hardwareFor(flags, args, makeClient);
-  const result = selectModel(choice.ladder, profile, { contextSize, sequences: flags.sequences }, flags.policy, { pinQuant: choice.pinQuant });
-  return { ...result, model: choice.label, policy: flags.policy, contextSize, sequences: flags.sequences, hardware: profile, hardwareSource: source };
+  const result = selectModel(choice.ladder, profile, { contextSize, sequences: flags.sequences }, flags.policy, {
+    pinQuant: choice.pinQuant,
+  });
+  return {
+    ...result,
+    model: choice.label,
+    policy: flags.policy,
+    contextSize,
+    sequences: flags.sequences,
+    hardware: profile,
+    hardwareSource: source,
+  };
 }
 
-export type SelectAutoOutput = AutoChoiceJson & { policy: QuantPolicy; hardware: HardwareProfile; hardwareSource: string };
+export type SelectAutoOutput = AutoChoiceJson & {
+  policy: QuantPolicy;
+  hardware: HardwareProfile;
+  hardwareSource: string;
+};
 
 /** The readable form of runSelect's output. */
 export function selectText(output: SelectCliOutput | SelectAutoOutput): string {
-  if ("completion" in output) return autoChoiceText(output) + `Hardware (${output.hardwareSource}): ${JSON.stringify(output.hardware)}\n`;
+  if ("completion" in output)
+    return autoChoiceText(output) + `Hardware (${output.hardwareSource}): ${JSON.stringify(output.hardware)}\n`;
   return formatSelectionText(output, output);
 }

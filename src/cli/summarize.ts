@@ -61,7 +61,14 @@ export async function runSummarize(args: ParsedArgs, client: Engine, model: stri
   const maxTokens = maxTokensOption ?? Math.max(16, Math.min(512, Math.floor(loaded.contextSize / 4)));
   const streamToStdout = !args.flags.has("json");
   const result = await summarize(
-    { task: task as SummaryTask, text, path: displayPath(file), languageId: languageOf(file), startLine, wholeFile: range === null },
+    {
+      task: task as SummaryTask,
+      text,
+      path: displayPath(file),
+      languageId: languageOf(file),
+      startLine,
+      wholeFile: range === null,
+    },
     {
       contextSize: loaded.contextSize,
       final: { systemPrompt: DEFAULT_CHAT_SYSTEM_PROMPT, maxTokens, temperature },
@@ -105,13 +112,37 @@ export async function runSummarize(args: ParsedArgs, client: Engine, model: stri
 
 function displayPath(file: string): string {
   const relative = path.relative(process.cwd(), path.resolve(file));
-  return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative.split(path.sep).join("/") : path.resolve(file);
+  return relative && !relative.startsWith("..") && !path.isAbsolute(relative)
+    ? relative.split(path.sep).join("/")
+    : path.resolve(file);
 }
 
 const LANGUAGES: Record<string, string> = {
-  ts: "typescript", tsx: "typescriptreact", js: "javascript", jsx: "javascriptreact", mjs: "javascript", cjs: "javascript",
-  py: "python", rs: "rust", go: "go", java: "java", c: "c", h: "c", cpp: "cpp", cc: "cpp", hpp: "cpp", cs: "csharp",
-  rb: "ruby", php: "php", kt: "kotlin", swift: "swift", sh: "shellscript", md: "markdown", json: "json", css: "css", html: "html",
+  ts: "typescript",
+  tsx: "typescriptreact",
+  js: "javascript",
+  jsx: "javascriptreact",
+  mjs: "javascript",
+  cjs: "javascript",
+  py: "python",
+  rs: "rust",
+  go: "go",
+  java: "java",
+  c: "c",
+  h: "c",
+  cpp: "cpp",
+  cc: "cpp",
+  hpp: "cpp",
+  cs: "csharp",
+  rb: "ruby",
+  php: "php",
+  kt: "kotlin",
+  swift: "swift",
+  sh: "shellscript",
+  md: "markdown",
+  json: "json",
+  css: "css",
+  html: "html",
 };
 
 function languageOf(file: string): string | null {

@@ -8,7 +8,12 @@
 import * as fs from "node:fs/promises";
 import { constants } from "node:fs";
 import type { GgufHeader, GgufHeaderCheck } from "../core/gguf/ggufHeader";
-import { checkGgufDataPresent, GgufFileError, readGgufHeaderFrom, type GgufReadOptions } from "../core/gguf/ggufFileReader";
+import {
+  checkGgufDataPresent,
+  GgufFileError,
+  readGgufHeaderFrom,
+  type GgufReadOptions,
+} from "../core/gguf/ggufFileReader";
 import { ggufSummary, type GgufSummary } from "../core/gguf/ggufSummary";
 import { ladderFromGgufFile } from "../core/models/catalog";
 import type { ModelLadder } from "../core/models/selectModel";
@@ -18,9 +23,15 @@ export { GgufFileError } from "../core/gguf/ggufFileReader";
 
 function openError(filePath: string, error: unknown): GgufFileError {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === "ENOENT" || code === "ENOTDIR") return new GgufFileError("notFound", filePath, "not found", `Model file not found: ${filePath}`);
+  if (code === "ENOENT" || code === "ENOTDIR")
+    return new GgufFileError("notFound", filePath, "not found", `Model file not found: ${filePath}`);
   if (code === "EACCES" || code === "EPERM")
-    return new GgufFileError("unreadable", filePath, "permission denied", `Model file is not readable (permission denied): ${filePath}`);
+    return new GgufFileError(
+      "unreadable",
+      filePath,
+      "permission denied",
+      `Model file is not readable (permission denied): ${filePath}`,
+    );
   if (code === "EISDIR") return isDirectory(filePath);
   const why = (error as Error).message;
   return new GgufFileError("unreadable", filePath, why, `Cannot read model file ${filePath}: ${why}`);
@@ -30,7 +41,10 @@ const isDirectory = (filePath: string) =>
   new GgufFileError("isDirectory", filePath, "a directory", `Model path is a directory, not a GGUF file: ${filePath}`);
 
 /** Parses a file's header (reading at most `maxHeaderBytes`); throws GgufFileError. */
-export async function readGgufHeader(filePath: string, options: GgufReadOptions = {}): Promise<{ header: GgufHeader; sizeBytes: number }> {
+export async function readGgufHeader(
+  filePath: string,
+  options: GgufReadOptions = {},
+): Promise<{ header: GgufHeader; sizeBytes: number }> {
   let handle;
   try {
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
@@ -42,8 +56,19 @@ export async function readGgufHeader(filePath: string, options: GgufReadOptions 
     const stat = await handle.stat();
     if (stat.isDirectory()) throw isDirectory(filePath);
     if (!stat.isFile()) {
-      const kind = stat.isFIFO() ? "a FIFO" : stat.isCharacterDevice() || stat.isBlockDevice() ? "a device" : stat.isSocket() ? "a socket" : "not a regular file";
-      throw new GgufFileError("notRegularFile", filePath, kind, `Model path is not a regular file (${kind}): ${filePath}. Point the setting at a .gguf file.`);
+      const kind = stat.isFIFO()
+        ? "a FIFO"
+        : stat.isCharacterDevice() || stat.isBlockDevice()
+          ? "a device"
+          : stat.isSocket()
+            ? "a socket"
+            : "not a regular file";
+      throw new GgufFileError(
+        "notRegularFile",
+        filePath,
+        kind,
+        `Model path is not a regular file (${kind}): ${filePath}. Point the setting at a .gguf file.`,
+      );
     }
     const source = {
       size: stat.size,
@@ -68,7 +93,10 @@ export async function readGgufHeader(filePath: string, options: GgufReadOptions 
 }
 
 /** A file a model can be loaded from: a readable header and all its tensor data present. */
-export async function readCompleteGgufFile(filePath: string, options: GgufReadOptions = {}): Promise<{ header: GgufHeader; sizeBytes: number }> {
+export async function readCompleteGgufFile(
+  filePath: string,
+  options: GgufReadOptions = {},
+): Promise<{ header: GgufHeader; sizeBytes: number }> {
   const read = await readGgufHeader(filePath, options);
   checkGgufDataPresent(read.header, read.sizeBytes, filePath);
   return read;
@@ -78,7 +106,13 @@ export async function readCompleteGgufFile(filePath: string, options: GgufReadOp
 export async function checkGgufFile(filePath: string): Promise<GgufHeaderCheck> {
   try {
     const { header } = await readCompleteGgufFile(filePath);
-    return { ok: true, version: header.version, tensorCount: header.tensors.length, kvCount: header.metadata.size, minimumFileSize: header.minimumFileSize };
+    return {
+      ok: true,
+      version: header.version,
+      tensorCount: header.tensors.length,
+      kvCount: header.metadata.size,
+      minimumFileSize: header.minimumFileSize,
+    };
   } catch (error) {
     if (error instanceof GgufFileError) return { ok: false, reason: error.reason };
     throw error;
@@ -94,5 +128,14 @@ export async function readGgufSummary(filePath: string): Promise<GgufSummary> {
 /** The one-quant ladder of a file on disk (its quant is the header's file type, else "custom"). */
 export async function ladderForGgufFile(filePath: string): Promise<{ ladder: ModelLadder; summary: GgufSummary }> {
   const summary = await readGgufSummary(filePath);
-  return { ladder: ladderFromGgufFile(filePath, summary.fields, summary.sizeBytes, summary.fileType ?? "custom", summary.cpuRepackBytes), summary };
+  return {
+    ladder: ladderFromGgufFile(
+      filePath,
+      summary.fields,
+      summary.sizeBytes,
+      summary.fileType ?? "custom",
+      summary.cpuRepackBytes,
+    ),
+    summary,
+  };
 }

@@ -4,9 +4,29 @@
  * when it dies. No `vscode` import: the extension and the CLI both use it.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { ResultSchemas, WorkerMessageSchema, type ResultFor, type WorkerRequestInput } from "../core/protocol/workerProtocol";
-import type { EngineStatus, GenerateRequestInput, GenerationResult, GpuSetting, HardwareInfo, LoadOptionsInput, ModelInfo, Slot } from "../core/engine/types";
-import { EngineError, type Disposable, type Engine, type EngineState, type GenerateCallOptions } from "../core/engine/engine";
+import {
+  ResultSchemas,
+  WorkerMessageSchema,
+  type ResultFor,
+  type WorkerRequestInput,
+} from "../core/protocol/workerProtocol";
+import type {
+  EngineStatus,
+  GenerateRequestInput,
+  GenerationResult,
+  GpuSetting,
+  HardwareInfo,
+  LoadOptionsInput,
+  ModelInfo,
+  Slot,
+} from "../core/engine/types";
+import {
+  EngineError,
+  type Disposable,
+  type Engine,
+  type EngineState,
+  type GenerateCallOptions,
+} from "../core/engine/engine";
 import { DEFAULT_RESTART_POLICY, RestartPolicy, type RestartPolicyOptions } from "../core/engine/restartPolicy";
 import { redactSecrets } from "../core/security/redact";
 
@@ -39,7 +59,12 @@ export interface WatchdogOptions {
   requestTimeoutMs: number;
 }
 
-export const DEFAULT_WATCHDOG: WatchdogOptions = { heartbeatMs: 1000, heartbeatTimeoutMs: 20_000, loadTimeoutMs: 600_000, requestTimeoutMs: 600_000 };
+export const DEFAULT_WATCHDOG: WatchdogOptions = {
+  heartbeatMs: 1000,
+  heartbeatTimeoutMs: 20_000,
+  loadTimeoutMs: 600_000,
+  requestTimeoutMs: 600_000,
+};
 
 type RequestType = keyof typeof ResultSchemas;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -108,7 +133,8 @@ export class WorkerClient implements Engine {
   /** Starts the worker (once); every request waits for this. */
   start(): Promise<void> {
     if (this.stopped) return Promise.reject(new EngineError("workerCrashed", "The model worker was shut down."));
-    if (this.currentState.kind === "failed") return Promise.reject(new EngineError("workerCrashed", this.currentState.reason));
+    if (this.currentState.kind === "failed")
+      return Promise.reject(new EngineError("workerCrashed", this.currentState.reason));
     this.ready ??= this.spawn().catch((error: Error) => {
       // The worker started but could not initialise the engine: a restart would fail the same way.
       this.ready = null;
@@ -130,7 +156,12 @@ export class WorkerClient implements Engine {
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       execArgv: [],
       // Inside VS Code desktop, process.execPath is Electron: make it behave as plain Node.
-      env: { ...process.env, ...this.options.forkOptions?.env, ELECTRON_RUN_AS_NODE: "1", LCA_WORKER_HEARTBEAT_MS: String(this.watchdog.heartbeatMs) },
+      env: {
+        ...process.env,
+        ...this.options.forkOptions?.env,
+        ELECTRON_RUN_AS_NODE: "1",
+        LCA_WORKER_HEARTBEAT_MS: String(this.watchdog.heartbeatMs),
+      },
       uid: this.options.forkOptions?.uid,
       gid: this.options.forkOptions?.gid,
     });
@@ -140,10 +171,15 @@ export class WorkerClient implements Engine {
     child.stderr?.on("data", (data: Buffer) => this.log("warn", `[worker] ${data.toString().trimEnd()}`));
 
     const readyMessage = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new EngineError("workerCrashed", "The model worker did not start within 30 s.")), READY_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new EngineError("workerCrashed", "The model worker did not start within 30 s.")),
+        READY_TIMEOUT_MS,
+      );
       child.once("exit", (code, signal) => {
         clearTimeout(timer);
-        reject(new EngineError("workerCrashed", `The model worker exited while starting (${describeExit(code, signal)}).`));
+        reject(
+          new EngineError("workerCrashed", `The model worker exited while starting (${describeExit(code, signal)}).`),
+        );
       });
       child.on("message", (raw: unknown) => {
         const parsed = WorkerMessageSchema.safeParse(raw);
@@ -172,7 +208,9 @@ export class WorkerClient implements Engine {
     // From here on (not before: loading the native library can hold the event loop) a silent worker is a hung one.
     this.startWatchdog(child);
     for (const [slot, options] of this.desired)
-      await this.loadNow(slot, options).catch((error: Error) => this.log("error", `Could not reload the ${slot} model: ${error.message}`));
+      await this.loadNow(slot, options).catch((error: Error) =>
+        this.log("error", `Could not reload the ${slot} model: ${error.message}`),
+      );
     this.setState({ kind: "ready" });
   }
 
@@ -180,14 +218,17 @@ export class WorkerClient implements Engine {
   private startWatchdog(child: ChildProcess): void {
     this.lastHeartbeat = Date.now();
     if (this.watchdogTimer) clearInterval(this.watchdogTimer);
-    this.watchdogTimer = setInterval(() => {
-      if (this.child !== child) return;
-      const silentMs = Date.now() - this.lastHeartbeat;
-      if (silentMs <= this.watchdog.heartbeatTimeoutMs || this.killedBecause) return;
-      this.killedBecause = `it stopped responding: no heartbeat for ${Math.round(silentMs / 1000)} s`;
-      this.log("error", `The model worker ${child.pid} ${this.killedBecause}; stopping it.`);
-      child.kill("SIGKILL");
-    }, Math.max(50, Math.min(this.watchdog.heartbeatMs, this.watchdog.heartbeatTimeoutMs / 4)));
+    this.watchdogTimer = setInterval(
+      () => {
+        if (this.child !== child) return;
+        const silentMs = Date.now() - this.lastHeartbeat;
+        if (silentMs <= this.watchdog.heartbeatTimeoutMs || this.killedBecause) return;
+        this.killedBecause = `it stopped responding: no heartbeat for ${Math.round(silentMs / 1000)} s`;
+        this.log("error", `The model worker ${child.pid} ${this.killedBecause}; stopping it.`);
+        child.kill("SIGKILL");
+      },
+      Math.max(50, Math.min(this.watchdog.heartbeatMs, this.watchdog.heartbeatTimeoutMs / 4)),
+    );
     this.watchdogTimer.unref?.();
   }
 
@@ -213,7 +254,10 @@ export class WorkerClient implements Engine {
     }
     const checked = ResultSchemas[pending.type].safeParse(message.result);
     if (checked.success) pending.resolve(checked.data);
-    else pending.reject(new EngineError("internal", `Invalid ${pending.type} reply from the worker: ${checked.error.message}`));
+    else
+      pending.reject(
+        new EngineError("internal", `Invalid ${pending.type} reply from the worker: ${checked.error.message}`),
+      );
   }
 
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
@@ -225,7 +269,10 @@ export class WorkerClient implements Engine {
     this.watchdogTimer = null;
     const how = this.killedBecause ?? describeExit(code, signal);
     this.killedBecause = null;
-    const failure = new EngineError("workerCrashed", `The model worker stopped unexpectedly (${how}). It is being restarted; try again in a moment.`);
+    const failure = new EngineError(
+      "workerCrashed",
+      `The model worker stopped unexpectedly (${how}). It is being restarted; try again in a moment.`,
+    );
     for (const [id, pending] of this.pending) {
       this.pending.delete(id);
       pending.reject(failure);
@@ -272,7 +319,12 @@ export class WorkerClient implements Engine {
   }
 
   /** Sends a request to a running worker and waits for its validated reply. */
-  private call<T extends RequestType>(type: T, request: DistributiveOmit<WorkerRequestInput & { type: T }, "id">, onChunk?: (text: string) => void, signal?: AbortSignal): Promise<ResultFor<T>> {
+  private call<T extends RequestType>(
+    type: T,
+    request: DistributiveOmit<WorkerRequestInput & { type: T }, "id">,
+    onChunk?: (text: string) => void,
+    signal?: AbortSignal,
+  ): Promise<ResultFor<T>> {
     const child = this.child;
     if (!child?.connected) return Promise.reject(new EngineError("workerCrashed", "The model worker is not running."));
     const id = this.nextId++;
@@ -291,12 +343,22 @@ export class WorkerClient implements Engine {
       signal?.addEventListener("abort", onAbort, { once: true });
       // A request that outlives its deadline is given up here and cancelled in the worker.
       // init loads the native library: a fixed, generous deadline of its own.
-      const deadlineMs = type === "init" ? INIT_TIMEOUT_MS : type === "load" ? this.watchdog.loadTimeoutMs : this.watchdog.requestTimeoutMs;
+      const deadlineMs =
+        type === "init"
+          ? INIT_TIMEOUT_MS
+          : type === "load"
+            ? this.watchdog.loadTimeoutMs
+            : this.watchdog.requestTimeoutMs;
       deadline = setTimeout(() => {
         if (!this.pending.delete(id)) return;
         signal?.removeEventListener("abort", onAbort);
         const what = type === "load" ? "Loading the model" : `The ${type} request`;
-        reject(new EngineError("workerTimeout", `${what} did not finish within ${formatSeconds(deadlineMs)}; it was cancelled.`));
+        reject(
+          new EngineError(
+            "workerTimeout",
+            `${what} did not finish within ${formatSeconds(deadlineMs)}; it was cancelled.`,
+          ),
+        );
         if (child.connected) child.send({ type: "cancel", id: this.nextId++, target: id });
       }, deadlineMs);
       this.pending.set(id, {
@@ -354,7 +416,12 @@ export class WorkerClient implements Engine {
   async generate(slot: Slot, body: GenerateRequestInput, options: GenerateCallOptions = {}): Promise<GenerationResult> {
     if (options.signal?.aborted) throw new EngineError("cancelled", "The request was cancelled.");
     await this.start();
-    return this.call("generate", { type: "generate", slot, supersede: options.supersede ?? false, body }, options.onChunk, options.signal);
+    return this.call(
+      "generate",
+      { type: "generate", slot, supersede: options.supersede ?? false, body },
+      options.onChunk,
+      options.signal,
+    );
   }
 
   async countTokens(slot: Slot, text: string, signal?: AbortSignal): Promise<number> {

@@ -6,20 +6,31 @@ import * as vscode from "vscode";
 import type { ModelRuntime } from "../core/runtime/modelRuntime";
 import type { InlineCompletionProvider } from "./completion/inlineCompletionProvider";
 
-export function registerCommands(runtime: ModelRuntime, completion: Pick<InlineCompletionProvider, "accepted">, log: vscode.LogOutputChannel): vscode.Disposable {
+export function registerCommands(
+  runtime: ModelRuntime,
+  completion: Pick<InlineCompletionProvider, "accepted">,
+  log: vscode.LogOutputChannel,
+): vscode.Disposable {
   const enabled = () => runtime.settings.settings.completion.enabled;
   return vscode.Disposable.from(
     vscode.commands.registerCommand("localCode.showLog", () => log.show()),
     vscode.commands.registerCommand("localCode.toggleInlineCompletion", async () => {
-      await vscode.workspace.getConfiguration("localCode").update("completion.enabled", !enabled(), vscode.ConfigurationTarget.Global);
+      await vscode.workspace
+        .getConfiguration("localCode")
+        .update("completion.enabled", !enabled(), vscode.ConfigurationTarget.Global);
     }),
-    vscode.commands.registerCommand("localCode.triggerInlineCompletion", () => vscode.commands.executeCommand("editor.action.inlineSuggest.trigger")),
+    vscode.commands.registerCommand("localCode.triggerInlineCompletion", () =>
+      vscode.commands.executeCommand("editor.action.inlineSuggest.trigger"),
+    ),
     // Not contributed: VS Code runs it when a suggestion is accepted (speculative next suggestion).
     vscode.commands.registerCommand("localCode.completionAccepted", (uri: string) => completion.accepted(uri)),
     vscode.commands.registerCommand("localCode.statusMenu", async () => {
       const remote = runtime.settings.settings.backend === "remote";
       const items: (vscode.QuickPickItem & { command: string })[] = [
-        { label: enabled() ? "$(circle-slash) Disable Inline Completion" : "$(check) Enable Inline Completion", command: "localCode.toggleInlineCompletion" },
+        {
+          label: enabled() ? "$(circle-slash) Disable Inline Completion" : "$(check) Enable Inline Completion",
+          command: "localCode.toggleInlineCompletion",
+        },
         { label: "$(comment-discussion) Open Chat", command: "localCode.openChat" },
         { label: "$(library) Select Model", command: "localCode.selectModel" },
         { label: "$(server) Show Hardware and Model Choice", command: "localCode.showHardware" },

@@ -53,15 +53,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   // zod's JIT probes `navigator`, which code-server's extension host reports as an error.
   z.config({ jitless: true });
   const disposables = (store = new DisposableStore());
-  const { log, lines: logLines } = recordingLog(disposables.add(vscode.window.createOutputChannel("Local Code Assistant", { log: true })));
+  const { log, lines: logLines } = recordingLog(
+    disposables.add(vscode.window.createOutputChannel("Local Code Assistant", { log: true })),
+  );
   const backends = disposables.add(await createModelRuntime(context, log));
   const models = (runtime = backends.runtime);
   const settings = () => models.settings.settings;
-  disposables.add(registerModelCommands(context, backends.planner, models.models, log, settings, () => models.settings.invalidKeys));
+  disposables.add(
+    registerModelCommands(context, backends.planner, models.models, log, settings, () => models.settings.invalidKeys),
+  );
 
   const ring = new ExtraContextRing();
   disposables.add(new ContextFeeder(ring));
-  const completion = disposables.add(new InlineCompletionProvider(models.engine, models.models, () => settings().completion, ring, log));
+  const completion = disposables.add(
+    new InlineCompletionProvider(models.engine, models.models, () => settings().completion, ring, log),
+  );
   disposables.add(vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, completion));
   disposables.add(models.onDidChangeSettings(() => completion.settingsChanged()));
   disposables.add(models.onDidChangeBackend(() => completion.backendChanged()));
@@ -78,7 +84,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   disposables.add(chat.register());
   const summarize = disposables.add(new SummarizeCommands(models.engine, chat, log, () => models.ensureLoaded("chat")));
   disposables.add(summarize.register());
-  disposables.add(registerEditFeatures({ engine: models.engine, ensureModel: (signal) => models.ensureLoaded("chat", signal), log, state: context.globalState }));
+  disposables.add(
+    registerEditFeatures({
+      engine: models.engine,
+      ensureModel: (signal) => models.ensureLoaded("chat", signal),
+      log,
+      state: context.globalState,
+    }),
+  );
   disposables.add(registerWalkthrough(context));
 
   const statusBar = disposables.add(registerStatusBar(models, completion));

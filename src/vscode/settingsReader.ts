@@ -10,7 +10,9 @@ export function readSettings(): SettingsResult {
 function toPlain(config: vscode.WorkspaceConfiguration): Record<string, unknown> {
   // get() with no key is not supported; inspect the keys VS Code knows (from package.json) instead.
   const raw: Record<string, unknown> = {};
-  const keys = Object.keys(config).filter((k) => typeof (config as unknown as Record<string, unknown>)[k] !== "function");
+  const keys = Object.keys(config).filter(
+    (k) => typeof (config as unknown as Record<string, unknown>)[k] !== "function",
+  );
   for (const key of keys) raw[key] = config.get(key);
   // Plain data: the values VS Code returns are read-only proxies.
   return JSON.parse(JSON.stringify(raw)) as Record<string, unknown>;

@@ -16,7 +16,10 @@ export class StatusBar implements vscode.Disposable {
 
   /** What the item shows now (for tests). */
   current(): { text: string; tooltip: string } {
-    return { text: this.item.text, tooltip: typeof this.item.tooltip === "string" ? this.item.tooltip : (this.item.tooltip?.value ?? "") };
+    return {
+      text: this.item.text,
+      tooltip: typeof this.item.tooltip === "string" ? this.item.tooltip : (this.item.tooltip?.value ?? ""),
+    };
   }
 
   update(input: StatusInput): void {
@@ -49,13 +52,18 @@ export function registerStatusBar(
     const failure = engine.failure;
     statusBar.update({
       engine: engine.state,
-      completionModel: models.modelName("completion") ?? (plan.kind === "local" ? modelLabel(settings.completion.model) : settings.remote.completionModel || null),
+      completionModel:
+        models.modelName("completion") ??
+        (plan.kind === "local" ? modelLabel(settings.completion.model) : settings.remote.completionModel || null),
       modelProblem: engine.problem ?? models.problem("completion") ?? completion.currentActivity.problem,
       completionEnabled: settings.completion.enabled,
       generating: completion.currentActivity.generating,
       lastLatencyMs: completion.currentActivity.lastLatencyMs,
       lastReason: completion.currentActivity.lastReason,
-      remote: plan.kind === "remote" ? { host: new URL(plan.url).host, failure: failure ? { code: failure.code, message: failure.message } : null } : null,
+      remote:
+        plan.kind === "remote"
+          ? { host: new URL(plan.url).host, failure: failure ? { code: failure.code, message: failure.message } : null }
+          : null,
     });
   };
   const subscriptions: Disposable[] = [completion.onDidChangeActivity(refresh), runtime.onDidChangeStatus(refresh)];

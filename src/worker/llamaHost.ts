@@ -41,17 +41,34 @@ export class LlamaHost {
 
   constructor(private readonly log: Log) {}
 
-  async init(gpu: GpuSetting, threadSetting: number, logLevel: "error" | "warn" | "info" | "debug"): Promise<{ gpu: HardwareInfo["gpu"]; threads: number }> {
+  async init(
+    gpu: GpuSetting,
+    threadSetting: number,
+    logLevel: "error" | "warn" | "info" | "debug",
+  ): Promise<{ gpu: HardwareInfo["gpu"]; threads: number }> {
     if (this.llama) return { gpu: this.backend(), threads: this.threads };
     this.lib = await import("node-llama-cpp");
     this.threads = resolveThreadCount(threadSetting, physicalCores(), os.availableParallelism());
     this.requestedGpu = gpu;
     const logger = (level: string, message: string) => {
-      const mapped = level === "fatal" || level === "error" ? "error" : level === "warn" ? "warn" : level === "info" ? "info" : "debug";
+      const mapped =
+        level === "fatal" || level === "error"
+          ? "error"
+          : level === "warn"
+            ? "warn"
+            : level === "info"
+              ? "info"
+              : "debug";
       if (mapped === "error") this.recentLlamaErrors = [...this.recentLlamaErrors.slice(-19), message.trim()];
       this.log(mapped, `[llama] ${message}`);
     };
-    const common = { maxThreads: this.threads, logLevel: this.lib.LlamaLogLevel[logLevel], logger, build: "never" as const, usePrebuiltBinaries: true };
+    const common = {
+      maxThreads: this.threads,
+      logLevel: this.lib.LlamaLogLevel[logLevel],
+      logger,
+      build: "never" as const,
+      usePrebuiltBinaries: true,
+    };
     const gpuOption = gpu === "cpu" ? false : gpu;
     try {
       this.llama = await this.lib.getLlama({ ...common, gpu: gpuOption });
@@ -77,7 +94,12 @@ export class LlamaHost {
 
   async hardware(): Promise<HardwareInfo> {
     const llama = this.requireLlama();
-    const [vram, ram, swap, names] = await Promise.all([llama.getVramState(), llama.getRamState(), llama.getSwapState(), llama.getGpuDeviceNames()]);
+    const [vram, ram, swap, names] = await Promise.all([
+      llama.getVramState(),
+      llama.getRamState(),
+      llama.getSwapState(),
+      llama.getGpuDeviceNames(),
+    ]);
     return {
       gpu: this.backend(),
       requestedGpu: this.requestedGpu,
@@ -95,7 +117,10 @@ export class LlamaHost {
   async load(slot: Slot, options: LoadOptions, signal: AbortSignal): Promise<ModelInfo> {
     // Marked synchronously, before the first await: a generate for this slot that arrives now waits.
     const loading = this.loadSlot(slot, options, signal);
-    const marker = loading.then(() => undefined, () => undefined);
+    const marker = loading.then(
+      () => undefined,
+      () => undefined,
+    );
     this.reloading.set(slot, marker);
     try {
       return await loading;
@@ -141,20 +166,44 @@ export class LlamaHost {
       // Log lines come through a thread-safe callback; one turn lets any still queued arrive.
       await new Promise((resolve) => setImmediate(resolve));
       const why = loadFailureReason(this.recentLlamaErrors);
-      throw new WorkerFailure("modelLoadFailed", `Could not load ${options.modelPath}: ${(error as Error).message}${why ? ` (${why})` : ""}`);
+      throw new WorkerFailure(
+        "modelLoadFailed",
+        `Could not load ${options.modelPath}: ${(error as Error).message}${why ? ` (${why})` : ""}`,
+      );
     }
     try {
       const trainContext = model.trainContextSize;
-      const contextSize = Math.min(options.contextSize ?? DEFAULT_CONTEXT_SIZE, trainContext > 0 ? trainContext : Number.MAX_SAFE_INTEGER);
+      const contextSize = Math.min(
+        options.contextSize ?? DEFAULT_CONTEXT_SIZE,
+        trainContext > 0 ? trainContext : Number.MAX_SAFE_INTEGER,
+      );
       // Two sequences: one for completion-style prompts, one for chat, so neither evicts the
       // other's KV cache (node-llama-cpp only reuses a sequence's unchanged prefix).
-      const context = await model.createContext({ contextSize, sequences: 2, batchSize: options.batchSize, threads: this.threads });
-      const loaded = new LoadedModel(lib, model, context, options, key, sizeBytes, this.log, performance.now() - started, this.laneCounters);
+      const context = await model.createContext({
+        contextSize,
+        sequences: 2,
+        batchSize: options.batchSize,
+        threads: this.threads,
+      });
+      const loaded = new LoadedModel(
+        lib,
+        model,
+        context,
+        options,
+        key,
+        sizeBytes,
+        this.log,
+        performance.now() - started,
+        this.laneCounters,
+      );
       this.slots.set(slot, loaded);
       return loaded.info(slot, loaded.loadMs);
     } catch (error) {
       await model.dispose();
-      throw new WorkerFailure("modelLoadFailed", `Could not create a context for ${options.modelPath}: ${(error as Error).message}`);
+      throw new WorkerFailure(
+        "modelLoadFailed",
+        `Could not create a context for ${options.modelPath}: ${(error as Error).message}`,
+      );
     }
   }
 
@@ -169,7 +218,11 @@ export class LlamaHost {
 
   model(slot: Slot): LoadedModel {
     const loaded = this.slots.get(slot);
-    if (!loaded) throw new WorkerFailure("noModelLoaded", `No ${slot} model is loaded. Set localCode.${slot}.model or run "Local Code: Select Model".`);
+    if (!loaded)
+      throw new WorkerFailure(
+        "noModelLoaded",
+        `No ${slot} model is loaded. Set localCode.${slot}.model or run "Local Code: Select Model".`,
+      );
     return loaded;
   }
 
@@ -198,7 +251,6 @@ export class LlamaHost {
   }
 }
 
-
 /**
  * The most specific reason in llama.cpp's error lines for a failed load, e.g. "unknown model
  * architecture: 'foo'" out of "llama_model_load: error loading model: error loading model
@@ -207,7 +259,9 @@ export class LlamaHost {
 export function loadFailureReason(lines: readonly string[]): string | null {
   const recent = [...lines].reverse();
   // "error loading model: <why>" is the specific line; "failed to load model" follows it and says nothing.
-  const line = recent.find((l) => /error loading model/i.test(l)) ?? recent.find((l) => /unknown|missing|wrong|invalid|unsupported/i.test(l));
+  const line =
+    recent.find((l) => /error loading model/i.test(l)) ??
+    recent.find((l) => /unknown|missing|wrong|invalid|unsupported/i.test(l));
   if (!line) return null;
   const parts = line.split(/:\s+/).filter((p) => p.length > 0);
   // The last "x: y" pair without the function-name prefixes.

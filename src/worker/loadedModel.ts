@@ -13,7 +13,16 @@ import type {
   LlamaText,
   Token,
 } from "node-llama-cpp" with { "resolution-mode": "import" };
-import type { GenerateRequestBody, GenerationResult, LoadOptions, ModelInfo, PromptSegment, Slot, SpecialToken, StopReason } from "../core/engine/types";
+import type {
+  GenerateRequestBody,
+  GenerationResult,
+  LoadOptions,
+  ModelInfo,
+  PromptSegment,
+  Slot,
+  SpecialToken,
+  StopReason,
+} from "../core/engine/types";
 import { LaneCounters } from "../core/engine/laneCounters";
 import { WorkerFailure } from "./failure";
 import type { Log } from "./llamaHost";
@@ -29,7 +38,15 @@ const REPO_NAME_TEXTS = ["<|repo_name|>", "<reponame>"];
  * on "<end_of_turn>\n" only, and the real Gemma 3 270M emitted "<end_of_turn><start_of_turn>model"
  * with no newline between, so the next turn's "model" header leaked into the answer.
  */
-const TURN_MARKER_TEXTS = ["<start_of_turn>", "<end_of_turn>", "<|im_start|>", "<|im_end|>", "<|start_header_id|>", "<|eot_id|>", "<|endoftext|>"];
+const TURN_MARKER_TEXTS = [
+  "<start_of_turn>",
+  "<end_of_turn>",
+  "<|im_start|>",
+  "<|im_end|>",
+  "<|start_header_id|>",
+  "<|eot_id|>",
+  "<|endoftext|>",
+];
 
 type LaneName = "completion" | "chat";
 
@@ -118,7 +135,12 @@ export class LoadedModel {
   readonly hasChatTemplate: boolean;
 
   static key(options: LoadOptions): string {
-    return JSON.stringify([options.modelPath, options.contextSize ?? null, options.gpuLayers, options.batchSize ?? null]);
+    return JSON.stringify([
+      options.modelPath,
+      options.contextSize ?? null,
+      options.gpuLayers,
+      options.batchSize ?? null,
+    ]);
   }
 
   constructor(
@@ -137,14 +159,19 @@ export class LoadedModel {
     this.completion = new lib.LlamaCompletion({ contextSequence: this.completionSequence });
     this.chat = new lib.LlamaChat({ contextSequence: context.getSequence() });
     this.specials = findSpecialTokens(model);
-    this.turnStops = TURN_MARKER_TEXTS.filter((text) => model.tokenize(text, true).length === 1).map((text) => lib.LlamaText(new lib.SpecialTokensText(text)));
+    this.turnStops = TURN_MARKER_TEXTS.filter((text) => model.tokenize(text, true).length === 1).map((text) =>
+      lib.LlamaText(new lib.SpecialTokensText(text)),
+    );
     this.hasChatTemplate = typeof model.fileInfo.metadata?.tokenizer?.chat_template === "string";
   }
 
   info(slot: Slot, loadMs: number): ModelInfo {
     const meta = this.model.fileInfo.metadata;
     const specialTokens = Object.fromEntries(
-      (["eos", "fimPrefix", "fimSuffix", "fimMiddle", "fileSeparator", "repoName"] as const).map((t) => [t, this.specials[t] !== undefined]),
+      (["eos", "fimPrefix", "fimSuffix", "fimMiddle", "fileSeparator", "repoName"] as const).map((t) => [
+        t,
+        this.specials[t] !== undefined,
+      ]),
     ) as Record<SpecialToken, boolean>;
     return {
       slot,
@@ -191,8 +218,11 @@ export class LoadedModel {
     const lane = this.lanes[laneName];
     if (supersede) lane.abortAll("superseded");
     const controller = new AbortController();
-    if (body.warmUp && body.kind !== "chat") return lane.counters.warmUp(lane.run(id, controller, () => this.runWarmUp(body, controller, hooks)));
-    return lane.run(id, controller, () => (body.kind === "chat" ? this.runChat(body, controller, hooks) : this.runCompletion(body, controller, hooks)));
+    if (body.warmUp && body.kind !== "chat")
+      return lane.counters.warmUp(lane.run(id, controller, () => this.runWarmUp(body, controller, hooks)));
+    return lane.run(id, controller, () =>
+      body.kind === "chat" ? this.runChat(body, controller, hooks) : this.runCompletion(body, controller, hooks),
+    );
   }
 
   /**
@@ -200,7 +230,11 @@ export class LoadedModel {
    * superseding keystroke waits for one batch at most; what was evaluated before an abort stays.
    * The last prompt token is left out: LlamaCompletion always decodes it itself (it needs its logits).
    */
-  private async runWarmUp(body: Extract<GenerateRequestBody, { kind: "complete" | "segments" }>, controller: AbortController, hooks: GenerateHooks): Promise<GenerationResult> {
+  private async runWarmUp(
+    body: Extract<GenerateRequestBody, { kind: "complete" | "segments" }>,
+    controller: AbortController,
+    hooks: GenerateHooks,
+  ): Promise<GenerationResult> {
     const input = this.promptTokens(body);
     const bos = this.model.tokens.shouldPrependBosToken ? this.model.tokens.bos : null;
     const fullInput = bos !== null ? [bos, ...input] : input;
@@ -245,23 +279,42 @@ export class LoadedModel {
     return [token];
   }
 
-  private runCompletion(body: Extract<GenerateRequestBody, { kind: "complete" | "segments" }>, controller: AbortController, hooks: GenerateHooks): Promise<GenerationResult> {
+  private runCompletion(
+    body: Extract<GenerateRequestBody, { kind: "complete" | "segments" }>,
+    controller: AbortController,
+    hooks: GenerateHooks,
+  ): Promise<GenerationResult> {
     const input = this.promptTokens(body);
     const bos = this.model.tokens.shouldPrependBosToken ? this.model.tokens.bos : null;
     const fullInput = bos !== null ? [bos, ...input] : input;
     const reused = commonPrefixLength(this.completionSequence.contextTokens, fullInput);
-    return this.metered(body, controller, hooks, fullInput.length, reused, (options) => this.completion.generateCompletionWithMeta(input, options));
+    return this.metered(body, controller, hooks, fullInput.length, reused, (options) =>
+      this.completion.generateCompletionWithMeta(input, options),
+    );
   }
 
-  private runChat(body: Extract<GenerateRequestBody, { kind: "chat" }>, controller: AbortController, hooks: GenerateHooks): Promise<GenerationResult> {
+  private runChat(
+    body: Extract<GenerateRequestBody, { kind: "chat" }>,
+    controller: AbortController,
+    hooks: GenerateHooks,
+  ): Promise<GenerationResult> {
     const history: ChatHistoryItem[] = body.messages.map((m) =>
-      m.role === "system" ? { type: "system", text: m.content } : m.role === "user" ? { type: "user", text: m.content } : { type: "model", response: [m.content] },
+      m.role === "system"
+        ? { type: "system", text: m.content }
+        : m.role === "user"
+          ? { type: "user", text: m.content }
+          : { type: "model", response: [m.content] },
     );
     history.push({ type: "model", response: [] });
-    const rendered = this.chat.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(this.model.tokenizer);
+    const rendered = this.chat.chatWrapper
+      .generateContextState({ chatHistory: history })
+      .contextText.tokenize(this.model.tokenizer);
     const reused = commonPrefixLength(this.chat.sequence.contextTokens, rendered);
     return this.metered(body, controller, hooks, rendered.length, reused, (options) =>
-      this.chat.generateResponse(history, { ...options, customStopTriggers: [...(options.customStopTriggers ?? []), ...this.turnStops] }),
+      this.chat.generateResponse(history, {
+        ...options,
+        customStopTriggers: [...(options.customStopTriggers ?? []), ...this.turnStops],
+      }),
     );
   }
 

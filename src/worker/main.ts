@@ -2,7 +2,12 @@
  * Entry of the model worker process (forked by the engine client). It hosts node-llama-cpp so a
  * native crash or out-of-memory kills this process, never the editor.
  */
-import { ResultSchemas, WorkerRequestSchema, type WorkerMessage, type WorkerRequest } from "../core/protocol/workerProtocol";
+import {
+  ResultSchemas,
+  WorkerRequestSchema,
+  type WorkerMessage,
+  type WorkerRequest,
+} from "../core/protocol/workerProtocol";
 import { WorkerFailure } from "./failure";
 import { LlamaHost } from "./llamaHost";
 
@@ -70,8 +75,16 @@ async function handle(request: WorkerRequest): Promise<unknown> {
 process.on("message", (raw: unknown) => {
   const parsed = WorkerRequestSchema.safeParse(raw);
   if (!parsed.success) {
-    const id = typeof raw === "object" && raw !== null && typeof (raw as { id?: unknown }).id === "number" ? (raw as { id: number }).id : -1;
-    send({ type: "error", id, code: "badRequest", message: `Invalid request to the model worker: ${parsed.error.message}` });
+    const id =
+      typeof raw === "object" && raw !== null && typeof (raw as { id?: unknown }).id === "number"
+        ? (raw as { id: number }).id
+        : -1;
+    send({
+      type: "error",
+      id,
+      code: "badRequest",
+      message: `Invalid request to the model worker: ${parsed.error.message}`,
+    });
     return;
   }
   const request = parsed.data;
@@ -79,7 +92,13 @@ process.on("message", (raw: unknown) => {
     (result) => {
       // Validate our own replies too: a malformed reply is a bug here, not in the caller.
       const checked = ResultSchemas[request.type].safeParse(result);
-      if (!checked.success) send({ type: "error", id: request.id, code: "internal", message: `Worker produced an invalid ${request.type} result: ${checked.error.message}` });
+      if (!checked.success)
+        send({
+          type: "error",
+          id: request.id,
+          code: "internal",
+          message: `Worker produced an invalid ${request.type} result: ${checked.error.message}`,
+        });
       else send({ type: "result", id: request.id, result: checked.data });
     },
     (error: unknown) => {

@@ -50,7 +50,8 @@ export function editingTrace(repoRoot: string): EditingTrace {
   const lines = text.split("\n");
   const fn = lines.findIndex((l) => l.startsWith("async function resolveContextShiftSize("));
   const at = fn < 0 ? -1 : lines.findIndex((l, i) => i > fn && l.trim() === "return contextShiftSize;");
-  if (at < 0) throw new Error(`${TRACE_SOURCE}: the trace's cursor line was not found (node-llama-cpp version changed?)`);
+  if (at < 0)
+    throw new Error(`${TRACE_SOURCE}: the trace's cursor line was not found (node-llama-cpp version changed?)`);
   const line = lines[at];
   const indent = /^\s*/.exec(line)![0];
   const before = lines.slice(0, at).join("\n") + "\n";

@@ -16,7 +16,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import { ensureFixture, type FixtureName } from "../fixtures/gguf/index";
 import { readGgufSummary } from "../../src/client/ggufFile";
-import { archFromGgufFields, estimateFromGguf, kvCacheBytes, type ContextSpecInput, type GgufArchFields, type MemoryEstimate } from "../../src/core/models/fitEstimate";
+import {
+  archFromGgufFields,
+  estimateFromGguf,
+  kvCacheBytes,
+  type ContextSpecInput,
+  type GgufArchFields,
+  type MemoryEstimate,
+} from "../../src/core/models/fitEstimate";
 import { cpuRepackBytes } from "../../src/core/models/quantTypes";
 import { formatTable } from "./stats";
 
@@ -29,7 +36,12 @@ interface Case {
   sequences: number;
 }
 
-const FIXTURES: FixtureName[] = ["qwen2.5-coder-0.5b-shape-q8_0", "qwen2.5-coder-0.5b-shape-q4_0", "qwen2.5-coder-1.5b-shape-q8_0", "qwen2.5-coder-1.5b-shape-q4_0"];
+const FIXTURES: FixtureName[] = [
+  "qwen2.5-coder-0.5b-shape-q8_0",
+  "qwen2.5-coder-0.5b-shape-q4_0",
+  "qwen2.5-coder-1.5b-shape-q8_0",
+  "qwen2.5-coder-1.5b-shape-q4_0",
+];
 const CASES: Case[] = [
   ...FIXTURES.flatMap((fixture) => [2048, 8192].map((contextSize) => ({ fixture, contextSize, sequences: 1 }))),
   // The worker creates every context with 2 sequences: check that the KV doubles as estimated.
@@ -47,7 +59,11 @@ const CASES: Case[] = [
  * was counted (commit 4ab4d96): file + KV + 4 x batch x (n_embd + all sequences' cells x heads) +
  * logits, without the margin. Kept here for the before -> after comparison in docs/fit-estimate.md.
  */
-function previousEstimate(fields: GgufArchFields, fileBytes: number, ctx: { contextSize: number; sequences: number }): { total: number; compute: number } {
+function previousEstimate(
+  fields: GgufArchFields,
+  fileBytes: number,
+  ctx: { contextSize: number; sequences: number },
+): { total: number; compute: number } {
   const arch = archFromGgufFields(fields);
   const context: ContextSpecInput = { ...ctx, batchSize: BATCH };
   const cells = Math.ceil(ctx.contextSize / 256) * 256 * ctx.sequences;
@@ -93,23 +109,48 @@ function parseBuffers(lines: readonly string[]): Measured["buffers"] {
 }
 
 /** Runs in a fresh process: load, create the context, evaluate one full batch, report. */
-async function child(args: { modelPath: string; contextSize: number; sequences: number; threads: number }): Promise<Measured> {
+async function child(args: {
+  modelPath: string;
+  contextSize: number;
+  sequences: number;
+  threads: number;
+}): Promise<Measured> {
   const lib = await import("node-llama-cpp");
   const lines: string[] = [];
-  const llama = await lib.getLlama({ gpu: false, maxThreads: args.threads, logLevel: lib.LlamaLogLevel.info, logger: (_level, message) => lines.push(message), build: "never" });
+  const llama = await lib.getLlama({
+    gpu: false,
+    maxThreads: args.threads,
+    logLevel: lib.LlamaLogLevel.info,
+    logger: (_level, message) => lines.push(message),
+    build: "never",
+  });
   const base = procStatus();
   const model = await llama.loadModel({ modelPath: args.modelPath, gpuLayers: 0 });
   const afterModel = procStatus();
-  const context = await model.createContext({ contextSize: args.contextSize, sequences: args.sequences, batchSize: BATCH, flashAttention: false, threads: args.threads });
+  const context = await model.createContext({
+    contextSize: args.contextSize,
+    sequences: args.sequences,
+    batchSize: BATCH,
+    flashAttention: false,
+    threads: args.threads,
+  });
   const afterContext = procStatus();
-  const tokens = model.tokenize("function add(a, b) { return a + b; } // sum of two numbers\n".repeat(200)).slice(0, BATCH);
+  const tokens = model
+    .tokenize("function add(a, b) { return a + b; } // sum of two numbers\n".repeat(200))
+    .slice(0, BATCH);
   const started = performance.now();
   await context.getSequence().evaluateWithoutGeneratingNewTokens(tokens);
   const evalMs = performance.now() - started;
   const afterEval = procStatus();
   const result: Measured = {
     buffers: parseBuffers(lines),
-    rss: { base: base.rss, afterModel: afterModel.rss, afterContext: afterContext.rss, afterEval: afterEval.rss, peak: afterEval.hwm },
+    rss: {
+      base: base.rss,
+      afterModel: afterModel.rss,
+      afterContext: afterContext.rss,
+      afterEval: afterEval.rss,
+      peak: afterEval.hwm,
+    },
     rssAnonGrowth: afterEval.anon - base.anon,
     rssFileGrowth: afterEval.file - base.file,
     evalMs,
@@ -120,9 +161,17 @@ async function child(args: { modelPath: string; contextSize: number; sequences: 
   return result;
 }
 
-function measureInChild(args: { modelPath: string; contextSize: number; sequences: number; threads: number }): Promise<Measured> {
+function measureInChild(args: {
+  modelPath: string;
+  contextSize: number;
+  sequences: number;
+  threads: number;
+}): Promise<Measured> {
   return new Promise((resolve, reject) => {
-    const proc = fork(__filename, ["--fit-child", JSON.stringify(args)], { execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const proc = fork(__filename, ["--fit-child", JSON.stringify(args)], {
+      execArgv: [],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
     let result: Measured | null = null;
     proc.on("message", (m) => (result = m as Measured));
     proc.on("error", reject);
@@ -142,12 +191,30 @@ export async function run(options: { threads?: number } = {}): Promise<Record<st
   for (const c of CASES) {
     const modelPath = await ensureFixture(c.fixture);
     const summary = await readGgufSummary(modelPath);
-    const weights = { fileSizeBytes: summary.sizeBytes, cpuRepackBytes: cpuRepackBytes(summary.fileType ?? "custom", summary.sizeBytes) };
-    const ours: MemoryEstimate = estimateFromGguf(summary.fields, weights, { contextSize: c.contextSize, sequences: c.sequences, batchSize: BATCH }, "cpu");
+    const weights = {
+      fileSizeBytes: summary.sizeBytes,
+      cpuRepackBytes: cpuRepackBytes(summary.fileType ?? "custom", summary.sizeBytes),
+    };
+    const ours: MemoryEstimate = estimateFromGguf(
+      summary.fields,
+      weights,
+      { contextSize: c.contextSize, sequences: c.sequences, batchSize: BATCH },
+      "cpu",
+    );
     const insights = await lib.GgufInsights.from(await lib.readGgufFileInfo(modelPath), llama);
-    const ctxOptions = { contextSize: c.contextSize, modelGpuLayers: 0, sequences: c.sequences, batchSize: BATCH, flashAttention: false };
-    const v1 = insights.estimateModelResourceRequirements({ gpuLayers: 0 }).cpuRam + insights.estimateContextResourceRequirements(ctxOptions).cpuRam;
-    const v2 = (await insights.estimateModelResourceRequirementsV2({ gpuLayers: 0 })).cpuRam + (await insights.estimateContextResourceRequirementsV2(ctxOptions)).cpuRam;
+    const ctxOptions = {
+      contextSize: c.contextSize,
+      modelGpuLayers: 0,
+      sequences: c.sequences,
+      batchSize: BATCH,
+      flashAttention: false,
+    };
+    const v1 =
+      insights.estimateModelResourceRequirements({ gpuLayers: 0 }).cpuRam +
+      insights.estimateContextResourceRequirements(ctxOptions).cpuRam;
+    const v2 =
+      (await insights.estimateModelResourceRequirementsV2({ gpuLayers: 0 })).cpuRam +
+      (await insights.estimateContextResourceRequirementsV2(ctxOptions)).cpuRam;
     const real = await measureInChild({ modelPath, contextSize: c.contextSize, sequences: c.sequences, threads });
     const buffers = real.buffers.model + real.buffers.kv + real.buffers.compute + real.buffers.output;
     const rssGrowth = real.rss.peak - real.rss.base;
@@ -187,7 +254,23 @@ export async function run(options: { threads?: number } = {}): Promise<Record<st
 
   const label = (r: Record<string, unknown>) => `${r.model} ${r.contextSize}×${r.sequences}`;
   const totals = formatTable(
-    ["model ctx×seq", "before", "ours", "ours+margin", "nlc v1", "nlc v2", "llama.cpp buffers", "peak RSS growth", "RSS less repack source", "before vs buffers", "ours vs buffers", "v1 vs buffers", "v2 vs buffers", "ours+margin vs RSS", "ours+margin vs RSS less repack"],
+    [
+      "model ctx×seq",
+      "before",
+      "ours",
+      "ours+margin",
+      "nlc v1",
+      "nlc v2",
+      "llama.cpp buffers",
+      "peak RSS growth",
+      "RSS less repack source",
+      "before vs buffers",
+      "ours vs buffers",
+      "v1 vs buffers",
+      "v2 vs buffers",
+      "ours+margin vs RSS",
+      "ours+margin vs RSS less repack",
+    ],
     rows.map((r) => {
       const ours = r.ours as MemoryEstimate;
       const e = r.error as Record<string, number>;
@@ -211,7 +294,22 @@ export async function run(options: { threads?: number } = {}): Promise<Record<st
     }),
   );
   const parts = formatTable(
-    ["model ctx×seq", "weights: file", "repack: ours", "model buffers", "of which repack", "KV: ours", "KV buffer", "compute: before", "compute: ours", "compute+output buffers", "compute error before", "compute error", "RSS anon growth", "RSS file growth"],
+    [
+      "model ctx×seq",
+      "weights: file",
+      "repack: ours",
+      "model buffers",
+      "of which repack",
+      "KV: ours",
+      "KV buffer",
+      "compute: before",
+      "compute: ours",
+      "compute+output buffers",
+      "compute error before",
+      "compute error",
+      "RSS anon growth",
+      "RSS file growth",
+    ],
     rows.map((r) => {
       const ours = r.ours as MemoryEstimate;
       const real = r.real as Measured;
@@ -234,7 +332,9 @@ export async function run(options: { threads?: number } = {}): Promise<Record<st
       ];
     }),
   );
-  console.log(`\nfit estimate vs real allocation (MiB): CPU, f16 KV, batch ${BATCH}, no flash attention, ${threads} threads`);
+  console.log(
+    `\nfit estimate vs real allocation (MiB): CPU, f16 KV, batch ${BATCH}, no flash attention, ${threads} threads`,
+  );
   console.log(totals);
   console.log("\ncomponents (MiB)");
   console.log(parts);

@@ -109,7 +109,8 @@ interface LayoutSamples {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const p50 = (values: readonly number[]) => median(values);
 const p95 = (values: readonly number[]) => percentile(values, 95);
-const nums = (values: readonly (number | null | undefined)[]) => values.filter((v): v is number => typeof v === "number");
+const nums = (values: readonly (number | null | undefined)[]) =>
+  values.filter((v): v is number => typeof v === "number");
 
 function commonPrefixLength(a: readonly number[], b: readonly number[]): number {
   const n = Math.min(a.length, b.length);
@@ -118,14 +119,22 @@ function commonPrefixLength(a: readonly number[], b: readonly number[]): number 
   return i;
 }
 
-export async function run(options: { rounds: number; maxTokens: number; threads: number }): Promise<Record<string, unknown>> {
-  const sizes = (process.env.LCA_BENCH_MODELS ?? (process.env.LCA_BENCH_1_5B === "1" ? "0.5b,1.5b" : "0.5b")).split(",").map((m) => m.trim().toLowerCase());
+export async function run(options: {
+  rounds: number;
+  maxTokens: number;
+  threads: number;
+}): Promise<Record<string, unknown>> {
+  const sizes = (process.env.LCA_BENCH_MODELS ?? (process.env.LCA_BENCH_1_5B === "1" ? "0.5b,1.5b" : "0.5b"))
+    .split(",")
+    .map((m) => m.trim().toLowerCase());
   const models = sizes.map((size): FixtureName => {
     if (size === "0.5b") return "qwen2.5-coder-0.5b-shape-q8_0";
     if (size === "1.5b") return "qwen2.5-coder-1.5b-shape-q8_0";
     throw new Error(`LCA_BENCH_MODELS: unknown model size ${size} (0.5b, 1.5b)`);
   });
-  const layouts = (process.env.LCA_BENCH_LAYOUTS ?? "psmTail,psm").split(",").map((l) => FimLayoutSchema.parse(l.trim()));
+  const layouts = (process.env.LCA_BENCH_LAYOUTS ?? "psmTail,psm")
+    .split(",")
+    .map((l) => FimLayoutSchema.parse(l.trim()));
   const trace = editingTrace(root);
   const results: Record<string, unknown>[] = [];
   for (const fixture of models) results.push(await benchModel(fixture, trace, layouts, options));
@@ -151,10 +160,17 @@ async function benchModel(
   const started = performance.now();
   const loadAtStart = os.loadavg();
   if (loadAtStart[0] > os.cpus().length - 0.5)
-    process.stderr.write(`[inlineCompletion] warning: load average ${loadAtStart[0].toFixed(2)} on ${os.cpus().length} cores; timings will be inflated (threads contend)\n`);
+    process.stderr.write(
+      `[inlineCompletion] warning: load average ${loadAtStart[0].toFixed(2)} on ${os.cpus().length} cores; timings will be inflated (threads contend)\n`,
+    );
   const modelPath = await ensureFixture(fixture);
 
-  const worker = new WorkerClient({ workerPath: path.join(root, "dist/worker.js"), gpu: "cpu", threads, logLevel: "error" });
+  const worker = new WorkerClient({
+    workerPath: path.join(root, "dist/worker.js"),
+    gpu: "cpu",
+    threads,
+    logLevel: "error",
+  });
   const info: ModelInfo = await worker.load("completion", { modelPath, contextSize: CONTEXT_SIZE });
   const specialTokens = info.specialTokens;
 
@@ -171,8 +187,16 @@ async function benchModel(
   const fileTokens = await worker.countTokens("completion", trace.text);
   const countTokens: TokenCounter = calibratedEstimator(trace.text.length, fileTokens);
   const settingsFor = (layout: FimLayout, max = maxTokens): CompletionSettings =>
-    CompletionSettingsSchema.parse({ layout, maxTokens: max, promptTokens: PROMPT_TOKENS, extraContextTokens: 0, timeBudgetMs: 60_000, speculative: false });
-  const windowOf = (step: TraceStep) => promptWindow(step.prefix, step.suffix, { budgetTokens: PROMPT_TOKENS, countTokens });
+    CompletionSettingsSchema.parse({
+      layout,
+      maxTokens: max,
+      promptTokens: PROMPT_TOKENS,
+      extraContextTokens: 0,
+      timeBudgetMs: 60_000,
+      speculative: false,
+    });
+  const windowOf = (step: TraceStep) =>
+    promptWindow(step.prefix, step.suffix, { budgetTokens: PROMPT_TOKENS, countTokens });
   const windowTokens: Record<string, { prefix: number; suffix: number; prefixLines: number }> = {};
   for (const name of TRACE_STEPS) {
     const w = windowOf(trace.steps[name]);
@@ -198,7 +222,16 @@ async function benchModel(
   const bodyFor = (step: TraceStep, layout: FimLayout, filePath: string, max: number): GenerateRequestInput => {
     const window = windowOf(step);
     const tailLines = psmTailLines(step.prefix.split("\n").length - 1, settingsFor(layout).tailLines);
-    const prompt = buildFimPrompt({ layout, prefix: window.prefix, suffix: window.suffix, specialTokens, filePath, repoName: REPO_NAME, extraChunks: [], tailLines });
+    const prompt = buildFimPrompt({
+      layout,
+      prefix: window.prefix,
+      suffix: window.suffix,
+      specialTokens,
+      filePath,
+      repoName: REPO_NAME,
+      extraChunks: [],
+      tailLines,
+    });
     if (!prompt.ok) throw new Error(prompt.message);
     const mode = completionMode(step.prefix, step.suffix, syntaxFor(trace.languageId));
     return buildGenerateBody(prompt.segments, mode, settingsFor(layout, max));
@@ -246,7 +279,10 @@ async function benchModel(
     let first: number | null = null;
     const probe = startLoadProbe([worker.pid]);
     const t0 = performance.now();
-    const g = await worker.generate("completion", body, { supersede: true, onChunk: (text) => ((first ??= performance.now()), chunks.push(text)) });
+    const g = await worker.generate("completion", body, {
+      supersede: true,
+      onChunk: (text) => ((first ??= performance.now()), chunks.push(text)),
+    });
     const sample: Sample = {
       ms: performance.now() - t0,
       firstMs: first === null ? null : first - t0,
@@ -278,13 +314,30 @@ async function benchModel(
     const ms = performance.now() - t0;
     // PRE prefix SUF suffix MID (+BOS when the model wants one), tokenized as node-llama-cpp does.
     const bos = model.tokens.shouldPrependBosToken && model.tokens.bos !== null ? 1 : 0;
-    const promptTokens = bos + 3 + model.tokenize(window.prefix, false, "trimLeadingSpace").length + model.tokenize(window.suffix, false, "trimLeadingSpace").length;
+    const promptTokens =
+      bos +
+      3 +
+      model.tokenize(window.prefix, false, "trimLeadingSpace").length +
+      model.tokenize(window.suffix, false, "trimLeadingSpace").length;
     const reused = Math.min(commonPrefixLength(before, sequence.contextTokens), promptTokens);
-    return { ms, firstMs: first === null ? null : first - t0, generated, promptTokens, evaluated: promptTokens - reused, stopReason: res.metadata.stopReason, foreign: probe.foreignShare() };
+    return {
+      ms,
+      firstMs: first === null ? null : first - t0,
+      generated,
+      promptTokens,
+      evaluated: promptTokens - reused,
+      stopReason: res.metadata.stopReason,
+      foreign: probe.foreignShare(),
+    };
   };
 
   /** The pipeline's own work (window, template, stream decisions, post-processing, cache) on a recorded stream. */
-  const replay = async (step: TraceStep, layout: FimLayout, chunks: readonly string[], g: GenerationResult): Promise<number> => {
+  const replay = async (
+    step: TraceStep,
+    layout: FimLayout,
+    chunks: readonly string[],
+    g: GenerationResult,
+  ): Promise<number> => {
     const times: number[] = [];
     for (let i = 0; i < REPLAYS; i++) {
       const t0 = performance.now();
@@ -309,12 +362,25 @@ async function benchModel(
   };
 
   // Warm-up: the first evaluation in each path allocates its buffers.
-  await worker.generate("completion", { kind: "complete", prompt: "function warmUp() {", maxTokens: 4, temperature: 0 });
+  await worker.generate("completion", {
+    kind: "complete",
+    prompt: "function warmUp() {",
+    maxTokens: 4,
+    temperature: 0,
+  });
   await completion.generateInfillCompletion("function warmUp() {", "}", { maxTokens: 4, temperature: 0 });
 
   const perLayout: Record<string, LayoutSamples> = {};
   for (const layout of layouts)
-    perLayout[layout] = { pipeline: emptySteps(), engine: emptySteps(), engineN: emptySteps(), replayMs: emptySteps(), cacheExact: [], cacheTypedAhead: [], cacheReasons: [] };
+    perLayout[layout] = {
+      pipeline: emptySteps(),
+      engine: emptySteps(),
+      engineN: emptySteps(),
+      replayMs: emptySteps(),
+      cacheExact: [],
+      cacheTypedAhead: [],
+      cacheReasons: [],
+    };
   const plain = emptySteps();
   const bodyChecks: { layout: string; step: string; same: boolean }[] = [];
   const loadPerRound: number[] = [];
@@ -326,12 +392,17 @@ async function benchModel(
    * when the machine is quiet, and again when other processes took more than MAX_FOREIGN of the
    * CPU during any of its requests (up to RETRIES times; then it is kept and reported).
    */
-  const measured = async <T extends { samples: Partial<Record<TraceStepName, Sample>> }>(what: string, pass: () => Promise<T>): Promise<T> => {
+  const measured = async <T extends { samples: Partial<Record<TraceStepName, Sample>> }>(
+    what: string,
+    pass: () => Promise<T>,
+  ): Promise<T> => {
     for (let attempt = 0; ; attempt++) {
       await waitForQuiet({ ours: [worker.pid], maxShare: MAX_FOREIGN, timeoutMs: QUIET_WAIT_MS });
       const result = await pass();
       // A time-budget stop (a very slow or busy machine) did less work than the others: run it again too.
-      const busy = TRACE_STEPS.filter((n) => (result.samples[n]?.foreign ?? 0) > MAX_FOREIGN || result.samples[n]?.stopReason === "timeBudget");
+      const busy = TRACE_STEPS.filter(
+        (n) => (result.samples[n]?.foreign ?? 0) > MAX_FOREIGN || result.samples[n]?.stopReason === "timeBudget",
+      );
       if (busy.length === 0) return result;
       const detail = `${what} ${busy.map((n) => `${n} ${((result.samples[n]!.foreign ?? 0) * 100).toFixed(0)}%${result.samples[n]!.stopReason === "timeBudget" ? " timeBudget" : ""}`).join(", ")}`;
       if (attempt >= RETRIES) {
@@ -339,7 +410,9 @@ async function benchModel(
         return result;
       }
       reruns.push(detail);
-      process.stderr.write(`[inlineCompletion] busy machine during ${detail} (other processes' CPU share); running that pass again\n`);
+      process.stderr.write(
+        `[inlineCompletion] busy machine during ${detail} (other processes' CPU share); running that pass again\n`,
+      );
     }
   };
 
@@ -367,7 +440,12 @@ async function benchModel(
         const { sample, body, modelCall } = await viaPipeline(step, layout, filePath, cache);
         if (modelCall) {
           samples[name] = sample;
-          if (checkBodies && body) checks.push({ layout, step: name, same: JSON.stringify(body) === JSON.stringify(bodyFor(step, layout, filePath, maxTokens)) });
+          if (checkBodies && body)
+            checks.push({
+              layout,
+              step: name,
+              same: JSON.stringify(body) === JSON.stringify(bodyFor(step, layout, filePath, maxTokens)),
+            });
         } else cacheReasons.push(`${name}:${sample.reason}`); // a typed-ahead hit on noise output: no model timing
         await sleep(GAP_MS);
       }
@@ -441,14 +519,26 @@ async function benchModel(
       for (const name of TRACE_STEPS) {
         const recorded = engine.runs[name]!;
         const ms = await replay(trace.steps[name], layout, recorded.chunks, recorded.result);
-        s.replayMs[name].push({ ms, firstMs: null, generated: recorded.chunks.length, promptTokens: null, evaluated: null, foreign: null });
+        s.replayMs[name].push({
+          ms,
+          firstMs: null,
+          generated: recorded.chunks.length,
+          promptTokens: null,
+          evaluated: null,
+          foreign: null,
+        });
       }
     }
     if (round % 2 === 1) await addPlain();
     const last = (xs: readonly Sample[]) => (xs.length ? `${xs[xs.length - 1].ms.toFixed(0)}` : "-");
     process.stderr.write(
       `[inlineCompletion] ${fixture} round ${round + 1}/${rounds} (load ${loadPerRound[round].toFixed(2)}): ` +
-        layouts.map((l) => `${l} pipeline ${TRACE_STEPS.map((n) => last(perLayout[l].pipeline[n])).join("/")} engine ${TRACE_STEPS.map((n) => last(perLayout[l].engine[n])).join("/")} ms`).join("; ") +
+        layouts
+          .map(
+            (l) =>
+              `${l} pipeline ${TRACE_STEPS.map((n) => last(perLayout[l].pipeline[n])).join("/")} engine ${TRACE_STEPS.map((n) => last(perLayout[l].engine[n])).join("/")} ms`,
+          )
+          .join("; ") +
         `; plain ${TRACE_STEPS.map((n) => last(plain[n])).join("/")} ms\n`,
     );
   }
@@ -460,27 +550,37 @@ async function benchModel(
     const at = trace.steps.newLine;
     cache.set(at.prefix, at.suffix, { text: trace.typedAheadSuggestion, replaceRight: 0 });
     const debounceMs = DEFAULT_COMPLETION_SETTINGS.debounceMs;
-    const scheduler = new CompletionScheduler(systemClock, new AdaptiveDebounce({ baseMs: debounceMs, adaptive: false }));
+    const scheduler = new CompletionScheduler(
+      systemClock,
+      new AdaptiveDebounce({ baseMs: debounceMs, adaptive: false }),
+    );
     for (let typed = 1; typed <= 10; typed++) {
       const step = { ...at, prefix: at.prefix + trace.typedAheadSuggestion.slice(0, typed) };
       const t0 = performance.now();
-      const hit = cachedCompletion({ document: documentFor(step, "src/scheduled/LlamaCompletion.js"), settings: settingsFor(layouts[0]), cache });
+      const hit = cachedCompletion({
+        document: documentFor(step, "src/scheduled/LlamaCompletion.js"),
+        settings: settingsFor(layouts[0]),
+        cache,
+      });
       if (hit) {
         if (hit.reason !== "typedAhead") throw new Error(`scheduled cache hit: ${hit.reason}`);
         scheduled.push(performance.now() - t0);
         continue;
       }
-      const outcome = await scheduler.schedule((signal) => completionPipeline({
-        document: documentFor(step, "src/scheduled/LlamaCompletion.js"),
-        settings: settingsFor(layouts[0]),
-        model: { specialTokens },
-        generate: () => Promise.reject(new Error("a cache hit must not call the model")),
-        cache,
-        countTokens,
-        repoName: REPO_NAME,
-        signal,
-      }));
-      if (outcome.kind !== "done" || outcome.value.reason !== "typedAhead") throw new Error(`scheduled cache hit: ${outcome.kind}`);
+      const outcome = await scheduler.schedule((signal) =>
+        completionPipeline({
+          document: documentFor(step, "src/scheduled/LlamaCompletion.js"),
+          settings: settingsFor(layouts[0]),
+          model: { specialTokens },
+          generate: () => Promise.reject(new Error("a cache hit must not call the model")),
+          cache,
+          countTokens,
+          repoName: REPO_NAME,
+          signal,
+        }),
+      );
+      if (outcome.kind !== "done" || outcome.value.reason !== "typedAhead")
+        throw new Error(`scheduled cache hit: ${outcome.kind}`);
       scheduled.push(performance.now() - t0);
     }
     scheduler.dispose();
@@ -502,11 +602,21 @@ async function benchModel(
   };
   const rows: (string | number)[][] = [];
   const decodeCell = (samples: readonly Sample[]) => {
-    const rates = samples.filter((x) => x.firstMs !== null && x.generated > 1).map((x) => (x.generated - 1) / ((x.ms - x.firstMs!) / 1000));
+    const rates = samples
+      .filter((x) => x.firstMs !== null && x.generated > 1)
+      .map((x) => (x.generated - 1) / ((x.ms - x.firstMs!) / 1000));
     return rates.length ? fmt(p50(rates)) : "n/a";
   };
   const addRows = (what: string, step: string, samples: readonly Sample[]) =>
-    rows.push([what, step, fmtPair(nums(samples.map((x) => x.firstMs))), fmtPair(samples.map((x) => x.ms)), tokenCell(samples), evalCell(samples), decodeCell(samples)]);
+    rows.push([
+      what,
+      step,
+      fmtPair(nums(samples.map((x) => x.firstMs))),
+      fmtPair(samples.map((x) => x.ms)),
+      tokenCell(samples),
+      evalCell(samples),
+      decodeCell(samples),
+    ]);
   for (const layout of layouts) {
     const s = perLayout[layout];
     for (const name of TRACE_STEPS) {
@@ -516,17 +626,43 @@ async function benchModel(
     rows.push([`${layout} pipeline`, "(d) cache, same request", "-", fmtPair(s.cacheExact), "0", "-", "-"]);
     rows.push([`${layout} pipeline`, "(d) cache, typed ahead", "-", fmtPair(s.cacheTypedAhead), "0", "-", "-"]);
   }
-  rows.push([`provider order (cache, then scheduler)`, `(d) cache, typed ahead, ${DEFAULT_COMPLETION_SETTINGS.debounceMs} ms debounce on a miss`, "-", fmtPair(scheduled), "0", "-", "-"]);
+  rows.push([
+    `provider order (cache, then scheduler)`,
+    `(d) cache, typed ahead, ${DEFAULT_COMPLETION_SETTINGS.debounceMs} ms debounce on a miss`,
+    "-",
+    fmtPair(scheduled),
+    "0",
+    "-",
+    "-",
+  ]);
   for (const name of TRACE_STEPS) addRows("plain generateInfill", STEP_LABEL[name], plain[name]);
 
   const w = windowTokens.cold;
-  const foreign = nums(Object.values(perLayout).flatMap((l) => TRACE_STEPS.flatMap((n) => [...l.pipeline[n], ...l.engine[n]])).concat(TRACE_STEPS.flatMap((n) => plain[n])).map((x) => x.foreign));
+  const foreign = nums(
+    Object.values(perLayout)
+      .flatMap((l) => TRACE_STEPS.flatMap((n) => [...l.pipeline[n], ...l.engine[n]]))
+      .concat(TRACE_STEPS.flatMap((n) => plain[n]))
+      .map((x) => x.foreign),
+  );
   console.log(
     `\ninline completion: shape-true ${label} Q8_0, ${threads} threads, ${rounds} rounds, ${maxTokens} tokens; window ${w.prefix} prefix + ${w.suffix} suffix tokens ` +
       `(${trace.source}:${trace.cursorLine}); load avg ${loadAtStart[0].toFixed(2)} -> ${loadAtEnd[0].toFixed(2)}, ` +
       `other processes' CPU during kept requests p50 ${fmt(p50(foreign) * 100)}% max ${fmt(Math.max(...foreign) * 100)}%; ${durationS.toFixed(0)} s`,
   );
-  console.log(formatTable(["path", "step", "first token p50 / p95 (ms)", "final p50 / p95 (ms)", "generated", "prompt tokens evaluated", "decode tokens/s"], rows));
+  console.log(
+    formatTable(
+      [
+        "path",
+        "step",
+        "first token p50 / p95 (ms)",
+        "final p50 / p95 (ms)",
+        "generated",
+        "prompt tokens evaluated",
+        "decode tokens/s",
+      ],
+      rows,
+    ),
+  );
 
   // Targets.
   const summary: (string | number)[][] = [];
@@ -558,23 +694,52 @@ async function benchModel(
   for (const layout of layouts) {
     const s = perLayout[layout];
     for (const name of TRACE_STEPS) {
-      const pairs = s.pipeline[name].map((p, i) => [p.ms, s.engineN[name][i]?.ms] as const).filter((p): p is readonly [number, number] => p[1] !== undefined);
+      const pairs = s.pipeline[name]
+        .map((p, i) => [p.ms, s.engineN[name][i]?.ms] as const)
+        .filter((p): p is readonly [number, number] => p[1] !== undefined);
       const ratio = pairs.length ? p50(pairs.map(([a, b]) => a / b)) : NaN;
       const cpu = p50(s.replayMs[name].map((x) => x.ms));
       const cpuShare = cpu / p50(finals(s.engine[name]));
       overhead[`${layout} ${name}`] = { endToEndRatio: ratio, pipelineCpuMs: cpu, pipelineCpuShare: cpuShare };
-      overheadRows.push([layout, STEP_LABEL[name], tokenCell(s.pipeline[name]), `${fmt((ratio - 1) * 100)}%`, fmt(cpu), `${fmt(cpuShare * 100)}%`]);
+      overheadRows.push([
+        layout,
+        STEP_LABEL[name],
+        tokenCell(s.pipeline[name]),
+        `${fmt((ratio - 1) * 100)}%`,
+        fmt(cpu),
+        `${fmt(cpuShare * 100)}%`,
+      ]);
     }
     // All requests together: per-request noise (other load, cache state of the CPU) averages out.
     const sum = (xs: readonly Sample[]) => xs.reduce((n, x) => n + x.ms, 0);
-    const pipelineTotal = TRACE_STEPS.reduce((n, name) => n + sum(s.pipeline[name].filter((_, i) => s.engineN[name][i] !== undefined)), 0);
+    const pipelineTotal = TRACE_STEPS.reduce(
+      (n, name) => n + sum(s.pipeline[name].filter((_, i) => s.engineN[name][i] !== undefined)),
+      0,
+    );
     const engineTotal = TRACE_STEPS.reduce((n, name) => n + sum(s.engineN[name]), 0);
     overhead[`${layout} all`] = { endToEndRatio: pipelineTotal / engineTotal };
-    overheadRows.push([layout, "all requests (sum)", "-", `${fmt((pipelineTotal / engineTotal - 1) * 100)}%`, "-", "-"]);
+    overheadRows.push([
+      layout,
+      "all requests (sum)",
+      "-",
+      `${fmt((pipelineTotal / engineTotal - 1) * 100)}%`,
+      "-",
+      "-",
+    ]);
   }
   console.log(`\npipeline overhead over the raw engine (same prompt, same token count)`);
   console.log(
-    formatTable(["layout", "step", "pipeline tokens", "end-to-end (p50 of pipeline/engineN - 1)", "pipeline CPU, replayed (ms)", "CPU share of engine time"], overheadRows),
+    formatTable(
+      [
+        "layout",
+        "step",
+        "pipeline tokens",
+        "end-to-end (p50 of pipeline/engineN - 1)",
+        "pipeline CPU, replayed (ms)",
+        "CPU share of engine time",
+      ],
+      overheadRows,
+    ),
   );
 
   const main = layouts.includes("psmTail") ? "psmTail" : layouts[0];
@@ -592,10 +757,20 @@ async function benchModel(
     });
   }
   const cacheP95 = p95([...ms.cacheExact, ...ms.cacheTypedAhead]);
-  targets.push({ target: "(d) cache hit < 15 ms p95 from the pipeline call", value: `${fmt(cacheP95)} ms`, met: cacheP95 < 15 });
+  targets.push({
+    target: "(d) cache hit < 15 ms p95 from the pipeline call",
+    value: `${fmt(cacheP95)} ms`,
+    met: cacheP95 < 15,
+  });
   const scheduledP95 = p95(scheduled);
-  targets.push({ target: "(d) cache hit < 15 ms p95 as the provider serves it (cache before debounce)", value: `${fmt(scheduledP95)} ms`, met: scheduledP95 < 15 });
-  const cpuWorst = Math.max(...TRACE_STEPS.map((n) => (overhead[`${main} ${n}`] as { pipelineCpuShare: number }).pipelineCpuShare));
+  targets.push({
+    target: "(d) cache hit < 15 ms p95 as the provider serves it (cache before debounce)",
+    value: `${fmt(scheduledP95)} ms`,
+    met: scheduledP95 < 15,
+  });
+  const cpuWorst = Math.max(
+    ...TRACE_STEPS.map((n) => (overhead[`${main} ${n}`] as { pipelineCpuShare: number }).pipelineCpuShare),
+  );
   const e2eAll = (overhead[`${main} all`] as { endToEndRatio: number }).endToEndRatio;
   // The pipeline sends the same request through the same client as the raw engine run: what it adds
   // is its own CPU work on the stream, measured exactly by the replay. The end-to-end ratio of two
@@ -606,15 +781,37 @@ async function benchModel(
     met: cpuWorst < 0.05,
   });
   console.log(`\ntargets (${label})`);
-  console.log(formatTable(["target", "measured", "met"], targets.map((t) => [t.target, t.value, t.met ? "yes" : "NO"])));
+  console.log(
+    formatTable(
+      ["target", "measured", "met"],
+      targets.map((t) => [t.target, t.value, t.met ? "yes" : "NO"]),
+    ),
+  );
   const mismatched = bodyChecks.filter((c) => !c.same);
-  if (mismatched.length) console.log(`WARNING: the engine's prompt differs from the pipeline's for ${mismatched.map((c) => `${c.layout}/${c.step}`).join(", ")}`);
-  const hitsInModelSteps = [...new Set(Object.values(perLayout).flatMap((s) => s.cacheReasons.filter((r) => r.includes(":"))))];
-  if (hitsInModelSteps.length) console.log(`note: some (b)/(c) requests were served by the cache (noise output starting with the typed text): ${hitsInModelSteps.join(", ")}`);
-  if (reruns.length) console.log(`note: ${reruns.length} passes ran again because other processes used more than ${MAX_FOREIGN * 100}% of the CPU (${reruns.join("; ")})`);
-  if (keptBusy.length) console.log(`WARNING: ${keptBusy.length} passes kept although other processes used the CPU after ${RETRIES} re-runs: ${keptBusy.join("; ")}`);
+  if (mismatched.length)
+    console.log(
+      `WARNING: the engine's prompt differs from the pipeline's for ${mismatched.map((c) => `${c.layout}/${c.step}`).join(", ")}`,
+    );
+  const hitsInModelSteps = [
+    ...new Set(Object.values(perLayout).flatMap((s) => s.cacheReasons.filter((r) => r.includes(":")))),
+  ];
+  if (hitsInModelSteps.length)
+    console.log(
+      `note: some (b)/(c) requests were served by the cache (noise output starting with the typed text): ${hitsInModelSteps.join(", ")}`,
+    );
+  if (reruns.length)
+    console.log(
+      `note: ${reruns.length} passes ran again because other processes used more than ${MAX_FOREIGN * 100}% of the CPU (${reruns.join("; ")})`,
+    );
+  if (keptBusy.length)
+    console.log(
+      `WARNING: ${keptBusy.length} passes kept although other processes used the CPU after ${RETRIES} re-runs: ${keptBusy.join("; ")}`,
+    );
   const misses = Object.values(perLayout).flatMap((s) => s.cacheReasons.filter((r) => r.startsWith("miss")));
-  if (misses.length) console.log(`note: ${misses.length} expected cache hits called the model (results not cached): ${[...new Set(misses)].join(", ")}`);
+  if (misses.length)
+    console.log(
+      `note: ${misses.length} expected cache hits called the model (results not cached): ${[...new Set(misses)].join(", ")}`,
+    );
 
   await worker.stop();
   completion.dispose();
@@ -629,7 +826,14 @@ async function benchModel(
     durationS,
     fileTokens,
     windowTokens,
-    rows: rows.map(([path, step, first, final, generated, evaluated]) => ({ path, step, first, final, generated, evaluated })),
+    rows: rows.map(([path, step, first, final, generated, evaluated]) => ({
+      path,
+      step,
+      first,
+      final,
+      generated,
+      evaluated,
+    })),
     speedups,
     overhead,
     targets,
@@ -640,7 +844,11 @@ async function benchModel(
   };
 }
 
-const STEP_LABEL: Record<TraceStepName, string> = { cold: "(a) cold", typedChar: "(b) typed char", newLine: "(c) new line" };
+const STEP_LABEL: Record<TraceStepName, string> = {
+  cold: "(a) cold",
+  typedChar: "(b) typed char",
+  newLine: "(c) new line",
+};
 
 function fmt(n: number): string {
   if (!Number.isFinite(n)) return "n/a";

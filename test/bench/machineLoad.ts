@@ -58,7 +58,9 @@ export function startLoadProbe(ours: readonly (number | null)[] = []): LoadProbe
  * Waits (while this process idles) until other processes use at most `maxShare` of the machine,
  * sampled over `sampleMs`, or until `timeoutMs` passes. Returns the last sample.
  */
-export async function waitForQuiet(options: { ours?: readonly (number | null)[]; maxShare?: number; sampleMs?: number; timeoutMs?: number } = {}): Promise<{ share: number | null; waitedMs: number }> {
+export async function waitForQuiet(
+  options: { ours?: readonly (number | null)[]; maxShare?: number; sampleMs?: number; timeoutMs?: number } = {},
+): Promise<{ share: number | null; waitedMs: number }> {
   const { maxShare = 0.1, sampleMs = 1500, timeoutMs = 60_000 } = options;
   const started = performance.now();
   for (;;) {

@@ -60,8 +60,17 @@ export async function run(options: { rounds: number; maxTokens: number }): Promi
   const modelPath = await ensureFixture(fixture);
   const trace = editingTrace(root);
 
-  const server = await LlamaServer.start({ model: modelPath, contextSize: CONTEXT_SIZE, extraArgs: ["--threads", String(threads), "--threads-batch", String(threads)] });
-  const worker = new WorkerClient({ workerPath: path.join(root, "dist/worker.js"), gpu: "cpu", threads, logLevel: "error" });
+  const server = await LlamaServer.start({
+    model: modelPath,
+    contextSize: CONTEXT_SIZE,
+    extraArgs: ["--threads", String(threads), "--threads-batch", String(threads)],
+  });
+  const worker = new WorkerClient({
+    workerPath: path.join(root, "dist/worker.js"),
+    gpu: "cpu",
+    threads,
+    logLevel: "error",
+  });
   const remote = new RemoteEngine({ url: server.url, healthRetryMs: 0 });
   try {
     const engines: Record<Backend, Engine> = { local: worker, remote };
@@ -72,16 +81,35 @@ export async function run(options: { rounds: number; maxTokens: number }): Promi
     const specialTokens = infos.local.specialTokens;
     const fileTokens = await worker.countTokens("completion", trace.text);
     const countTokens: TokenCounter = calibratedEstimator(trace.text.length, fileTokens);
-    const settings = CompletionSettingsSchema.parse({ layout: "psmTail", maxTokens: options.maxTokens, promptTokens: PROMPT_TOKENS, extraContextTokens: 0, timeBudgetMs: 60_000, speculative: false });
+    const settings = CompletionSettingsSchema.parse({
+      layout: "psmTail",
+      maxTokens: options.maxTokens,
+      promptTokens: PROMPT_TOKENS,
+      extraContextTokens: 0,
+      timeBudgetMs: 60_000,
+      speculative: false,
+    });
 
     let pathCounter = 0;
     // Same digit count, so every path tokenizes to the same length.
     const freshPath = () => `src/evaluator${String(pathCounter++).padStart(3, "0")}/LlamaCompletion.js`;
     const bodyFor = (step: TraceStep, filePath: string): GenerateRequestInput => {
       const window = promptWindow(step.prefix, step.suffix, { budgetTokens: PROMPT_TOKENS, countTokens });
-      const prompt = buildFimPrompt({ layout: "psmTail", prefix: window.prefix, suffix: window.suffix, specialTokens, filePath, repoName: REPO_NAME, extraChunks: [] });
+      const prompt = buildFimPrompt({
+        layout: "psmTail",
+        prefix: window.prefix,
+        suffix: window.suffix,
+        specialTokens,
+        filePath,
+        repoName: REPO_NAME,
+        extraChunks: [],
+      });
       if (!prompt.ok) throw new Error(prompt.message);
-      const body = buildGenerateBody(prompt.segments, completionMode(step.prefix, step.suffix, syntaxFor(trace.languageId)), settings);
+      const body = buildGenerateBody(
+        prompt.segments,
+        completionMode(step.prefix, step.suffix, syntaxFor(trace.languageId)),
+        settings,
+      );
       // A fixed token count on both backends: stop strings and the time budget would end noise output anywhere.
       return { ...body, maxTokens: options.maxTokens, stop: [], timeBudgetMs: undefined } as GenerateRequestInput;
     };
@@ -95,7 +123,10 @@ export async function run(options: { rounds: number; maxTokens: number }): Promi
       for (const name of TRACE_STEPS) {
         let first: number | null = null;
         const t0 = performance.now();
-        const g = await engines[backend].generate("completion", bodyFor(trace.steps[name], filePath), { supersede: true, onChunk: () => (first ??= performance.now()) });
+        const g = await engines[backend].generate("completion", bodyFor(trace.steps[name], filePath), {
+          supersede: true,
+          onChunk: () => (first ??= performance.now()),
+        });
         samples[backend][name].push({
           ms: performance.now() - t0,
           firstMs: first === null ? null : first - t0,
@@ -106,7 +137,8 @@ export async function run(options: { rounds: number; maxTokens: number }): Promi
         await sleep(GAP_MS);
       }
     };
-    for (let round = 0; round < options.rounds; round++) for (const backend of round % 2 === 0 ? BACKENDS : [...BACKENDS].reverse()) await pass(backend);
+    for (let round = 0; round < options.rounds; round++)
+      for (const backend of round % 2 === 0 ? BACKENDS : [...BACKENDS].reverse()) await pass(backend);
 
     const summary = (list: Sample[]) => {
       const ms = list.map((s) => s.ms);
@@ -129,11 +161,28 @@ export async function run(options: { rounds: number; maxTokens: number }): Promi
         const s = summary(samples[backend][name]);
         table[name][backend] = s;
         const ms = (v: number | null) => (v === null ? "-" : v.toFixed(0));
-        rows.push([name, backend, ms(s.p50), ms(s.p95), ms(s.firstP50), ms(s.firstP95), s.generated, s.promptTokens, s.evaluated ?? "-"]);
+        rows.push([
+          name,
+          backend,
+          ms(s.p50),
+          ms(s.p95),
+          ms(s.firstP50),
+          ms(s.firstP95),
+          s.generated,
+          s.promptTokens,
+          s.evaluated ?? "-",
+        ]);
       }
     }
-    console.log(`\nremote (llama-server, ${threads} threads) vs local worker (${threads} threads), ${fixture}, ${options.rounds} rounds, ${options.maxTokens} tokens`);
-    console.log(formatTable(["step", "backend", "p50 ms", "p95 ms", "first p50", "first p95", "tokens", "prompt", "evaluated"], rows));
+    console.log(
+      `\nremote (llama-server, ${threads} threads) vs local worker (${threads} threads), ${fixture}, ${options.rounds} rounds, ${options.maxTokens} tokens`,
+    );
+    console.log(
+      formatTable(
+        ["step", "backend", "p50 ms", "p95 ms", "first p50", "first p95", "tokens", "prompt", "evaluated"],
+        rows,
+      ),
+    );
     return {
       suite: "remoteVsLocal",
       fixture,
@@ -143,7 +192,11 @@ export async function run(options: { rounds: number; maxTokens: number }): Promi
       cpu: os.cpus()[0]?.model,
       cores: os.cpus().length,
       loadAverage: os.loadavg(),
-      remote: { server: "llama-server", route: remote.completionSetup()?.route ?? null, fimFamily: remote.completionSetup()?.family ?? null },
+      remote: {
+        server: "llama-server",
+        route: remote.completionSetup()?.route ?? null,
+        fimFamily: remote.completionSetup()?.family ?? null,
+      },
       trace: { source: trace.source, lines: trace.lines, cursorLine: trace.cursorLine },
       steps: table,
       samples,

@@ -30,11 +30,20 @@ function prompts(round: number): Record<Scenario, string> {
   return { cold: base, sharedPrefix: edited, identical: edited };
 }
 
-export async function run(options: { rounds: number; maxTokens: number; threads: number }): Promise<Record<string, unknown>> {
+export async function run(options: {
+  rounds: number;
+  maxTokens: number;
+  threads: number;
+}): Promise<Record<string, unknown>> {
   const modelPath = await ensureFixture("qwen2.5-coder-0.5b-shape-q8_0");
   const { rounds, maxTokens, threads } = options;
 
-  const worker = new WorkerClient({ workerPath: path.join(root, "dist/worker.js"), gpu: "cpu", threads, logLevel: "error" });
+  const worker = new WorkerClient({
+    workerPath: path.join(root, "dist/worker.js"),
+    gpu: "cpu",
+    threads,
+    logLevel: "error",
+  });
   await worker.load("completion", { modelPath, contextSize: 2048 });
 
   const lib = await import("node-llama-cpp");
@@ -47,10 +56,18 @@ export async function run(options: { rounds: number; maxTokens: number; threads:
   const viaWorker = async (prompt: string): Promise<Sample> => {
     const started = performance.now();
     let first: number | null = null;
-    const result = await worker.generate("completion", { kind: "complete", prompt, maxTokens }, { onChunk: () => (first ??= performance.now()) });
+    const result = await worker.generate(
+      "completion",
+      { kind: "complete", prompt, maxTokens },
+      { onChunk: () => (first ??= performance.now()) },
+    );
     const ttft = (first ?? performance.now()) - started;
     const genSeconds = (performance.now() - (first ?? started)) / 1000;
-    return { ttftMs: ttft, tokensPerSecond: (result.generatedTokens - 1) / genSeconds, generated: result.generatedTokens };
+    return {
+      ttftMs: ttft,
+      tokensPerSecond: (result.generatedTokens - 1) / genSeconds,
+      generated: result.generatedTokens,
+    };
   };
   const direct = async (prompt: string): Promise<Sample> => {
     const started = performance.now();
@@ -81,7 +98,8 @@ export async function run(options: { rounds: number; maxTokens: number; threads:
     // Alternate which path goes first, so drift in machine load hits both equally.
     const order: ("worker" | "direct")[] = round % 2 === 0 ? ["worker", "direct"] : ["direct", "worker"];
     for (const who of order)
-      for (const scenario of SCENARIOS) samples[who][scenario].push(await (who === "worker" ? viaWorker : direct)(p[scenario]));
+      for (const scenario of SCENARIOS)
+        samples[who][scenario].push(await (who === "worker" ? viaWorker : direct)(p[scenario]));
   }
 
   const rows = SCENARIOS.map((scenario) => {
@@ -92,7 +110,9 @@ export async function run(options: { rounds: number; maxTokens: number; threads:
   const wTps = median(SCENARIOS.flatMap((s) => samples.worker[s].map((x) => x.tokensPerSecond)));
   const dTps = median(SCENARIOS.flatMap((s) => samples.direct[s].map((x) => x.tokensPerSecond)));
   rows.push(["generation (tokens/s)", wTps, dTps, wTps / dTps]);
-  console.log(`\nworker vs direct node-llama-cpp: shape-true Qwen2.5-Coder-0.5B Q8_0, ${threads} threads, ${rounds} rounds, ${maxTokens} tokens, medians`);
+  console.log(
+    `\nworker vs direct node-llama-cpp: shape-true Qwen2.5-Coder-0.5B Q8_0, ${threads} threads, ${rounds} rounds, ${maxTokens} tokens, medians`,
+  );
   console.log(formatTable(["metric", "worker", "direct", "worker/direct"], rows));
 
   await worker.stop();

@@ -3,8 +3,8 @@
 import { stopSession } from "./lib/session";
 
 export const mochaHooks = {
-    async afterAll(this: Mocha.Context): Promise<void> {
-        this.timeout(30_000);
-        await stopSession();
-    }
+  async afterAll(this: Mocha.Context): Promise<void> {
+    this.timeout(30_000);
+    await stopSession();
+  },
 };

@@ -1,7 +1,19 @@
 import * as assert from "node:assert/strict";
 import {
-  CODE_REPLY, ENDLESS_REPLY, HOSTILE_REPLY, HOSTILE_TAIL_LINE, IM_END, bigramVocab, chatScriptChain, ensureFixture,
-  expectedChatReply, expectedScriptedChatReply, fencedBlocks, validateChatScript, type ChatScript, type FixtureName,
+  CODE_REPLY,
+  ENDLESS_REPLY,
+  HOSTILE_REPLY,
+  HOSTILE_TAIL_LINE,
+  IM_END,
+  bigramVocab,
+  chatScriptChain,
+  ensureFixture,
+  expectedChatReply,
+  expectedScriptedChatReply,
+  fencedBlocks,
+  validateChatScript,
+  type ChatScript,
+  type FixtureName,
 } from "../fixtures/gguf/index";
 import { EngineError } from "../../src/core/engine/engine";
 import type { WorkerClient } from "../../src/client/workerClient";
@@ -16,10 +28,20 @@ const CONVERSATION: ChatMessage[] = [
 describe("scripted chat replies (helpers)", () => {
   it("follow the declared chain, ending the turn or cycling", () => {
     assert.deepEqual(chatScriptChain({ pieces: ["ab", "cd"] }), ["\n", "ab", "cd", IM_END]);
-    assert.deepEqual(expectedScriptedChatReply({ pieces: ["ab", "cd"] }), { text: "abcd", tokens: ["ab", "cd"], stopReason: "eogToken" });
+    assert.deepEqual(expectedScriptedChatReply({ pieces: ["ab", "cd"] }), {
+      text: "abcd",
+      tokens: ["ab", "cd"],
+      stopReason: "eogToken",
+    });
     // Into a byte token: the shared table goes on from there ("x" -> "yz", then EOS).
     assert.equal(expectedScriptedChatReply({ pieces: ["ab"], then: "x" }).text, "abxyz");
-    assert.deepEqual(expectedScriptedChatReply({ pieces: ["ab", "cd"], then: "ab" }, 5).tokens, ["ab", "cd", "ab", "cd", "ab"]);
+    assert.deepEqual(expectedScriptedChatReply({ pieces: ["ab", "cd"], then: "ab" }, 5).tokens, [
+      "ab",
+      "cd",
+      "ab",
+      "cd",
+      "ab",
+    ]);
     assert.throws(() => expectedScriptedChatReply({ pieces: ["ab"], then: "ab" }), /never ends/);
     // The default table is untouched: the plain fixtures still answer "HI!".
     assert.equal(expectedChatReply().text, "HI!");
@@ -42,7 +64,9 @@ describe("scripted chat replies (helpers)", () => {
   });
 
   it("finds the fenced code blocks of a reply", () => {
-    assert.deepEqual(fencedBlocks(expectedScriptedChatReply(CODE_REPLY).text), [{ language: "js", code: "function add(a, b) {\n  return a + b;\n}\n" }]);
+    assert.deepEqual(fencedBlocks(expectedScriptedChatReply(CODE_REPLY).text), [
+      { language: "js", code: "function add(a, b) {\n  return a + b;\n}\n" },
+    ]);
     assert.deepEqual(fencedBlocks("```\nx\n```"), [{ language: null, code: "x\n" }]);
     assert.deepEqual(fencedBlocks("```js\nnever closed\n"), []);
   });
@@ -61,10 +85,18 @@ describe("scripted chat fixtures through the worker's chat path", function () {
   }
 
   async function chat(maxTokens: number, chunks?: string[]): Promise<Awaited<ReturnType<WorkerClient["generate"]>>> {
-    return client.generate("chat", { kind: "chat", messages: CONVERSATION, maxTokens }, { onChunk: (c) => chunks?.push(c) });
+    return client.generate(
+      "chat",
+      { kind: "chat", messages: CONVERSATION, maxTokens },
+      { onChunk: (c) => chunks?.push(c) },
+    );
   }
 
-  function check(result: { text: string; stopReason: string; generatedTokens: number }, script: ChatScript, maxTokens: number): void {
+  function check(
+    result: { text: string; stopReason: string; generatedTokens: number },
+    script: ChatScript,
+    maxTokens: number,
+  ): void {
     const expected = expectedScriptedChatReply(script, maxTokens);
     assert.equal(result.text, expected.text);
     assert.equal(result.stopReason, expected.stopReason);
@@ -77,7 +109,11 @@ describe("scripted chat fixtures through the worker's chat path", function () {
     const result = await chat(256, chunks);
     check(result, CODE_REPLY, 256);
     assert.equal(result.stopReason, "eogToken");
-    assert.deepEqual(chunks.filter((c) => c.length > 0), [...CODE_REPLY.pieces], "each piece streams as one chunk");
+    assert.deepEqual(
+      chunks.filter((c) => c.length > 0),
+      [...CODE_REPLY.pieces],
+      "each piece streams as one chunk",
+    );
     assert.equal(fencedBlocks(result.text).length, 1);
     // Plain text still tokenizes one byte per token: the pieces are reachable only by generation.
     assert.equal(await client.countTokens("chat", CODE_REPLY.pieces[2]!), Buffer.byteLength(CODE_REPLY.pieces[2]!));
@@ -109,7 +145,10 @@ describe("scripted chat fixtures through the worker's chat path", function () {
     );
     await assert.rejects(pending, (e: unknown) => e instanceof EngineError && e.code === "cancelled");
     const streamed = chunks.join("");
-    assert.ok(expectedScriptedChatReply(ENDLESS_REPLY, 100).text.startsWith(streamed), "the partial answer is a prefix of the exact one");
+    assert.ok(
+      expectedScriptedChatReply(ENDLESS_REPLY, 100).text.startsWith(streamed),
+      "the partial answer is a prefix of the exact one",
+    );
     let status = await client.status();
     const started = Date.now();
     while (status.busy && Date.now() - started < 10_000) status = await client.status();
@@ -124,7 +163,8 @@ describe("scripted chat fixtures through the worker's chat path", function () {
     check(result, HOSTILE_REPLY, maxTokens);
     assert.equal(result.stopReason, "maxTokens");
     assert.ok(result.text.length > 200_000, `only ${result.text.length} characters`);
-    for (const needle of ["<script>", "onerror=", "<iframe", "javascript:", "![tracking pixel](http://127.0.0.1:"]) assert.ok(result.text.includes(needle), needle);
+    for (const needle of ["<script>", "onerror=", "<iframe", "javascript:", "![tracking pixel](http://127.0.0.1:"])
+      assert.ok(result.text.includes(needle), needle);
     assert.equal(fencedBlocks(result.text).length, 0, "the code fence never closes");
     assert.ok(result.text.endsWith(HOSTILE_TAIL_LINE));
   });

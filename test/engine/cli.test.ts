@@ -1,7 +1,13 @@
 import * as assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import * as path from "node:path";
-import { FINDMIN_BODY, ensureFixture, expectedChatReply, expectedCompletion, expectedInfill } from "../fixtures/gguf/index";
+import {
+  FINDMIN_BODY,
+  ensureFixture,
+  expectedChatReply,
+  expectedCompletion,
+  expectedInfill,
+} from "../fixtures/gguf/index";
 import { cliPath } from "./workerHarness";
 
 interface CliRun {
@@ -12,9 +18,14 @@ interface CliRun {
 
 function cli(...args: string[]): Promise<CliRun> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [cliPath, ...args, "--threads", "1", ...(args.includes("--gpu") ? [] : ["--gpu", "cpu"])], { timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [cliPath, ...args, "--threads", "1", ...(args.includes("--gpu") ? [] : ["--gpu", "cpu"])],
+      { timeout: 60_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -32,7 +43,9 @@ describe("CLI", () => {
       before(async () => (model = await ensureFixture(`bigram-${type}` as "bigram-f32")));
 
       it("complete prints the exact completion as one JSON object", async () => {
-        const out = json(await cli("complete", "--model", model, "--prompt", "hello a", "--max-tokens", "40", "--json"));
+        const out = json(
+          await cli("complete", "--model", model, "--prompt", "hello a", "--max-tokens", "40", "--json"),
+        );
         const expected = expectedCompletion("hello a", 40);
         assert.equal(out.text, expected.text);
         assert.equal(out.stopReason, expected.stopReason);
@@ -43,22 +56,63 @@ describe("CLI", () => {
 
       it("infill runs the editor's pipeline: the cursor line ends the prompt (psmTail)", async () => {
         // The prompt ends with the cursor line "const x = ", so the model continues after " ".
-        const out = json(await cli("infill", "--model", model, "--prefix", "let a = 1;\nconst x = ", "--suffix", ";\n", "--language", "javascript", "--json"));
+        const out = json(
+          await cli(
+            "infill",
+            "--model",
+            model,
+            "--prefix",
+            "let a = 1;\nconst x = ",
+            "--suffix",
+            ";\n",
+            "--language",
+            "javascript",
+            "--json",
+          ),
+        );
         assert.equal(out.text, expectedCompletion("const x = ").text);
         assert.equal(out.reason, "ok");
       });
 
       it("infill --json says how much right of the cursor the suggestion replaces (replaceRight)", async () => {
         // "foo(" ends the prompt, so the model answers ");": it already holds the auto-closed ")".
-        const out = json(await cli("infill", "--model", model, "--prefix", "foo(", "--suffix", ")\n", "--language", "javascript", "--json"));
+        const out = json(
+          await cli(
+            "infill",
+            "--model",
+            model,
+            "--prefix",
+            "foo(",
+            "--suffix",
+            ")\n",
+            "--language",
+            "javascript",
+            "--json",
+          ),
+        );
         assert.equal(out.rawText, expectedCompletion("foo(").text);
         assert.deepEqual([out.text, out.replaceRight], [");", 1]);
-        const plain = json(await cli("infill", "--model", model, "--prefix", "const x = ", "--suffix", ";\n", "--json"));
+        const plain = json(
+          await cli("infill", "--model", model, "--prefix", "const x = ", "--suffix", ";\n", "--json"),
+        );
         assert.equal(plain.replaceRight, 0);
       });
 
       it("infill with the classic PSM layout ends at the middle token", async () => {
-        const out = json(await cli("infill", "--model", model, "--prefix", "const x = ", "--suffix", ";\n", "--layout", "psm", "--json"));
+        const out = json(
+          await cli(
+            "infill",
+            "--model",
+            model,
+            "--prefix",
+            "const x = ",
+            "--suffix",
+            ";\n",
+            "--layout",
+            "psm",
+            "--json",
+          ),
+        );
         assert.equal(out.rawText, expectedInfill(64).text);
         assert.equal(out.text, expectedInfill(64).text);
       });
@@ -72,7 +126,20 @@ describe("CLI", () => {
   it("infill in `{|}` (auto-closed brace) shows the multi-line body before the `}`", async () => {
     // The fixture's answer after "{" is FINDMIN_BODY: the raw completion the issue replayed.
     const model = await ensureFixture("bigram-infill-findmin");
-    const out = json(await cli("infill", "--model", model, "--prefix", "function findMin(arr) {", "--suffix", "}\n", "--language", "javascript", "--json"));
+    const out = json(
+      await cli(
+        "infill",
+        "--model",
+        model,
+        "--prefix",
+        "function findMin(arr) {",
+        "--suffix",
+        "}\n",
+        "--language",
+        "javascript",
+        "--json",
+      ),
+    );
     assert.equal(out.rawText, FINDMIN_BODY.pieces.join(""));
     assert.deepEqual([out.text, out.replaceRight, out.reason], [FINDMIN_BODY.pieces.join(""), 0, "ok"]);
   });
@@ -144,24 +211,66 @@ describe("CLI", () => {
         assert.match(run.stderr, message);
         assert.doesNotMatch(run.stderr, /never-loaded|"code":|too_big|invalid_type/, "no load and no raw zod JSON");
       }
-      const infill = await raw(["infill", "--model", missing, "--prefix", "a", "--suffix", "b", "--max-tokens", "2000"]);
+      const infill = await raw([
+        "infill",
+        "--model",
+        missing,
+        "--prefix",
+        "a",
+        "--suffix",
+        "b",
+        "--max-tokens",
+        "2000",
+      ]);
       assert.equal(infill.code, 2);
       assert.match(infill.stderr, /--max-tokens must be between 1 and 1024/);
     });
 
     it("a 120 KB chat message or prompt that does not fit the context is a clear error, not an empty answer or a silent cut", async () => {
       const long = "abc ".repeat(30_000);
-      const chat = await cli("chat", "--model", model, "--message", long, "--context", "512", "--max-tokens", "16", "--json");
+      const chat = await cli(
+        "chat",
+        "--model",
+        model,
+        "--message",
+        long,
+        "--context",
+        "512",
+        "--max-tokens",
+        "16",
+        "--json",
+      );
       assert.equal(chat.code, 1, chat.stdout);
       assert.equal(chat.stdout, "");
-      assert.match(chat.stderr, /\[inputTooLong\]: The message is \d+ tokens, but the context \(--context 512\) leaves room for 496/);
+      assert.match(
+        chat.stderr,
+        /\[inputTooLong\]: The message is \d+ tokens, but the context \(--context 512\) leaves room for 496/,
+      );
       const complete = await cli("complete", "--model", model, "--prompt", long, "--context", "512", "--json");
       assert.equal(complete.code, 1);
       assert.match(complete.stderr, /\[inputTooLong\]: The prompt is \d+ tokens/);
     });
 
     it("--prompt-file reads a file or stdin (-)", async () => {
-      const fromStdin = json(await raw(["complete", "--model", model, "--prompt-file", "-", "--max-tokens", "8", "--threads", "1", "--gpu", "cpu", "--json"], "a"));
+      const fromStdin = json(
+        await raw(
+          [
+            "complete",
+            "--model",
+            model,
+            "--prompt-file",
+            "-",
+            "--max-tokens",
+            "8",
+            "--threads",
+            "1",
+            "--gpu",
+            "cpu",
+            "--json",
+          ],
+          "a",
+        ),
+      );
       assert.equal(fromStdin.text, expectedCompletion("a", 8).text);
       const both = await raw(["complete", "--model", model, "--prompt", "a", "--prompt-file", "-"]);
       assert.equal(both.code, 2);

@@ -5,14 +5,41 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Llama, LlamaModel } from "node-llama-cpp" with { "resolution-mode": "import" };
 import {
-  BIGRAM_NEXT, EOS, FIM_MIDDLE, FIXTURE_NAMES, IM_END, QWEN2_IDS, QWEN25_CODER_0_5B, QWEN25_CODER_1_5B,
-  bigramNext, bigramTokenize, bigramVocab, ensureFixture, expectedChatReply, expectedCompletion, expectedGreedy,
-  expectedGreedyRun, expectedInfill, expectedQwenTinyGreedy, fixturePath, repoRoot,
+  BIGRAM_NEXT,
+  EOS,
+  FIM_MIDDLE,
+  FIXTURE_NAMES,
+  IM_END,
+  QWEN2_IDS,
+  QWEN25_CODER_0_5B,
+  QWEN25_CODER_1_5B,
+  bigramNext,
+  bigramTokenize,
+  bigramVocab,
+  ensureFixture,
+  expectedChatReply,
+  expectedCompletion,
+  expectedGreedy,
+  expectedGreedyRun,
+  expectedInfill,
+  expectedQwenTinyGreedy,
+  fixturePath,
+  repoRoot,
 } from "../fixtures/gguf/index";
 import { findKv, kvValue, readGgufHeader, readTensorBytes } from "../fixtures/gguf/ggufReader";
 import {
-  GgmlType, GgufKv, GgufValueType, encodeHeader, encodeQ4_0, encodeQ8_0, f16BitsToF32, f32ToF16Bits, kv,
-  randomQuantData, tensorByteSize, writeGguf,
+  GgmlType,
+  GgufKv,
+  GgufValueType,
+  encodeHeader,
+  encodeQ4_0,
+  encodeQ8_0,
+  f16BitsToF32,
+  f32ToF16Bits,
+  kv,
+  randomQuantData,
+  tensorByteSize,
+  writeGguf,
 } from "../fixtures/gguf/ggufWriter";
 import { shapeTrueMetadata, shapeTrueTensors } from "../fixtures/gguf/shapeTrueModel";
 
@@ -66,7 +93,13 @@ describe("GGUF writer", () => {
     const dir = mkdtempSync(join(tmpdir(), "gguf-writer-"));
     try {
       const path = join(dir, "bad.gguf");
-      await assert.rejects(writeGguf(path, { metadata: [], tensors: [{ name: "t", dims: [4], type: GgmlType.F32, data: new Uint8Array(12) }] }), /expected 16/);
+      await assert.rejects(
+        writeGguf(path, {
+          metadata: [],
+          tensors: [{ name: "t", dims: [4], type: GgmlType.F32, data: new Uint8Array(12) }],
+        }),
+        /expected 16/,
+      );
       assert.deepEqual(readdirSync(dir), [], "no partial file left behind");
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -135,7 +168,13 @@ describe("GGUF writer", () => {
       assert.equal(header.version, 3);
       assert.deepEqual(header.metadata, metadata);
       assert.equal(header.dataOffset % 32, 0);
-      assert.deepEqual(header.tensors.map((t) => [t.name, t.dims, t.type, t.offset]), [["a", [5], 0, 0], ["b", [32, 2], 8, 32]]);
+      assert.deepEqual(
+        header.tensors.map((t) => [t.name, t.dims, t.type, t.offset]),
+        [
+          ["a", [5], 0, 0],
+          ["b", [32, 2], 8, 32],
+        ],
+      );
       assert.equal(hex(readTensorBytes(path, header, "a")), hex(f32));
       assert.equal(hex(readTensorBytes(path, header, "b")), hex(q8));
 
@@ -146,7 +185,13 @@ describe("GGUF writer", () => {
       assert.equal(t.t.str, "héllo\n\u{1F600}");
       assert.deepEqual(t.t.strs, ["a", "", "Ġb"]);
       assert.equal(t.t.f64, Math.PI);
-      assert.deepEqual(info.fullTensorInfo?.map((x) => [x.name, x.dimensions.map(Number)]), [["a", [5]], ["b", [32, 2]]]);
+      assert.deepEqual(
+        info.fullTensorInfo?.map((x) => [x.name, x.dimensions.map(Number)]),
+        [
+          ["a", [5]],
+          ["b", [32, 2]],
+        ],
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -205,9 +250,12 @@ describe("fixture cache", () => {
 
   it("has a CLI that prints paths and refuses unknown names", async () => {
     const cli = join(repoRoot(), "out", "test", "fixtures", "gguf", "cli.js");
-    const run = (args: string[]) => new Promise<{ code: number; stdout: string }>((resolve) => {
-      execFile(process.execPath, [cli, ...args], (error, stdout) => resolve({ code: error ? Number(error.code) : 0, stdout }));
-    });
+    const run = (args: string[]) =>
+      new Promise<{ code: number; stdout: string }>((resolve) => {
+        execFile(process.execPath, [cli, ...args], (error, stdout) =>
+          resolve({ code: error ? Number(error.code) : 0, stdout }),
+        );
+      });
     const ok = await run(["bigram-q8_0"]);
     assert.equal(ok.code, 0);
     assert.equal(ok.stdout, `${await ensureFixture("bigram-q8_0")}\n`);
@@ -239,7 +287,12 @@ describe("fixtures on the real node-llama-cpp", function () {
       await withModel(await ensureFixture(`bigram-${type}`), async (model) => {
         const context = await model.createContext({ contextSize: 512, sequences: 3 });
         const completion = new lib.LlamaCompletion({ contextSequence: context.getSequence() });
-        for (const [prompt, maxTokens] of [["a", 64], ["foo(", 64], ["if (x) {", 64], ["n = 0", 12]] as const) {
+        for (const [prompt, maxTokens] of [
+          ["a", 64],
+          ["foo(", 64],
+          ["if (x) {", 64],
+          ["n = 0", 12],
+        ] as const) {
           const expected = expectedCompletion(prompt, maxTokens);
           const got = await completion.generateCompletionWithMeta(prompt, { maxTokens, temperature: 0 });
           assert.equal(got.response, expected.text, `completion of ${JSON.stringify(prompt)}`);
@@ -247,7 +300,9 @@ describe("fixtures on the real node-llama-cpp", function () {
         }
         const infill = new lib.LlamaCompletion({ contextSequence: context.getSequence() });
         assert.equal(infill.infillSupported, true);
-        const fim = await infill.generateInfillCompletionWithMeta("function f() {\n  return ", ";\n}\n", { maxTokens: 16 });
+        const fim = await infill.generateInfillCompletionWithMeta("function f() {\n  return ", ";\n}\n", {
+          maxTokens: 16,
+        });
         assert.equal(fim.response, expectedInfill(16).text);
         assert.equal(fim.metadata.stopReason, "eogToken");
 
@@ -261,8 +316,11 @@ describe("fixtures on the real node-llama-cpp", function () {
   it("bigram vocabulary: each printable ASCII character, tab and newline is one token, and text round-trips", async () => {
     await withModel(await ensureFixture("bigram-q8_0"), async (model) => {
       const tokens = model.tokenize(PRINTABLE);
-      assert.deepEqual(tokens.map(Number), [...PRINTABLE].map((c) => c.charCodeAt(0)));
-      const code = "fn main() {\r\n\tlet s = \"héllo <|im_end|> 😀\";\n}\n";
+      assert.deepEqual(
+        tokens.map(Number),
+        [...PRINTABLE].map((c) => c.charCodeAt(0)),
+      );
+      const code = 'fn main() {\r\n\tlet s = "héllo <|im_end|> 😀";\n}\n';
       assert.equal(model.detokenize(model.tokenize(code)), code);
       assert.equal(model.tokenize(code).length, Buffer.byteLength(code), "plain text never becomes special tokens");
       assert.equal(model.tokens.infill.middle, bigramVocab().idOf.get(FIM_MIDDLE));
@@ -330,7 +388,10 @@ describe("fixtures on the real node-llama-cpp", function () {
     const info = await lib.readGgufFileInfo(path, { readTensorInfo: true });
     assert.equal(info.metadata.general.architecture, "qwen2");
     assert.deepEqual(info.architectureMetadata, {
-      context_length: 32768, embedding_length: 896, block_count: 24, feed_forward_length: 4864,
+      context_length: 32768,
+      embedding_length: 896,
+      block_count: 24,
+      feed_forward_length: 4864,
       attention: { head_count: 14, head_count_kv: 2, layer_norm_rms_epsilon: Math.fround(1e-6) },
       rope: { freq_base: 1_000_000 },
     });
@@ -346,18 +407,29 @@ describe("fixtures on the real node-llama-cpp", function () {
     assert.equal(insights.totalParameters, qwen2Params(spec));
     // Q8_0 stores 34 bytes per 32 weights; the real Qwen2.5-Coder-0.5B Q8_0 file is 531 MB too.
     const header = readGgufHeader(path);
-    const dataBytes = header.tensors.reduce((sum, t) => Math.ceil((sum + tensorByteSize(t.type as GgmlType, t.dims)) / 32) * 32, 0);
+    const dataBytes = header.tensors.reduce(
+      (sum, t) => Math.ceil((sum + tensorByteSize(t.type as GgmlType, t.dims)) / 32) * 32,
+      0,
+    );
     assert.equal(statSync(path).size, header.dataOffset + dataBytes);
     assert.equal(kvValue(header, "general.file_type"), 7);
   });
 
   it("the 1.5B shape's header (built in memory) has 28 blocks and 1.54B parameters", async () => {
     const spec = QWEN25_CODER_1_5B;
-    const tokenizer = readGgufHeader(await ensureFixture("qwen2-vocab-tiny")).metadata.filter((e) => e.key.startsWith("tokenizer."));
+    const tokenizer = readGgufHeader(await ensureFixture("qwen2-vocab-tiny")).metadata.filter((e) =>
+      e.key.startsWith("tokenizer."),
+    );
     const dir = mkdtempSync(join(tmpdir(), "shape-header-"));
     try {
       const path = join(dir, "header-only.gguf");
-      writeFileSync(path, encodeHeader({ metadata: shapeTrueMetadata(spec, GgmlType.Q8_0, tokenizer), tensors: shapeTrueTensors(spec, GgmlType.Q8_0) }));
+      writeFileSync(
+        path,
+        encodeHeader({
+          metadata: shapeTrueMetadata(spec, GgmlType.Q8_0, tokenizer),
+          tensors: shapeTrueTensors(spec, GgmlType.Q8_0),
+        }),
+      );
       const info = await lib.readGgufFileInfo(path, { readTensorInfo: true });
       assert.equal(info.architectureMetadata.block_count, 28);
       assert.equal(info.architectureMetadata.embedding_length, 1536);
@@ -370,7 +442,14 @@ describe("fixtures on the real node-llama-cpp", function () {
 });
 
 /** Parameter count of a tied-embedding qwen2 model, computed from the published shape. */
-function qwen2Params(s: { blocks: number; embd: number; heads: number; kvHeads: number; ff: number; vocab: number }): number {
+function qwen2Params(s: {
+  blocks: number;
+  embd: number;
+  heads: number;
+  kvHeads: number;
+  ff: number;
+  vocab: number;
+}): number {
   const kvDim = (s.embd / s.heads) * s.kvHeads;
   const block = 2 * s.embd * s.embd + s.embd + 2 * (s.embd * kvDim + kvDim) + 2 * s.embd + 3 * s.embd * s.ff;
   return s.vocab * s.embd + s.blocks * block + s.embd;

@@ -46,23 +46,61 @@ function json(r: CliRun): Record<string, unknown> {
 }
 
 const GiB = 1024 ** 3;
-const SELECTION_KEYS = ["quant", "file", "sizeBytes", "placement", "gpuLayers", "estimate", "budgetBytes", "reason", "candidates"] as const;
+const SELECTION_KEYS = [
+  "quant",
+  "file",
+  "sizeBytes",
+  "placement",
+  "gpuLayers",
+  "estimate",
+  "budgetBytes",
+  "reason",
+  "candidates",
+] as const;
 
 function pureSelection(out: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(SELECTION_KEYS.filter((k) => k in out).map((k) => [k, out[k]]));
 }
 
 function flagsMachine(vram: number, ram: number): HardwareProfile {
-  return { gpu: vram > 0 ? "cuda" : "none", vramTotalBytes: vram, vramFreeBytes: vram, ramTotalBytes: ram, ramFreeBytes: ram, unifiedMemory: false, cpuCores: os.availableParallelism() };
+  return {
+    gpu: vram > 0 ? "cuda" : "none",
+    vramTotalBytes: vram,
+    vramFreeBytes: vram,
+    ramTotalBytes: ram,
+    ramFreeBytes: ram,
+    unifiedMemory: false,
+    cpuCores: os.availableParallelism(),
+  };
 }
 
 describe("CLI select", function () {
   this.timeout(120_000);
 
   it("gives exactly selectModel's answer for the documented gemma-2-2b-it case: Q4_K_S, 15/26 layers", async () => {
-    const args = ["select", "--model", "gemma-2-2b-it", "--vram-free", String(2 * GiB), "--ram-free", String(16 * GiB), "--gpu", "cuda", "--context", "8192", "--policy", "balanced", "--json"];
+    const args = [
+      "select",
+      "--model",
+      "gemma-2-2b-it",
+      "--vram-free",
+      String(2 * GiB),
+      "--ram-free",
+      String(16 * GiB),
+      "--gpu",
+      "cuda",
+      "--context",
+      "8192",
+      "--policy",
+      "balanced",
+      "--json",
+    ];
     const out = json(await run(args));
-    const expected = selectModel(ladderFromCatalog(findModel("gemma-2-2b-it")!), flagsMachine(2 * GiB, 16 * GiB), { contextSize: 8192 }, "balanced");
+    const expected = selectModel(
+      ladderFromCatalog(findModel("gemma-2-2b-it")!),
+      flagsMachine(2 * GiB, 16 * GiB),
+      { contextSize: 8192 },
+      "balanced",
+    );
     assert.deepEqual(pureSelection(out), expected);
     const sel = ModelSelectionSchema.parse(pureSelection(out));
     assert.equal(sel.quant, "Q4_K_S");
@@ -80,7 +118,12 @@ describe("CLI select", function () {
     try {
       const lonely = path.join(dir, "cli.js");
       copyFileSync(cliPath, lonely);
-      const out = json(await run(["select", "--model", "qwen2.5-coder-1.5b", "--gpu", "none", "--ram-free", String(8 * GiB), "--json"], lonely));
+      const out = json(
+        await run(
+          ["select", "--model", "qwen2.5-coder-1.5b", "--gpu", "none", "--ram-free", String(8 * GiB), "--json"],
+          lonely,
+        ),
+      );
       assert.equal(out.placement, "cpu");
       assert.equal(out.contextSize, 4096, "a completion model defaults to the completion context");
       // Leaving out --ram-free needs detection, which needs the worker: this copy has none.
@@ -103,7 +146,21 @@ describe("CLI select", function () {
         for (const vramGiB of [0, 1, 2, 3, 4, 6, 8, 12]) {
           const vram = vramGiB * GiB;
           const gpu = vram > 0 ? ["--gpu", "cuda", "--vram-free", String(vram)] : ["--gpu", "none"];
-          const out = json(await run(["select", "--model", id, ...gpu, "--ram-free", String(16 * GiB), "--context", String(context), "--policy", policy, "--json"]));
+          const out = json(
+            await run([
+              "select",
+              "--model",
+              id,
+              ...gpu,
+              "--ram-free",
+              String(16 * GiB),
+              "--context",
+              String(context),
+              "--policy",
+              policy,
+              "--json",
+            ]),
+          );
           const sel = ModelSelectionSchema.parse(pureSelection(out));
           assert.ok(sel.estimate.totalBytes <= sel.budgetBytes, `${vramGiB} GiB: the pick fits its budget`);
           const key = selectionKey(policy, ladder, sel);
@@ -132,10 +189,15 @@ describe("CLI select", function () {
   });
 
   it("applies a flag on top of detection (tiny free RAM: nothing fits, and it says so)", async () => {
-    const out = json(await run(["select", "--model", "qwen2.5-coder-1.5b", "--ram-free", String(256 * 1024 * 1024), "--json"]));
+    const out = json(
+      await run(["select", "--model", "qwen2.5-coder-1.5b", "--ram-free", String(256 * 1024 * 1024), "--json"]),
+    );
     assert.equal(out.hardwareSource, "detected, with flags applied");
     const noFit = NoFitSchema.parse(pureSelection(out));
-    assert.match(noFit.reason, /^Nothing fits: the smallest quant of qwen2\.5-coder-1\.5b, \S+, needs [\d.]+ GiB; free RAM 0\.25 GiB/);
+    assert.match(
+      noFit.reason,
+      /^Nothing fits: the smallest quant of qwen2\.5-coder-1\.5b, \S+, needs [\d.]+ GiB; free RAM 0\.25 GiB/,
+    );
     assert.ok(noFit.candidates.every((c) => !c.fits));
   });
 
@@ -143,8 +205,20 @@ describe("CLI select", function () {
     const r = await run(["select", "--model", "qwen9-coder", "--gpu", "none", "--ram-free", String(8 * GiB), "--json"]);
     assert.equal(r.code, 2);
     assert.equal(r.stdout, "");
-    assert.match(r.stderr, /Unknown model "qwen9-coder"\. Catalog ids: .*qwen2\.5-coder-1\.5b \(completion\).*gemma-2-2b-it \(chat\)|Unknown model "qwen9-coder"\. Catalog ids: .*gemma-2-2b-it \(chat\).*qwen2\.5-coder-1\.5b \(completion\)/);
-    const quant = await run(["select", "--model", "qwen2.5-coder-1.5b:Q9_9", "--gpu", "none", "--ram-free", String(8 * GiB), "--json"]);
+    assert.match(
+      r.stderr,
+      /Unknown model "qwen9-coder"\. Catalog ids: .*qwen2\.5-coder-1\.5b \(completion\).*gemma-2-2b-it \(chat\)|Unknown model "qwen9-coder"\. Catalog ids: .*gemma-2-2b-it \(chat\).*qwen2\.5-coder-1\.5b \(completion\)/,
+    );
+    const quant = await run([
+      "select",
+      "--model",
+      "qwen2.5-coder-1.5b:Q9_9",
+      "--gpu",
+      "none",
+      "--ram-free",
+      String(8 * GiB),
+      "--json",
+    ]);
     assert.equal(quant.code, 2);
     assert.match(quant.stderr, /no downloadable quant "Q9_9"\. Available: Q8_0, Q2_K, .*Q4_K_M/);
     const policy = await run(["select", "--model", "qwen2.5-coder-1.5b", "--policy", "fast", "--json"]);
@@ -153,7 +227,18 @@ describe("CLI select", function () {
   });
 
   it("pins an explicit quant", async () => {
-    const out = json(await run(["select", "--model", "qwen2.5-coder-1.5b:q4_k_m", "--gpu", "none", "--ram-free", String(8 * GiB), "--json"]));
+    const out = json(
+      await run([
+        "select",
+        "--model",
+        "qwen2.5-coder-1.5b:q4_k_m",
+        "--gpu",
+        "none",
+        "--ram-free",
+        String(8 * GiB),
+        "--json",
+      ]),
+    );
     assert.equal(out.quant, "Q4_K_M");
     assert.equal(out.model, "qwen2.5-coder-1.5b:Q4_K_M");
     assert.match(out.reason as string, /^Q4_K_M as set explicitly/);
@@ -162,7 +247,20 @@ describe("CLI select", function () {
   it("sizes a .gguf on disk from its header: weights = the file, KV and compute from its shape", async () => {
     const file = await ensureFixture("qwen2.5-coder-0.5b-shape-q8_0");
     const size = statSync(file).size;
-    const out = json(await run(["select", "--model", file, "--gpu", "none", "--ram-free", String(8 * GiB), "--context", "2048", "--json"]));
+    const out = json(
+      await run([
+        "select",
+        "--model",
+        file,
+        "--gpu",
+        "none",
+        "--ram-free",
+        String(8 * GiB),
+        "--context",
+        "2048",
+        "--json",
+      ]),
+    );
     const sel = ModelSelectionSchema.parse(pureSelection(out));
     assert.equal(sel.estimate.weightsBytes, size);
     assert.equal(sel.sizeBytes, size);
@@ -174,10 +272,23 @@ describe("CLI select", function () {
     // The same numbers from node-llama-cpp's own header reader.
     const lib = await import("node-llama-cpp");
     const info = await lib.readGgufFileInfo(file, { readTensorInfo: false });
-    const tokens = (info.metadata as { tokenizer?: { ggml?: { tokens?: readonly unknown[] } } }).tokenizer?.ggml?.tokens?.length;
+    const tokens = (info.metadata as { tokenizer?: { ggml?: { tokens?: readonly unknown[] } } }).tokenizer?.ggml?.tokens
+      ?.length;
     const fields = ggufArchFieldsFromMetadata(info.metadata.general.architecture, info.architectureMetadata, tokens);
-    assert.deepEqual(sel.estimate, estimateFromGguf(fields, { fileSizeBytes: size, cpuRepackBytes: 0 }, { contextSize: 2048 }, "cpu"));
-    const missing = await run(["select", "--model", path.join(path.dirname(file), "nope.gguf"), "--gpu", "none", "--ram-free", String(8 * GiB), "--json"]);
+    assert.deepEqual(
+      sel.estimate,
+      estimateFromGguf(fields, { fileSizeBytes: size, cpuRepackBytes: 0 }, { contextSize: 2048 }, "cpu"),
+    );
+    const missing = await run([
+      "select",
+      "--model",
+      path.join(path.dirname(file), "nope.gguf"),
+      "--gpu",
+      "none",
+      "--ram-free",
+      String(8 * GiB),
+      "--json",
+    ]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /Model file not found: .*nope\.gguf/);
   });
@@ -206,7 +317,8 @@ describe("CLI select", function () {
     for (const { name, profile } of [nvidia(8, 16), nvidia(12, 32), cpuOnly(16), apple(16)]) {
       const gpu = profile.gpu === "none" ? "none" : profile.gpu;
       const args = ["select", "--model", "auto", "--gpu", gpu, "--ram-free", String(profile.ramFreeBytes), "--json"];
-      if (gpu !== "none") args.push("--vram-free", String(profile.vramFreeBytes), "--vram-total", String(profile.vramTotalBytes));
+      if (gpu !== "none")
+        args.push("--vram-free", String(profile.vramFreeBytes), "--vram-total", String(profile.vramTotalBytes));
       const out = json(await run(args));
       const parsed = AutoChoiceJsonSchema.parse(out);
       // The extension's path: ModelPlanner.plan -> planSlots with the settings' models, contexts and the worker's sequences.
@@ -214,7 +326,10 @@ describe("CLI select", function () {
       const plans = planSlots(
         hw,
         settings.quantPolicy,
-        { completion: { setting: settings.completion.model, contextSize: settings.completion.contextSize }, chat: { setting: settings.chat.model, contextSize: settings.chat.contextSize } },
+        {
+          completion: { setting: settings.completion.model, contextSize: settings.completion.contextSize },
+          chat: { setting: settings.chat.model, contextSize: settings.chat.contextSize },
+        },
         { sequences: WORKER_SEQUENCES },
       );
       for (const slot of ["completion", "chat"] as const) {
@@ -224,26 +339,76 @@ describe("CLI select", function () {
         assert.ok(cli.quant !== null && ext.selection && ext.selection.quant !== null, `${name} ${slot}: both pick`);
         const sel = ext.selection as ModelSelection;
         assert.deepEqual(
-          { quant: cli.quant, placement: cli.placement, gpuLayers: cli.gpuLayers, estimate: cli.estimate, reason: cli.reason },
-          { quant: sel.quant, placement: sel.placement, gpuLayers: sel.gpuLayers, estimate: sel.estimate, reason: sel.reason },
+          {
+            quant: cli.quant,
+            placement: cli.placement,
+            gpuLayers: cli.gpuLayers,
+            estimate: cli.estimate,
+            reason: cli.reason,
+          },
+          {
+            quant: sel.quant,
+            placement: sel.placement,
+            gpuLayers: sel.gpuLayers,
+            estimate: sel.estimate,
+            reason: sel.reason,
+          },
           `${name} ${slot}`,
         );
       }
-      assert.equal(parsed.totalBytes, (plans.completion!.selection as ModelSelection).estimate.totalBytes + (plans.chat!.selection as ModelSelection).estimate.totalBytes);
+      assert.equal(
+        parsed.totalBytes,
+        (plans.completion!.selection as ModelSelection).estimate.totalBytes +
+          (plans.chat!.selection as ModelSelection).estimate.totalBytes,
+      );
     }
   });
 
   it("select --model auto checks its flags: --vram-total below --vram-free, a zero bandwidth", async () => {
-    const low = await run(["select", "--model", "auto", "--gpu", "cuda", "--vram-free", "100", "--vram-total", "50", "--ram-free", "1000", "--json"]);
+    const low = await run([
+      "select",
+      "--model",
+      "auto",
+      "--gpu",
+      "cuda",
+      "--vram-free",
+      "100",
+      "--vram-total",
+      "50",
+      "--ram-free",
+      "1000",
+      "--json",
+    ]);
     assert.equal(low.code, 2);
     assert.match(low.stderr, /--vram-total \(50\) is less than --vram-free \(100\)/);
-    const zero = await run(["select", "--model", "auto", "--gpu", "none", "--ram-free", "1000", "--cpu-bandwidth", "0", "--json"]);
+    const zero = await run([
+      "select",
+      "--model",
+      "auto",
+      "--gpu",
+      "none",
+      "--ram-free",
+      "1000",
+      "--cpu-bandwidth",
+      "0",
+      "--json",
+    ]);
     assert.equal(zero.code, 2);
     assert.match(zero.stderr, /--cpu-bandwidth must be more than 0/);
   });
 
   it("select --model auto without --json names both picks", async () => {
-    const r = await run(["select", "--model", "auto", "--gpu", "cuda", "--vram-free", String(7.5 * GiB), "--ram-free", String(12 * GiB)]);
+    const r = await run([
+      "select",
+      "--model",
+      "auto",
+      "--gpu",
+      "cuda",
+      "--vram-free",
+      String(7.5 * GiB),
+      "--ram-free",
+      String(12 * GiB),
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Completion: qwen2\.5-coder-1\.5b Q4_K_M/m);
     assert.match(r.stdout, /^Chat: qwen2\.5-coder-7b-instruct Q4_K_S/m);
@@ -259,11 +424,25 @@ describe("CLI select", function () {
   });
 
   it("select without --json explains the pick", async () => {
-    const r = await run(["select", "--model", "gemma-2-2b-it", "--vram-free", String(2 * GiB), "--ram-free", String(16 * GiB), "--gpu", "cuda"]);
+    const r = await run([
+      "select",
+      "--model",
+      "gemma-2-2b-it",
+      "--vram-free",
+      String(2 * GiB),
+      "--ram-free",
+      String(16 * GiB),
+      "--gpu",
+      "cuda",
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Pick: +Q4_K_S .*partial offload, 15 layers on the GPU$/m);
     assert.match(r.stdout, /^Memory: +weights [\d.]+ GiB \+ CPU repack [\d.]+ GiB \+ KV /m);
     assert.match(r.stdout, /^\* Q4_K_S /m);
-    assert.match(r.stdout, /^Context: +8192 tokens × 1 sequence, policy balanced$/m, "a chat model defaults to the chat context");
+    assert.match(
+      r.stdout,
+      /^Context: +8192 tokens × 1 sequence, policy balanced$/m,
+      "a chat model defaults to the chat context",
+    );
   });
 });

@@ -45,7 +45,11 @@ describe("summarize through the worker (bigram-q8_0)", function () {
 
   const count = (text: string, signal?: AbortSignal) => client.countTokens("chat", text, signal);
   const generate: SummaryGenerateFn = (request, options) =>
-    client.generate("chat", { kind: "chat", messages: request.messages, maxTokens: request.maxTokens, temperature: request.temperature }, options);
+    client.generate(
+      "chat",
+      { kind: "chat", messages: request.messages, maxTokens: request.maxTokens, temperature: request.temperature },
+      options,
+    );
 
   it("the fixture counts one token per UTF-8 byte (the expected part counts below rely on it)", async () => {
     for (const text of ["export function f() {}\n", "héllo wörld ✓\n", syntheticSource(500)]) {
@@ -56,7 +60,13 @@ describe("summarize through the worker (bigram-q8_0)", function () {
   it("a small selection: the answer is exactly the model's reply, streamed, with no map call", async () => {
     const chunks: string[] = [];
     const text = "export function add(a: number, b: number): number {\n  return a + b;\n}\n";
-    const result = await summarize(source(text, { startLine: 40 }), { contextSize: CONTEXT, final: FINAL, count, generate, onChunk: (c) => chunks.push(c) });
+    const result = await summarize(source(text, { startLine: 40 }), {
+      contextSize: CONTEXT,
+      final: FINAL,
+      count,
+      generate,
+      onChunk: (c) => chunks.push(c),
+    });
     assert.equal(HI, "HI!");
     assert.equal(result.text, HI);
     assert.equal(chunks.join(""), HI);
@@ -79,7 +89,12 @@ describe("summarize through the worker (bigram-q8_0)", function () {
     assert.ok(expectedParts >= 3, `a 3 KB file should need several parts, the chunker says ${expectedParts}`);
     // And the same run on a fake model that answers like the fixture ("HI!" to every chat).
     const fake = new FakeModel(() => HI);
-    const simulated = await summarize(source(text), { contextSize: CONTEXT, final: FINAL, count: countBytes, generate: fake.generate });
+    const simulated = await summarize(source(text), {
+      contextSize: CONTEXT,
+      final: FINAL,
+      count: countBytes,
+      generate: fake.generate,
+    });
 
     const progress: number[] = [];
     const result = await summarize(source(text), {
@@ -92,7 +107,10 @@ describe("summarize through the worker (bigram-q8_0)", function () {
     assert.equal(result.mapCalls, expectedParts);
     assert.equal(result.parts, expectedParts);
     assert.equal(result.combineCalls, simulated.combineCalls);
-    assert.deepEqual(progress, Array.from({ length: expectedParts }, (_, i) => i + 1));
+    assert.deepEqual(
+      progress,
+      Array.from({ length: expectedParts }, (_, i) => i + 1),
+    );
     assert.equal(result.text, HI, "the final answer is the model's reply");
     assert.deepEqual(result.notes, []);
     for (const call of result.calls.filter((c) => c.purpose === "map")) {
@@ -100,7 +118,10 @@ describe("summarize through the worker (bigram-q8_0)", function () {
       assert.equal(call.generatedTokens, 3, "each part summary is the fixture's reply");
     }
     for (const call of result.calls) {
-      assert.ok(call.promptTokens + call.maxTokens <= CONTEXT, `${call.purpose}: ${call.promptTokens} prompt + ${call.maxTokens} answer tokens > ${CONTEXT}`);
+      assert.ok(
+        call.promptTokens + call.maxTokens <= CONTEXT,
+        `${call.purpose}: ${call.promptTokens} prompt + ${call.maxTokens} answer tokens > ${CONTEXT}`,
+      );
     }
     // The final exchange carries each part's summary with its lines, in order.
     assert.deepEqual(result.exchange, simulated.exchange);
@@ -128,10 +149,15 @@ describe("summarize through the worker (bigram-q8_0)", function () {
           }
         },
       }),
-      (e: unknown) => (e instanceof Error && e.name === "AbortError") || (e instanceof EngineError && e.code === "cancelled"),
+      (e: unknown) =>
+        (e instanceof Error && e.name === "AbortError") || (e instanceof EngineError && e.code === "cancelled"),
     );
     assert.equal(calls, 1, "no map call after the abort");
-    const next = await client.generate("chat", { kind: "chat", messages: [{ role: "user", content: "still there?" }], maxTokens: 16 });
+    const next = await client.generate("chat", {
+      kind: "chat",
+      messages: [{ role: "user", content: "still there?" }],
+      maxTokens: 16,
+    });
     assert.equal(next.text, HI);
   });
 
@@ -142,12 +168,35 @@ describe("summarize through the worker (bigram-q8_0)", function () {
     const text = syntheticSource(3000);
     fs.writeFileSync(file, text);
     try {
-      const plan = await planSummary(source(text, { path: file, wholeFile: true }), { contextSize: CONTEXT, final: { ...FINAL, maxTokens: 256 }, count: countBytes });
+      const plan = await planSummary(source(text, { path: file, wholeFile: true }), {
+        contextSize: CONTEXT,
+        final: { ...FINAL, maxTokens: 256 },
+        count: countBytes,
+      });
       const expectedParts = (await chunkText(text, { maxTokens: plan.budgets.chunkTokens, count: countBytes })).length;
       const run = (...args: string[]) =>
         new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-          execFile(process.execPath, [cliPath, "summarize", "--model", model, "--file", file, "--context", String(CONTEXT), "--threads", "1", "--gpu", "cpu", "--json", ...args], { timeout: 120_000 }, (error, stdout, stderr) =>
-            resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+          execFile(
+            process.execPath,
+            [
+              cliPath,
+              "summarize",
+              "--model",
+              model,
+              "--file",
+              file,
+              "--context",
+              String(CONTEXT),
+              "--threads",
+              "1",
+              "--gpu",
+              "cpu",
+              "--json",
+              ...args,
+            ],
+            { timeout: 120_000 },
+            (error, stdout, stderr) =>
+              resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
           );
         });
       const whole = await run();

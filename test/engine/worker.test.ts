@@ -5,7 +5,13 @@ import type { WorkerClient } from "../../src/client/workerClient";
 import { makeClient } from "./workerHarness";
 
 const WEIGHT_TYPES = ["f32", "f16", "q8_0", "q4_0"] as const;
-const PSM = (prefix: string, suffix: string) => [{ special: "fimPrefix" as const }, { text: prefix }, { special: "fimSuffix" as const }, { text: suffix }, { special: "fimMiddle" as const }];
+const PSM = (prefix: string, suffix: string) => [
+  { special: "fimPrefix" as const },
+  { text: prefix },
+  { special: "fimSuffix" as const },
+  { text: suffix },
+  { special: "fimMiddle" as const },
+];
 
 describe("model worker on deterministic fixtures", function () {
   let client: WorkerClient;
@@ -34,18 +40,30 @@ describe("model worker on deterministic fixtures", function () {
     });
 
   it("fills in the middle through special-token segments", async () => {
-    const result = await client.generate("completion", { kind: "segments", segments: PSM("function f() {\n  return ", ";\n}\n"), maxTokens: 16 });
+    const result = await client.generate("completion", {
+      kind: "segments",
+      segments: PSM("function f() {\n  return ", ";\n}\n"),
+      maxTokens: 16,
+    });
     assert.equal(result.text, expectedInfill(16).text);
   });
 
   it("answers a chat through the model's ChatML template", async () => {
-    const result = await client.generate("completion", { kind: "chat", messages: [{ role: "user", content: "hello" }], maxTokens: 16 });
+    const result = await client.generate("completion", {
+      kind: "chat",
+      messages: [{ role: "user", content: "hello" }],
+      maxTokens: 16,
+    });
     assert.equal(result.text, expectedChatReply(16).text);
   });
 
   it("streams chunks that add up to the final text, in order", async () => {
     const chunks: string[] = [];
-    const result = await client.generate("completion", { kind: "complete", prompt: "m", maxTokens: 64 }, { onChunk: (c) => chunks.push(c) });
+    const result = await client.generate(
+      "completion",
+      { kind: "complete", prompt: "m", maxTokens: 64 },
+      { onChunk: (c) => chunks.push(c) },
+    );
     assert.ok(chunks.length > 3, `only ${chunks.length} chunks`);
     assert.equal(chunks.join(""), result.text);
     assert.equal(result.text, expectedCompletion("m").text);
@@ -97,20 +115,34 @@ describe("model worker on deterministic fixtures", function () {
     // The engine stops within a couple of tokens of the abort reaching the worker; tokens produced
     // while the cancel message was in flight depend on machine load and are not the engine's.
     assert.ok(last.last, "the worker recorded the cancelled generation");
-    assert.ok(last.last.tokensAfterAbort !== undefined && last.last.tokensAfterAbort <= 2, `generated ${last.last.tokensAfterAbort} tokens after the abort reached the worker`);
-    assert.ok(last.last.generatedTokens < 1000, `generated ${last.last.generatedTokens} of 20000 tokens despite a cancel at 20`);
+    assert.ok(
+      last.last.tokensAfterAbort !== undefined && last.last.tokensAfterAbort <= 2,
+      `generated ${last.last.tokensAfterAbort} tokens after the abort reached the worker`,
+    );
+    assert.ok(
+      last.last.generatedTokens < 1000,
+      `generated ${last.last.generatedTokens} of 20000 tokens despite a cancel at 20`,
+    );
     const next = await client.generate("completion", { kind: "complete", prompt: "a", maxTokens: 64 });
     assert.equal(next.text, expectedCompletion("a").text);
   });
 
   it("a superseding request replaces the running one", async () => {
-    const first = client.generate("completion", { kind: "complete", prompt: "0", maxTokens: 20000 }, { supersede: true });
+    const first = client.generate(
+      "completion",
+      { kind: "complete", prompt: "0", maxTokens: 20000 },
+      { supersede: true },
+    );
     const firstOutcome = first.then(
       () => "resolved",
       (e: unknown) => (e instanceof EngineError ? e.code : String(e)),
     );
     await new Promise((r) => setTimeout(r, 50));
-    const second = await client.generate("completion", { kind: "segments", segments: PSM("x", "y"), maxTokens: 8 }, { supersede: true });
+    const second = await client.generate(
+      "completion",
+      { kind: "segments", segments: PSM("x", "y"), maxTokens: 8 },
+      { supersede: true },
+    );
     assert.equal(await firstOutcome, "superseded");
     assert.equal(second.text, expectedInfill(8).text);
   });
@@ -118,13 +150,17 @@ describe("model worker on deterministic fixtures", function () {
   it("a burst of superseding requests runs one generation at a time and skips the stale ones unrun", async () => {
     const before = (await client.status()).lanes.completion;
     // 30 keystrokes' worth of requests sent back to back while an endless generation runs.
-    const long = client.generate("completion", { kind: "complete", prompt: "0", maxTokens: 20000 }, { supersede: true }).catch((e: unknown) => e);
+    const long = client
+      .generate("completion", { kind: "complete", prompt: "0", maxTokens: 20000 }, { supersede: true })
+      .catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 50));
     const burst = Array.from({ length: 30 }, (_, i) =>
-      client.generate("completion", { kind: "complete", prompt: "a".repeat(i + 1), maxTokens: 4 }, { supersede: true }).then(
-        (r) => r.text,
-        (e: unknown) => (e instanceof EngineError ? e.code : String(e)),
-      ),
+      client
+        .generate("completion", { kind: "complete", prompt: "a".repeat(i + 1), maxTokens: 4 }, { supersede: true })
+        .then(
+          (r) => r.text,
+          (e: unknown) => (e instanceof EngineError ? e.code : String(e)),
+        ),
     );
     const outcomes = await Promise.all(burst);
     const longOutcome = await long;

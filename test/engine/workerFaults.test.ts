@@ -46,7 +46,13 @@ describe("model worker faults", function () {
           },
         },
       );
-      await assert.rejects(pending, (e: unknown) => e instanceof EngineError && e.code === "workerCrashed" && /stopped unexpectedly \(signal SIGKILL\)/.test(e.message));
+      await assert.rejects(
+        pending,
+        (e: unknown) =>
+          e instanceof EngineError &&
+          e.code === "workerCrashed" &&
+          /stopped unexpectedly \(signal SIGKILL\)/.test(e.message),
+      );
       assert.ok(states.includes("crashed"), `states: ${states.join(",")}`);
       const result = await client.generate("completion", { kind: "complete", prompt: "a", maxTokens: 64 });
       assert.equal(result.text, expectedCompletion("a").text);
@@ -65,7 +71,10 @@ describe("model worker faults", function () {
           await waitFor(() => stormy.pid !== pid || stormy.state.kind === "failed", 20_000, "exit noticed");
         }
         await waitFor(() => stormy.state.kind === "failed", 20_000, "failed state");
-        await assert.rejects(stormy.generate("completion", { kind: "complete", prompt: "a", maxTokens: 4 }), /crashed 3 times/);
+        await assert.rejects(
+          stormy.generate("completion", { kind: "complete", prompt: "a", maxTokens: 4 }),
+          /crashed 3 times/,
+        );
         await stormy.restart();
         const result = await stormy.generate("completion", { kind: "complete", prompt: "a", maxTokens: 3 });
         assert.equal(result.text, "bcd");
@@ -78,25 +87,45 @@ describe("model worker faults", function () {
   // Issue #16: a stopped or hung worker, loads and requests that never end, a generate during a reload.
   describe("watchdog and deadlines", () => {
     it("a stopped (SIGSTOP) worker is detected, its requests fail with a coded error, and it is restarted", async () => {
-      const client = makeClient({ restart: { baseDelayMs: 50 }, watchdog: { heartbeatMs: 100, heartbeatTimeoutMs: 5000 } });
+      const client = makeClient({
+        restart: { baseDelayMs: 50 },
+        watchdog: { heartbeatMs: 100, heartbeatTimeoutMs: 5000 },
+      });
       const states: EngineState["kind"][] = [];
       client.onDidChangeState((s) => states.push(s.kind));
       try {
         await client.load("completion", { modelPath: model, contextSize: 256 });
         const pid = client.pid!;
         let stopped = false;
-        const pending = client.generate("completion", { kind: "complete", prompt: "0", maxTokens: 20000 }, {
-          onChunk: () => {
-            if (!stopped) {
-              stopped = true;
-              process.kill(pid, "SIGSTOP");
-            }
+        const pending = client.generate(
+          "completion",
+          { kind: "complete", prompt: "0", maxTokens: 20000 },
+          {
+            onChunk: () => {
+              if (!stopped) {
+                stopped = true;
+                process.kill(pid, "SIGSTOP");
+              }
+            },
           },
-        });
-        await assert.rejects(pending, (e: unknown) => e instanceof EngineError && e.code === "workerCrashed" && /stopped responding: no heartbeat/.test(e.message));
+        );
+        await assert.rejects(
+          pending,
+          (e: unknown) =>
+            e instanceof EngineError &&
+            e.code === "workerCrashed" &&
+            /stopped responding: no heartbeat/.test(e.message),
+        );
         assert.ok(states.includes("crashed"), `states: ${states.join(",")}`);
-        await waitFor(() => client.state.kind === "ready" && client.pid !== pid && client.modelInfo("completion"), 60_000, "restarted with the model reloaded");
-        assert.equal((await client.generate("completion", { kind: "complete", prompt: "a", maxTokens: 64 })).text, expectedCompletion("a").text);
+        await waitFor(
+          () => client.state.kind === "ready" && client.pid !== pid && client.modelInfo("completion"),
+          60_000,
+          "restarted with the model reloaded",
+        );
+        assert.equal(
+          (await client.generate("completion", { kind: "complete", prompt: "a", maxTokens: 64 })).text,
+          expectedCompletion("a").text,
+        );
       } finally {
         await client.stop();
       }
@@ -106,9 +135,18 @@ describe("model worker faults", function () {
       const client = makeClient({ watchdog: { requestTimeoutMs: 300 } });
       try {
         await client.load("completion", { modelPath: model, contextSize: 256 });
-        await assert.rejects(client.generate("completion", { kind: "complete", prompt: "0", maxTokens: 20000 }), (e: unknown) => e instanceof EngineError && e.code === "workerTimeout" && /generate request did not finish within 300 ms/.test(e.message));
+        await assert.rejects(
+          client.generate("completion", { kind: "complete", prompt: "0", maxTokens: 20000 }),
+          (e: unknown) =>
+            e instanceof EngineError &&
+            e.code === "workerTimeout" &&
+            /generate request did not finish within 300 ms/.test(e.message),
+        );
         assert.equal(client.inFlight, 0);
-        assert.equal((await client.generate("completion", { kind: "complete", prompt: "a", maxTokens: 8 })).text, expectedCompletion("a", 8).text);
+        assert.equal(
+          (await client.generate("completion", { kind: "complete", prompt: "a", maxTokens: 8 })).text,
+          expectedCompletion("a", 8).text,
+        );
         const status = await client.status();
         assert.equal(status.busy, false, "the timed-out generation was cancelled in the worker");
       } finally {
@@ -120,7 +158,13 @@ describe("model worker faults", function () {
       const client = makeClient({ watchdog: { loadTimeoutMs: 1 } });
       try {
         await client.start();
-        await assert.rejects(client.load("completion", { modelPath: model, contextSize: 256 }), (e: unknown) => e instanceof EngineError && e.code === "workerTimeout" && /Loading the model did not finish/.test(e.message));
+        await assert.rejects(
+          client.load("completion", { modelPath: model, contextSize: 256 }),
+          (e: unknown) =>
+            e instanceof EngineError &&
+            e.code === "workerTimeout" &&
+            /Loading the model did not finish/.test(e.message),
+        );
       } finally {
         await client.stop();
       }
@@ -170,7 +214,10 @@ describe("model worker faults", function () {
       assert.equal(client.pid, pid, "the worker must survive a bad file");
       const ok = await client.load("completion", { modelPath: model, contextSize: 256 });
       assert.equal(ok.modelPath, model);
-      assert.equal((await client.generate("completion", { kind: "complete", prompt: "x", maxTokens: 4 })).text, expectedCompletion("x", 4).text);
+      assert.equal(
+        (await client.generate("completion", { kind: "complete", prompt: "x", maxTokens: 4 })).text,
+        expectedCompletion("x", 4).text,
+      );
     }
 
     it("a missing file", () => expectLoadError(path.join(scratch, "missing.gguf"), "modelNotFound", /not found/));
@@ -211,7 +258,11 @@ describe("model worker faults", function () {
         const file = path.join(scratch, `hostile-${name.replace(/\W+/g, "-")}.gguf`);
         fs.writeFileSync(file, bytes);
         fs.chmodSync(file, 0o644);
-        return expectLoadError(file, "modelInvalid", name === "magic only" ? /truncated: .* ends inside its header/ : /GGUF/);
+        return expectLoadError(
+          file,
+          "modelInvalid",
+          name === "magic only" ? /truncated: .* ends inside its header/ : /GGUF/,
+        );
       });
     }
 

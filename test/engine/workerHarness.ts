@@ -10,7 +10,11 @@ export function makeClient(options: Partial<WorkerClientOptions> = {}): WorkerCl
   return new WorkerClient({ workerPath, threads: 1, gpu: "cpu", logLevel: "error", ...options });
 }
 
-export function waitFor<T>(predicate: () => T | undefined | null | false, timeoutMs = 20_000, what = "condition"): Promise<T> {
+export function waitFor<T>(
+  predicate: () => T | undefined | null | false,
+  timeoutMs = 20_000,
+  what = "condition",
+): Promise<T> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const tick = () => {

@@ -70,7 +70,14 @@ export class FaultProxy {
     }
     const upstreamReq = http.request(
       // A fresh upstream connection per request: a pooled one that the server closed while idle would fail as a 502.
-      { host: this.upstream.hostname, port: this.upstream.port, path: req.url, method: req.method, headers: { ...req.headers, host: this.upstream.host }, agent: false },
+      {
+        host: this.upstream.hostname,
+        port: this.upstream.port,
+        path: req.url,
+        method: req.method,
+        headers: { ...req.headers, host: this.upstream.host },
+        agent: false,
+      },
       (upstreamRes) => {
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
         if (fault.kind === "pass") {

@@ -18,9 +18,13 @@ export function llamaServerBinary(): string {
   if (binary) return binary;
   const fromEnv = process.env.LCA_LLAMA_SERVER_BIN;
   if (fromEnv) return (binary = fromEnv);
-  const check = spawnSync("bash", [path.join(repoRoot, "scripts/tools/build-llama-server.sh"), "--check"], { encoding: "utf8" });
+  const check = spawnSync("bash", [path.join(repoRoot, "scripts/tools/build-llama-server.sh"), "--check"], {
+    encoding: "utf8",
+  });
   if (check.status !== 0)
-    throw new Error(`llama-server is not built: ${check.stderr.trim()}\nRun scripts/tools/build-llama-server.sh (npm test runs it before this tier).`);
+    throw new Error(
+      `llama-server is not built: ${check.stderr.trim()}\nRun scripts/tools/build-llama-server.sh (npm test runs it before this tier).`,
+    );
   return (binary = check.stdout.trim());
 }
 
@@ -76,14 +80,21 @@ export class LlamaServer {
   static async start(options: LlamaServerOptions): Promise<LlamaServer> {
     const port = options.port ?? (await freePort());
     const args = [
-      "--model", options.model,
-      "--host", "127.0.0.1",
-      "--port", String(port),
-      "--ctx-size", String(options.contextSize ?? 2048),
+      "--model",
+      options.model,
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--ctx-size",
+      String(options.contextSize ?? 2048),
       // /infill fits other files' chunks only into what the context leaves beyond one batch.
-      "--batch-size", "256",
-      "--threads", "1",
-      "--parallel", "1",
+      "--batch-size",
+      "256",
+      "--threads",
+      "1",
+      "--parallel",
+      "1",
       "--no-webui",
       "--no-warmup",
       "--slots",
@@ -113,7 +124,10 @@ export class LlamaServer {
     let exited = false;
     void this.exited.then(() => (exited = true));
     while (Date.now() < deadline) {
-      if (exited) throw new Error(`llama-server exited while starting (code ${this.child.exitCode}, signal ${this.child.signalCode})`);
+      if (exited)
+        throw new Error(
+          `llama-server exited while starting (code ${this.child.exitCode}, signal ${this.child.signalCode})`,
+        );
       try {
         const res = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(2000) });
         if (res.ok) return;
@@ -128,7 +142,9 @@ export class LlamaServer {
 
   /** GET a JSON endpoint of the server (slots, props), without the engine. */
   async getJson(route: string): Promise<unknown> {
-    const res = await fetch(`${this.url}${route}`, { headers: this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {} });
+    const res = await fetch(`${this.url}${route}`, {
+      headers: this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {},
+    });
     if (!res.ok) throw new Error(`${route}: HTTP ${res.status}`);
     return res.json();
   }

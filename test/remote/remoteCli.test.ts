@@ -14,9 +14,14 @@ interface CliRun {
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [cliPath, ...args], { timeout: 120_000, env: { ...process.env, LCA_REMOTE_API_KEY: "", ...env } }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [cliPath, ...args],
+      { timeout: 120_000, env: { ...process.env, LCA_REMOTE_API_KEY: "", ...env } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -38,7 +43,19 @@ describe("CLI --backend remote (real llama-server, bigram-q8_0)", function () {
   after(() => server?.stop());
 
   it("complete prints the exact completion as one JSON object", async () => {
-    const out = json(await cli(["complete", ...remote, "--remote-model", "bigram", "--prompt", "hello a", "--max-tokens", "40", "--json"]));
+    const out = json(
+      await cli([
+        "complete",
+        ...remote,
+        "--remote-model",
+        "bigram",
+        "--prompt",
+        "hello a",
+        "--max-tokens",
+        "40",
+        "--json",
+      ]),
+    );
     const expected = expectedCompletion("hello a", 40);
     assert.equal(out.text, expected.text);
     assert.equal(out.stopReason, expected.stopReason);
@@ -48,19 +65,47 @@ describe("CLI --backend remote (real llama-server, bigram-q8_0)", function () {
   });
 
   it("infill runs the editor's pipeline: the cursor line ends the prompt (psmTail), as locally", async () => {
-    const out = json(await cli(["infill", ...remote, "--prefix", "let a = 1;\nconst x = ", "--suffix", ";\n", "--language", "javascript", "--json"]));
+    const out = json(
+      await cli([
+        "infill",
+        ...remote,
+        "--prefix",
+        "let a = 1;\nconst x = ",
+        "--suffix",
+        ";\n",
+        "--language",
+        "javascript",
+        "--json",
+      ]),
+    );
     assert.equal(out.text, expectedCompletion("const x = ").text);
     assert.equal(out.reason, "ok");
   });
 
   it("infill with the classic PSM layout ends at the middle token", async () => {
-    const out = json(await cli(["infill", ...remote, "--prefix", "const x = ", "--suffix", ";\n", "--layout", "psm", "--json"]));
+    const out = json(
+      await cli(["infill", ...remote, "--prefix", "const x = ", "--suffix", ";\n", "--layout", "psm", "--json"]),
+    );
     assert.equal(out.rawText, expectedInfill(64).text);
     assert.equal(out.text, expectedInfill(64).text);
   });
 
   it("infill through llama-server's /infill", async () => {
-    const out = json(await cli(["infill", ...remote, "--remote-route", "infill", "--prefix", "const x = ", "--suffix", ";\n", "--layout", "psm", "--json"]));
+    const out = json(
+      await cli([
+        "infill",
+        ...remote,
+        "--remote-route",
+        "infill",
+        "--prefix",
+        "const x = ",
+        "--suffix",
+        ";\n",
+        "--layout",
+        "psm",
+        "--json",
+      ]),
+    );
     assert.equal(out.text, expectedInfill(64).text);
   });
 
@@ -93,7 +138,10 @@ describe("CLI --backend remote (real llama-server, bigram-q8_0)", function () {
     const run = await cli(["complete", ...remote, "--remote-model", "qwen2.5-coder-7b", "--prompt", "a", "--json"]);
     assert.equal(run.code, 1);
     assert.equal(run.stdout, "");
-    assert.match(run.stderr, /\[remoteModelNotFound\]: The model "qwen2.5-coder-7b" is not on http:\/\/127\.0\.0\.1:\d+; it serves: bigram/);
+    assert.match(
+      run.stderr,
+      /\[remoteModelNotFound\]: The model "qwen2.5-coder-7b" is not on http:\/\/127\.0\.0\.1:\d+; it serves: bigram/,
+    );
   });
 
   it("nothing listening: exit 1 with the connection error", async () => {
@@ -121,7 +169,9 @@ describe("CLI --backend remote (real llama-server, bigram-q8_0)", function () {
 
 describe("CLI --backend remote with an API key (real llama-server)", function () {
   let server: LlamaServer;
-  before(async () => (server = await LlamaServer.start({ model: await ensureFixture("bigram-q8_0"), apiKey: "cli-key-42" })));
+  before(
+    async () => (server = await LlamaServer.start({ model: await ensureFixture("bigram-q8_0"), apiKey: "cli-key-42" })),
+  );
   after(() => server?.stop());
 
   it("reads the key from LCA_REMOTE_API_KEY; a wrong one exits 1 with the 401 message", async () => {

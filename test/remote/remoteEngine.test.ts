@@ -7,7 +7,13 @@ import { ensureFixture, expectedChatReply, expectedCompletion, expectedInfill } 
 import { FaultProxy } from "./faultProxy";
 import { LlamaServer } from "./llamaServer";
 
-const PSM = (prefix: string, suffix: string): PromptSegment[] => [{ special: "fimPrefix" }, { text: prefix }, { special: "fimSuffix" }, { text: suffix }, { special: "fimMiddle" }];
+const PSM = (prefix: string, suffix: string): PromptSegment[] => [
+  { special: "fimPrefix" },
+  { text: prefix },
+  { special: "fimSuffix" },
+  { text: suffix },
+  { special: "fimMiddle" },
+];
 
 /** The same assertions as test/engine/worker.test.ts, through HTTP to a real llama-server. */
 describe("remote engine on a real llama-server (bigram-q8_0)", function () {
@@ -37,7 +43,14 @@ describe("remote engine on a real llama-server (bigram-q8_0)", function () {
     assert.match(info.modelPath, /bigram/);
     assert.equal(info.contextSize, 2048);
     assert.equal(info.trainContextSize, 32768);
-    assert.deepEqual(info.specialTokens, { eos: false, fimPrefix: true, fimSuffix: true, fimMiddle: true, fileSeparator: true, repoName: true });
+    assert.deepEqual(info.specialTokens, {
+      eos: false,
+      fimPrefix: true,
+      fimSuffix: true,
+      fimMiddle: true,
+      fileSeparator: true,
+      repoName: true,
+    });
     assert.equal(info.hasChatTemplate, true);
     assert.equal(engine.serverKind, "llama-server");
     assert.equal(engine.tokenCounting, "server");
@@ -57,12 +70,22 @@ describe("remote engine on a real llama-server (bigram-q8_0)", function () {
   });
 
   it("fills in the middle through special-token segments (as text with the model's FIM tokens)", async () => {
-    const result = await engine.generate("completion", { kind: "segments", segments: PSM("function f() {\n  return ", ";\n}\n"), maxTokens: 16 });
+    const result = await engine.generate("completion", {
+      kind: "segments",
+      segments: PSM("function f() {\n  return ", ";\n}\n"),
+      maxTokens: 16,
+    });
     assert.equal(result.text, expectedInfill(16).text);
   });
 
   it("keeps the psmTail layout: the cursor line after the middle token decides, as with the local worker", async () => {
-    const built = buildFimPrompt({ layout: "psmTail", prefix: "let a = 1;\nconst x = ", suffix: ";\n", specialTokens: engine.modelInfo("completion")!.specialTokens, filePath: "a.js" });
+    const built = buildFimPrompt({
+      layout: "psmTail",
+      prefix: "let a = 1;\nconst x = ",
+      suffix: ";\n",
+      specialTokens: engine.modelInfo("completion")!.specialTokens,
+      filePath: "a.js",
+    });
     assert.ok(built.ok);
     const result = await engine.generate("completion", { kind: "segments", segments: built.segments, maxTokens: 8 });
     assert.equal(result.text, expectedCompletion("const x = ", 8).text);
@@ -85,18 +108,29 @@ describe("remote engine on a real llama-server (bigram-q8_0)", function () {
     const result = await infill.generate("completion", { kind: "segments", segments: built.segments, maxTokens: 16 });
     assert.equal(result.text, expectedInfill(16).text);
     assert.equal(result.stopReason, "eogToken");
-    assert.ok(result.promptTokens > 20, `the server's prompt had only ${result.promptTokens} tokens: the extra chunk is missing`);
+    assert.ok(
+      result.promptTokens > 20,
+      `the server's prompt had only ${result.promptTokens} tokens: the extra chunk is missing`,
+    );
   });
 
   it("answers a chat through the model's ChatML template", async () => {
-    const result = await engine.generate("chat", { kind: "chat", messages: [{ role: "user", content: "hello" }], maxTokens: 16 });
+    const result = await engine.generate("chat", {
+      kind: "chat",
+      messages: [{ role: "user", content: "hello" }],
+      maxTokens: 16,
+    });
     assert.equal(result.text, expectedChatReply(16).text);
     assert.equal(result.stopReason, "eogToken");
   });
 
   it("streams chunks that add up to the final text, in order", async () => {
     const chunks: string[] = [];
-    const result = await engine.generate("completion", { kind: "complete", prompt: "m", maxTokens: 64 }, { onChunk: (c) => chunks.push(c) });
+    const result = await engine.generate(
+      "completion",
+      { kind: "complete", prompt: "m", maxTokens: 64 },
+      { onChunk: (c) => chunks.push(c) },
+    );
     assert.ok(chunks.length > 3, `only ${chunks.length} chunks`);
     assert.equal(chunks.join(""), result.text);
     assert.equal(result.text, expectedCompletion("m").text);
@@ -112,7 +146,11 @@ describe("remote engine on a real llama-server (bigram-q8_0)", function () {
 
   it("stops before a stop string, split across streamed chunks", async () => {
     const chunks: string[] = [];
-    const result = await engine.generate("completion", { kind: "complete", prompt: "a", maxTokens: 64, stop: ["fg"] }, { onChunk: (c) => chunks.push(c) });
+    const result = await engine.generate(
+      "completion",
+      { kind: "complete", prompt: "a", maxTokens: 64, stop: ["fg"] },
+      { onChunk: (c) => chunks.push(c) },
+    );
     assert.equal(result.text, "bcde");
     assert.equal(result.stopReason, "stopString");
     assert.equal(chunks.join(""), "bcde");
@@ -123,13 +161,20 @@ describe("remote engine on a real llama-server (bigram-q8_0)", function () {
     await engine.generate("completion", { kind: "complete", prompt: `${base}a`, maxTokens: 2 });
     const second = await engine.generate("completion", { kind: "complete", prompt: `${base}b`, maxTokens: 2 });
     assert.ok(second.reusedPromptTokens >= 200, `reused only ${second.reusedPromptTokens}`);
-    assert.ok(second.promptTokens - second.reusedPromptTokens <= 2, `${second.promptTokens} prompt, ${second.reusedPromptTokens} reused`);
+    assert.ok(
+      second.promptTokens - second.reusedPromptTokens <= 2,
+      `${second.promptTokens} prompt, ${second.reusedPromptTokens} reused`,
+    );
   });
 
   it("counts tokens with the server's tokenizer", async () => {
     assert.equal(await engine.countTokens("completion", "abc"), 3);
     assert.equal(await engine.countTokens("completion", "é"), 2); // two UTF-8 bytes
-    assert.equal(await engine.countTokens("chat", "<|fim_prefix|>"), 14, "text is counted as text, special-token names included");
+    assert.equal(
+      await engine.countTokens("chat", "<|fim_prefix|>"),
+      14,
+      "text is counted as text, special-token names included",
+    );
   });
 
   it("cancellation aborts the HTTP request: the server stops generating, and the next request is exact", async () => {
@@ -161,19 +206,32 @@ describe("remote engine on a real llama-server (bigram-q8_0)", function () {
   });
 
   it("a superseding request replaces the running one", async () => {
-    const first = engine.generate("completion", { kind: "complete", prompt: "0", maxTokens: 20000 }, { supersede: true });
+    const first = engine.generate(
+      "completion",
+      { kind: "complete", prompt: "0", maxTokens: 20000 },
+      { supersede: true },
+    );
     const firstOutcome = first.then(
       () => "resolved",
       (e: unknown) => (e instanceof EngineError ? e.code : String(e)),
     );
     await new Promise((r) => setTimeout(r, 50));
-    const second = await engine.generate("completion", { kind: "segments", segments: PSM("x", "y"), maxTokens: 8 }, { supersede: true });
+    const second = await engine.generate(
+      "completion",
+      { kind: "segments", segments: PSM("x", "y"), maxTokens: 8 },
+      { supersede: true },
+    );
     assert.equal(await firstOutcome, "superseded");
     assert.equal(second.text, expectedInfill(8).text);
   });
 
   it("the time budget ends a long generation with what it has", async () => {
-    const result = await engine.generate("completion", { kind: "complete", prompt: "0", maxTokens: 20000, timeBudgetMs: 300 });
+    const result = await engine.generate("completion", {
+      kind: "complete",
+      prompt: "0",
+      maxTokens: 20000,
+      timeBudgetMs: 300,
+    });
     assert.equal(result.stopReason, "timeBudget");
     assert.equal(result.text, expectedCompletion("0", result.text.length).text, "a prefix of the digit cycle");
   });
@@ -183,7 +241,10 @@ describe("remote engine on a real llama-server (bigram-q8_0)", function () {
     await assert.rejects(other.load("completion", { modelPath: "qwen2.5-coder-7b" }), (e: unknown) => {
       assert.ok(e instanceof EngineError);
       assert.equal(e.code, "remoteModelNotFound");
-      assert.match(e.message, new RegExp(`"qwen2.5-coder-7b" is not on ${server.url.replace(/\./g, "\\.")}; it serves: .*bigram`));
+      assert.match(
+        e.message,
+        new RegExp(`"qwen2.5-coder-7b" is not on ${server.url.replace(/\./g, "\\.")}; it serves: .*bigram`),
+      );
       return true;
     });
   });
@@ -233,7 +294,11 @@ describe("remote engine on an OpenAI-compatible server without llama-server's ex
   before(async () => {
     server = await LlamaServer.start({ model: await ensureFixture("bigram-q8_0"), alias: "qwen2.5-coder-1.5b-test" });
     proxy = await FaultProxy.start(server.url);
-    const notFound = { kind: "status" as const, status: 404, body: JSON.stringify({ error: { code: 404, message: "Not Found", type: "not_found_error" } }) };
+    const notFound = {
+      kind: "status" as const,
+      status: 404,
+      body: JSON.stringify({ error: { code: 404, message: "Not Found", type: "not_found_error" } }),
+    };
     proxy.fault = (req) => (["/props", "/tokenize", "/infill"].includes(req.url ?? "") ? notFound : { kind: "pass" });
     engine = new RemoteEngine({ url: `${proxy.url}/v1` });
     await engine.load("completion", { modelPath: "qwen2.5-coder-1.5b-test" });
@@ -250,16 +315,40 @@ describe("remote engine on an OpenAI-compatible server without llama-server's ex
     assert.equal(engine.completionSetup()?.route, "completions");
     assert.equal(engine.completionSetup()?.template?.family, "qwen2.5-coder");
     assert.equal(engine.tokenCounting, "estimate");
-    assert.equal(engine.modelInfo("completion")?.contextSize, 4096, "no context size from the server: the default budget");
+    assert.equal(
+      engine.modelInfo("completion")?.contextSize,
+      4096,
+      "no context size from the server: the default budget",
+    );
   });
 
   it("gives the same exact completion, infill (psm and psmTail) and chat", async () => {
-    assert.equal((await engine.generate("completion", { kind: "complete", prompt: "a", maxTokens: 64 })).text, expectedCompletion("a").text);
-    assert.equal((await engine.generate("completion", { kind: "segments", segments: PSM("x = ", "\n"), maxTokens: 16 })).text, expectedInfill(16).text);
-    const built = buildFimPrompt({ layout: "psmTail", prefix: "let a = 1;\nconst x = ", suffix: ";\n", specialTokens: engine.modelInfo("completion")!.specialTokens, filePath: "a.js", repoName: "r" });
+    assert.equal(
+      (await engine.generate("completion", { kind: "complete", prompt: "a", maxTokens: 64 })).text,
+      expectedCompletion("a").text,
+    );
+    assert.equal(
+      (await engine.generate("completion", { kind: "segments", segments: PSM("x = ", "\n"), maxTokens: 16 })).text,
+      expectedInfill(16).text,
+    );
+    const built = buildFimPrompt({
+      layout: "psmTail",
+      prefix: "let a = 1;\nconst x = ",
+      suffix: ";\n",
+      specialTokens: engine.modelInfo("completion")!.specialTokens,
+      filePath: "a.js",
+      repoName: "r",
+    });
     assert.ok(built.ok);
-    assert.equal((await engine.generate("completion", { kind: "segments", segments: built.segments, maxTokens: 8 })).text, expectedCompletion("const x = ", 8).text);
-    assert.equal((await engine.generate("chat", { kind: "chat", messages: [{ role: "user", content: "hello" }], maxTokens: 16 })).text, expectedChatReply(16).text);
+    assert.equal(
+      (await engine.generate("completion", { kind: "segments", segments: built.segments, maxTokens: 8 })).text,
+      expectedCompletion("const x = ", 8).text,
+    );
+    assert.equal(
+      (await engine.generate("chat", { kind: "chat", messages: [{ role: "user", content: "hello" }], maxTokens: 16 }))
+        .text,
+      expectedChatReply(16).text,
+    );
   });
 
   it("estimates token counts at 4 characters per token", async () => {

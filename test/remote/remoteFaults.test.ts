@@ -50,7 +50,14 @@ describe("remote engine faults, against a real llama-server", function () {
   it("connection refused: a clear error naming the URL, and the state says unreachable", async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     const engine = make({ url });
-    await assert.rejects(engine.load("completion", { modelPath: "" }), rejectsWith("remoteUnreachable", new RegExp(`Cannot connect to ${url.replace(/\./g, "\\.")}`), /is the server running/));
+    await assert.rejects(
+      engine.load("completion", { modelPath: "" }),
+      rejectsWith(
+        "remoteUnreachable",
+        new RegExp(`Cannot connect to ${url.replace(/\./g, "\\.")}`),
+        /is the server running/,
+      ),
+    );
     assert.equal(engine.state.kind, "unreachable");
   });
 
@@ -63,7 +70,10 @@ describe("remote engine faults, against a real llama-server", function () {
     it("a wrong key gives the 401 message; the key is in no message or log line", async () => {
       const lines: string[] = [];
       const wrong = make({ url: server.url, apiKey: "wrong-key-123", log: (_l, m) => lines.push(m) });
-      await assert.rejects(wrong.load("completion", { modelPath: "" }), rejectsWith("remoteUnauthorized", /refused the API key \(HTTP 401\)/, /Invalid API Key/));
+      await assert.rejects(
+        wrong.load("completion", { modelPath: "" }),
+        rejectsWith("remoteUnauthorized", /refused the API key \(HTTP 401\)/, /Invalid API Key/),
+      );
       assert.equal(wrong.state.kind, "unreachable");
       const missing = make({ url: server.url });
       await assert.rejects(missing.load("completion", { modelPath: "" }), rejectsWith("remoteUnauthorized"));
@@ -101,7 +111,10 @@ describe("remote engine faults, against a real llama-server", function () {
       const down = await waitState(engine, "unreachable");
       assert.ok(down.kind === "unreachable" && down.retryInMs !== null);
       // While it is down, requests fail fast with the connection error (a reused keep-alive socket says "reset").
-      await assert.rejects(engine.generate("completion", A), rejectsWith("remoteUnreachable", /Cannot connect|closed the connection before answering/));
+      await assert.rejects(
+        engine.generate("completion", A),
+        rejectsWith("remoteUnreachable", /Cannot connect|closed the connection before answering/),
+      );
 
       server = await server.restart();
       // The background health check notices by itself...
@@ -135,7 +148,16 @@ describe("remote engine faults, against a real llama-server", function () {
 
     it("429 with Retry-After: rate limited, with the wait; the next request goes through", async () => {
       const engine = await loaded();
-      proxy.faultPath("/v1/chat/completions", { kind: "status", status: 429, body: JSON.stringify({ error: { code: 429, message: "slow down", type: "rate_limit" } }), headers: { "retry-after": "3" } }, 1);
+      proxy.faultPath(
+        "/v1/chat/completions",
+        {
+          kind: "status",
+          status: 429,
+          body: JSON.stringify({ error: { code: 429, message: "slow down", type: "rate_limit" } }),
+          headers: { "retry-after": "3" },
+        },
+        1,
+      );
       const chat = { kind: "chat" as const, messages: [{ role: "user" as const, content: "hi" }], maxTokens: 16 };
       await assert.rejects(engine.generate("chat", chat), (e: unknown) => {
         rejectsWith("remoteRateLimited", /HTTP 429/, /retry in 3 seconds/, /slow down/)(e);
@@ -148,8 +170,15 @@ describe("remote engine faults, against a real llama-server", function () {
 
     it("5xx: a server error with the server's message; the next request goes through", async () => {
       const engine = await loaded();
-      proxy.faultPath("/v1/completions", { kind: "status", status: 502, body: "<html>Bad Gateway</html>", headers: { "content-type": "text/html" } }, 1);
-      await assert.rejects(engine.generate("completion", A), rejectsWith("remoteServerError", /\/v1\/completions failed with HTTP 502/, /Bad Gateway/));
+      proxy.faultPath(
+        "/v1/completions",
+        { kind: "status", status: 502, body: "<html>Bad Gateway</html>", headers: { "content-type": "text/html" } },
+        1,
+      );
+      await assert.rejects(
+        engine.generate("completion", A),
+        rejectsWith("remoteServerError", /\/v1\/completions failed with HTTP 502/, /Bad Gateway/),
+      );
       assert.equal((await engine.generate("completion", A)).text, expectedCompletion("a").text);
     });
 
@@ -157,7 +186,10 @@ describe("remote engine faults, against a real llama-server", function () {
       const engine = await loaded({ stallTimeoutMs: 1500 });
       proxy.faultPath("/v1/completions", { kind: "stall", afterEvents: 5 }, 1);
       const chunks: string[] = [];
-      await assert.rejects(engine.generate("completion", LONG, { onChunk: (c) => chunks.push(c) }), rejectsWith("remoteStalled", /stopped sending the answer \(nothing for 2 seconds\)/));
+      await assert.rejects(
+        engine.generate("completion", LONG, { onChunk: (c) => chunks.push(c) }),
+        rejectsWith("remoteStalled", /stopped sending the answer \(nothing for 2 seconds\)/),
+      );
       assert.ok(chunks.length > 0 && chunks.length <= 5, `${chunks.length} chunks before the stall`);
       assert.equal((await engine.generate("completion", A)).text, expectedCompletion("a").text);
     });
@@ -173,20 +205,38 @@ describe("remote engine faults, against a real llama-server", function () {
 
     it("an error event in the middle of a stream ends the answer with the server's message", async () => {
       const engine = await loaded();
-      proxy.faultPath("/v1/completions", { kind: "errorEvent", afterEvents: 3, error: { code: 500, message: "Compute error.", type: "server_error" } }, 1);
-      await assert.rejects(engine.generate("completion", LONG), rejectsWith("remoteServerError", /"Compute error\."/, /in the middle of the answer/));
+      proxy.faultPath(
+        "/v1/completions",
+        { kind: "errorEvent", afterEvents: 3, error: { code: 500, message: "Compute error.", type: "server_error" } },
+        1,
+      );
+      await assert.rejects(
+        engine.generate("completion", LONG),
+        rejectsWith("remoteServerError", /"Compute error\."/, /in the middle of the answer/),
+      );
       assert.equal((await engine.generate("completion", A)).text, expectedCompletion("a").text);
     });
 
     it("no answer at all within the request timeout is a timeout", async () => {
       const engine = await loaded({ requestTimeoutMs: 800 });
       proxy.faultPath("/v1/completions", { kind: "hang" }, 1);
-      await assert.rejects(engine.generate("completion", A), rejectsWith("remoteTimeout", /\/v1\/completions did not answer within 1 second/));
+      await assert.rejects(
+        engine.generate("completion", A),
+        rejectsWith("remoteTimeout", /\/v1\/completions did not answer within 1 second/),
+      );
       assert.equal((await engine.generate("completion", A)).text, expectedCompletion("a").text);
     });
 
     it("a server that is still loading its model: load waits, then works", async () => {
-      proxy.faultPath("/health", { kind: "status", status: 503, body: JSON.stringify({ error: { code: 503, message: "Loading model", type: "unavailable_error" } }) }, 3);
+      proxy.faultPath(
+        "/health",
+        {
+          kind: "status",
+          status: 503,
+          body: JSON.stringify({ error: { code: 503, message: "Loading model", type: "unavailable_error" } }),
+        },
+        3,
+      );
       const seenBefore = proxy.seen.length;
       const engine = await loaded();
       assert.equal(engine.state.kind, "ready");

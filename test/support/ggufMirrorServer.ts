@@ -129,14 +129,22 @@ interface Hold {
 
 export async function startFakeServer(options: FakeServerOptions): Promise<FakeServer> {
   const requests: SeenRequest[] = [];
-  const files = new Map<string, ServedFile>(Object.entries(options.files).map(([k, v]) => [k, Buffer.isBuffer(v) ? { body: v } : v]));
+  const files = new Map<string, ServedFile>(
+    Object.entries(options.files).map(([k, v]) => [k, Buffer.isBuffer(v) ? { body: v } : v]),
+  );
   let status = options.status ?? null;
   let hold: Hold | null = null;
   const cdn = (f: ServedFile) => `/cdn/${sha256(f.body)}`;
 
   const server = http.createServer((req, res) => {
     const url = decodeURIComponent(req.url ?? "");
-    const seen: SeenRequest = { url, range: req.headers.range, ifRange: req.headers["if-range"] as string | undefined, authorization: req.headers.authorization, status: 0 };
+    const seen: SeenRequest = {
+      url,
+      range: req.headers.range,
+      ifRange: req.headers["if-range"] as string | undefined,
+      authorization: req.headers.authorization,
+      status: 0,
+    };
     requests.push(seen);
     const answer = (code: number, headers: http.OutgoingHttpHeaders = {}) => {
       seen.status = code;
@@ -154,7 +162,11 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
     }
     let file = files.get(url);
     if (file && options.hfRedirects) {
-      answer(302, { location: cdn(file), "x-linked-etag": `"${file.declaredSha256 ?? sha256(file.body)}"`, "x-linked-size": String(file.declaredSize ?? file.body.length) });
+      answer(302, {
+        location: cdn(file),
+        "x-linked-etag": `"${file.declaredSha256 ?? sha256(file.body)}"`,
+        "x-linked-size": String(file.declaredSize ?? file.body.length),
+      });
       res.end();
       return;
     }
@@ -175,7 +187,11 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
         res.end();
         return;
       }
-      answer(206, { "content-length": body.length - start, "content-range": `bytes ${start}-${body.length - 1}/${body.length}`, etag });
+      answer(206, {
+        "content-length": body.length - start,
+        "content-range": `bytes ${start}-${body.length - 1}/${body.length}`,
+        etag,
+      });
     } else {
       answer(200, { "content-length": body.length, etag, "accept-ranges": "bytes" });
     }

@@ -4,179 +4,212 @@ import { expectedChatReply, expectedCompletion } from "../fixtures/gguf/determin
 import { api, waitFor } from "./helpers";
 
 describe("features in the real extension host", function () {
-    this.timeout(120_000);
+  this.timeout(120_000);
 
-    it("the configured completion model loads in the worker and completes exactly", async () => {
-        const { engine, models, worker } = await api();
-        const info = await models.ensureLoaded("completion");
-        assert.equal(info.specialTokens.fimMiddle, true);
-        const result = await engine.generate("completion", { kind: "complete", prompt: "const total = ", maxTokens: 16 });
-        assert.equal(result.text, expectedCompletion("const total = ").text);
-        const pid = worker()?.pid ?? null;
-        assert.ok(pid !== null && pid !== process.pid, "the model runs in its own process");
-    });
+  it("the configured completion model loads in the worker and completes exactly", async () => {
+    const { engine, models, worker } = await api();
+    const info = await models.ensureLoaded("completion");
+    assert.equal(info.specialTokens.fimMiddle, true);
+    const result = await engine.generate("completion", { kind: "complete", prompt: "const total = ", maxTokens: 16 });
+    assert.equal(result.text, expectedCompletion("const total = ").text);
+    const pid = worker()?.pid ?? null;
+    assert.ok(pid !== null && pid !== process.pid, "the model runs in its own process");
+  });
 
-    it("the chat model answers through its chat template", async () => {
-        const { engine, models } = await api();
-        await models.ensureLoaded("chat");
-        const result = await engine.generate("chat", { kind: "chat", messages: [{ role: "user", content: "hello" }], maxTokens: 16 });
-        assert.equal(result.text, expectedChatReply().text);
+  it("the chat model answers through its chat template", async () => {
+    const { engine, models } = await api();
+    await models.ensureLoaded("chat");
+    const result = await engine.generate("chat", {
+      kind: "chat",
+      messages: [{ role: "user", content: "hello" }],
+      maxTokens: 16,
     });
+    assert.equal(result.text, expectedChatReply().text);
+  });
 
-    it("an invalid model setting is reported by name and no model is guessed in its place", async () => {
-        const { settings, models } = await api();
-        const config = vscode.workspace.getConfiguration("localCode");
-        const before = config.get<string>("chat.model");
-        try {
-            await config.update("chat.model", "relative/model.gguf", vscode.ConfigurationTarget.Global);
-            assert.equal(vscode.workspace.getConfiguration("localCode").get("chat.model"), "relative/model.gguf");
-            const current = await waitFor(() => settings().errors.length > 0 && settings(), 10_000, "the settings error");
-            assert.ok(current.errors.some((e) => e.startsWith("localCode.chat.model:") && /absolute/.test(e)), current.errors.join("; "));
-            await assert.rejects(models.ensureLoaded("chat"), /localCode\.chat\.model is invalid/);
-        } finally {
-            await config.update("chat.model", before, vscode.ConfigurationTarget.Global);
-        }
-        await waitFor(() => settings().errors.length === 0, 10_000, "the settings error to clear");
-        const info = await models.ensureLoaded("chat");
-        assert.equal(info.modelPath, before);
-    });
+  it("an invalid model setting is reported by name and no model is guessed in its place", async () => {
+    const { settings, models } = await api();
+    const config = vscode.workspace.getConfiguration("localCode");
+    const before = config.get<string>("chat.model");
+    try {
+      await config.update("chat.model", "relative/model.gguf", vscode.ConfigurationTarget.Global);
+      assert.equal(vscode.workspace.getConfiguration("localCode").get("chat.model"), "relative/model.gguf");
+      const current = await waitFor(() => settings().errors.length > 0 && settings(), 10_000, "the settings error");
+      assert.ok(
+        current.errors.some((e) => e.startsWith("localCode.chat.model:") && /absolute/.test(e)),
+        current.errors.join("; "),
+      );
+      await assert.rejects(models.ensureLoaded("chat"), /localCode\.chat\.model is invalid/);
+    } finally {
+      await config.update("chat.model", before, vscode.ConfigurationTarget.Global);
+    }
+    await waitFor(() => settings().errors.length === 0, 10_000, "the settings error to clear");
+    const info = await models.ensureLoaded("chat");
+    assert.equal(info.modelPath, before);
+  });
 });
 
 describe("inline completion while typing fast, in the real extension host", function () {
-    this.timeout(240_000);
+  this.timeout(240_000);
 
-    it("200 fast keystrokes: every one lands, one generation runs at a time, stale ones are skipped unrun, and the last suggestion is right", async () => {
-        const { engine, models } = await api();
-        await models.ensureLoaded("completion");
-        const folder = vscode.workspace.workspaceFolders?.[0];
-        assert.ok(folder, "the test window has a workspace folder");
-        const uri = vscode.Uri.joinPath(folder.uri, "src", "burst.js");
-        await vscode.workspace.fs.writeFile(uri, new Uint8Array());
-        const editor = await vscode.window.showTextDocument(uri);
-        const before = (await engine.status()).lanes.completion;
+  it("200 fast keystrokes: every one lands, one generation runs at a time, stale ones are skipped unrun, and the last suggestion is right", async () => {
+    const { engine, models } = await api();
+    await models.ensureLoaded("completion");
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder, "the test window has a workspace folder");
+    const uri = vscode.Uri.joinPath(folder.uri, "src", "burst.js");
+    await vscode.workspace.fs.writeFile(uri, new Uint8Array());
+    const editor = await vscode.window.showTextDocument(uri);
+    const before = (await engine.status()).lanes.completion;
 
-        const burst = "let v = [1, 2, 3].map((n) => n * 2).filter(Boolean); ".repeat(4).slice(0, 199) + " ";
-        for (const ch of burst) {
-            await vscode.commands.executeCommand("type", { text: ch });
-            await new Promise((r) => setTimeout(r, 5));
-        }
-        assert.equal(editor.document.getText(), burst, "every keystroke landed, in order");
+    const burst = "let v = [1, 2, 3].map((n) => n * 2).filter(Boolean); ".repeat(4).slice(0, 199) + " ";
+    for (const ch of burst) {
+      await vscode.commands.executeCommand("type", { text: ch });
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.equal(editor.document.getText(), burst, "every keystroke landed, in order");
 
-        // The suggestion for the final text: the line ends in " ", which the fixture continues with "xyz".
-        const ghost = expectedCompletion(burst).text;
-        assert.equal(ghost, "xyz");
-        await waitForAsync(async () => {
-            await vscode.commands.executeCommand("editor.action.inlineSuggest.trigger");
-            await new Promise((r) => setTimeout(r, 500));
-            await vscode.commands.executeCommand("editor.action.inlineSuggest.commit");
-            return editor.document.getText() !== burst;
-        }, 120_000, "the final suggestion to be accepted");
-        assert.equal(editor.document.getText(), burst + ghost);
+    // The suggestion for the final text: the line ends in " ", which the fixture continues with "xyz".
+    const ghost = expectedCompletion(burst).text;
+    assert.equal(ghost, "xyz");
+    await waitForAsync(
+      async () => {
+        await vscode.commands.executeCommand("editor.action.inlineSuggest.trigger");
+        await new Promise((r) => setTimeout(r, 500));
+        await vscode.commands.executeCommand("editor.action.inlineSuggest.commit");
+        return editor.document.getText() !== burst;
+      },
+      120_000,
+      "the final suggestion to be accepted",
+    );
+    assert.equal(editor.document.getText(), burst + ghost);
 
-        const after = (await engine.status()).lanes.completion;
-        const requests = after.requests - before.requests;
-        const started = after.started - before.started;
-        assert.ok(requests >= 1, "the provider asked the worker for suggestions");
-        assert.equal(after.peakRunning, 1, "two completions ran at once");
-        assert.ok(after.peakAhead <= 1, `a request waited behind ${after.peakAhead} live ones`);
-        assert.ok(started < burst.length, `${started} generations for ${burst.length} keystrokes`);
-        assert.equal(after.requests, after.started + after.skipped, "nothing is left queued once typing stops");
-        console.log(`[burst] ${burst.length} keystrokes -> ${requests} worker requests, ${started} generations run, ${after.skipped - before.skipped} skipped unrun`);
-        await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
-        await vscode.workspace.fs.delete(uri);
-    });
+    const after = (await engine.status()).lanes.completion;
+    const requests = after.requests - before.requests;
+    const started = after.started - before.started;
+    assert.ok(requests >= 1, "the provider asked the worker for suggestions");
+    assert.equal(after.peakRunning, 1, "two completions ran at once");
+    assert.ok(after.peakAhead <= 1, `a request waited behind ${after.peakAhead} live ones`);
+    assert.ok(started < burst.length, `${started} generations for ${burst.length} keystrokes`);
+    assert.equal(after.requests, after.started + after.skipped, "nothing is left queued once typing stops");
+    console.log(
+      `[burst] ${burst.length} keystrokes -> ${requests} worker requests, ${started} generations run, ${after.skipped - before.skipped} skipped unrun`,
+    );
+    await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
+    await vscode.workspace.fs.delete(uri);
+  });
 });
 
 describe("completion warm-up at a new place, in the real extension host", function () {
-    this.timeout(180_000);
+  this.timeout(180_000);
 
-    it("a pause at a new place warms its prompt up (counted in the worker's lanes), and a keystroke supersedes a warm-up in flight", async () => {
-        const { engine, models } = await api();
-        await models.ensureLoaded("completion");
-        const folder = vscode.workspace.workspaceFolders?.[0];
-        assert.ok(folder);
-        const uri = vscode.Uri.joinPath(folder.uri, "src", "warmup.js");
-        const lines = Array.from({ length: 60 }, (_, i) => `const value${i} = compute(${i});`);
-        await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(lines.join("\n") + "\n"));
-        const editor = await vscode.window.showTextDocument(uri);
-        const lanes = async () => (await engine.status()).lanes.completion;
+  it("a pause at a new place warms its prompt up (counted in the worker's lanes), and a keystroke supersedes a warm-up in flight", async () => {
+    const { engine, models } = await api();
+    await models.ensureLoaded("completion");
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder);
+    const uri = vscode.Uri.joinPath(folder.uri, "src", "warmup.js");
+    const lines = Array.from({ length: 60 }, (_, i) => `const value${i} = compute(${i});`);
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(lines.join("\n") + "\n"));
+    const editor = await vscode.window.showTextDocument(uri);
+    const lanes = async () => (await engine.status()).lanes.completion;
 
-        // 1. The cursor lands on a line no request was made for, and the user pauses: a warm-up runs to the end.
-        const before = await lanes();
-        // At the end of a line: text right of the cursor would skip requests there, warm-ups too.
-        const end = (line: number) => new vscode.Selection(line, lines[line].length, line, lines[line].length);
-        editor.selection = end(30);
-        const warmed = await pollFor(async () => {
-            const now = await lanes();
-            return now.warmUpsCompleted > before.warmUpsCompleted && now;
-        }, 60_000, "a warm-up to complete");
-        assert.equal(warmed.warmUpsAborted, before.warmUpsAborted);
-        assert.ok(warmed.warmUpTokens > before.warmUpTokens, "the warm-up evaluated prompt tokens");
+    // 1. The cursor lands on a line no request was made for, and the user pauses: a warm-up runs to the end.
+    const before = await lanes();
+    // At the end of a line: text right of the cursor would skip requests there, warm-ups too.
+    const end = (line: number) => new vscode.Selection(line, lines[line].length, line, lines[line].length);
+    editor.selection = end(30);
+    const warmed = await pollFor(
+      async () => {
+        const now = await lanes();
+        return now.warmUpsCompleted > before.warmUpsCompleted && now;
+      },
+      60_000,
+      "a warm-up to complete",
+    );
+    assert.equal(warmed.warmUpsAborted, before.warmUpsAborted);
+    assert.ok(warmed.warmUpTokens > before.warmUpTokens, "the warm-up evaluated prompt tokens");
 
-        // 2. A warm-up in flight: it waits in the worker behind a long generation on the completion lane
-        // (started here through the test API, so the provider's scheduler is idle and the warm-up is sent).
-        const long = engine.generate("completion", { kind: "complete", prompt: "0", maxTokens: 32_000 }).catch((e: unknown) => e);
-        await pollFor(async () => (await engine.status()).busy, 30_000, "the long generation to run");
-        const inFlight = await lanes();
-        editor.selection = end(45);
-        await pollFor(async () => (await lanes()).warmUps > inFlight.warmUps, 60_000, "the warm-up to reach the worker");
-        // A keystroke there: its request supersedes the waiting warm-up (and the long generation).
-        await vscode.commands.executeCommand("type", { text: " " });
-        const after = await pollFor(async () => {
-            const now = await lanes();
-            return now.warmUpsAborted > inFlight.warmUpsAborted && now;
-        }, 60_000, "the keystroke to supersede the warm-up");
-        assert.equal(after.warmUpsCompleted, inFlight.warmUpsCompleted, "the superseded warm-up never ran");
-        const longOutcome = await long;
-        assert.ok(longOutcome instanceof Error, "the keystroke's request superseded the long generation");
-        assert.equal(after.peakRunning, 1, "a warm-up never ran beside a generation");
-        console.log(`[warm-up] completed ${warmed.warmUpsCompleted - before.warmUpsCompleted} (${warmed.warmUpTokens - before.warmUpTokens} tokens), superseded ${after.warmUpsAborted - inFlight.warmUpsAborted}`);
-        await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
-        await vscode.workspace.fs.delete(uri);
-    });
+    // 2. A warm-up in flight: it waits in the worker behind a long generation on the completion lane
+    // (started here through the test API, so the provider's scheduler is idle and the warm-up is sent).
+    const long = engine
+      .generate("completion", { kind: "complete", prompt: "0", maxTokens: 32_000 })
+      .catch((e: unknown) => e);
+    await pollFor(async () => (await engine.status()).busy, 30_000, "the long generation to run");
+    const inFlight = await lanes();
+    editor.selection = end(45);
+    await pollFor(async () => (await lanes()).warmUps > inFlight.warmUps, 60_000, "the warm-up to reach the worker");
+    // A keystroke there: its request supersedes the waiting warm-up (and the long generation).
+    await vscode.commands.executeCommand("type", { text: " " });
+    const after = await pollFor(
+      async () => {
+        const now = await lanes();
+        return now.warmUpsAborted > inFlight.warmUpsAborted && now;
+      },
+      60_000,
+      "the keystroke to supersede the warm-up",
+    );
+    assert.equal(after.warmUpsCompleted, inFlight.warmUpsCompleted, "the superseded warm-up never ran");
+    const longOutcome = await long;
+    assert.ok(longOutcome instanceof Error, "the keystroke's request superseded the long generation");
+    assert.equal(after.peakRunning, 1, "a warm-up never ran beside a generation");
+    console.log(
+      `[warm-up] completed ${warmed.warmUpsCompleted - before.warmUpsCompleted} (${warmed.warmUpTokens - before.warmUpTokens} tokens), superseded ${after.warmUpsAborted - inFlight.warmUpsAborted}`,
+    );
+    await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
+    await vscode.workspace.fs.delete(uri);
+  });
 });
 
 describe("extra context for inline completion, in the real extension host", function () {
-    this.timeout(60_000);
+  this.timeout(60_000);
 
-    it("copies become context in the desktop app; a browser-hosted VS Code never reads the clipboard (it would show a permission error)", async () => {
-        const { extraContext } = await api();
-        const folder = vscode.workspace.workspaceFolders?.[0];
-        assert.ok(folder);
-        const uri = vscode.Uri.joinPath(folder.uri, "src", "copied.ts");
-        const lines = Array.from({ length: 80 }, (_, i) => `export const value${i} = ${i} * 3;`);
-        await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(lines.join("\n")));
-        await vscode.workspace.openTextDocument(uri);
-        await vscode.env.clipboard.writeText(lines.slice(40, 43).join("\n"));
-        if (vscode.env.uiKind === vscode.UIKind.Desktop) {
-            // Read while idle (about 1.5 s), queued, then promoted into the ring on a later idle tick.
-            const chunk = await waitFor(() => extraContext.chunks.find((c) => c.source === "copy"), 30_000, "a chunk from the copy");
-            assert.equal(chunk.path, "src/copied.ts");
-            assert.ok(chunk.text.includes(lines[41]), "the chunk holds the copied lines");
-            assert.equal(chunk.text.split("\n").length, 64, "with the lines around them");
-        } else {
-            // Several idle ticks pass; the clipboard (readable here) is never turned into a chunk.
-            await new Promise((r) => setTimeout(r, 5_000));
-            assert.equal(extraContext.chunks.find((c) => c.source === "copy") ?? null, null);
-        }
-        await vscode.workspace.fs.delete(uri);
-    });
+  it("copies become context in the desktop app; a browser-hosted VS Code never reads the clipboard (it would show a permission error)", async () => {
+    const { extraContext } = await api();
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder);
+    const uri = vscode.Uri.joinPath(folder.uri, "src", "copied.ts");
+    const lines = Array.from({ length: 80 }, (_, i) => `export const value${i} = ${i} * 3;`);
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(lines.join("\n")));
+    await vscode.workspace.openTextDocument(uri);
+    await vscode.env.clipboard.writeText(lines.slice(40, 43).join("\n"));
+    if (vscode.env.uiKind === vscode.UIKind.Desktop) {
+      // Read while idle (about 1.5 s), queued, then promoted into the ring on a later idle tick.
+      const chunk = await waitFor(
+        () => extraContext.chunks.find((c) => c.source === "copy"),
+        30_000,
+        "a chunk from the copy",
+      );
+      assert.equal(chunk.path, "src/copied.ts");
+      assert.ok(chunk.text.includes(lines[41]), "the chunk holds the copied lines");
+      assert.equal(chunk.text.split("\n").length, 64, "with the lines around them");
+    } else {
+      // Several idle ticks pass; the clipboard (readable here) is never turned into a chunk.
+      await new Promise((r) => setTimeout(r, 5_000));
+      assert.equal(extraContext.chunks.find((c) => c.source === "copy") ?? null, null);
+    }
+    await vscode.workspace.fs.delete(uri);
+  });
 });
 
 /** Polls `probe` every 50 ms until it returns something truthy, and returns that. */
-async function pollFor<T>(probe: () => Promise<T | false | null | undefined>, timeoutMs: number, what: string): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const value = await probe();
-        if (value) return value;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 50));
-    }
+async function pollFor<T>(
+  probe: () => Promise<T | false | null | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 async function waitForAsync(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await probe())) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    }
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+  }
 }

@@ -45,7 +45,13 @@ export function offlineError(url: string, cause: string): DownloadError {
   );
 }
 
-export function httpStatusError(url: string, status: number, statusText: string, endpoint: string, repo: string): DownloadError {
+export function httpStatusError(
+  url: string,
+  status: number,
+  statusText: string,
+  endpoint: string,
+  repo: string,
+): DownloadError {
   const page = `${endpoint}/${repo}`;
   if (status === 401 || status === 403) {
     return new DownloadError(
@@ -63,5 +69,9 @@ export function httpStatusError(url: string, status: number, statusText: string,
         `choose another quant, or set the model setting to the absolute path of a .gguf you have.`,
     );
   }
-  return new DownloadError("http", url, `The server answered ${status} ${statusText} for ${url}. Retry later or use another endpoint (localCode.downloadEndpoint).`);
+  return new DownloadError(
+    "http",
+    url,
+    `The server answered ${status} ${statusText} for ${url}. Retry later or use another endpoint (localCode.downloadEndpoint).`,
+  );
 }

@@ -26,12 +26,23 @@ export async function acquireLock(lockPath: string, url: string): Promise<() => 
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const owner = Number((await fs.readFile(lockPath, "utf8").catch(() => "")).trim());
       if (owner > 0 && owner !== process.pid && processAlive(owner)) {
-        throw new DownloadError("busy", url, `${url} is already being downloaded by process ${owner}; wait for it to finish.`);
+        throw new DownloadError(
+          "busy",
+          url,
+          `${url} is already being downloaded by process ${owner}; wait for it to finish.`,
+        );
       }
-      if (owner === process.pid) throw new DownloadError("busy", url, `${url} is already being downloaded by this process.`);
+      if (owner === process.pid)
+        throw new DownloadError("busy", url, `${url} is already being downloaded by this process.`);
       // No pid yet: another process has just created the lock.
-      const age = Date.now() - (await fs.stat(lockPath).then((s) => s.mtimeMs, () => 0));
-      if (!(owner > 0) && age < 10_000) throw new DownloadError("busy", url, `${url} is already being downloaded by another process.`);
+      const age =
+        Date.now() -
+        (await fs.stat(lockPath).then(
+          (s) => s.mtimeMs,
+          () => 0,
+        ));
+      if (!(owner > 0) && age < 10_000)
+        throw new DownloadError("busy", url, `${url} is already being downloaded by another process.`);
       await fs.rm(lockPath, { force: true });
     }
   }

@@ -94,8 +94,10 @@ function unsafeSegment(segment: string): boolean {
 /** Why a catalog repo/file must not become a path under the models folder, or null when it is safe. */
 export function unsafeRepoPath(repo: string, file: string): string | null {
   const parts = repo.split("/");
-  if (parts.length !== 2 || parts.some(unsafeSegment)) return `the repo "${repo}" is not owner/name (no "..", ".", empty or backslash parts)`;
-  if (path.isAbsolute(file) || file.split("/").some(unsafeSegment)) return `the file path "${file}" has "..", ".", empty, absolute or backslash parts`;
+  if (parts.length !== 2 || parts.some(unsafeSegment))
+    return `the repo "${repo}" is not owner/name (no "..", ".", empty or backslash parts)`;
+  if (path.isAbsolute(file) || file.split("/").some(unsafeSegment))
+    return `the file path "${file}" has "..", ".", empty, absolute or backslash parts`;
   return null;
 }
 
@@ -104,9 +106,18 @@ export function partialPathFor(destPath: string): string {
 }
 
 /** Where a catalog file lives under the models folder: <dir>/<owner>/<repo>/<file>. */
-export function catalogDownloadSpec(model: CatalogModel, quant: CatalogQuant, modelsDir: string, endpoint = DEFAULT_ENDPOINT): DownloadSpec {
+export function catalogDownloadSpec(
+  model: CatalogModel,
+  quant: CatalogQuant,
+  modelsDir: string,
+  endpoint = DEFAULT_ENDPOINT,
+): DownloadSpec {
   if (quant.repo === null || quant.file === null) {
-    throw new DownloadError("badRequest", "", `${model.id} ${quant.quant} has no known file to download (${quant.note ?? "no file name in the catalog"}).`);
+    throw new DownloadError(
+      "badRequest",
+      "",
+      `${model.id} ${quant.quant} has no known file to download (${quant.note ?? "no file name in the catalog"}).`,
+    );
   }
   const unsafe = unsafeRepoPath(quant.repo, quant.file);
   if (unsafe) throw new DownloadError("badRequest", "", `${model.id} ${quant.quant}: refusing to download, ${unsafe}.`);
@@ -114,7 +125,11 @@ export function catalogDownloadSpec(model: CatalogModel, quant: CatalogQuant, mo
   const destPath = path.join(modelsDir, owner, name, ...quant.file.split("/"));
   // Belt and braces: whatever the names, the file lands inside the models folder.
   if (path.relative(path.resolve(modelsDir), path.resolve(destPath)).startsWith(".."))
-    throw new DownloadError("badRequest", "", `${model.id} ${quant.quant}: refusing to write outside the models folder (${destPath}).`);
+    throw new DownloadError(
+      "badRequest",
+      "",
+      `${model.id} ${quant.quant}: refusing to write outside the models folder (${destPath}).`,
+    );
   return {
     repo: quant.repo,
     file: quant.file,
@@ -165,13 +180,17 @@ export async function verifyModelFile(
 ): Promise<{ ok: true; sizeBytes: number; sha256: string | null } | { ok: false; reason: string }> {
   const size = await fileSize(filePath);
   if (expected.sizeBytes != null && size !== expected.sizeBytes) {
-    return { ok: false, reason: `size ${size} bytes, expected ${expected.sizeBytes}${size < expected.sizeBytes ? " (truncated)" : ""}` };
+    return {
+      ok: false,
+      reason: `size ${size} bytes, expected ${expected.sizeBytes}${size < expected.sizeBytes ? " (truncated)" : ""}`,
+    };
   }
   const header = await checkGgufFile(filePath);
   if (!header.ok) return { ok: false, reason: header.reason };
   if (!expected.sha256) return { ok: true, sizeBytes: size, sha256: null };
   const sha256 = await sha256OfFile(filePath);
-  if (sha256 !== expected.sha256.toLowerCase()) return { ok: false, reason: `SHA-256 ${sha256}, expected ${expected.sha256}` };
+  if (sha256 !== expected.sha256.toLowerCase())
+    return { ok: false, reason: `SHA-256 ${sha256}, expected ${expected.sha256}` };
   return { ok: true, sizeBytes: size, sha256 };
 }
 
@@ -219,7 +238,12 @@ export async function downloadModelFile(spec: DownloadSpec, options: DownloadOpt
   const endpoint = (spec.endpoint ?? DEFAULT_ENDPOINT).replace(/\/+$/, "");
   const url = modelFileUrl(endpoint, spec.repo, spec.file, spec.revision);
   const shown = redactUrl(url);
-  if (!/^https?:\/\//.test(endpoint)) throw new DownloadError("badRequest", shown, `The download endpoint must be an http(s) URL, got "${redactUrl(endpoint)}".`);
+  if (!/^https?:\/\//.test(endpoint))
+    throw new DownloadError(
+      "badRequest",
+      shown,
+      `The download endpoint must be an http(s) URL, got "${redactUrl(endpoint)}".`,
+    );
   if (hasCredentials(endpoint))
     throw new DownloadError(
       "badRequest",
@@ -227,14 +251,23 @@ export async function downloadModelFile(spec: DownloadSpec, options: DownloadOpt
       `The download endpoint ${redactUrl(endpoint)} contains a user name or password: remove them from localCode.downloadEndpoint (a Hugging Face token is given to Local Code separately).`,
     );
   const badPath = unsafeRepoPath(spec.repo, spec.file);
-  if (badPath) throw new DownloadError("badRequest", shown, `Refusing to download ${shown}: ${badPath}. Nothing was written.`);
+  if (badPath)
+    throw new DownloadError("badRequest", shown, `Refusing to download ${shown}: ${badPath}. Nothing was written.`);
   const expected = { sizeBytes: spec.expectedSizeBytes ?? null, sha256: spec.sha256?.toLowerCase() ?? null };
 
   if (await fileSize(spec.destPath)) {
     const check = await verifyModelFile(spec.destPath, expected);
     if (check.ok) {
       const sha256Source = check.sha256 ? "catalog" : null;
-      return { path: spec.destPath, url, sizeBytes: check.sizeBytes, sha256: check.sha256, sha256Source, resumedFromBytes: 0, alreadyPresent: true };
+      return {
+        path: spec.destPath,
+        url,
+        sizeBytes: check.sizeBytes,
+        sha256: check.sha256,
+        sha256Source,
+        resumedFromBytes: 0,
+        alreadyPresent: true,
+      };
     }
     await fs.rm(spec.destPath, { force: true });
   }
@@ -250,7 +283,10 @@ export async function downloadModelFile(spec: DownloadSpec, options: DownloadOpt
     if (!check.ok) {
       await fs.rm(partial, { force: true });
       await fs.rm(`${partial}.json`, { force: true });
-      const by = sha256Source === "endpoint" && check.reason.startsWith("SHA-256") ? ` (the SHA-256 ${endpoint} declared for it)` : "";
+      const by =
+        sha256Source === "endpoint" && check.reason.startsWith("SHA-256")
+          ? ` (the SHA-256 ${endpoint} declared for it)`
+          : "";
       throw new DownloadError(
         "verifyFailed",
         url,
@@ -260,7 +296,15 @@ export async function downloadModelFile(spec: DownloadSpec, options: DownloadOpt
     }
     await fs.rename(partial, spec.destPath);
     await fs.rm(`${partial}.json`, { force: true });
-    return { path: spec.destPath, url, sizeBytes: check.sizeBytes, sha256: check.sha256, sha256Source, resumedFromBytes, alreadyPresent: false };
+    return {
+      path: spec.destPath,
+      url,
+      sizeBytes: check.sizeBytes,
+      sha256: check.sha256,
+      sha256Source,
+      resumedFromBytes,
+      alreadyPresent: false,
+    };
   } finally {
     await release();
   }
@@ -353,12 +397,14 @@ async function transfer(
     if (userSignal?.aborted) throw cancelled(url);
     let offset = await fileSize(partial);
     const knownTotal = expectedSize ?? meta?.totalBytes ?? null;
-    if (knownTotal !== null && offset === knownTotal) return { resumedFromBytes: offset, declaredSha256: meta?.sha256 ?? null };
+    if (knownTotal !== null && offset === knownTotal)
+      return { resumedFromBytes: offset, declaredSha256: meta?.sha256 ?? null };
     if (knownTotal !== null && offset > knownTotal) {
       await fs.rm(partial, { force: true });
       offset = 0;
     }
-    if (attempt === 0 && expectedSize !== null) await ensureDiskSpace(spec.destPath, expectedSize - offset, url, options);
+    if (attempt === 0 && expectedSize !== null)
+      await ensureDiskSpace(spec.destPath, expectedSize - offset, url, options);
 
     const stall = new AbortController();
     const signal = userSignal ? AbortSignal.any([userSignal, stall.signal]) : stall.signal;
@@ -445,7 +491,17 @@ async function transfer(
 
       // No more than the file can be: a body that runs past the known size is stopped there.
       const limit = expectedSize ?? total ?? declared.sizeBytes;
-      const received = await writeBody(response, partial, append, startAt, total, url, options.onProgress, resetStall, limit);
+      const received = await writeBody(
+        response,
+        partial,
+        append,
+        startAt,
+        total,
+        url,
+        options.onProgress,
+        resetStall,
+        limit,
+      );
       if (received === "overran") {
         await fs.rm(partial, { force: true });
         await fs.rm(metaPath, { force: true });
@@ -465,7 +521,12 @@ async function transfer(
       }
       if (userSignal?.aborted) throw cancelled(url);
       const got = await fileSize(partial);
-      lastFailure = interrupted(url, got, meta?.totalBytes ?? null, stall.signal.aborted ? `no data for ${stallMs} ms` : causeCode(error));
+      lastFailure = interrupted(
+        url,
+        got,
+        meta?.totalBytes ?? null,
+        stall.signal.aborted ? `no data for ${stallMs} ms` : causeCode(error),
+      );
     } finally {
       clearTimeout(stallTimer);
     }
@@ -517,7 +578,12 @@ async function writeBody(
   }
 }
 
-async function ensureDiskSpace(destPath: string, neededBytes: number, url: string, options: DownloadOptions): Promise<void> {
+async function ensureDiskSpace(
+  destPath: string,
+  neededBytes: number,
+  url: string,
+  options: DownloadOptions,
+): Promise<void> {
   const statfs = options.statfs ?? ((dir: string) => fs.statfs(dir));
   const dir = path.dirname(destPath);
   await fs.mkdir(dir, { recursive: true });
@@ -549,7 +615,11 @@ function diskFullWhileWriting(destPath: string, url: string, written: number, to
 }
 
 function cancelled(url: string): DownloadError {
-  return new DownloadError("cancelled", url, `Download of ${url} cancelled. The partial file is kept; downloading again resumes it.`);
+  return new DownloadError(
+    "cancelled",
+    url,
+    `Download of ${url} cancelled. The partial file is kept; downloading again resumes it.`,
+  );
 }
 
 function interrupted(url: string, received: number, total: number | null, why: string): DownloadError {

@@ -11,7 +11,13 @@
  * - state follows the server's health: "unreachable" after a connection failure, back to "ready"
  *   on the next success or background health check.
  */
-import { EngineError, type Disposable, type Engine, type EngineState, type GenerateCallOptions } from "../../core/engine/engine";
+import {
+  EngineError,
+  type Disposable,
+  type Engine,
+  type EngineState,
+  type GenerateCallOptions,
+} from "../../core/engine/engine";
 import { LaneCounters } from "../../core/engine/laneCounters";
 import {
   GenerateRequestBodySchema,
@@ -26,12 +32,40 @@ import {
   type StopReason,
   type EngineStatus,
 } from "../../core/engine/types";
-import { candidateTokenTexts, familyFromModelName, fimTemplate, templateFromVocabulary, templateSpecialTokens, type FimFamily, type FimTemplate } from "../../core/remote/fimTemplates";
-import { normalizeServerUrl, ONLY_SERVED_MODEL, type CompletionRoute, type FimFamilySetting } from "../../core/remote/remoteConfig";
+import {
+  candidateTokenTexts,
+  familyFromModelName,
+  fimTemplate,
+  templateFromVocabulary,
+  templateSpecialTokens,
+  type FimFamily,
+  type FimTemplate,
+} from "../../core/remote/fimTemplates";
+import {
+  normalizeServerUrl,
+  ONLY_SERVED_MODEL,
+  type CompletionRoute,
+  type FimFamilySetting,
+} from "../../core/remote/remoteConfig";
 import { httpFailure, isConnectionFailure } from "../../core/remote/remoteErrors";
 import { segmentsToInfill, segmentsToTemplateText } from "../../core/remote/remotePrompt";
-import { chatBody, completionsBody, ENDPOINT_PATHS, infillBody, parseStep, type EndpointStyle, type ServerKind } from "../../core/remote/remoteRequests";
-import { errorJsonMessage, ModelListSchema, PropsSchema, TokenizeResponseSchema, type ModelList, type Props } from "../../core/remote/schemas";
+import {
+  chatBody,
+  completionsBody,
+  ENDPOINT_PATHS,
+  infillBody,
+  parseStep,
+  type EndpointStyle,
+  type ServerKind,
+} from "../../core/remote/remoteRequests";
+import {
+  errorJsonMessage,
+  ModelListSchema,
+  PropsSchema,
+  TokenizeResponseSchema,
+  type ModelList,
+  type Props,
+} from "../../core/remote/schemas";
 import { SSE_DONE } from "../../core/remote/sse";
 import { capLength } from "../../core/security/redact";
 import { StopStringMatcher } from "../../core/remote/stopStrings";
@@ -127,7 +161,11 @@ export class RemoteEngine implements Engine {
   }
 
   /** How FIM prompts of the completion slot are sent, and with which template (for logs and docs). */
-  completionSetup(): { route: "infill" | "completions"; template: FimTemplate | null; family: FimFamily | null } | null {
+  completionSetup(): {
+    route: "infill" | "completions";
+    template: FimTemplate | null;
+    family: FimFamily | null;
+  } | null {
     const setup = this.slots.get("completion");
     return setup ? { route: setup.route, template: setup.template, family: setup.family } : null;
   }
@@ -185,7 +223,10 @@ export class RemoteEngine implements Engine {
     const ids = list.data.flatMap(namesOf);
     for (const setup of this.slots.values())
       if (!ids.includes(setup.model))
-        throw new EngineError("remoteModelNotFound", `${this.server} no longer serves "${setup.model}"; it serves: ${ids.join(", ") || "nothing"}.`);
+        throw new EngineError(
+          "remoteModelNotFound",
+          `${this.server} no longer serves "${setup.model}"; it serves: ${ids.join(", ") || "nothing"}.`,
+        );
   }
 
   private markHealthy(): void {
@@ -227,9 +268,15 @@ export class RemoteEngine implements Engine {
       const entry = facts.models.find((m) => namesOf(m).includes(model));
       const serverContext = facts.props?.default_generation_settings?.n_ctx ?? entry?.max_model_len ?? null;
       if (serverContext === null)
-        this.log("info", `${this.server} does not say its context size; budgeting with ${options.contextSize ?? DEFAULT_CONTEXT} tokens (the ${slot} context-size setting).`);
+        this.log(
+          "info",
+          `${this.server} does not say its context size; budgeting with ${options.contextSize ?? DEFAULT_CONTEXT} tokens (the ${slot} context-size setting).`,
+        );
       await this.ensureTokenizeSupport(facts.kind, model, signal);
-      const fim = slot === "completion" ? await this.completionRoute(facts, model, signal) : { route: "completions" as const, template: null, family: null, specialTokens: templateSpecialTokens(null) };
+      const fim =
+        slot === "completion"
+          ? await this.completionRoute(facts, model, signal)
+          : { route: "completions" as const, template: null, family: null, specialTokens: templateSpecialTokens(null) };
       const info: ModelInfo = {
         slot,
         modelPath: model,
@@ -258,8 +305,10 @@ export class RemoteEngine implements Engine {
         throw cancelled(error.reason);
       }
       if (error instanceof EngineError && isConnectionFailure(error.code)) this.markUnhealthy(error);
-      else if (error instanceof EngineError && error.code === "remoteUnauthorized") this.setState({ kind: "unreachable", code: error.code, reason: error.message, retryInMs: null });
-      else this.setState(this.slots.size > 0 ? { kind: "ready" } : { kind: "failed", reason: (error as Error).message });
+      else if (error instanceof EngineError && error.code === "remoteUnauthorized")
+        this.setState({ kind: "unreachable", code: error.code, reason: error.message, retryInMs: null });
+      else
+        this.setState(this.slots.size > 0 ? { kind: "ready" } : { kind: "failed", reason: (error as Error).message });
       throw error;
     }
   }
@@ -272,7 +321,8 @@ export class RemoteEngine implements Engine {
         await this.health(signal, HEALTH_TIMEOUT_MS);
         break;
       } catch (error) {
-        const loading = error instanceof EngineError && error.code === "remoteServerError" && /loading/i.test(error.message);
+        const loading =
+          error instanceof EngineError && error.code === "remoteServerError" && /loading/i.test(error.message);
         if (!loading || Date.now() > deadline) throw error;
         await sleep(500, signal);
       }
@@ -283,9 +333,14 @@ export class RemoteEngine implements Engine {
       props = await this.http.json("/props", PropsSchema, { signal });
     } catch (error) {
       // Not llama-server (vLLM and Ollama have no /props).
-      if (!(error instanceof EngineError) || (error.code !== "remoteModelNotFound" && error.code !== "remoteBadResponse" && error.code !== "badRequest")) throw error;
+      if (
+        !(error instanceof EngineError) ||
+        (error.code !== "remoteModelNotFound" && error.code !== "remoteBadResponse" && error.code !== "badRequest")
+      )
+        throw error;
     }
-    const kind: ServerKind = props !== null && props.default_generation_settings !== undefined ? "llama-server" : "openai-compatible";
+    const kind: ServerKind =
+      props !== null && props.default_generation_settings !== undefined ? "llama-server" : "openai-compatible";
     this.kind = kind;
     return { kind, props: kind === "llama-server" ? props : null, models: list.data };
   }
@@ -296,11 +351,16 @@ export class RemoteEngine implements Engine {
       if (ids.length === 1) return ids[0];
       throw new EngineError(
         "remoteModelNotFound",
-        ids.length === 0 ? `${this.server} serves no model.` : `${this.server} serves several models (${ids.join(", ")}); name the one to use.`,
+        ids.length === 0
+          ? `${this.server} serves no model.`
+          : `${this.server} serves several models (${ids.join(", ")}); name the one to use.`,
       );
     }
     if (models.some((m) => namesOf(m).includes(requested))) return requested;
-    throw new EngineError("remoteModelNotFound", `The model "${requested}" is not on ${this.server}; it serves: ${ids.join(", ") || "nothing"}. Set the model name to one of these.`);
+    throw new EngineError(
+      "remoteModelNotFound",
+      `The model "${requested}" is not on ${this.server}; it serves: ${ids.join(", ") || "nothing"}. Set the model name to one of these.`,
+    );
   }
 
   /** Whether the server has /tokenize (llama-server, vLLM); without it counts are estimates. */
@@ -312,7 +372,10 @@ export class RemoteEngine implements Engine {
     } catch (error) {
       if (error instanceof EngineError && (error.code === "remoteModelNotFound" || error.code === "badRequest")) {
         this.tokenizeSupport = "estimate";
-        this.log("warn", `${this.server} has no /tokenize: token counts for context budgets are estimates (4 characters per token).`);
+        this.log(
+          "warn",
+          `${this.server} has no /tokenize: token counts for context budgets are estimates (4 characters per token).`,
+        );
       } else throw error;
     }
   }
@@ -326,25 +389,51 @@ export class RemoteEngine implements Engine {
   }
 
   /** Decides how FIM prompts go to this server, and which special tokens the prompt may use. */
-  private async completionRoute(facts: ServerFacts, model: string, signal?: AbortSignal): Promise<{ route: "infill" | "completions"; template: FimTemplate | null; family: FimFamily | null; specialTokens: Record<SpecialToken, boolean> }> {
+  private async completionRoute(
+    facts: ServerFacts,
+    model: string,
+    signal?: AbortSignal,
+  ): Promise<{
+    route: "infill" | "completions";
+    template: FimTemplate | null;
+    family: FimFamily | null;
+    specialTokens: Record<SpecialToken, boolean>;
+  }> {
     const wanted = this.options.completionRoute ?? "auto";
     const familySetting = this.options.fimFamily ?? "auto";
     if (wanted === "infill" && facts.kind !== "llama-server")
-      throw new EngineError("badRequest", `${this.server} is not llama-server, so it has no /infill; use the "completions" route with a FIM family.`);
+      throw new EngineError(
+        "badRequest",
+        `${this.server} is not llama-server, so it has no /infill; use the "completions" route with a FIM family.`,
+      );
 
     // Which FIM token texts the model has.
     let template: FimTemplate | null = null;
     let family: FimFamily | null = familySetting === "auto" ? familyFromModelName(model) : familySetting;
     if (this.tokenizeSupport === "server" && wanted !== "infill") {
-      const confirmed = await this.confirmedTexts(facts.kind, model, familySetting === "auto" ? candidateTokenTexts() : templateTexts(fimTemplate(familySetting)), signal);
+      const confirmed = await this.confirmedTexts(
+        facts.kind,
+        model,
+        familySetting === "auto" ? candidateTokenTexts() : templateTexts(fimTemplate(familySetting)),
+        signal,
+      );
       if (familySetting === "auto") {
         template = templateFromVocabulary((t) => confirmed.has(t));
         family = template?.family ?? family;
       } else {
         const t = fimTemplate(familySetting);
         if (t && !(confirmed.has(t.prefix) && confirmed.has(t.suffix) && confirmed.has(t.middle)))
-          throw new EngineError("fimUnsupported", `The model "${model}" on ${this.server} does not have the ${familySetting} FIM tokens (${t.prefix} ${t.suffix} ${t.middle}); check the FIM family setting.`);
-        template = t ? { ...t, fileSeparator: t.fileSeparator && confirmed.has(t.fileSeparator) ? t.fileSeparator : null, repoName: t.repoName && confirmed.has(t.repoName) ? t.repoName : null } : null;
+          throw new EngineError(
+            "fimUnsupported",
+            `The model "${model}" on ${this.server} does not have the ${familySetting} FIM tokens (${t.prefix} ${t.suffix} ${t.middle}); check the FIM family setting.`,
+          );
+        template = t
+          ? {
+              ...t,
+              fileSeparator: t.fileSeparator && confirmed.has(t.fileSeparator) ? t.fileSeparator : null,
+              repoName: t.repoName && confirmed.has(t.repoName) ? t.repoName : null,
+            }
+          : null;
       }
     } else if (wanted !== "infill" && family) {
       template = fimTemplate(family);
@@ -358,12 +447,24 @@ export class RemoteEngine implements Engine {
       route: "infill",
       template: null,
       family,
-      specialTokens: { eos: false, fimPrefix: fim, fimSuffix: fim, fimMiddle: fim, fileSeparator: fim, repoName: false },
+      specialTokens: {
+        eos: false,
+        fimPrefix: fim,
+        fimSuffix: fim,
+        fimMiddle: fim,
+        fileSeparator: fim,
+        repoName: false,
+      },
     };
   }
 
   /** The texts the server's tokenizer turns into exactly one token that reads back as the text. */
-  private async confirmedTexts(kind: ServerKind, model: string, texts: string[], signal?: AbortSignal): Promise<Set<string>> {
+  private async confirmedTexts(
+    kind: ServerKind,
+    model: string,
+    texts: string[],
+    signal?: AbortSignal,
+  ): Promise<Set<string>> {
     const confirmed = new Set<string>();
     if (kind !== "llama-server") return confirmed; // only llama-server's /tokenize reports pieces
     await Promise.all(
@@ -379,11 +480,15 @@ export class RemoteEngine implements Engine {
   /** llama-server answers 501 on /infill when the model has no FIM tokens. */
   private async infillSupported(signal?: AbortSignal): Promise<boolean> {
     try {
-      const open = await this.http.open("/infill", { body: { input_prefix: "", input_suffix: "", n_predict: 1, stream: false }, signal });
+      const open = await this.http.open("/infill", {
+        body: { input_prefix: "", input_suffix: "", n_predict: 1, stream: false },
+        signal,
+      });
       await this.http.readText(open, 1024 * 1024);
       return true;
     } catch (error) {
-      if (error instanceof EngineError && error.code === "remoteServerError" && /not supported/i.test(error.message)) return false;
+      if (error instanceof EngineError && error.code === "remoteServerError" && /not supported/i.test(error.message))
+        return false;
       throw error;
     }
   }
@@ -399,11 +504,16 @@ export class RemoteEngine implements Engine {
   // ------------------------------------------------------------------ generate
 
   generate(slot: Slot, input: GenerateRequestInput, options: GenerateCallOptions = {}): Promise<GenerationResult> {
-    if (input.warmUp && input.kind !== "chat") return this.counters.completion.warmUp(this.generateOnce(slot, input, options));
+    if (input.warmUp && input.kind !== "chat")
+      return this.counters.completion.warmUp(this.generateOnce(slot, input, options));
     return this.generateOnce(slot, input, options);
   }
 
-  private async generateOnce(slot: Slot, input: GenerateRequestInput, options: GenerateCallOptions): Promise<GenerationResult> {
+  private async generateOnce(
+    slot: Slot,
+    input: GenerateRequestInput,
+    options: GenerateCallOptions,
+  ): Promise<GenerationResult> {
     if (options.signal?.aborted) throw new EngineError("cancelled", "The request was cancelled.");
     const parsed = GenerateRequestBodySchema.safeParse(input);
     if (!parsed.success) throw new EngineError("badRequest", `Invalid generate request: ${parsed.error.message}`);
@@ -414,7 +524,16 @@ export class RemoteEngine implements Engine {
     if (body.warmUp && body.kind !== "chat") {
       // A warm-up evaluates the prompt and generates nothing: llama-server keeps the prompt in its
       // slot's cache (cache_prompt) with n_predict 0. Other servers keep no prompt cache we can fill.
-      if (this.kind !== "llama-server") return { text: "", stopReason: "warmUp", promptTokens: 0, reusedPromptTokens: 0, generatedTokens: 0, firstTokenMs: null, ms: 0 };
+      if (this.kind !== "llama-server")
+        return {
+          text: "",
+          stopReason: "warmUp",
+          promptTokens: 0,
+          reusedPromptTokens: 0,
+          generatedTokens: 0,
+          firstTokenMs: null,
+          ms: 0,
+        };
       request.body = { ...request.body, n_predict: 0, ...(request.style === "infill" ? {} : { max_tokens: 0 }) };
     }
 
@@ -426,14 +545,24 @@ export class RemoteEngine implements Engine {
     const onCallerAbort = () => controller.abort("cancelled");
     options.signal?.addEventListener("abort", onCallerAbort, { once: true });
     this.running[lane].add(controller);
-    const budget = body.timeBudgetMs !== undefined ? setTimeout(() => controller.abort("timeBudget"), body.timeBudgetMs) : null;
+    const budget =
+      body.timeBudgetMs !== undefined ? setTimeout(() => controller.abort("timeBudget"), body.timeBudgetMs) : null;
     const totalMs = this.options.totalTimeoutMs ?? 600_000;
     const deadline = setTimeout(() => controller.abort("deadline"), totalMs);
     counters.start();
     try {
       const streamed = await this.stream(request.style, request.body, body, setup.model, controller, options.onChunk);
-      const result: GenerationResult = body.warmUp && body.kind !== "chat" ? { ...streamed, text: "", stopReason: "warmUp", generatedTokens: 0 } : streamed;
-      this.last = { slot, tokensPerSecond: result.generatedTokens > 0 && result.ms > 0 ? (result.generatedTokens * 1000) / result.ms : null, firstTokenMs: result.firstTokenMs, generatedTokens: result.generatedTokens };
+      const result: GenerationResult =
+        body.warmUp && body.kind !== "chat"
+          ? { ...streamed, text: "", stopReason: "warmUp", generatedTokens: 0 }
+          : streamed;
+      this.last = {
+        slot,
+        tokensPerSecond:
+          result.generatedTokens > 0 && result.ms > 0 ? (result.generatedTokens * 1000) / result.ms : null,
+        firstTokenMs: result.firstTokenMs,
+        generatedTokens: result.generatedTokens,
+      };
       if (this.currentState.kind === "unreachable") this.markHealthy();
       return result;
     } catch (error) {
@@ -454,7 +583,10 @@ export class RemoteEngine implements Engine {
     }
   }
 
-  private buildRequest(setup: SlotSetup, body: GenerateRequestBody): { style: EndpointStyle; body: Record<string, unknown> } {
+  private buildRequest(
+    setup: SlotSetup,
+    body: GenerateRequestBody,
+  ): { style: EndpointStyle; body: Record<string, unknown> } {
     const kind = this.kind ?? "openai-compatible";
     switch (body.kind) {
       case "chat":
@@ -464,7 +596,10 @@ export class RemoteEngine implements Engine {
       case "segments": {
         if (setup.route === "infill") {
           if (!setup.info.specialTokens.fimMiddle)
-            throw new EngineError("fimUnsupported", `The model "${setup.model}" on ${this.server} has no fill-in-the-middle tokens (llama-server's /infill refuses it); choose a code model with FIM support.`);
+            throw new EngineError(
+              "fimUnsupported",
+              `The model "${setup.model}" on ${this.server} has no fill-in-the-middle tokens (llama-server's /infill refuses it); choose a code model with FIM support.`,
+            );
           const fields = segmentsToInfill(body.segments);
           if (!fields.ok) throw new EngineError(fields.code, fields.message);
           return { style: "infill", body: infillBody(setup.model, fields.value, body) };
@@ -477,7 +612,14 @@ export class RemoteEngine implements Engine {
   }
 
   /** Sends one generation and reads its stream to the end (or to a stop string / the time budget). */
-  private async stream(style: EndpointStyle, requestBody: Record<string, unknown>, body: GenerateRequestBody, model: string, controller: AbortController, onChunk?: (text: string) => void): Promise<GenerationResult> {
+  private async stream(
+    style: EndpointStyle,
+    requestBody: Record<string, unknown>,
+    body: GenerateRequestBody,
+    model: string,
+    controller: AbortController,
+    onChunk?: (text: string) => void,
+  ): Promise<GenerationResult> {
     const started = performance.now();
     const path = ENDPOINT_PATHS[style];
     const matcher = new StopStringMatcher(body.stop ?? []);
@@ -503,7 +645,8 @@ export class RemoteEngine implements Engine {
       reusedPromptTokens: cached ?? 0,
       // As the local worker counts: without the end-of-generation token (llama-server counts it;
       // its per-token counts show where the text ended). Servers that report no counts: one event per token.
-      generatedTokens: stopReason === "eogToken" && generatedAtLastText !== null ? generatedAtLastText : (generated ?? textEvents),
+      generatedTokens:
+        stopReason === "eogToken" && generatedAtLastText !== null ? generatedAtLastText : (generated ?? textEvents),
       firstTokenMs,
       ms: performance.now() - started,
     });
@@ -528,16 +671,35 @@ export class RemoteEngine implements Engine {
         try {
           json = JSON.parse(data);
         } catch {
-          throw new EngineError("remoteBadResponse", this.http.redact(`${this.server}${path} sent an event that is not JSON: ${data.slice(0, 120)}`));
+          throw new EngineError(
+            "remoteBadResponse",
+            this.http.redact(`${this.server}${path} sent an event that is not JSON: ${data.slice(0, 120)}`),
+          );
         }
         const serverError = errorJsonMessage(json);
-        if (serverError && (json as { choices?: unknown }).choices === undefined && (json as { content?: unknown }).content === undefined) {
+        if (
+          serverError &&
+          (json as { choices?: unknown }).choices === undefined &&
+          (json as { content?: unknown }).content === undefined
+        ) {
           const status = Number((json as { error?: { code?: unknown } }).error?.code);
-          const failure = httpFailure({ status: Number.isInteger(status) && status >= 400 ? status : 500, server: this.server, path, serverMessage: capLength(serverError.message, 500), retryAfter: null, model, nowMs: Date.now() });
+          const failure = httpFailure({
+            status: Number.isInteger(status) && status >= 400 ? status : 500,
+            server: this.server,
+            path,
+            serverMessage: capLength(serverError.message, 500),
+            retryAfter: null,
+            model,
+            nowMs: Date.now(),
+          });
           throw this.http.error({ ...failure, message: `${failure.message} (in the middle of the answer)` });
         }
         const step = parseStep(style, json);
-        if (!step.ok) throw new EngineError("remoteBadResponse", `${this.server}${path} sent an unexpected event (${step.message}).`);
+        if (!step.ok)
+          throw new EngineError(
+            "remoteBadResponse",
+            `${this.server}${path} sent an unexpected event (${step.message}).`,
+          );
         const s = step.step;
         promptTokens = s.promptTokens ?? promptTokens;
         cached = s.cachedPromptTokens ?? cached;
@@ -581,7 +743,10 @@ export class RemoteEngine implements Engine {
       await events?.return(undefined).catch(() => undefined);
     }
     if (!complete && finish === null)
-      throw new EngineError("remoteInterrupted", `${this.server}${path} ended the answer before it was complete; the server may have restarted. Retry.`);
+      throw new EngineError(
+        "remoteInterrupted",
+        `${this.server}${path} ended the answer before it was complete; the server may have restarted. Retry.`,
+      );
     emit(matcher.flush());
     return result(finish ?? "eogToken");
   }
@@ -621,7 +786,10 @@ export class RemoteEngine implements Engine {
   }
 
   async hardware(): Promise<HardwareInfo> {
-    throw new EngineError("badRequest", `Hardware detection describes this machine; with the remote backend the models run on ${this.server}.`);
+    throw new EngineError(
+      "badRequest",
+      `Hardware detection describes this machine; with the remote backend the models run on ${this.server}.`,
+    );
   }
 
   /** Requests still streaming (tests use it to prove nothing is left behind). */
@@ -651,11 +819,15 @@ function namesOf(model: ModelList["data"][number]): string[] {
 
 function templateTexts(template: FimTemplate | null): string[] {
   if (!template) return [];
-  return [template.prefix, template.suffix, template.middle, template.fileSeparator, template.repoName].filter((t): t is string => t !== null);
+  return [template.prefix, template.suffix, template.middle, template.fileSeparator, template.repoName].filter(
+    (t): t is string => t !== null,
+  );
 }
 
 function cancelled(reason: unknown): EngineError {
-  return reason === "superseded" ? new EngineError("superseded", "A newer request replaced this one.") : new EngineError("cancelled", "The request was cancelled.");
+  return reason === "superseded"
+    ? new EngineError("superseded", "A newer request replaced this one.")
+    : new EngineError("cancelled", "The request was cancelled.");
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

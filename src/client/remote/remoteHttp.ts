@@ -6,7 +6,13 @@
  */
 import type * as z from "zod";
 import { EngineError } from "../../core/engine/engine";
-import { httpFailure, networkFailure, stalledFailure, timeoutFailure, type RemoteFailure } from "../../core/remote/remoteErrors";
+import {
+  httpFailure,
+  networkFailure,
+  stalledFailure,
+  timeoutFailure,
+  type RemoteFailure,
+} from "../../core/remote/remoteErrors";
 import { errorBodyMessage, parsePayload, preview } from "../../core/remote/schemas";
 import { SseLimitError, SseParser, type SseEvent } from "../../core/remote/sse";
 import { capLength, redactSecrets } from "../../core/security/redact";
@@ -43,7 +49,12 @@ function causeOf(error: unknown): { code: string | null; message: string } {
   const c = cause as { code?: unknown; message?: unknown; errors?: { code?: unknown; message?: unknown }[] };
   const first = Array.isArray(c?.errors) ? c.errors[0] : undefined;
   const code = typeof c?.code === "string" ? c.code : typeof first?.code === "string" ? first.code : null;
-  const message = typeof c?.message === "string" && c.message ? c.message : typeof first?.message === "string" ? first.message : String(cause);
+  const message =
+    typeof c?.message === "string" && c.message
+      ? c.message
+      : typeof first?.message === "string"
+        ? first.message
+        : String(cause);
   return { code, message };
 }
 
@@ -114,13 +125,23 @@ export class RemoteHttp {
       if (signal?.aborted) throw new CallerAbort(signal.reason);
       if (controller.signal.reason === TIMEOUT) throw this.error(timeoutFailure(this.server, path, timeoutMs));
       const cause = causeOf(error);
-      throw this.error(networkFailure({ server: this.server, causeCode: cause.code, causeMessage: cause.message, afterResponse: false }));
+      throw this.error(
+        networkFailure({
+          server: this.server,
+          causeCode: cause.code,
+          causeMessage: cause.message,
+          afterResponse: false,
+        }),
+      );
     } finally {
       clearTimeout(timer);
     }
     this.options.trace?.(`${method} ${path} -> ${response.status} in ${Date.now() - started} ms`);
     if (!response.ok) {
-      const text = await this.readText({ response, controller, signal, release: () => signal?.removeEventListener("abort", onAbort) }, MAX_ERROR_BODY).catch(() => "");
+      const text = await this.readText(
+        { response, controller, signal, release: () => signal?.removeEventListener("abort", onAbort) },
+        MAX_ERROR_BODY,
+      ).catch(() => "");
       const body = errorBodyMessage(text);
       throw this.error(
         httpFailure({
@@ -143,7 +164,13 @@ export class RemoteHttp {
     const open = await this.open(path, request);
     const text = await this.readText(open, 16 * 1024 * 1024);
     const parsed = parsePayload(schema, text, `${this.server}${path}`);
-    if (!parsed.ok) throw new EngineError("remoteBadResponse", this.redact(`${capLength(parsed.message, MAX_SERVER_MESSAGE)}. Is ${this.server} an OpenAI-compatible inference server?`));
+    if (!parsed.ok)
+      throw new EngineError(
+        "remoteBadResponse",
+        this.redact(
+          `${capLength(parsed.message, MAX_SERVER_MESSAGE)}. Is ${this.server} an OpenAI-compatible inference server?`,
+        ),
+      );
     return parsed.value;
   }
 
@@ -187,7 +214,10 @@ export class RemoteHttp {
           events = parser.push(piece);
         } catch (error) {
           if (!(error instanceof SseLimitError)) throw error;
-          throw new EngineError("remoteBadResponse", `${this.server} sent ${error.message} in its event stream; the answer was abandoned.`);
+          throw new EngineError(
+            "remoteBadResponse",
+            `${this.server} sent ${error.message} in its event stream; the answer was abandoned.`,
+          );
         }
         for (const event of events) {
           progress();
@@ -223,7 +253,14 @@ export class RemoteHttp {
           if (controller.signal.reason === STALL) throw this.error(stalledFailure(this.server, stallMs));
           if (controller.signal.aborted) throw new CallerAbort(controller.signal.reason);
           const cause = causeOf(error);
-          throw this.error(networkFailure({ server: this.server, causeCode: cause.code, causeMessage: cause.message, afterResponse: true }));
+          throw this.error(
+            networkFailure({
+              server: this.server,
+              causeCode: cause.code,
+              causeMessage: cause.message,
+              afterResponse: true,
+            }),
+          );
         } finally {
           clearTimeout(timer);
         }

@@ -103,7 +103,9 @@ export class ChatController implements Disposable {
       void this.history.save(restored);
     }
     this.chatModelPath = deps.engine.modelInfo("chat")?.modelPath ?? null;
-    this.counter = new TokenCounter(() => (this.deps.engine.modelInfo("chat") ? (text) => this.deps.engine.countTokens("chat", text) : null));
+    this.counter = new TokenCounter(() =>
+      this.deps.engine.modelInfo("chat") ? (text) => this.deps.engine.countTokens("chat", text) : null,
+    );
     this.engineSubscription = deps.engine.onDidChangeState(() => this.onEngineState());
   }
 
@@ -129,7 +131,11 @@ export class ChatController implements Disposable {
   /** Everything the webview shows, as one serialisable object. */
   get viewState(): ViewState {
     return {
-      conversation: { id: this.conversation.id, title: this.conversation.title, turns: this.conversation.turns.map(toTurnView) },
+      conversation: {
+        id: this.conversation.id,
+        title: this.conversation.title,
+        turns: this.conversation.turns.map(toTurnView),
+      },
       pendingContext: this.pending.map(toChip),
       history: this.history.list(),
       busy: this.busy,
@@ -206,7 +212,11 @@ export class ChatController implements Disposable {
     }
     const loaded = this.history.load(id);
     if (!loaded) {
-      this.emit({ kind: "notice", level: "warning", message: "That conversation could not be opened; it may have been deleted." });
+      this.emit({
+        kind: "notice",
+        level: "warning",
+        message: "That conversation could not be opened; it may have been deleted.",
+      });
       this.emit({ kind: "state" });
       return false;
     }
@@ -242,7 +252,9 @@ export class ChatController implements Disposable {
   /** Attach context to the next question (shown as a chip with its token cost). */
   async addContext(input: ContextInput): Promise<ContextItem> {
     const item = await this.makeContextItem(input);
-    const duplicate = this.pending.find((p) => p.kind === item.kind && p.label === item.label && p.content === item.content);
+    const duplicate = this.pending.find(
+      (p) => p.kind === item.kind && p.label === item.label && p.content === item.content,
+    );
     if (duplicate) {
       return duplicate;
     }
@@ -325,7 +337,8 @@ export class ChatController implements Disposable {
     const conversationId = this.conversation.id;
     const abort = new AbortController();
     const result: ChatAnswer = { text: "", status: "streaming", error: null };
-    const isCurrent = () => this.active?.turnId === turnId && this.active.conversationId === conversationId && !abort.signal.aborted;
+    const isCurrent = () =>
+      this.active?.turnId === turnId && this.active.conversationId === conversationId && !abort.signal.aborted;
     const settle = (action: ConversationAction, status: AnswerStatus, error: string | null = null) => {
       markSettled(result, status, error);
       if (this.active?.turnId === turnId && this.active.conversationId === conversationId) {
@@ -497,7 +510,14 @@ function describeError(error: unknown): string {
 }
 
 export function toChip(item: ContextItem): ContextChip {
-  return { id: item.id, kind: item.kind, label: item.label, detail: item.path, tokens: item.tokens, approximate: item.approximate };
+  return {
+    id: item.id,
+    kind: item.kind,
+    label: item.label,
+    detail: item.path,
+    tokens: item.tokens,
+    approximate: item.approximate,
+  };
 }
 
 export function toTurnView(turn: Turn): TurnView {
@@ -514,7 +534,10 @@ function baseName(path: string): string {
 }
 
 export function engineView(state: EngineState, model: ModelInfo | null): EngineView {
-  const base = { model: model ? (model.name ?? baseName(model.modelPath)) : null, contextSize: model?.contextSize ?? null };
+  const base = {
+    model: model ? (model.name ?? baseName(model.modelPath)) : null,
+    contextSize: model?.contextSize ?? null,
+  };
   switch (state.kind) {
     case "ready":
       return { ...base, state: "ready", detail: model ? null : "No chat model is loaded." };
@@ -523,7 +546,11 @@ export function engineView(state: EngineState, model: ModelInfo | null): EngineV
     case "starting":
       return { ...base, state: "starting", detail: "Starting the model worker…" };
     case "loading":
-      return { ...base, state: "loading", detail: state.slot === "chat" ? `Loading ${baseName(state.modelPath)}…` : `Loading the ${state.slot} model…` };
+      return {
+        ...base,
+        state: "loading",
+        detail: state.slot === "chat" ? `Loading ${baseName(state.modelPath)}…` : `Loading the ${state.slot} model…`,
+      };
     case "crashed":
       return {
         ...base,

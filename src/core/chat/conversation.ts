@@ -64,14 +64,19 @@ export function reduceConversation(conversation: Conversation, action: Conversat
         createdAt: action.at,
       };
       const title =
-        conversation.customTitle || conversation.turns.length > 0 ? conversation.title : makeTitle(action.display ?? action.text);
+        conversation.customTitle || conversation.turns.length > 0
+          ? conversation.title
+          : makeTitle(action.display ?? action.text);
       return { ...conversation, title, updatedAt: action.at, turns: [...conversation.turns, turn] };
     }
     case "chunk":
       if (action.text.length === 0) {
         return conversation;
       }
-      return updateStreaming(conversation, action.turnId, action.at, (answer) => ({ ...answer, text: answer.text + action.text }));
+      return updateStreaming(conversation, action.turnId, action.at, (answer) => ({
+        ...answer,
+        text: answer.text + action.text,
+      }));
     case "complete":
       return finish(conversation, action.turnId, action.at, "complete", null);
     case "stop":
@@ -87,7 +92,11 @@ export function reduceConversation(conversation: Conversation, action: Conversat
       if (!last || last.answer?.status === "streaming") {
         return conversation;
       }
-      return replaceLast(conversation, { ...last, answer: { text: "", status: "streaming", error: null }, notes: [] }, action.at);
+      return replaceLast(
+        conversation,
+        { ...last, answer: { text: "", status: "streaming", error: null }, notes: [] },
+        action.at,
+      );
     }
     case "editLast": {
       const last = lastTurn(conversation);
@@ -100,7 +109,8 @@ export function reduceConversation(conversation: Conversation, action: Conversat
         answer: { text: "", status: "streaming", error: null },
         notes: [],
       };
-      const title = conversation.customTitle || conversation.turns.length > 1 ? conversation.title : makeTitle(action.text);
+      const title =
+        conversation.customTitle || conversation.turns.length > 1 ? conversation.title : makeTitle(action.text);
       return { ...replaceLast(conversation, edited, action.at), title };
     }
     case "addNote":
@@ -122,7 +132,12 @@ export function reduceConversation(conversation: Conversation, action: Conversat
   }
 }
 
-function updateStreaming(conversation: Conversation, turnId: string, at: number, update: (answer: Answer) => Answer): Conversation {
+function updateStreaming(
+  conversation: Conversation,
+  turnId: string,
+  at: number,
+  update: (answer: Answer) => Answer,
+): Conversation {
   const last = lastTurn(conversation);
   if (!last || last.id !== turnId || last.answer?.status !== "streaming") {
     return conversation;
@@ -130,7 +145,13 @@ function updateStreaming(conversation: Conversation, turnId: string, at: number,
   return replaceLast(conversation, { ...last, answer: update(last.answer) }, at);
 }
 
-function finish(conversation: Conversation, turnId: string, at: number, status: AnswerStatus, error: string | null): Conversation {
+function finish(
+  conversation: Conversation,
+  turnId: string,
+  at: number,
+  status: AnswerStatus,
+  error: string | null,
+): Conversation {
   return updateStreaming(conversation, turnId, at, (answer) => ({ ...answer, status, error }));
 }
 

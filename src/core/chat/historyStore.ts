@@ -21,7 +21,12 @@ export const HISTORY_KEYS = {
 } as const;
 
 const IndexSchema = z.array(
-  z.object({ id: z.string().min(1).max(100), title: z.string(), updatedAt: z.number(), turns: z.number().int().min(0) }),
+  z.object({
+    id: z.string().min(1).max(100),
+    title: z.string(),
+    updatedAt: z.number(),
+    turns: z.number().int().min(0),
+  }),
 );
 
 export interface HistoryStoreOptions {
@@ -59,7 +64,9 @@ export class HistoryStore {
     }
     const parsed = ConversationSchema.safeParse(raw);
     if (!parsed.success) {
-      this.options.log?.warn(`chat history: skipping invalid conversation ${id}: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+      this.options.log?.warn(
+        `chat history: skipping invalid conversation ${id}: ${parsed.error.issues[0]?.message ?? "invalid"}`,
+      );
       return undefined;
     }
     return reduceConversation(parsed.data, { type: "recover", at: parsed.data.updatedAt });
@@ -73,8 +80,15 @@ export class HistoryStore {
         return;
       }
       await this.store.update(HISTORY_KEYS.conversation(snapshot.id), snapshot);
-      const entry: HistoryEntry = { id: snapshot.id, title: snapshot.title, updatedAt: snapshot.updatedAt, turns: snapshot.turns.length };
-      const index = [entry, ...this.readIndex().filter((e) => e.id !== snapshot.id)].sort((a, b) => b.updatedAt - a.updatedAt);
+      const entry: HistoryEntry = {
+        id: snapshot.id,
+        title: snapshot.title,
+        updatedAt: snapshot.updatedAt,
+        turns: snapshot.turns.length,
+      };
+      const index = [entry, ...this.readIndex().filter((e) => e.id !== snapshot.id)].sort(
+        (a, b) => b.updatedAt - a.updatedAt,
+      );
       const kept = index.slice(0, this.maxConversations);
       for (const old of index.slice(this.maxConversations)) {
         await this.store.update(HISTORY_KEYS.conversation(old.id), undefined);

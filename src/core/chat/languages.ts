@@ -3,7 +3,11 @@
 /** The fence's first word, restricted to characters safe in a class name; null when none. */
 export function normalizeFenceLanguage(info: string): string | null {
   const word = info.trim().split(/\s+/)[0] ?? "";
-  const cleaned = word.replace(/^\{?\.?/, "").replace(/[^A-Za-z0-9_+#.-]/g, "").slice(0, 32).toLowerCase();
+  const cleaned = word
+    .replace(/^\{?\.?/, "")
+    .replace(/[^A-Za-z0-9_+#.-]/g, "")
+    .slice(0, 32)
+    .toLowerCase();
   return cleaned.length > 0 ? cleaned : null;
 }
 

@@ -41,8 +41,35 @@ import { escapeHtml, isSafeLinkUrl, sanitizeHtml } from "./sanitize";
 import { normalizeFenceLanguage } from "./languages";
 
 const LANGUAGES = {
-  bash, c, cpp, csharp, css, diff, dockerfile, go, ini, java, javascript, json, kotlin, lua, makefile,
-  markdown, php, plaintext, powershell, python, ruby, rust, scss, shell, sql, swift, typescript, xml, yaml,
+  bash,
+  c,
+  cpp,
+  csharp,
+  css,
+  diff,
+  dockerfile,
+  go,
+  ini,
+  java,
+  javascript,
+  json,
+  kotlin,
+  lua,
+  makefile,
+  markdown,
+  php,
+  plaintext,
+  powershell,
+  python,
+  ruby,
+  rust,
+  scss,
+  shell,
+  sql,
+  swift,
+  typescript,
+  xml,
+  yaml,
 };
 for (const [name, language] of Object.entries(LANGUAGES)) {
   if (!hljs.getLanguage(name)) {
@@ -74,7 +101,8 @@ type RenderEnv = { codeBlocks: CodeBlock[] } & Record<string, unknown>;
 const md = new MarkdownIt({ html: false, linkify: true, typographer: false, breaks: false, maxNesting: 40 });
 md.validateLink = isSafeLinkUrl;
 
-const defaultLinkOpen = md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
+const defaultLinkOpen =
+  md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
 md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
   const token = tokens[idx]!;
   const href = String(token.attrGet("href") ?? "");
@@ -100,7 +128,8 @@ md.renderer.rules.fence = (tokens, idx, _options, env) => {
   return renderCodeBlock(token.content, language, env as RenderEnv);
 };
 
-md.renderer.rules.code_block = (tokens, idx, _options, env) => renderCodeBlock(tokens[idx]!.content, null, env as RenderEnv);
+md.renderer.rules.code_block = (tokens, idx, _options, env) =>
+  renderCodeBlock(tokens[idx]!.content, null, env as RenderEnv);
 
 function highlight(code: string, language: string | null): string {
   if (language && code.length <= MAX_HIGHLIGHT_CHARS && hljs.getLanguage(language)) {

@@ -12,7 +12,11 @@ export function fenceFor(content: string): string {
 
 export function describeContext(item: Pick<ContextItem, "kind" | "label" | "path" | "range">): string {
   const name = item.path ?? item.label;
-  const lines = item.range ? (item.range.startLine === item.range.endLine ? ` (line ${item.range.startLine})` : ` (lines ${item.range.startLine}-${item.range.endLine})`) : "";
+  const lines = item.range
+    ? item.range.startLine === item.range.endLine
+      ? ` (line ${item.range.startLine})`
+      : ` (lines ${item.range.startLine}-${item.range.endLine})`
+    : "";
   const what = item.kind === "selection" ? "Selection from" : item.kind === "snippet" ? "Snippet" : "File";
   return `${what} ${name}${lines}`;
 }

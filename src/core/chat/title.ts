@@ -35,6 +35,9 @@ export function makeTitle(question: string, maxChars = MAX_TITLE_CHARS): string 
 
 /** Clean a title the user typed (rename). */
 export function cleanTitle(title: string): string {
-  const cleaned = title.replace(/[\u0000-\u001f\u007f]/g, " ").replace(/\s+/g, " ").trim();
+  const cleaned = title
+    .replace(/[\u0000-\u001f\u007f]/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
   return cleaned.length === 0 ? DEFAULT_TITLE : Array.from(cleaned).slice(0, 200).join("");
 }

@@ -12,7 +12,9 @@ export interface ChatHtmlInput {
 }
 
 /** A random nonce (base64url, 128 bits) from Web Crypto (available in Node 20 and browsers). */
-export function makeNonce(random: (bytes: Uint8Array) => Uint8Array = (bytes) => globalThis.crypto.getRandomValues(bytes)): string {
+export function makeNonce(
+  random: (bytes: Uint8Array) => Uint8Array = (bytes) => globalThis.crypto.getRandomValues(bytes),
+): string {
   const bytes = random(new Uint8Array(16));
   let binary = "";
   for (const byte of bytes) {

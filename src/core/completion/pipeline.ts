@@ -19,7 +19,13 @@ import { postprocessCompletion, type PostprocessContext, type RejectReason } fro
 import { syntaxFor } from "./postprocessing/syntax";
 import { prefilter, type PrefilterReason } from "./prefiltering/prefilter";
 import type { CompletionSettings } from "./settings";
-import { buildFimPrompt, fimUnsupportedMessage, missingFimTokens, psmTailLines, type SpecialTokenAvailability } from "./templating/fimPrompt";
+import {
+  buildFimPrompt,
+  fimUnsupportedMessage,
+  missingFimTokens,
+  psmTailLines,
+  type SpecialTokenAvailability,
+} from "./templating/fimPrompt";
 import { displayPath, fromLf, splitDocument, toLf } from "./text";
 import type { DocumentSnapshot, GhostText } from "./types";
 
@@ -107,7 +113,9 @@ function withEol(ghost: GhostText | null, eol: DocumentSnapshot["eol"]): GhostTe
 type EarlyAnswer = Omit<PipelineResult, "timings">;
 
 /** The prefilter and the cache: what can be answered without the model (null: the model is needed). */
-function answerWithoutModel(input: Pick<PipelineInput, "document" | "settings" | "cache" | "manual" | "signal">): EarlyAnswer | null {
+function answerWithoutModel(
+  input: Pick<PipelineInput, "document" | "settings" | "cache" | "manual" | "signal">,
+): EarlyAnswer | null {
   const { document: doc, settings } = input;
   const halves = splitDocument(doc);
   const prefix = toLf(halves.prefix);
@@ -127,17 +135,29 @@ function answerWithoutModel(input: Pick<PipelineInput, "document" | "settings" |
  * A cache hit (exact, or the user typing the shown suggestion), answered at once: the provider calls
  * this before the debounce, which exists to save model calls and must not delay a free answer.
  */
-export function cachedCompletion(input: Pick<PipelineInput, "document" | "settings" | "cache" | "manual">): PipelineResult | null {
+export function cachedCompletion(
+  input: Pick<PipelineInput, "document" | "settings" | "cache" | "manual">,
+): PipelineResult | null {
   const t0 = performance.now();
   const early = answerWithoutModel(input);
-  if (!early || (early.reason !== "cache" && early.reason !== "typedAhead" && early.reason !== "cachedRejection")) return null;
-  return { ...early, timings: { totalMs: performance.now() - t0, promptMs: 0, generateMs: null, firstChunkMs: null, earlyGhostMs: null } };
+  if (!early || (early.reason !== "cache" && early.reason !== "typedAhead" && early.reason !== "cachedRejection"))
+    return null;
+  return {
+    ...early,
+    timings: { totalMs: performance.now() - t0, promptMs: 0, generateMs: null, firstChunkMs: null, earlyGhostMs: null },
+  };
 }
 
 export async function completionPipeline(input: PipelineInput): Promise<PipelineResult> {
   const now = input.now ?? (() => performance.now());
   const t0 = now();
-  const timings: PipelineTimings = { totalMs: 0, promptMs: 0, generateMs: null, firstChunkMs: null, earlyGhostMs: null };
+  const timings: PipelineTimings = {
+    totalMs: 0,
+    promptMs: 0,
+    generateMs: null,
+    firstChunkMs: null,
+    earlyGhostMs: null,
+  };
   const finish = (result: Omit<PipelineResult, "timings">): PipelineResult => {
     timings.totalMs = now() - t0;
     return { ...result, timings };
@@ -150,7 +170,13 @@ export async function completionPipeline(input: PipelineInput): Promise<Pipeline
   const suffix = toLf(halves.suffix);
 
   const missing = missingFimTokens(input.model.specialTokens);
-  if (missing.length > 0) return finish({ ghost: null, reason: "fimUnsupported", missingTokens: missing, detail: fimUnsupportedMessage(missing) });
+  if (missing.length > 0)
+    return finish({
+      ghost: null,
+      reason: "fimUnsupported",
+      missingTokens: missing,
+      detail: fimUnsupportedMessage(missing),
+    });
 
   const window = promptWindow(prefix, suffix, { budgetTokens: settings.promptTokens, countTokens: input.countTokens });
   const chunks = selectChunks({
@@ -170,7 +196,8 @@ export async function completionPipeline(input: PipelineInput): Promise<Pipeline
     repoName: input.repoName,
     extraChunks: chunks,
   });
-  if (!prompt.ok) return finish({ ghost: null, reason: "fimUnsupported", missingTokens: prompt.missing, detail: prompt.message });
+  if (!prompt.ok)
+    return finish({ ghost: null, reason: "fimUnsupported", missingTokens: prompt.missing, detail: prompt.message });
 
   const mode = completionMode(prefix, suffix, syntaxFor(doc.languageId));
   // Post-processing runs on every streamed chunk; it needs only the lines near the cursor.
@@ -246,7 +273,8 @@ export async function completionPipeline(input: PipelineInput): Promise<Pipeline
   if (input.signal?.aborted) return finish({ ghost: null, reason: "cancelled" });
 
   // A budget cut ends mid-line: keep the complete lines, unless there is only one.
-  const truncated = !stoppedEarly && (generation?.stopReason === "maxTokens" || generation?.stopReason === "timeBudget");
+  const truncated =
+    !stoppedEarly && (generation?.stopReason === "maxTokens" || generation?.stopReason === "timeBudget");
   let result = postprocessCompletion(raw, post, { final: !truncated });
   if (result.kind === "pending") result = postprocessCompletion(raw, post, { final: true });
   const ghost = result.kind === "ghost" ? result.ghost : null;

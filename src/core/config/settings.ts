@@ -14,10 +14,14 @@ import { BackendSchema, normalizeServerUrl, RemoteSettingsSchema } from "../remo
 export const ModelSettingSchema = z
   .string()
   .trim()
-  .min(1, "must not be empty: use \"auto\", a catalog id such as qwen2.5-coder-1.5b, or an absolute path to a .gguf file")
-  .refine((value) => value === "auto" || !looksLikePath(value) || (path.isAbsolute(value) && value.toLowerCase().endsWith(".gguf")), {
-    message: "a model path must be absolute and end in .gguf",
-  });
+  .min(1, 'must not be empty: use "auto", a catalog id such as qwen2.5-coder-1.5b, or an absolute path to a .gguf file')
+  .refine(
+    (value) =>
+      value === "auto" || !looksLikePath(value) || (path.isAbsolute(value) && value.toLowerCase().endsWith(".gguf")),
+    {
+      message: "a model path must be absolute and end in .gguf",
+    },
+  );
 
 function looksLikePath(value: string): boolean {
   return value.includes("/") || value.includes("\\") || value.toLowerCase().endsWith(".gguf");
@@ -60,7 +64,9 @@ export const SettingsSchema = z.object({
   modelsFolder: z
     .string()
     .trim()
-    .refine((value) => value === "" || path.isAbsolute(value), { message: "must be empty (the extension's own storage) or an absolute folder path" })
+    .refine((value) => value === "" || path.isAbsolute(value), {
+      message: "must be empty (the extension's own storage) or an absolute folder path",
+    })
     .default(""),
   // prefault({}) (not default) so the inner defaults apply when the whole section is absent.
   completion: CompletionSettingsSchema.extend({
@@ -106,7 +112,10 @@ export function parseSettings(raw: unknown): SettingsResult {
       invalidKeys.add(key);
       if (!errors.includes(message)) errors.push(message);
     }
-    removePaths(cleaned, issues.map((issue) => issue.path.map((p) => (typeof p === "number" ? p : String(p)))));
+    removePaths(
+      cleaned,
+      issues.map((issue) => issue.path.map((p) => (typeof p === "number" ? p : String(p)))),
+    );
     const again = SettingsSchema.safeParse(cleaned);
     if (again.success) return { errors, invalidKeys: [...invalidKeys], settings: again.data };
     issues = again.error.issues;
@@ -122,7 +131,11 @@ export function parseSettings(raw: unknown): SettingsResult {
 }
 
 /** The setting's dotted key (an array element counts against its array) and a line naming it. */
-function describeIssue(path: readonly PropertyKey[], message: string, source: Record<string, unknown>): { key: string; message: string } {
+function describeIssue(
+  path: readonly PropertyKey[],
+  message: string,
+  source: Record<string, unknown>,
+): { key: string; message: string } {
   const index = path.findIndex((p) => typeof p === "number");
   if (index < 0) {
     const key = path.map(String).join(".");
@@ -130,9 +143,14 @@ function describeIssue(path: readonly PropertyKey[], message: string, source: Re
   }
   const key = path.slice(0, index).map(String).join(".");
   let value: unknown = source;
-  for (const p of path.slice(0, index + 1)) value = typeof value === "object" && value !== null ? (value as Record<PropertyKey, unknown>)[p as string] : undefined;
+  for (const p of path.slice(0, index + 1))
+    value =
+      typeof value === "object" && value !== null ? (value as Record<PropertyKey, unknown>)[p as string] : undefined;
   const shown = JSON.stringify(value) ?? "undefined";
-  return { key, message: `localCode.${key}: item ${(path[index] as number) + 1} (${shown.length > 60 ? `${shown.slice(0, 60)}...` : shown}) is ignored: ${message}` };
+  return {
+    key,
+    message: `localCode.${key}: item ${(path[index] as number) + 1} (${shown.length > 60 ? `${shown.slice(0, 60)}...` : shown}) is ignored: ${message}`,
+  };
 }
 
 /** Deletes each path; an array element is spliced out (highest index first), not left as a hole. */
@@ -162,11 +180,24 @@ export type BackendPlan =
 
 export function backendPlan(result: Pick<SettingsResult, "settings" | "invalidKeys">): BackendPlan {
   const { settings, invalidKeys } = result;
-  if (invalidKeys.includes("backend")) return { kind: "misconfigured", problem: "The setting localCode.backend is invalid (local or remote); fix it in Settings." };
+  if (invalidKeys.includes("backend"))
+    return {
+      kind: "misconfigured",
+      problem: "The setting localCode.backend is invalid (local or remote); fix it in Settings.",
+    };
   if (settings.backend === "local") return { kind: "local" };
   const badRemote = invalidKeys.filter((key) => key.startsWith("remote."));
-  if (badRemote.length > 0) return { kind: "misconfigured", problem: `The setting localCode.${badRemote[0]} is invalid; fix it in Settings (localCode.backend is remote).` };
-  if (settings.remote.url === "") return { kind: "misconfigured", problem: "localCode.backend is remote but localCode.remote.url is empty: set the server URL (e.g. http://127.0.0.1:8080) in Settings." };
+  if (badRemote.length > 0)
+    return {
+      kind: "misconfigured",
+      problem: `The setting localCode.${badRemote[0]} is invalid; fix it in Settings (localCode.backend is remote).`,
+    };
+  if (settings.remote.url === "")
+    return {
+      kind: "misconfigured",
+      problem:
+        "localCode.backend is remote but localCode.remote.url is empty: set the server URL (e.g. http://127.0.0.1:8080) in Settings.",
+    };
   const url = normalizeServerUrl(settings.remote.url);
   if (!url.ok) return { kind: "misconfigured", problem: `localCode.remote.url: ${url.message}` };
   return { kind: "remote", url: url.url, remote: settings.remote };

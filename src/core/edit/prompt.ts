@@ -56,10 +56,17 @@ export function editUserMessage(input: EditPromptInput, before: number, after: n
   const target = lines.slice(range.startLine, range.endLine + 1);
   const parts = [`File: ${input.path} (${languageId}), indentation: ${indentationText(input.indentation)}.`];
   if (before > 0)
-    parts.push(`Code before the range (read-only, do not repeat it):\n${block(languageId, lines.slice(range.startLine - before, range.startLine))}`);
+    parts.push(
+      `Code before the range (read-only, do not repeat it):\n${block(languageId, lines.slice(range.startLine - before, range.startLine))}`,
+    );
   if (after > 0)
-    parts.push(`Code after the range (read-only, do not repeat it):\n${block(languageId, lines.slice(range.endLine + 1, range.endLine + 1 + after))}`);
-  const span = range.startLine === range.endLine ? `line ${range.startLine + 1}` : `lines ${range.startLine + 1}-${range.endLine + 1}`;
+    parts.push(
+      `Code after the range (read-only, do not repeat it):\n${block(languageId, lines.slice(range.endLine + 1, range.endLine + 1 + after))}`,
+    );
+  const span =
+    range.startLine === range.endLine
+      ? `line ${range.startLine + 1}`
+      : `lines ${range.startLine + 1}-${range.endLine + 1}`;
   parts.push(`Rewrite this code (${span}):\n${block(languageId, target)}`);
   parts.push(`Instruction: ${input.instruction.trim()}`);
   return parts.join("\n\n");
@@ -89,7 +96,11 @@ export async function planEditPrompt(
   const { count, signal, contextSize } = options;
   const { range, lines } = input;
   const total = async (before: number, after: number) =>
-    (await Promise.all(messagesFor(input, before, after).map((m) => count(m.content, signal)))).reduce((a, b) => a + b, 0) + TEMPLATE_SLACK * 2;
+    (await Promise.all(messagesFor(input, before, after).map((m) => count(m.content, signal)))).reduce(
+      (a, b) => a + b,
+      0,
+    ) +
+    TEMPLATE_SLACK * 2;
   const targetText = lines.slice(range.startLine, range.endLine + 1).join("\n");
   const targetTokens = await count(targetText, signal);
   const maxTokens = answerTokensFor(targetTokens);

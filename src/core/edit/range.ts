@@ -32,7 +32,17 @@ export interface RangeChoice {
 }
 
 /** Kinds whose body is a natural unit to rewrite; tried before any other enclosing symbol. */
-const BLOCK_KINDS = new Set(["Function", "Method", "Constructor", "Class", "Interface", "Struct", "Enum", "Module", "Namespace"]);
+const BLOCK_KINDS = new Set([
+  "Function",
+  "Method",
+  "Constructor",
+  "Class",
+  "Interface",
+  "Struct",
+  "Enum",
+  "Module",
+  "Namespace",
+]);
 
 export interface RangeInput {
   lines: readonly string[];
@@ -46,13 +56,20 @@ const isBlank = (line: string | undefined): boolean => line === undefined || lin
 
 export function chooseEditRange(input: RangeInput): RangeChoice | null {
   const { selection } = input;
-  if (selection && (selection.start.line !== selection.end.line || selection.start.character !== selection.end.character)) {
+  if (
+    selection &&
+    (selection.start.line !== selection.end.line || selection.start.character !== selection.end.character)
+  ) {
     // A selection ending at column 0 of a later line does not include that line.
-    const endLine = selection.end.character === 0 && selection.end.line > selection.start.line ? selection.end.line - 1 : selection.end.line;
+    const endLine =
+      selection.end.character === 0 && selection.end.line > selection.start.line
+        ? selection.end.line - 1
+        : selection.end.line;
     return { range: { startLine: selection.start.line, endLine }, source: "selection", label: "selection" };
   }
   const symbol = enclosingSymbol(input.symbols, input.cursor.line);
-  if (symbol) return { range: { ...symbol.range }, source: "symbol", label: `${symbol.kind.toLowerCase()} ${symbol.name}` };
+  if (symbol)
+    return { range: { ...symbol.range }, source: "symbol", label: `${symbol.kind.toLowerCase()} ${symbol.name}` };
   const paragraph = paragraphAt(input.lines, input.cursor.line);
   if (!paragraph) return null;
   return { range: paragraph, source: "paragraph", label: `lines ${paragraph.startLine + 1}-${paragraph.endLine + 1}` };

@@ -11,7 +11,11 @@ const same = (a: readonly string[], b: readonly string[], at: number, norm: (s: 
  * Where `range` (the lines as they were) now starts in `document`: at `expectedStart` if still
  * there; else the occurrence nearest to it (exact lines, then ignoring trailing whitespace).
  */
-export function relocateRange(range: readonly string[], expectedStart: number, document: readonly string[]): Relocation {
+export function relocateRange(
+  range: readonly string[],
+  expectedStart: number,
+  document: readonly string[],
+): Relocation {
   if (range.length === 0) return { ok: true, startLine: Math.min(expectedStart, document.length), moved: false };
   for (const norm of [(s: string) => s, (s: string) => s.trimEnd()]) {
     if (same(range, document, expectedStart, norm)) return { ok: true, startLine: expectedStart, moved: false };
@@ -22,6 +26,10 @@ export function relocateRange(range: readonly string[], expectedStart: number, d
       return { ok: true, startLine: nearest, moved: true };
     }
   }
-  const span = range.length === 1 ? `line ${expectedStart + 1}` : `lines ${expectedStart + 1}-${expectedStart + range.length}`;
-  return { ok: false, reason: `The code being edited changed since the request (${span} no longer hold it), so the proposal cannot be placed. Run the edit again on the current code.` };
+  const span =
+    range.length === 1 ? `line ${expectedStart + 1}` : `lines ${expectedStart + 1}-${expectedStart + range.length}`;
+  return {
+    ok: false,
+    reason: `The code being edited changed since the request (${span} no longer hold it), so the proposal cannot be placed. Run the edit again on the current code.`,
+  };
 }

@@ -32,7 +32,11 @@ export interface HunkView {
  * original lines past the last match are "unreached", so the code below is not shown as deleted
  * before the model gets there. The final proposal gets jsdiff's minimal diff.
  */
-export function diffReviewLines(original: readonly string[], proposed: readonly string[], streaming = false): ReviewLine[] {
+export function diffReviewLines(
+  original: readonly string[],
+  proposed: readonly string[],
+  streaming = false,
+): ReviewLine[] {
   const out: ReviewLine[] = [];
   let hunk = -1;
   let inHunk = false;
@@ -112,7 +116,12 @@ export class EditReview {
   /** The pending hunk on a line of `lines()`, or the first one below it, else the last above it. */
   hunkNear(line: number): HunkView | null {
     const hunks = this.hunks();
-    return hunks.find((h) => h.startLine <= line && line <= h.endLine) ?? hunks.find((h) => h.startLine > line) ?? hunks.at(-1) ?? null;
+    return (
+      hunks.find((h) => h.startLine <= line && line <= h.endLine) ??
+      hunks.find((h) => h.startLine > line) ??
+      hunks.at(-1) ??
+      null
+    );
   }
 
   get resolved(): boolean {

@@ -3,7 +3,16 @@
  * (src/client/workerClient.ts) and the remote backend (src/client/remote/remoteEngine.ts)
  * implement it. No `vscode` import here.
  */
-import type { EngineStatus, ErrorCode, GenerateRequestInput, GenerationResult, HardwareInfo, LoadOptionsInput, ModelInfo, Slot } from "./types";
+import type {
+  EngineStatus,
+  ErrorCode,
+  GenerateRequestInput,
+  GenerationResult,
+  HardwareInfo,
+  LoadOptionsInput,
+  ModelInfo,
+  Slot,
+} from "./types";
 
 export interface GenerateCallOptions {
   signal?: AbortSignal;

@@ -52,7 +52,27 @@ export class LaneCounters {
   }
 
   snapshot(): LaneStats {
-    const { requests, started, skipped, peakRunning, peakAhead, warmUps, warmUpsCompleted, warmUpsAborted, warmUpTokens } = this;
-    return { requests, started, skipped, peakRunning, peakAhead, warmUps, warmUpsCompleted, warmUpsAborted, warmUpTokens };
+    const {
+      requests,
+      started,
+      skipped,
+      peakRunning,
+      peakAhead,
+      warmUps,
+      warmUpsCompleted,
+      warmUpsAborted,
+      warmUpTokens,
+    } = this;
+    return {
+      requests,
+      started,
+      skipped,
+      peakRunning,
+      peakAhead,
+      warmUps,
+      warmUpsCompleted,
+      warmUpsAborted,
+      warmUpTokens,
+    };
   }
 }

@@ -4,8 +4,23 @@
  * and on a switch cancels what still runs on the old one and stops it (a stopped local worker
  * frees its RAM; switching back builds a fresh one). Pure: the engines come from factories.
  */
-import type { EngineStatus, GenerateRequestInput, GenerationResult, HardwareInfo, LoadOptionsInput, ModelInfo, Slot } from "./types";
-import { EngineError, isCancellation, type Disposable, type Engine, type EngineState, type GenerateCallOptions } from "./engine";
+import type {
+  EngineStatus,
+  GenerateRequestInput,
+  GenerationResult,
+  HardwareInfo,
+  LoadOptionsInput,
+  ModelInfo,
+  Slot,
+} from "./types";
+import {
+  EngineError,
+  isCancellation,
+  type Disposable,
+  type Engine,
+  type EngineState,
+  type GenerateCallOptions,
+} from "./engine";
 
 /** An engine that can be shut down when it is replaced. */
 export type StoppableEngine = Engine & { stop(): Promise<void> };
@@ -116,7 +131,10 @@ export class SwitchingEngine implements Engine {
    * Runs `call` on the active engine with a signal that also fires on a switch; a request the
    * switch interrupted fails as "cancelled", whatever error the old engine gave.
    */
-  private async track<T>(signal: AbortSignal | undefined, call: (engine: Engine, signal: AbortSignal) => Promise<T>): Promise<T> {
+  private async track<T>(
+    signal: AbortSignal | undefined,
+    call: (engine: Engine, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     const active = this.engine();
     if (signal?.aborted) throw new EngineError("cancelled", "The request was cancelled.");
     const controller = new AbortController();
@@ -128,7 +146,8 @@ export class SwitchingEngine implements Engine {
       if (this.current === active) this.setFailure(null);
       return result;
     } catch (error) {
-      if (this.current !== active && !(signal?.aborted ?? false)) throw new EngineError("cancelled", "The model backend changed; the request was cancelled.");
+      if (this.current !== active && !(signal?.aborted ?? false))
+        throw new EngineError("cancelled", "The model backend changed; the request was cancelled.");
       if (error instanceof EngineError && !isCancellation(error)) this.setFailure(error);
       throw error;
     } finally {

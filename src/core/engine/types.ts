@@ -49,8 +49,12 @@ const GenerationOptionsSchema = z.object({
 
 export const GenerateRequestBodySchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("complete"), prompt: z.string() }).extend(GenerationOptionsSchema.shape),
-  z.object({ kind: z.literal("segments"), segments: z.array(PromptSegmentSchema).min(1) }).extend(GenerationOptionsSchema.shape),
-  z.object({ kind: z.literal("chat"), messages: z.array(ChatMessageSchema).min(1) }).extend(GenerationOptionsSchema.shape),
+  z
+    .object({ kind: z.literal("segments"), segments: z.array(PromptSegmentSchema).min(1) })
+    .extend(GenerationOptionsSchema.shape),
+  z
+    .object({ kind: z.literal("chat"), messages: z.array(ChatMessageSchema).min(1) })
+    .extend(GenerationOptionsSchema.shape),
 ]);
 export type GenerateRequestBody = z.infer<typeof GenerateRequestBodySchema>;
 export type GenerateRequestInput = z.input<typeof GenerateRequestBodySchema>;
@@ -166,7 +170,6 @@ export const ErrorCodeSchema = z.enum([
   "remoteBadResponse",
 ]);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
-
 
 /** The last generation's figures (status bar, benchmarks). */
 export interface LastGeneration {

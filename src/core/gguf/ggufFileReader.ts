@@ -47,7 +47,11 @@ export interface GgufReadOptions {
 }
 
 /** Parses the header of `source`, reading no more than the header needs and never more than the cap. */
-export async function readGgufHeaderFrom(source: ByteSource, filePath: string, options: GgufReadOptions = {}): Promise<GgufHeader> {
+export async function readGgufHeaderFrom(
+  source: ByteSource,
+  filePath: string,
+  options: GgufReadOptions = {},
+): Promise<GgufHeader> {
   const cap = options.maxHeaderBytes ?? MAX_GGUF_HEADER_BYTES;
   let bytes: Uint8Array = new Uint8Array(0);
   let want = Math.min(source.size, 1 << 20, cap);

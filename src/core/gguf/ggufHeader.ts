@@ -98,18 +98,30 @@ class Cursor {
   }
   scalar(type: number): number | bigint | boolean | string {
     switch (type) {
-      case 0: return this.view.getUint8(this.take(1));
-      case 1: return this.view.getInt8(this.take(1));
-      case 2: return this.view.getUint16(this.take(2), true);
-      case 3: return this.view.getInt16(this.take(2), true);
-      case 4: return this.view.getUint32(this.take(4), true);
-      case 5: return this.view.getInt32(this.take(4), true);
-      case 6: return this.view.getFloat32(this.take(4), true);
-      case 7: return this.view.getUint8(this.take(1)) !== 0;
-      case 8: return this.string();
-      case 10: return this.view.getBigUint64(this.take(8), true);
-      case 11: return this.view.getBigInt64(this.take(8), true);
-      case 12: return this.view.getFloat64(this.take(8), true);
+      case 0:
+        return this.view.getUint8(this.take(1));
+      case 1:
+        return this.view.getInt8(this.take(1));
+      case 2:
+        return this.view.getUint16(this.take(2), true);
+      case 3:
+        return this.view.getInt16(this.take(2), true);
+      case 4:
+        return this.view.getUint32(this.take(4), true);
+      case 5:
+        return this.view.getInt32(this.take(4), true);
+      case 6:
+        return this.view.getFloat32(this.take(4), true);
+      case 7:
+        return this.view.getUint8(this.take(1)) !== 0;
+      case 8:
+        return this.string();
+      case 10:
+        return this.view.getBigUint64(this.take(8), true);
+      case 11:
+        return this.view.getBigInt64(this.take(8), true);
+      case 12:
+        return this.view.getFloat64(this.take(8), true);
     }
     throw new GgufFormatError(`unknown metadata value type ${type}`);
   }
@@ -125,7 +137,8 @@ function readValue(c: Cursor, type: number, keep: boolean): GgufValue {
   const itemType = c.u32();
   // llama.cpp reads no arrays of arrays either; refusing them also bounds the recursion.
   if (itemType === 9) throw new GgufFormatError("an array of arrays (not supported by llama.cpp)");
-  if (FIXED_SIZE[itemType] === undefined && itemType !== 8) throw new GgufFormatError(`unknown metadata value type ${itemType}`);
+  if (FIXED_SIZE[itemType] === undefined && itemType !== 8)
+    throw new GgufFormatError(`unknown metadata value type ${itemType}`);
   const count = c.u64();
   // A hostile count (2^40 strings) must not start a loop: the items cannot be shorter than this,
   // so the bytes they need are known before reading any (and checked against the size cap).
@@ -162,16 +175,21 @@ export function parseGgufHeader(buf: Uint8Array): GgufHeader | "more" {
 export function parseGgufHeaderOrNeed(buf: Uint8Array): GgufHeader | { needBytes: number } {
   if (buf.length < 4) return { needBytes: 4 };
   if (latin1(buf.subarray(0, 4)) !== GGUF_MAGIC) {
-    throw new GgufFormatError(`not a GGUF file (it starts with ${JSON.stringify(latin1(buf.subarray(0, 4)))}, not "GGUF")`, "notGguf");
+    throw new GgufFormatError(
+      `not a GGUF file (it starts with ${JSON.stringify(latin1(buf.subarray(0, 4)))}, not "GGUF")`,
+      "notGguf",
+    );
   }
   const c = new Cursor(buf);
   try {
     c.skip(4);
     const version = c.u32();
-    if (version !== 2 && version !== 3) throw new GgufFormatError(`unsupported GGUF version ${version}`, "unsupportedVersion");
+    if (version !== 2 && version !== 3)
+      throw new GgufFormatError(`unsupported GGUF version ${version}`, "unsupportedVersion");
     const tensorCount = c.u64();
     const kvCount = c.u64();
-    if (tensorCount > 1_000_000 || kvCount > 1_000_000) throw new GgufFormatError(`implausible header (${tensorCount} tensors, ${kvCount} keys)`);
+    if (tensorCount > 1_000_000 || kvCount > 1_000_000)
+      throw new GgufFormatError(`implausible header (${tensorCount} tensors, ${kvCount} keys)`);
     // Each key/value takes at least 13 bytes, each tensor info 24: known before looping.
     c.need(kvCount * 13 + tensorCount * 24);
     const metadata = new Map<string, GgufValue>();
@@ -195,7 +213,14 @@ export function parseGgufHeaderOrNeed(buf: Uint8Array): GgufHeader | { needBytes
     }
     const dataOffset = Math.ceil(c.offset / alignment) * alignment;
     const dataEnd = tensors.reduce((end, t) => Math.max(end, t.offset + (t.byteSize ?? 0)), 0);
-    return { version, metadata, tensors, alignment, dataOffset, minimumFileSize: tensors.length === 0 ? c.offset : dataOffset + dataEnd };
+    return {
+      version,
+      metadata,
+      tensors,
+      alignment,
+      dataOffset,
+      minimumFileSize: tensors.length === 0 ? c.offset : dataOffset + dataEnd,
+    };
   } catch (error) {
     if (error instanceof NeedMoreBytes) return { needBytes: error.needed };
     if (error instanceof GgufFormatError) throw error;
@@ -219,6 +244,13 @@ export function checkGgufHeader(buf: Uint8Array, fileSize = buf.length): GgufHea
     return { ok: false, reason: (error as Error).message };
   }
   if (header === "more") return { ok: false, reason: "the file ends inside its GGUF header (truncated)" };
-  if (header.minimumFileSize > fileSize) return { ok: false, reason: `truncated: ${fileSize} bytes, but the header describes ${header.minimumFileSize}` };
-  return { ok: true, version: header.version, tensorCount: header.tensors.length, kvCount: header.metadata.size, minimumFileSize: header.minimumFileSize };
+  if (header.minimumFileSize > fileSize)
+    return { ok: false, reason: `truncated: ${fileSize} bytes, but the header describes ${header.minimumFileSize}` };
+  return {
+    ok: true,
+    version: header.version,
+    tensorCount: header.tensors.length,
+    kvCount: header.metadata.size,
+    minimumFileSize: header.minimumFileSize,
+  };
 }

@@ -6,7 +6,7 @@
  */
 import { ladderFromCatalog, loadCatalog } from "./catalog";
 import type { CatalogModel, Role } from "./catalogSchema";
-import { estimateMemory, splitEstimate, type ContextSpecInput, type MemoryEstimate } from "./fitEstimate";
+import { estimateMemory, splitEstimate, type ContextSpecInput } from "./fitEstimate";
 import { memoryBudgets, type HardwareProfile, type MemoryBudgets } from "./hardwareProfile";
 import {
   bestPlacement,
@@ -117,14 +117,29 @@ function deviceUse(o: Option, ladder: ModelLadder, context: ContextSpecInput, un
 }
 
 /** Bandwidth / weight bytes on the CPU side (every weight is read once per generated token). */
-export function cpuTokensPerSecond(o: Pick<Option, "placement" | "gpuLayers" | "q">, blockCount: number, bandwidth: number): number | null {
+export function cpuTokensPerSecond(
+  o: Pick<Option, "placement" | "gpuLayers" | "q">,
+  blockCount: number,
+  bandwidth: number,
+): number | null {
   if (o.placement === "gpu") return null;
   const cpuBytes = o.q.sizeBytes * (1 - o.gpuLayers / blockCount);
   return cpuBytes > 0 ? bandwidth / cpuBytes : null;
 }
 
-function placed(candidate: AutoCandidate, o: Option, context: ContextSpecInput, unified: boolean, bandwidth: number): PlacedOption {
-  return { candidate, option: o, use: deviceUse(o, candidate.ladder, context, unified), cpuTokensPerSecond: cpuTokensPerSecond(o, candidate.ladder.arch.blockCount, bandwidth) };
+function placed(
+  candidate: AutoCandidate,
+  o: Option,
+  context: ContextSpecInput,
+  unified: boolean,
+  bandwidth: number,
+): PlacedOption {
+  return {
+    candidate,
+    option: o,
+    use: deviceUse(o, candidate.ladder, context, unified),
+    cpuTokensPerSecond: cpuTokensPerSecond(o, candidate.ladder.arch.blockCount, bandwidth),
+  };
 }
 
 function quantsOf(c: AutoCandidate) {
@@ -136,12 +151,17 @@ function quantsOf(c: AutoCandidate) {
  * The completion model's GPU allowance: half of the GPU budget, or, when no completion option fits
  * in half, the smallest that fits in all of it (so "fully on the GPU whenever any can be" holds).
  */
-export function completionGpuCap(budgets: MemoryBudgets, candidates: readonly AutoCandidate[], context: ContextSpecInput): number {
+export function completionGpuCap(
+  budgets: MemoryBudgets,
+  candidates: readonly AutoCandidate[],
+  context: ContextSpecInput,
+): number {
   if (budgets.gpuBytes <= 0) return 0;
   const half = budgets.gpuBytes * COMPLETION_GPU_SHARE;
   let smallest = Infinity;
   for (const c of candidates)
-    for (const q of quantsOf(c)) smallest = Math.min(smallest, estimateMemory(c.ladder.arch, ladderWeights(q), context, "gpu").totalBytes);
+    for (const q of quantsOf(c))
+      smallest = Math.min(smallest, estimateMemory(c.ladder.arch, ladderWeights(q), context, "gpu").totalBytes);
   return smallest <= budgets.gpuBytes ? Math.max(half, smallest) : half;
 }
 
@@ -159,7 +179,15 @@ export function completionOptions(
     for (const q of quantsOf(c)) {
       const onGpu = estimateMemory(c.ladder.arch, ladderWeights(q), context, "gpu");
       if (cap > 0 && onGpu.totalBytes <= cap) {
-        options.push(placed(c, { q, placement: "gpu", gpuLayers: c.ladder.arch.blockCount, estimate: onGpu, budgetBytes: cap }, context, unified, bandwidth));
+        options.push(
+          placed(
+            c,
+            { q, placement: "gpu", gpuLayers: c.ladder.arch.blockCount, estimate: onGpu, budgetBytes: cap },
+            context,
+            unified,
+            bandwidth,
+          ),
+        );
         continue;
       }
       const o = bestPlacement(c.ladder.arch, q, context, { ...budgets, gpuBytes: cap });
@@ -173,10 +201,20 @@ export function remainingBudgets(budgets: MemoryBudgets, use: DeviceUse | null, 
   if (!use) return budgets;
   const ramBytes = Math.max(0, budgets.ramBytes - use.ramBytes);
   const gpuBytes = Math.max(0, budgets.gpuBytes - use.gpuBytes);
-  return { gpuBytes: unified ? Math.min(gpuBytes, ramBytes) : gpuBytes, ramBytes, partialOffload: budgets.partialOffload };
+  return {
+    gpuBytes: unified ? Math.min(gpuBytes, ramBytes) : gpuBytes,
+    ramBytes,
+    partialOffload: budgets.partialOffload,
+  };
 }
 
-export function chatOptions(candidates: readonly AutoCandidate[], context: ContextSpecInput, budgets: MemoryBudgets, unified: boolean, bandwidth: number): PlacedOption[] {
+export function chatOptions(
+  candidates: readonly AutoCandidate[],
+  context: ContextSpecInput,
+  budgets: MemoryBudgets,
+  unified: boolean,
+  bandwidth: number,
+): PlacedOption[] {
   const out: PlacedOption[] = [];
   for (const c of candidates)
     for (const q of quantsOf(c)) {
@@ -228,7 +266,14 @@ export interface SlotKeyParts {
 
 export function slotKeyParts(policy: QuantPolicy, role: Role, p: PlacedOption | null): SlotKeyParts {
   if (!p) return { fits: 0, onGpu: 0, speedOk: 0, floorOk: 0, score: 0, rank: [0, 0, 0, 0, 0, 0, 0, 0] };
-  return { fits: 1, onGpu: p.option.placement === "gpu" ? 1 : 0, speedOk: speedOk(p, role), floorOk: inBitsRange(p.option.q.quant)[0], score: p.candidate.score, rank: slotRank(policy, p) };
+  return {
+    fits: 1,
+    onGpu: p.option.placement === "gpu" ? 1 : 0,
+    speedOk: speedOk(p, role),
+    floorOk: inBitsRange(p.option.q.quant)[0],
+    score: p.candidate.score,
+    rank: slotRank(policy, p),
+  };
 }
 
 export function assemblePairKey(c: SlotKeyParts, h: SlotKeyParts): number[] {
@@ -267,7 +312,12 @@ export interface SlotCandidates {
  * The joint choice. Brute force over every (completion option, chat option): the candidate lists
  * are small (tens of quants each), and a search that prunes could miss the best pair.
  */
-export function chooseAuto(hardware: HardwareProfile, policy: QuantPolicy, slots: { completion: SlotCandidates; chat: SlotCandidates }, options: AutoChoiceOptions = {}): AutoChoice {
+export function chooseAuto(
+  hardware: HardwareProfile,
+  policy: QuantPolicy,
+  slots: { completion: SlotCandidates; chat: SlotCandidates },
+  options: AutoChoiceOptions = {},
+): AutoChoice {
   const budgets = memoryBudgets(hardware);
   const unified = hardware.unifiedMemory && hardware.gpu !== "none" && budgets.gpuBytes > 0;
   const measured = options.cpuBandwidthBytesPerSecond != null && options.cpuBandwidthBytesPerSecond > 0;
@@ -286,12 +336,31 @@ export function chooseAuto(hardware: HardwareProfile, policy: QuantPolicy, slots
   // Completion's share: what chat leaves, and on the GPU no more than its allowance.
   const chatUse = b.h?.use ?? { gpuBytes: 0, ramBytes: 0 };
   const left = remainingBudgets(budgets, chatUse, unified);
-  const completionShare: MemoryBudgets = b.c?.option.placement === "gpu" ? { ...left, gpuBytes: Math.min(comp.cap, left.gpuBytes) } : left;
-  const completion = slotChoice("completion", hardware, policy, slots.completion, b.c, completionShare, bandwidth, measured, comp.cap);
+  const completionShare: MemoryBudgets =
+    b.c?.option.placement === "gpu" ? { ...left, gpuBytes: Math.min(comp.cap, left.gpuBytes) } : left;
+  const completion = slotChoice(
+    "completion",
+    hardware,
+    policy,
+    slots.completion,
+    b.c,
+    completionShare,
+    bandwidth,
+    measured,
+    comp.cap,
+  );
   const chat = slotChoice("chat", hardware, policy, slots.chat, b.h, b.rest, bandwidth, measured, comp.cap);
   const totalBytes = (b.c?.option.estimate.totalBytes ?? 0) + (b.h?.option.estimate.totalBytes ?? 0);
   const budgetBytes = unified || budgets.gpuBytes <= 0 ? budgets.ramBytes : budgets.gpuBytes + budgets.ramBytes;
-  return { completion, chat, totalBytes, budgetBytes, reason: pairReason(policy, b.c, b.h, totalBytes, budgetBytes, bandwidth, measured), cpuBandwidth: { bytesPerSecond: bandwidth, measured }, key: b.key };
+  return {
+    completion,
+    chat,
+    totalBytes,
+    budgetBytes,
+    reason: pairReason(policy, b.c, b.h, totalBytes, budgetBytes, bandwidth, measured),
+    cpuBandwidth: { bytesPerSecond: bandwidth, measured },
+    key: b.key,
+  };
 }
 
 function speedText(tps: number | null, bandwidth: number, measured: boolean): string {
@@ -320,9 +389,27 @@ function slotChoice(
   if (!p) {
     // Nothing fits: the smallest candidate's own no-fit reason says what it needs.
     const smallest = slot.candidates[slot.candidates.length - 1];
-    const none = selectModel(smallest.ladder, hardware, slot.context, policy, { budgets: share, pinQuant: smallest.pinQuant });
-    const selection: NoFit = isNoFit(none) ? none : { quant: null, reason: `Nothing fits for ${role} beside the other model.`, budgetBytes: none.budgetBytes, candidates: none.candidates };
-    return { id: smallest.id, model: smallest.model, ladder: smallest.ladder, budgets: share, selection, use: null, cpuTokensPerSecond: null };
+    const none = selectModel(smallest.ladder, hardware, slot.context, policy, {
+      budgets: share,
+      pinQuant: smallest.pinQuant,
+    });
+    const selection: NoFit = isNoFit(none)
+      ? none
+      : {
+          quant: null,
+          reason: `Nothing fits for ${role} beside the other model.`,
+          budgetBytes: none.budgetBytes,
+          candidates: none.candidates,
+        };
+    return {
+      id: smallest.id,
+      model: smallest.model,
+      ladder: smallest.ladder,
+      budgets: share,
+      selection,
+      use: null,
+      cpuTokensPerSecond: null,
+    };
   }
   const c = p.candidate;
   const single = selectModel(c.ladder, hardware, slot.context, policy, { budgets: share, pinQuant: p.option.q.quant });
@@ -340,7 +427,15 @@ function slotChoice(
     reason: `${why}; ${placementText(o, blocks)}, needs ${formatGiB(o.estimate.totalBytes)}`,
     candidates: single.candidates,
   };
-  return { id: c.id, model: c.model, ladder: c.ladder, budgets: share, selection, use: p.use, cpuTokensPerSecond: p.cpuTokensPerSecond };
+  return {
+    id: c.id,
+    model: c.model,
+    ladder: c.ladder,
+    budgets: share,
+    selection,
+    use: p.use,
+    cpuTokensPerSecond: p.cpuTokensPerSecond,
+  };
 }
 
 function slotReason(role: Role, policy: QuantPolicy, p: PlacedOption, cap: number, share: MemoryBudgets): string {
@@ -348,21 +443,36 @@ function slotReason(role: Role, policy: QuantPolicy, p: PlacedOption, cap: numbe
   const fixed = p.candidate.score === 0;
   if (role === "completion") {
     if (fixed) return `${name} as set`;
-    if (p.option.placement === "gpu") return `${policy}: ${name} is the largest completion model (${p.candidate.score}B) that fits fully on the GPU within its allowance of ${formatGiB(cap)}`;
+    if (p.option.placement === "gpu")
+      return `${policy}: ${name} is the largest completion model (${p.candidate.score}B) that fits fully on the GPU within its allowance of ${formatGiB(cap)}`;
     return `${policy}: no completion model fits on the GPU; ${name} is the largest above ${MIN_CPU_TOKENS_PER_SECOND.completion} tokens/s`;
   }
-  if (fixed) return `${name} as set, on what completion leaves (${share.gpuBytes > 0 ? `VRAM ${formatGiB(share.gpuBytes)}, ` : ""}RAM ${formatGiB(share.ramBytes)})`;
+  if (fixed)
+    return `${name} as set, on what completion leaves (${share.gpuBytes > 0 ? `VRAM ${formatGiB(share.gpuBytes)}, ` : ""}RAM ${formatGiB(share.ramBytes)})`;
   return `${policy}: ${name} is the largest chat model (${p.candidate.score}B) at 4-bit or more that fits beside completion (${share.gpuBytes > 0 ? `VRAM ${formatGiB(share.gpuBytes)}, ` : ""}RAM ${formatGiB(share.ramBytes)} left) above ${MIN_CPU_TOKENS_PER_SECOND.chat} tokens/s`;
 }
 
-function pairReason(policy: QuantPolicy, c: PlacedOption | null, h: PlacedOption | null, total: number, budget: number, bandwidth: number, measured: boolean): string {
-  const name = (p: PlacedOption | null) => (p ? `${p.candidate.id} ${p.option.q.quant} (${p.option.placement})` : "nothing");
+function pairReason(
+  policy: QuantPolicy,
+  c: PlacedOption | null,
+  h: PlacedOption | null,
+  total: number,
+  budget: number,
+  bandwidth: number,
+  measured: boolean,
+): string {
+  const name = (p: PlacedOption | null) =>
+    p ? `${p.candidate.id} ${p.option.q.quant} (${p.option.placement})` : "nothing";
   const bw = `CPU bandwidth ${(bandwidth / 1e9).toFixed(1)} GB/s ${measured ? "measured" : "assumed"}`;
   return `${policy}: completion ${name(c)} + chat ${name(h)} need ${formatGiB(total)} of ${formatGiB(budget)}; ${bw}`;
 }
 
 /** Candidates for a slot: auto's family, or one fixed ladder (an explicit id or a file). */
-export function fixedCandidate(id: string, model: CatalogModel | null, ladder: ModelLadder, pinQuant?: string): AutoCandidate {
+export function fixedCandidate(
+  id: string,
+  model: CatalogModel | null,
+  ladder: ModelLadder,
+  pinQuant?: string,
+): AutoCandidate {
   return { id, model, ladder, score: 0, ...(pinQuant ? { pinQuant } : {}) };
 }
-

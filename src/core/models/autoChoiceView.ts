@@ -69,5 +69,11 @@ function slotLine(label: string, slot: AutoChoiceJson["completion"]): string {
 }
 
 export function autoChoiceText(choice: AutoChoiceJson): string {
-  return [slotLine("Completion", choice.completion), slotLine("Chat", choice.chat), `Together: ${formatGiB(choice.totalBytes)} of ${formatGiB(choice.budgetBytes)}`, choice.reason, ""].join("\n");
+  return [
+    slotLine("Completion", choice.completion),
+    slotLine("Chat", choice.chat),
+    `Together: ${formatGiB(choice.totalBytes)} of ${formatGiB(choice.budgetBytes)}`,
+    choice.reason,
+    "",
+  ].join("\n");
 }

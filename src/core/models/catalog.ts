@@ -3,7 +3,14 @@
  * ladders quant selection works on.
  */
 import catalogJson from "./catalog.json";
-import { CatalogSchema, type Catalog, type CatalogModel, type CatalogQuant, type ListedSize, type Role } from "./catalogSchema";
+import {
+  CatalogSchema,
+  type Catalog,
+  type CatalogModel,
+  type CatalogQuant,
+  type ListedSize,
+  type Role,
+} from "./catalogSchema";
 import { archFromCatalog, archFromGgufFields, type GgufArchFields } from "./fitEstimate";
 import type { LadderQuant, ModelLadder } from "./selectModel";
 
@@ -52,15 +59,31 @@ export function ladderFromCatalog(model: CatalogModel): ModelLadder {
 }
 
 /** A one-rung ladder for a .gguf file on disk, from its header fields and size (and its tensors' repackable bytes, when read). */
-export function ladderFromGgufFile(filePath: string, fields: GgufArchFields, fileSizeBytes: number, quant = "custom", cpuRepackBytes?: number): ModelLadder {
+export function ladderFromGgufFile(
+  filePath: string,
+  fields: GgufArchFields,
+  fileSizeBytes: number,
+  quant = "custom",
+  cpuRepackBytes?: number,
+): ModelLadder {
   return {
     modelId: filePath,
     arch: archFromGgufFields(fields),
-    quants: [{ quant, file: filePath, repo: null, sizeBytes: fileSizeBytes, ppl: null, ...(cpuRepackBytes !== undefined ? { cpuRepackBytes } : {}) }],
+    quants: [
+      {
+        quant,
+        file: filePath,
+        repo: null,
+        sizeBytes: fileSizeBytes,
+        ppl: null,
+        ...(cpuRepackBytes !== undefined ? { cpuRepackBytes } : {}),
+      },
+    ],
   };
 }
 
-export type ModelOverride = { kind: "auto" } | { kind: "catalog"; id: string; quant: string | null } | { kind: "path"; path: string };
+export type ModelOverride =
+  { kind: "auto" } | { kind: "catalog"; id: string; quant: string | null } | { kind: "path"; path: string };
 
 export class ModelOverrideError extends Error {
   constructor(message: string) {
@@ -82,12 +105,16 @@ export function parseModelOverride(raw: string): ModelOverride {
   const value = raw.trim();
   if (value === "" || value.toLowerCase() === "auto") return { kind: "auto" };
   if (value.includes("/") || value.includes("\\") || value.toLowerCase().endsWith(".gguf")) {
-    if (!isAbsolutePath(value)) throw new ModelOverrideError(`"${value}" is not an absolute path: give the full path to the .gguf file`);
+    if (!isAbsolutePath(value))
+      throw new ModelOverrideError(`"${value}" is not an absolute path: give the full path to the .gguf file`);
     if (!value.toLowerCase().endsWith(".gguf")) throw new ModelOverrideError(`"${value}" does not end in .gguf`);
     return { kind: "path", path: value };
   }
   const m = /^([a-z0-9][a-z0-9.-]*)(?::([A-Za-z0-9][A-Za-z0-9_.-]*))?$/i.exec(value);
-  if (!m) throw new ModelOverrideError(`"${value}" is not "auto", a catalog id (optionally with :QUANT) or an absolute .gguf path`);
+  if (!m)
+    throw new ModelOverrideError(
+      `"${value}" is not "auto", a catalog id (optionally with :QUANT) or an absolute .gguf path`,
+    );
   return { kind: "catalog", id: m[1].toLowerCase(), quant: m[2] ?? null };
 }
 
@@ -102,12 +129,15 @@ export function resolveCatalogOverride(
     const ids = modelsForRole(role, catalog).map((m) => m.id);
     throw new ModelOverrideError(`Unknown model "${override.id}". ${role} models: ${ids.join(", ")}`);
   }
-  if (!model.roles.includes(role)) throw new ModelOverrideError(`"${model.id}" is not a ${role} model (it is: ${model.roles.join(", ")})`);
+  if (!model.roles.includes(role))
+    throw new ModelOverrideError(`"${model.id}" is not a ${role} model (it is: ${model.roles.join(", ")})`);
   if (override.quant === null) return { model, quant: null };
   const quant = findQuant(model, override.quant);
   const usable = ladderFromCatalog(model).quants.map((q) => q.quant);
   if (!quant || !usable.includes(quant.quant)) {
-    throw new ModelOverrideError(`"${model.id}" has no downloadable quant "${override.quant}". Available: ${usable.join(", ")}`);
+    throw new ModelOverrideError(
+      `"${model.id}" has no downloadable quant "${override.quant}". Available: ${usable.join(", ")}`,
+    );
   }
   return { model, quant };
 }

@@ -8,13 +8,17 @@ export const RoleSchema = z.enum(["completion", "chat"]);
 export type Role = z.infer<typeof RoleSchema>;
 
 /** Quant names are used in settings ("id:QUANT"), so they stay plain identifiers. */
-export const QuantNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "quant names are letters, digits, _ . -");
+export const QuantNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "quant names are letters, digits, _ . -");
 
 const RepoSchema = z
   .string()
   .regex(/^[\w.-]+\/[\w.-]+$/, "a Hugging Face repo is owner/name")
   // The repo becomes a folder under the models folder: "." and ".." would leave it.
-  .refine((repo) => !repo.split("/").some((part) => part === "." || part === ".."), { message: 'a repo must not have "." or ".." parts' });
+  .refine((repo) => !repo.split("/").some((part) => part === "." || part === ".."), {
+    message: 'a repo must not have "." or ".." parts',
+  });
 
 /** The size Hugging Face shows in its file listing (rounded; GB/MB decimal, MiB binary). */
 export const ListedSizeSchema = z.object({
@@ -34,7 +38,10 @@ export const CatalogQuantSchema = z
     sizeListed: ListedSizeSchema.nullable(),
     /** exact: sizeBytes is the file's length; listing: from sizeListed; unverified: a third-party figure. */
     sizeKind: z.enum(["exact", "listing", "unverified"]).nullable(),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .nullable(),
     /** Perplexity measured on this exact file (lower is better). */
     ppl: z.number().positive().nullable(),
     /** A figure for the same quant type measured on another file; informative only. */

@@ -91,7 +91,8 @@ export function kvCacheBytes(arch: ArchSpec, contextInput: ContextSpecInput): nu
   const ctx = ContextSpecSchema.parse(contextInput);
   const perElement = KV_BYTES_PER_ELEMENT[ctx.kvCacheType];
   let total = 0;
-  for (const g of arch.kvGroups) total += g.layers * g.headCountKv * (g.keyLength + g.valueLength) * cellsFor(g, ctx) * perElement;
+  for (const g of arch.kvGroups)
+    total += g.layers * g.headCountKv * (g.keyLength + g.valueLength) * cellsFor(g, ctx) * perElement;
   return Math.ceil(total);
 }
 
@@ -119,14 +120,26 @@ export function marginFor(subtotalBytes: number): number {
 function withMargin(weightsBytes: number, repackBytes: number, kvBytes: number, computeBytes: number): MemoryEstimate {
   const subtotal = weightsBytes + repackBytes + kvBytes + computeBytes;
   const marginBytes = marginFor(subtotal);
-  return { weightsBytes, repackBytes, kvCacheBytes: kvBytes, computeBytes, marginBytes, totalBytes: subtotal + marginBytes };
+  return {
+    weightsBytes,
+    repackBytes,
+    kvCacheBytes: kvBytes,
+    computeBytes,
+    marginBytes,
+    totalBytes: subtotal + marginBytes,
+  };
 }
 
 /**
  * Everything on one device (full GPU offload, or CPU only). Weights = the GGUF file's size; on
  * the CPU the repackable part counts twice.
  */
-export function estimateMemory(arch: ArchSpec, weights: WeightsInput, context: ContextSpecInput, device: Device): MemoryEstimate {
+export function estimateMemory(
+  arch: ArchSpec,
+  weights: WeightsInput,
+  context: ContextSpecInput,
+  device: Device,
+): MemoryEstimate {
   const repack = device === "cpu" ? weights.cpuRepackBytes : 0;
   return withMargin(weights.fileSizeBytes, repack, kvCacheBytes(arch, context), computeBufferBytes(arch, context));
 }
@@ -136,24 +149,52 @@ export function estimateMemory(arch: ArchSpec, weights: WeightsInput, context: C
  * and KV are split in proportion to layers (an approximation: embeddings stay on the CPU, the
  * output matrix follows the last layer); each device reserves its own compute buffer and margin.
  */
-export function splitEstimate(arch: ArchSpec, weights: WeightsInput, context: ContextSpecInput, gpuLayers: number): { gpu: MemoryEstimate; cpu: MemoryEstimate } {
+export function splitEstimate(
+  arch: ArchSpec,
+  weights: WeightsInput,
+  context: ContextSpecInput,
+  gpuLayers: number,
+): { gpu: MemoryEstimate; cpu: MemoryEstimate } {
   return split(arch.blockCount, weights, kvCacheBytes(arch, context), computeBufferBytes(arch, context), gpuLayers);
 }
 
-function split(blockCount: number, weights: WeightsInput, kv: number, compute: number, gpuLayers: number): { gpu: MemoryEstimate; cpu: MemoryEstimate } {
+function split(
+  blockCount: number,
+  weights: WeightsInput,
+  kv: number,
+  compute: number,
+  gpuLayers: number,
+): { gpu: MemoryEstimate; cpu: MemoryEstimate } {
   const n = Math.max(0, Math.min(blockCount, Math.floor(gpuLayers)));
   const share = n / blockCount;
-  const zero: MemoryEstimate = { weightsBytes: 0, repackBytes: 0, kvCacheBytes: 0, computeBytes: 0, marginBytes: 0, totalBytes: 0 };
+  const zero: MemoryEstimate = {
+    weightsBytes: 0,
+    repackBytes: 0,
+    kvCacheBytes: 0,
+    computeBytes: 0,
+    marginBytes: 0,
+    totalBytes: 0,
+  };
   const gpu = n === 0 ? zero : withMargin(Math.ceil(weights.fileSizeBytes * share), 0, Math.ceil(kv * share), compute);
   const cpu =
     n === blockCount
       ? zero
-      : withMargin(Math.ceil(weights.fileSizeBytes * (1 - share)), Math.ceil(weights.cpuRepackBytes * (1 - share)), Math.ceil(kv * (1 - share)), compute);
+      : withMargin(
+          Math.ceil(weights.fileSizeBytes * (1 - share)),
+          Math.ceil(weights.cpuRepackBytes * (1 - share)),
+          Math.ceil(kv * (1 - share)),
+          compute,
+        );
   return { gpu, cpu };
 }
 
 /** The most layers whose GPU share fits in `vramBytes` (0 when not even one does). */
-export function maxGpuLayers(arch: ArchSpec, weights: WeightsInput, context: ContextSpecInput, vramBytes: number): number {
+export function maxGpuLayers(
+  arch: ArchSpec,
+  weights: WeightsInput,
+  context: ContextSpecInput,
+  vramBytes: number,
+): number {
   const kv = kvCacheBytes(arch, context);
   const compute = computeBufferBytes(arch, context);
   for (let n = arch.blockCount; n > 0; n--) {
@@ -166,7 +207,13 @@ export function archFromCatalog(arch: CatalogArch): ArchSpec {
   const kvGroups: KvLayerGroup[] = [];
   if (arch.fullLayers > 0) {
     const dim = arch.fullHeadDim ?? arch.headDim;
-    kvGroups.push({ layers: arch.fullLayers, headCountKv: arch.headCountKv, keyLength: dim, valueLength: dim, slidingWindow: null });
+    kvGroups.push({
+      layers: arch.fullLayers,
+      headCountKv: arch.headCountKv,
+      keyLength: dim,
+      valueLength: dim,
+      slidingWindow: null,
+    });
   }
   if (arch.slidingLayers > 0) {
     kvGroups.push({
@@ -177,7 +224,13 @@ export function archFromCatalog(arch: CatalogArch): ArchSpec {
       slidingWindow: arch.slidingWindow,
     });
   }
-  return { blockCount: arch.blockCount, embeddingLength: arch.embeddingLength, headCount: arch.headCount, vocabSize: arch.vocabSize, kvGroups };
+  return {
+    blockCount: arch.blockCount,
+    embeddingLength: arch.embeddingLength,
+    headCount: arch.headCount,
+    vocabSize: arch.vocabSize,
+    kvGroups,
+  };
 }
 
 /** Architecture fields as read from a GGUF header (node-llama-cpp's `architectureMetadata`). */
@@ -216,21 +269,25 @@ const SWA_PERIOD: Record<string, number> = {
 function isSwaLayer(fields: GgufArchFields, layer: number): boolean {
   const pattern = fields.slidingWindowPattern;
   if (Array.isArray(pattern)) return Boolean(pattern[layer]);
-  const period = typeof pattern === "number" ? Math.max(0, Math.floor(pattern)) : (SWA_PERIOD[fields.architecture] ?? 1);
+  const period =
+    typeof pattern === "number" ? Math.max(0, Math.floor(pattern)) : (SWA_PERIOD[fields.architecture] ?? 1);
   if (period === 0) return true;
   return layer % period < period - 1;
 }
 
 export function archFromGgufFields(fields: GgufArchFields): ArchSpec {
   const window =
-    fields.slidingWindow && fields.slidingWindow > 0 && (fields.trainContextSize === undefined || fields.slidingWindow < fields.trainContextSize)
+    fields.slidingWindow &&
+    fields.slidingWindow > 0 &&
+    (fields.trainContextSize === undefined || fields.slidingWindow < fields.trainContextSize)
       ? fields.slidingWindow
       : null;
   const defaultHeadDim = Math.floor(fields.embeddingLength / fields.headCount);
   const kvLayers = Math.max(0, fields.blockCount - Math.max(0, fields.sharedKvLayers ?? 0));
   const groups = new Map<string, KvLayerGroup>();
   for (let i = 0; i < kvLayers; i++) {
-    const hkv = typeof fields.headCountKv === "number" ? fields.headCountKv : (fields.headCountKv?.[i] ?? fields.headCount);
+    const hkv =
+      typeof fields.headCountKv === "number" ? fields.headCountKv : (fields.headCountKv?.[i] ?? fields.headCount);
     if (hkv === 0) continue;
     const swa = window !== null && isSwaLayer(fields, i);
     const keyLength = (swa ? fields.keyLengthSwa : undefined) ?? fields.keyLength ?? defaultHeadDim;
@@ -273,15 +330,22 @@ const ArchitectureMetadataSchema = z.looseObject({
  * GgufArchFields. `tokenCount` (tokenizer.ggml.tokens length) stands in when vocab_size is absent.
  * Throws a readable error when a required key is missing.
  */
-export function ggufArchFieldsFromMetadata(architecture: string, architectureMetadata: unknown, tokenCount?: number): GgufArchFields {
+export function ggufArchFieldsFromMetadata(
+  architecture: string,
+  architectureMetadata: unknown,
+  tokenCount?: number,
+): GgufArchFields {
   const parsed = ArchitectureMetadataSchema.safeParse(architectureMetadata);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`GGUF metadata for ${architecture} lacks ${architecture}.${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(
+      `GGUF metadata for ${architecture} lacks ${architecture}.${issue.path.join(".")}: ${issue.message}`,
+    );
   }
   const m = parsed.data;
   const vocabSize = m.vocab_size ?? tokenCount;
-  if (!vocabSize) throw new Error(`GGUF metadata for ${architecture} has neither ${architecture}.vocab_size nor tokenizer tokens`);
+  if (!vocabSize)
+    throw new Error(`GGUF metadata for ${architecture} has neither ${architecture}.vocab_size nor tokenizer tokens`);
   const a = m.attention;
   return {
     architecture,
@@ -302,6 +366,11 @@ export function ggufArchFieldsFromMetadata(architecture: string, architectureMet
 }
 
 /** Estimate for a file on disk whose header was read. */
-export function estimateFromGguf(fields: GgufArchFields, weights: WeightsInput, context: ContextSpecInput, device: Device): MemoryEstimate {
+export function estimateFromGguf(
+  fields: GgufArchFields,
+  weights: WeightsInput,
+  context: ContextSpecInput,
+  device: Device,
+): MemoryEstimate {
   return estimateMemory(archFromGgufFields(fields), weights, context, device);
 }

@@ -41,7 +41,9 @@ export interface MemoryBudgets {
  * memory the GPU budget is also capped by free RAM, and a CPU/GPU split gains nothing.
  */
 export function memoryBudgets(hw: HardwareProfile): MemoryBudgets {
-  if (hw.gpu === "none" || hw.vramFreeBytes <= 0) return { gpuBytes: 0, ramBytes: hw.ramFreeBytes, partialOffload: false };
-  if (hw.unifiedMemory) return { gpuBytes: Math.min(hw.vramFreeBytes, hw.ramFreeBytes), ramBytes: hw.ramFreeBytes, partialOffload: false };
+  if (hw.gpu === "none" || hw.vramFreeBytes <= 0)
+    return { gpuBytes: 0, ramBytes: hw.ramFreeBytes, partialOffload: false };
+  if (hw.unifiedMemory)
+    return { gpuBytes: Math.min(hw.vramFreeBytes, hw.ramFreeBytes), ramBytes: hw.ramFreeBytes, partialOffload: false };
   return { gpuBytes: hw.vramFreeBytes, ramBytes: hw.ramFreeBytes, partialOffload: true };
 }

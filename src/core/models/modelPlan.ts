@@ -3,12 +3,28 @@
  * share the machine ("auto": the joint choice of autoChoice.ts; explicit settings: selectForSlots). Pure: the caller detects the
  * hardware, reads the headers of .gguf path settings and checks which files are downloaded.
  */
-import { findModel, ladderFromCatalog, ModelOverrideError, parseModelOverride, resolveCatalogOverride } from "./catalog";
+import { ladderFromCatalog, ModelOverrideError, parseModelOverride, resolveCatalogOverride } from "./catalog";
 import type { CatalogModel, Role } from "./catalogSchema";
 import type { ContextSpecInput } from "./fitEstimate";
-import { autoCandidates, chooseAuto, fixedCandidate, type AutoChoice, type AutoChoiceOptions, type SlotCandidates } from "./autoChoice";
+import {
+  autoCandidates,
+  chooseAuto,
+  fixedCandidate,
+  type AutoChoice,
+  type AutoChoiceOptions,
+  type SlotCandidates,
+} from "./autoChoice";
 import type { HardwareProfile, MemoryBudgets } from "./hardwareProfile";
-import { isNoFit, selectForSlots, selectModel, shareBudgets, type ModelLadder, type QuantPolicy, type SelectionResult, type SlotRequest } from "./selectModel";
+import {
+  isNoFit,
+  selectForSlots,
+  selectModel,
+  shareBudgets,
+  type ModelLadder,
+  type QuantPolicy,
+  type SelectionResult,
+  type SlotRequest,
+} from "./selectModel";
 
 export interface SlotInput {
   /** The raw setting: "auto", "id", "id:QUANT" or an absolute .gguf path. */
@@ -62,7 +78,19 @@ function prepare(slot: Role, input: SlotInput, hardware: HardwareProfile, option
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
     ...(options.flashAttention !== undefined ? { flashAttention: options.flashAttention } : {}),
   };
-  const base: SlotPlan = { slot, setting: input.setting, source: "auto", model: null, ladder: null, pinQuant: null, context, selection: null, budgets: null, shared: false, problem: null };
+  const base: SlotPlan = {
+    slot,
+    setting: input.setting,
+    source: "auto",
+    model: null,
+    ladder: null,
+    pinQuant: null,
+    context,
+    selection: null,
+    budgets: null,
+    shared: false,
+    problem: null,
+  };
   let override;
   try {
     override = parseModelOverride(input.setting);
@@ -71,8 +99,10 @@ function prepare(slot: Role, input: SlotInput, hardware: HardwareProfile, option
   }
   if (override.kind === "path") {
     const plan: SlotPlan = { ...base, source: "path" };
-    if (input.fileLadder === undefined) return { plan: { ...plan, problem: `The header of ${override.path} was not read.` }, request: null };
-    if (input.fileLadder instanceof Error) return { plan: { ...plan, problem: input.fileLadder.message }, request: null };
+    if (input.fileLadder === undefined)
+      return { plan: { ...plan, problem: `The header of ${override.path} was not read.` }, request: null };
+    if (input.fileLadder instanceof Error)
+      return { plan: { ...plan, problem: input.fileLadder.message }, request: null };
     const ladder = input.fileLadder;
     const pinQuant = ladder.quants[0]?.quant ?? null;
     return { plan: { ...plan, ladder, pinQuant }, request: { ladder, context, pinQuant: pinQuant ?? undefined } };
@@ -88,13 +118,18 @@ function prepare(slot: Role, input: SlotInput, hardware: HardwareProfile, option
       model = resolved.model;
       pinQuant = resolved.quant?.quant ?? null;
     } catch (error) {
-      if (error instanceof ModelOverrideError) return { plan: { ...base, source: "catalog", problem: `localCode.${slot}.model: ${error.message}` }, request: null };
+      if (error instanceof ModelOverrideError)
+        return {
+          plan: { ...base, source: "catalog", problem: `localCode.${slot}.model: ${error.message}` },
+          request: null,
+        };
       throw error;
     }
   }
   const ladder = ladderFromCatalog(model);
   const plan: SlotPlan = { ...base, source: override.kind, model, ladder, pinQuant };
-  if (ladder.quants.length === 0) return { plan: { ...plan, problem: `${model.id} has no downloadable file in the catalog.` }, request: null };
+  if (ladder.quants.length === 0)
+    return { plan: { ...plan, problem: `${model.id} has no downloadable file in the catalog.` }, request: null };
   return { plan, request: { ladder, context, pinQuant: pinQuant ?? undefined } };
 }
 
@@ -112,10 +147,16 @@ export function planSlots(
   const completion = inputs.completion ? prepare("completion", inputs.completion, hardware, options) : null;
   const chat = inputs.chat ? prepare("chat", inputs.chat, hardware, options) : null;
   if (completion?.auto || chat?.auto) return planJointly(hardware, policy, completion, chat, options);
-  const picks = selectForSlots(hardware, policy, { completion: completion?.request ?? undefined, chat: chat?.request ?? undefined });
+  const picks = selectForSlots(hardware, policy, {
+    completion: completion?.request ?? undefined,
+    chat: chat?.request ?? undefined,
+  });
   const shared = Boolean(completion?.request && chat?.request);
-  const finish = (p: Prepared | null, selection: SelectionResult | null, budgets: MemoryBudgets | null): SlotPlan | null =>
-    p === null ? null : p.request === null ? p.plan : { ...p.plan, selection, budgets, shared };
+  const finish = (
+    p: Prepared | null,
+    selection: SelectionResult | null,
+    budgets: MemoryBudgets | null,
+  ): SlotPlan | null => (p === null ? null : p.request === null ? p.plan : { ...p.plan, selection, budgets, shared });
   return {
     completion: finish(completion, picks.completion, picks.budgets.completion),
     chat: finish(chat, picks.chat, picks.budgets.chat),
@@ -127,9 +168,16 @@ export function planSlots(
  * downloaded file when free memory now favours another quant, instead of asking for a download.
  * Null when none of them is downloaded or none fits.
  */
-export function selectAmongDownloaded(plan: SlotPlan, downloaded: ReadonlySet<string>, hardware: HardwareProfile, policy: QuantPolicy): SelectionResult | null {
+export function selectAmongDownloaded(
+  plan: SlotPlan,
+  downloaded: ReadonlySet<string>,
+  hardware: HardwareProfile,
+  policy: QuantPolicy,
+): SelectionResult | null {
   if (!plan.ladder || !plan.budgets) return null;
-  const quants = plan.ladder.quants.filter((q) => downloaded.has(q.quant) && (plan.pinQuant === null || q.quant === plan.pinQuant));
+  const quants = plan.ladder.quants.filter(
+    (q) => downloaded.has(q.quant) && (plan.pinQuant === null || q.quant === plan.pinQuant),
+  );
   if (quants.length === 0) return null;
   const result = selectModel({ ...plan.ladder, quants }, hardware, plan.context, policy, { budgets: plan.budgets });
   return isNoFit(result) ? null : result;
@@ -141,12 +189,19 @@ export function selectAmongDownloaded(plan: SlotPlan, downloaded: ReadonlySet<st
  * (shareBudgets), so a quant that needs more than the current pick (a Q4_K_M on the CPU, held
  * twice, against a Q8_0) is not shown as too big; chat, or a slot alone, keeps its share.
  */
-export function pinnedSelections(plan: SlotPlan, hardware: HardwareProfile, policy: QuantPolicy): Map<string, SelectionResult> {
+export function pinnedSelections(
+  plan: SlotPlan,
+  hardware: HardwareProfile,
+  policy: QuantPolicy,
+): Map<string, SelectionResult> {
   const out = new Map<string, SelectionResult>();
   const { ladder, budgets } = plan;
   if (!ladder || !budgets) return out;
   for (const q of ladder.quants) {
-    const share = plan.slot === "completion" && plan.shared && !plan.joint ? shareBudgets(hardware, policy, { ladder, context: plan.context, pinQuant: q.quant }).completion : budgets;
+    const share =
+      plan.slot === "completion" && plan.shared && !plan.joint
+        ? shareBudgets(hardware, policy, { ladder, context: plan.context, pinQuant: q.quant }).completion
+        : budgets;
     out.set(q.quant, selectModel(ladder, hardware, plan.context, policy, { budgets: share, pinQuant: q.quant }));
   }
   return out;
@@ -157,17 +212,40 @@ function slotCandidates(role: Role, p: Prepared | null, options: PlanOptions): S
   if (p.auto) return { candidates: autoCandidates(role, options), context: p.plan.context };
   if (!p.request) return { candidates: [], context: p.plan.context };
   const r = p.request;
-  return { candidates: [fixedCandidate(p.plan.model?.id ?? p.plan.setting.trim(), p.plan.model, r.ladder, r.pinQuant)], context: r.context };
+  return {
+    candidates: [fixedCandidate(p.plan.model?.id ?? p.plan.setting.trim(), p.plan.model, r.ladder, r.pinQuant)],
+    context: r.context,
+  };
 }
 
 /** At least one slot is "auto": both are planned by the joint choice (chooseAuto). */
-function planJointly(hardware: HardwareProfile, policy: QuantPolicy, completion: Prepared | null, chat: Prepared | null, options: PlanOptions): SlotPlans {
-  const choice = chooseAuto(hardware, policy, { completion: slotCandidates("completion", completion, options), chat: slotCandidates("chat", chat, options) }, options);
+function planJointly(
+  hardware: HardwareProfile,
+  policy: QuantPolicy,
+  completion: Prepared | null,
+  chat: Prepared | null,
+  options: PlanOptions,
+): SlotPlans {
+  const choice = chooseAuto(
+    hardware,
+    policy,
+    { completion: slotCandidates("completion", completion, options), chat: slotCandidates("chat", chat, options) },
+    options,
+  );
   const shared = Boolean(choice.completion && choice.chat);
   const finish = (p: Prepared | null, slot: AutoChoice["completion"]): SlotPlan | null => {
     if (p === null) return null;
-    if (!slot) return p.auto ? { ...p.plan, problem: `The catalog has no usable ${p.plan.slot} model for auto.` } : p.plan;
-    return { ...p.plan, model: slot.model, ladder: slot.ladder, selection: slot.selection, budgets: slot.budgets, shared, joint: true };
+    if (!slot)
+      return p.auto ? { ...p.plan, problem: `The catalog has no usable ${p.plan.slot} model for auto.` } : p.plan;
+    return {
+      ...p.plan,
+      model: slot.model,
+      ladder: slot.ladder,
+      selection: slot.selection,
+      budgets: slot.budgets,
+      shared,
+      joint: true,
+    };
   };
   return { completion: finish(completion, choice.completion), chat: finish(chat, choice.chat) };
 }
@@ -189,8 +267,14 @@ export function autoChoiceFor(
     hardware,
     policy,
     {
-      completion: { candidates: autoCandidates("completion", options), context: { contextSize: options.completionContext ?? AUTO_DEFAULTS.completionContext, sequences } },
-      chat: { candidates: autoCandidates("chat", options), context: { contextSize: options.chatContext ?? AUTO_DEFAULTS.chatContext, sequences } },
+      completion: {
+        candidates: autoCandidates("completion", options),
+        context: { contextSize: options.completionContext ?? AUTO_DEFAULTS.completionContext, sequences },
+      },
+      chat: {
+        candidates: autoCandidates("chat", options),
+        context: { contextSize: options.chatContext ?? AUTO_DEFAULTS.chatContext, sequences },
+      },
     },
     options,
   );

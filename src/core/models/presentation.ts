@@ -8,7 +8,14 @@ import type { HardwareProfile, MemoryBudgets } from "./hardwareProfile";
 import type { SlotPlan } from "./modelPlan";
 import { DEFAULT_CPU_BANDWIDTH_BYTES_PER_SECOND } from "./autoChoice";
 import { nominalBits } from "./quantTypes";
-import { formatGiB, isNoFit, type Candidate, type ModelLadder, type ModelSelection, type SelectionResult } from "./selectModel";
+import {
+  formatGiB,
+  isNoFit,
+  type Candidate,
+  type ModelLadder,
+  type ModelSelection,
+  type SelectionResult,
+} from "./selectModel";
 import type { HardwareInfo } from "../engine/types";
 
 /** Command ids and titles, defined once (package.json must match; the unit test checks once declared). */
@@ -58,10 +65,19 @@ export function qualityRelativeToBest(ladder: Pick<ModelLadder, "quants">, quant
   const measured = ladder.quants.map((x) => x.ppl).filter((p): p is number => p !== null);
   const bestPpl = measured.length > 0 ? Math.min(...measured) : null;
   if (!q || q.ppl === null || bestPpl === null) {
-    return { percent: null, ppl: null, bestPpl, bits, text: bits === null ? "quality not measured" : `${bits}-bit, PPL not measured` };
+    return {
+      percent: null,
+      ppl: null,
+      bestPpl,
+      bits,
+      text: bits === null ? "quality not measured" : `${bits}-bit, PPL not measured`,
+    };
   }
   const percent = (bestPpl / q.ppl) * 100;
-  const text = q.ppl === bestPpl ? `best measured quality (PPL ${q.ppl.toFixed(2)})` : `${percent.toFixed(1)} % of best quality (PPL ${q.ppl.toFixed(2)} vs ${bestPpl.toFixed(2)})`;
+  const text =
+    q.ppl === bestPpl
+      ? `best measured quality (PPL ${q.ppl.toFixed(2)})`
+      : `${percent.toFixed(1)} % of best quality (PPL ${q.ppl.toFixed(2)} vs ${bestPpl.toFixed(2)})`;
   return { percent, ppl: q.ppl, bestPpl, bits, text };
 }
 
@@ -78,7 +94,12 @@ export interface FitBadge {
 export function fitBadge(result: SelectionResult | undefined, blockCount: number): FitBadge {
   if (!result || isNoFit(result)) return { kind: "none", icon: "$(error)", text: "too big for this machine" };
   if (result.placement === "gpu") return { kind: "gpu", icon: "$(check)", text: "fits in VRAM" };
-  if (result.placement === "partial") return { kind: "partial", icon: "$(split-horizontal)", text: `partial: ${result.gpuLayers}/${blockCount} layers on the GPU` };
+  if (result.placement === "partial")
+    return {
+      kind: "partial",
+      icon: "$(split-horizontal)",
+      text: `partial: ${result.gpuLayers}/${blockCount} layers on the GPU`,
+    };
   return { kind: "cpu", icon: "$(server)", text: "CPU (fits in RAM)" };
 }
 
@@ -114,7 +135,11 @@ export function quantRows(input: QuantRowsInput): QuantRow[] {
     const quality = qualityRelativeToBest(input.ladder, q.quant);
     const recommended = q.quant === input.recommended;
     const downloaded = input.downloaded.has(q.quant);
-    const needs = pinned ? (isNoFit(pinned) ? pinned.candidates.find((c) => c.quant === q.quant)?.totalBytes : pinned.estimate.totalBytes) : undefined;
+    const needs = pinned
+      ? isNoFit(pinned)
+        ? pinned.candidates.find((c) => c.quant === q.quant)?.totalBytes
+        : pinned.estimate.totalBytes
+      : undefined;
     const detail = [
       `${badge.icon} ${badge.text}`,
       needs !== undefined ? `needs ${formatGiB(needs)}` : null,
@@ -134,7 +159,10 @@ export function quantRows(input: QuantRowsInput): QuantRow[] {
       sizeBytes: q.sizeBytes,
     };
   });
-  rows.sort((a, b) => Number(b.recommended) - Number(a.recommended) || FIT_ORDER[a.fit] - FIT_ORDER[b.fit] || b.sizeBytes - a.sizeBytes);
+  rows.sort(
+    (a, b) =>
+      Number(b.recommended) - Number(a.recommended) || FIT_ORDER[a.fit] - FIT_ORDER[b.fit] || b.sizeBytes - a.sizeBytes,
+  );
   return rows.map(({ sizeBytes: _size, ...row }) => row);
 }
 
@@ -152,11 +180,13 @@ export function modelRow(input: ModelRowInput): { label: string; description: st
   const tags = [model.id];
   if (input.isAuto) tags.push("auto's choice here");
   if (model.license.requiresAcceptance) tags.push("licence must be accepted on Hugging Face");
-  else if (model.license.id && model.license.id !== "apache-2.0" && model.license.id !== "mit") tags.push(`licence ${model.license.id}`);
+  else if (model.license.id && model.license.id !== "apache-2.0" && model.license.id !== "mit")
+    tags.push(`licence ${model.license.id}`);
   let pick: string;
   if (!selection) pick = "no downloadable file";
   else if (isNoFit(selection)) pick = "nothing fits this machine";
-  else pick = `best fit here: ${selection.quant}, ${formatSize(selection.sizeBytes)}, ${placementWord(selection.placement, selection.gpuLayers, model.arch.blockCount)}`;
+  else
+    pick = `best fit here: ${selection.quant}, ${formatSize(selection.sizeBytes)}, ${placementWord(selection.placement, selection.gpuLayers, model.arch.blockCount)}`;
   const downloaded = input.downloadedCount > 0 ? ` · ${input.downloadedCount} downloaded` : "";
   return { label: model.displayName, description: tags.join(" · "), detail: `${pick}${downloaded}` };
 }
@@ -189,14 +219,23 @@ function transferMB(bytes: number, round: (x: number) => number = Math.floor): s
  * "49 % · 812 / 1647 MB · 11.2 MB/s · 1 min 15 s left", and " · resumed at 500 MB" after a resume
  * (parts that are unknown are left out).
  */
-export function downloadProgressText(receivedBytes: number, totalBytes: number | null, bytesPerSecond: number | null, resumedFromBytes = 0): string {
+export function downloadProgressText(
+  receivedBytes: number,
+  totalBytes: number | null,
+  bytesPerSecond: number | null,
+  resumedFromBytes = 0,
+): string {
   const parts =
     totalBytes !== null && totalBytes > 0
-      ? [`${Math.min(100, Math.floor((receivedBytes / totalBytes) * 100))} %`, `${transferMB(receivedBytes)} / ${transferMB(totalBytes, Math.round)} MB`]
+      ? [
+          `${Math.min(100, Math.floor((receivedBytes / totalBytes) * 100))} %`,
+          `${transferMB(receivedBytes)} / ${transferMB(totalBytes, Math.round)} MB`,
+        ]
       : [`${transferMB(receivedBytes)} MB`];
   if (bytesPerSecond !== null && bytesPerSecond > 0) {
     parts.push(`${(bytesPerSecond / 1e6).toFixed(1)} MB/s`);
-    if (totalBytes !== null && totalBytes > receivedBytes) parts.push(`${formatDuration((totalBytes - receivedBytes) / bytesPerSecond)} left`);
+    if (totalBytes !== null && totalBytes > receivedBytes)
+      parts.push(`${formatDuration((totalBytes - receivedBytes) / bytesPerSecond)} left`);
   }
   if (resumedFromBytes > 0) parts.push(`resumed at ${transferMB(resumedFromBytes)} MB`);
   return parts.join(" · ");
@@ -236,7 +275,12 @@ function gib(bytes: number): string {
   return `${(bytes / GiB).toFixed(2)} GiB`;
 }
 
-const BACKEND_NAMES: Record<HardwareInfo["gpu"], string> = { cuda: "CUDA", vulkan: "Vulkan", metal: "Metal", none: "CPU only" };
+const BACKEND_NAMES: Record<HardwareInfo["gpu"], string> = {
+  cuda: "CUDA",
+  vulkan: "Vulkan",
+  metal: "Metal",
+  none: "CPU only",
+};
 
 /** `local-code hardware` without --json. */
 export function formatHardwareText(info: HardwareInfo): string {
@@ -250,7 +294,10 @@ export function formatHardwareText(info: HardwareInfo): string {
   }
   lines.push(["RAM", `${gib(info.ram.free)} free of ${gib(info.ram.total)}`]);
   lines.push(["Swap", info.swap.total > 0 ? `${gib(info.swap.free)} free of ${gib(info.swap.total)}` : "none"]);
-  lines.push(["CPU", `${info.cpu.model} (${info.cpu.physicalCores} physical / ${info.cpu.logicalCores} logical cores)`]);
+  lines.push([
+    "CPU",
+    `${info.cpu.model} (${info.cpu.physicalCores} physical / ${info.cpu.logicalCores} logical cores)`,
+  ]);
   lines.push(["Platform", `${info.platform} ${info.arch}`]);
   if (info.fallbackReason) lines.push(["Fallback", info.fallbackReason]);
   const width = Math.max(...lines.map(([k]) => k.length)) + 2;
@@ -282,7 +329,12 @@ export function formatSelectionText(result: SelectionResult, about: SelectOutput
   if (isNoFit(result)) {
     out.push(`No pick. ${result.reason}`);
   } else {
-    const where = result.placement === "partial" ? `partial offload, ${result.gpuLayers} layers on the GPU` : result.placement === "gpu" ? "fully on the GPU" : "on the CPU";
+    const where =
+      result.placement === "partial"
+        ? `partial offload, ${result.gpuLayers} layers on the GPU`
+        : result.placement === "gpu"
+          ? "fully on the GPU"
+          : "on the CPU";
     out.push(`Pick:     ${result.quant} (${result.file}, ${formatSize(result.sizeBytes)}), ${where}`);
     out.push(`Why:      ${result.reason}`);
     const e = result.estimate;
@@ -293,7 +345,12 @@ export function formatSelectionText(result: SelectionResult, about: SelectOutput
 }
 
 /** The candidate table as aligned text or as a markdown table. */
-export function candidateTable(candidates: readonly Candidate[], picked: string | null, style: "text" | "markdown", downloaded?: ReadonlySet<string>): string {
+export function candidateTable(
+  candidates: readonly Candidate[],
+  picked: string | null,
+  style: "text" | "markdown",
+  downloaded?: ReadonlySet<string>,
+): string {
   const header = ["quant", "file size", "PPL", "needs", "fits", "where"];
   if (downloaded) header.push("on disk");
   const rows = candidates.map((c) => {
@@ -314,7 +371,14 @@ export function candidateTable(candidates: readonly Candidate[], picked: string 
   }
   const all = [header.map((h, i) => (i === 0 ? `  ${h}` : h)), ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
-  return all.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ").trimEnd()).join("\n");
+  return all
+    .map((r) =>
+      r
+        .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 export interface SlotReport {
@@ -336,18 +400,34 @@ export interface HardwareReportInput {
 
 function budgetText(b: MemoryBudgets | null): string {
   if (!b) return "–";
-  return b.gpuBytes > 0 ? `VRAM ${gib(b.gpuBytes)}, RAM ${gib(b.ramBytes)}${b.partialOffload ? "" : " (no partial offload)"}` : `RAM ${gib(b.ramBytes)}`;
+  return b.gpuBytes > 0
+    ? `VRAM ${gib(b.gpuBytes)}, RAM ${gib(b.ramBytes)}${b.partialOffload ? "" : " (no partial offload)"}`
+    : `RAM ${gib(b.ramBytes)}`;
 }
 
 /** The "Show Hardware" document: what was detected, and per slot what is picked and why. */
 export function hardwareReportMarkdown(input: HardwareReportInput): string {
   const { info, profile } = input;
-  const md: string[] = ["# Local Code Assistant: hardware and model choice", "", "## Detected", "", "| | |", "| --- | --- |"];
+  const md: string[] = [
+    "# Local Code Assistant: hardware and model choice",
+    "",
+    "## Detected",
+    "",
+    "| | |",
+    "| --- | --- |",
+  ];
   md.push(`| Backend | ${BACKEND_NAMES[info.gpu]} (requested: ${info.requestedGpu}) |`);
-  md.push(`| GPU devices | ${info.gpuDeviceNames.length > 0 ? info.gpuDeviceNames.map(escapeCell).join(", ") : "none"} |`);
-  if (info.gpu !== "none") md.push(`| VRAM | ${gib(info.vram.free)} free of ${gib(info.vram.total)}${profile.unifiedMemory ? " (unified memory)" : ""} |`);
+  md.push(
+    `| GPU devices | ${info.gpuDeviceNames.length > 0 ? info.gpuDeviceNames.map(escapeCell).join(", ") : "none"} |`,
+  );
+  if (info.gpu !== "none")
+    md.push(
+      `| VRAM | ${gib(info.vram.free)} free of ${gib(info.vram.total)}${profile.unifiedMemory ? " (unified memory)" : ""} |`,
+    );
   md.push(`| RAM | ${gib(info.ram.free)} free of ${gib(info.ram.total)} |`);
-  md.push(`| CPU | ${escapeCell(info.cpu.model)}: ${info.cpu.physicalCores} physical / ${info.cpu.logicalCores} logical cores |`);
+  md.push(
+    `| CPU | ${escapeCell(info.cpu.model)}: ${info.cpu.physicalCores} physical / ${info.cpu.logicalCores} logical cores |`,
+  );
   md.push(`| Platform | ${info.platform} ${info.arch} |`);
   md.push(`| Fallback | ${info.fallbackReason ? escapeCell(info.fallbackReason) : "none"} |`);
   const bw = input.cpuBandwidth;
@@ -366,7 +446,12 @@ export function hardwareReportMarkdown(input: HardwareReportInput): string {
   for (const slot of input.slots) {
     const p = slot.plan;
     md.push("", `## ${p.slot === "completion" ? "Completion" : "Chat"}: \`${p.setting}\``, "");
-    const what = p.source === "path" ? "a file on disk" : p.model ? `${p.model.displayName} (\`${p.model.id}\`)${p.source === "auto" ? ", chosen by auto for this machine" : ""}` : "–";
+    const what =
+      p.source === "path"
+        ? "a file on disk"
+        : p.model
+          ? `${p.model.displayName} (\`${p.model.id}\`)${p.source === "auto" ? ", chosen by auto for this machine" : ""}`
+          : "–";
     md.push(`- Model: ${what}`);
     md.push(`- Context: ${p.context.contextSize} tokens × ${p.context.sequences ?? 1} sequences`);
     md.push(`- Memory share: ${budgetText(p.budgets)}`);
@@ -378,16 +463,35 @@ export function hardwareReportMarkdown(input: HardwareReportInput): string {
     if (sel) {
       if (isNoFit(sel)) md.push(`- Pick: none. ${sel.reason}`);
       else {
-        md.push(`- Pick: **${sel.quant}** (${formatSize(sel.sizeBytes)}), ${placementWord(sel.placement, sel.gpuLayers, p.ladder?.arch.blockCount ?? sel.gpuLayers)}`);
+        md.push(
+          `- Pick: **${sel.quant}** (${formatSize(sel.sizeBytes)}), ${placementWord(sel.placement, sel.gpuLayers, p.ladder?.arch.blockCount ?? sel.gpuLayers)}`,
+        );
         md.push(`- Why: ${sel.reason}`);
         const e = sel.estimate;
         md.push(`- Estimate: ${memoryParts(e)} = **${gib(e.totalBytes)}**`);
       }
     }
-    md.push(slot.status.kind === "ready" ? `- Loads: \`${slot.status.path}\`${slot.status.note ? ` (${slot.status.note})` : ""}` : `- Status: ${slot.status.text}`);
-    if (sel && sel.candidates.length > 0) md.push("", candidateTable(sel.candidates, isNoFit(sel) ? null : sel.quant, "markdown", p.source === "path" ? undefined : slot.downloaded));
+    md.push(
+      slot.status.kind === "ready"
+        ? `- Loads: \`${slot.status.path}\`${slot.status.note ? ` (${slot.status.note})` : ""}`
+        : `- Status: ${slot.status.text}`,
+    );
+    if (sel && sel.candidates.length > 0)
+      md.push(
+        "",
+        candidateTable(
+          sel.candidates,
+          isNoFit(sel) ? null : sel.quant,
+          "markdown",
+          p.source === "path" ? undefined : slot.downloaded,
+        ),
+      );
   }
-  md.push("", "Change the model with **Local Code: Select Model**. How the estimate and the policies work: docs/model-selection.md.", "");
+  md.push(
+    "",
+    "Change the model with **Local Code: Select Model**. How the estimate and the policies work: docs/model-selection.md.",
+    "",
+  );
   return md.join("\n");
 }
 

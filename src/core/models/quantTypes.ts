@@ -21,7 +21,10 @@ export const CPU_TOKENS_PER_SECOND: Readonly<Record<string, number>> = { Q4_0: 2
 
 /** QAT files are plain Q4_0 tensors (with f16 embeddings), so they count as Q4_0. */
 export function measuredCpuSpeed(quant: string): number | null {
-  const base = quant.toUpperCase().replace(/^QAT-/, "").replace(/-SMALL$/, "");
+  const base = quant
+    .toUpperCase()
+    .replace(/^QAT-/, "")
+    .replace(/-SMALL$/, "");
   return CPU_TOKENS_PER_SECOND[base] ?? null;
 }
 
@@ -34,7 +37,10 @@ export function measuredCpuSpeed(quant: string): number | null {
  * hardware profile does not say which CPU it is, and none of that was measured.
  */
 export function cpuRepacksType(quant: string): boolean {
-  const base = quant.toUpperCase().replace(/^(UD-|QAT-)/, "").replace(/-SMALL$/, "");
+  const base = quant
+    .toUpperCase()
+    .replace(/^(UD-|QAT-)/, "")
+    .replace(/-SMALL$/, "");
   return base === "Q4_0" || base === "IQ4_NL" || /^Q4_K(_[A-Z]+)?$/.test(base);
 }
 

@@ -113,7 +113,12 @@ export function sumEstimates(a: MemoryEstimate, b: MemoryEstimate): MemoryEstima
 }
 
 /** Full GPU if it fits, else the most layers a split allows, else CPU; null if none fits. */
-export function bestPlacement(arch: ArchSpec, q: LadderQuant, context: ContextSpecInput, budgets: MemoryBudgets): Option | null {
+export function bestPlacement(
+  arch: ArchSpec,
+  q: LadderQuant,
+  context: ContextSpecInput,
+  budgets: MemoryBudgets,
+): Option | null {
   const weights = ladderWeights(q);
   const onGpu = estimateMemory(arch, weights, context, "gpu");
   if (budgets.gpuBytes > 0 && onGpu.totalBytes <= budgets.gpuBytes) {
@@ -124,12 +129,19 @@ export function bestPlacement(arch: ArchSpec, q: LadderQuant, context: ContextSp
     if (n > 0 && n < arch.blockCount) {
       const split = splitEstimate(arch, weights, context, n);
       if (split.cpu.totalBytes <= budgets.ramBytes) {
-        return { q, placement: "partial", gpuLayers: n, estimate: sumEstimates(split.gpu, split.cpu), budgetBytes: budgets.gpuBytes + budgets.ramBytes };
+        return {
+          q,
+          placement: "partial",
+          gpuLayers: n,
+          estimate: sumEstimates(split.gpu, split.cpu),
+          budgetBytes: budgets.gpuBytes + budgets.ramBytes,
+        };
       }
     }
   }
   const onCpu = estimateMemory(arch, weights, context, "cpu");
-  if (onCpu.totalBytes <= budgets.ramBytes) return { q, placement: "cpu", gpuLayers: 0, estimate: onCpu, budgetBytes: budgets.ramBytes };
+  if (onCpu.totalBytes <= budgets.ramBytes)
+    return { q, placement: "cpu", gpuLayers: 0, estimate: onCpu, budgetBytes: budgets.ramBytes };
   return null;
 }
 
@@ -172,7 +184,12 @@ function speedScore(option: Option): [number, number] {
   return measured !== null ? [1, measured] : [0, -option.q.sizeBytes];
 }
 
-export function rankKey(policy: QuantPolicy, option: Option, within: Map<string, number>, blockCount: number): number[] {
+export function rankKey(
+  policy: QuantPolicy,
+  option: Option,
+  within: Map<string, number>,
+  blockCount: number,
+): number[] {
   const cls = qualityClass(policy, option.q.quant);
   const tier = TIER[option.placement];
   const layers = option.gpuLayers / blockCount;
@@ -222,15 +239,32 @@ export function selectModel(
   const quants = [...ladder.quants].sort((a, b) => a.sizeBytes - b.sizeBytes || a.quant.localeCompare(b.quant));
   const placed = quants.map((q) => ({ q, option: bestPlacement(ladder.arch, q, context, budgets) }));
   const candidates: Candidate[] = placed.map(({ q, option }) => {
-    if (option) return { quant: q.quant, sizeBytes: q.sizeBytes, ppl: q.ppl, totalBytes: option.estimate.totalBytes, fits: true, placement: option.placement };
+    if (option)
+      return {
+        quant: q.quant,
+        sizeBytes: q.sizeBytes,
+        ppl: q.ppl,
+        totalBytes: option.estimate.totalBytes,
+        fits: true,
+        placement: option.placement,
+      };
     const placement: Placement = budgets.gpuBytes > budgets.ramBytes ? "gpu" : "cpu";
-    return { quant: q.quant, sizeBytes: q.sizeBytes, ppl: q.ppl, totalBytes: estimateMemory(ladder.arch, ladderWeights(q), context, placement === "gpu" ? "gpu" : "cpu").totalBytes, fits: false, placement };
+    return {
+      quant: q.quant,
+      sizeBytes: q.sizeBytes,
+      ppl: q.ppl,
+      totalBytes: estimateMemory(ladder.arch, ladderWeights(q), context, placement === "gpu" ? "gpu" : "cpu")
+        .totalBytes,
+      fits: false,
+      placement,
+    };
   });
   const budgetBytes = Math.max(budgets.gpuBytes, budgets.ramBytes);
 
   const pin = options.pinQuant?.toLowerCase();
   const eligible = placed.filter(({ q }) => pin === undefined || q.quant.toLowerCase() === pin);
-  if (eligible.length === 0) return { quant: null, reason: `${ladder.modelId} has no quant "${options.pinQuant}"`, budgetBytes, candidates };
+  if (eligible.length === 0)
+    return { quant: null, reason: `${ladder.modelId} has no quant "${options.pinQuant}"`, budgetBytes, candidates };
 
   let best: { option: Option; key: number[] } | null = null;
   for (const { option } of eligible) {
@@ -238,7 +272,19 @@ export function selectModel(
     const key = rankKey(policy, option, within, ladder.arch.blockCount);
     if (!best || compareKeys(key, best.key) > 0) best = { option, key };
   }
-  if (!best) return { quant: null, reason: noFitReason(ladder, eligible.map((e) => e.q), candidates, budgets, pin !== undefined), budgetBytes, candidates };
+  if (!best)
+    return {
+      quant: null,
+      reason: noFitReason(
+        ladder,
+        eligible.map((e) => e.q),
+        candidates,
+        budgets,
+        pin !== undefined,
+      ),
+      budgetBytes,
+      candidates,
+    };
 
   const o = best.option;
   return {
@@ -256,26 +302,39 @@ export function selectModel(
 
 function placementText(o: Option, blockCount: number): string {
   if (o.placement === "gpu") return "fully on the GPU";
-  if (o.placement === "partial") return `partial offload, ${o.gpuLayers}/${blockCount} layers on the GPU, the rest on the CPU`;
+  if (o.placement === "partial")
+    return `partial offload, ${o.gpuLayers}/${blockCount} layers on the GPU, the rest on the CPU`;
   return "on the CPU";
 }
 
-function pickReason(policy: QuantPolicy, o: Option, ladder: ModelLadder, budgets: MemoryBudgets, candidates: Candidate[], pinned: boolean): string {
+function pickReason(
+  policy: QuantPolicy,
+  o: Option,
+  ladder: ModelLadder,
+  budgets: MemoryBudgets,
+  candidates: Candidate[],
+  pinned: boolean,
+): string {
   const where = `${placementText(o, ladder.arch.blockCount)}, needs ${formatGiB(o.estimate.totalBytes)} of ${formatGiB(o.budgetBytes)}`;
   if (pinned) return `${o.q.quant} as set explicitly, ${where}`;
   const fitting = candidates.filter((c) => c.fits).length;
   const cpuWhy = budgets.gpuBytes <= 0 ? "no GPU memory" : "no candidate fits in VRAM";
   const [floorOk] = inBitsRange(o.q.quant);
   const range = `${POLICY_BITS.floor}-${POLICY_BITS.cap}-bit`;
-  if (policy === "quality") return `quality: ${o.q.quant} is the highest-quality quant that fits (${fitting} of ${candidates.length} fit), ${where}`;
+  if (policy === "quality")
+    return `quality: ${o.q.quant} is the highest-quality quant that fits (${fitting} of ${candidates.length} fit), ${where}`;
   if (!floorOk) return `${policy}: no ${range} quant fits anywhere; ${o.q.quant} is below the quality floor, ${where}`;
   if (policy === "balanced") {
-    if (o.placement === "gpu") return `balanced: ${o.q.quant} is the best ${range} quant that fits fully in VRAM, ${where}`;
-    if (o.placement === "partial") return `balanced: no ${range} quant fits fully in VRAM; ${o.q.quant} puts the most layers on the GPU, ${where}`;
+    if (o.placement === "gpu")
+      return `balanced: ${o.q.quant} is the best ${range} quant that fits fully in VRAM, ${where}`;
+    if (o.placement === "partial")
+      return `balanced: no ${range} quant fits fully in VRAM; ${o.q.quant} puts the most layers on the GPU, ${where}`;
     return `balanced: CPU only (${cpuWhy}); ${o.q.quant} is the best ${range} quant that fits in free RAM, ${where}`;
   }
-  if (o.placement === "gpu") return `speed: ${o.q.quant} is the smallest ${range} quant fully in VRAM (fewer bytes read per token), ${where}`;
-  if (o.placement === "partial") return `speed: no ${range} quant fits fully in VRAM; ${o.q.quant} puts the most layers on the GPU, ${where}`;
+  if (o.placement === "gpu")
+    return `speed: ${o.q.quant} is the smallest ${range} quant fully in VRAM (fewer bytes read per token), ${where}`;
+  if (o.placement === "partial")
+    return `speed: no ${range} quant fits fully in VRAM; ${o.q.quant} puts the most layers on the GPU, ${where}`;
   const measured = measuredCpuSpeed(o.q.quant);
   const table = Object.entries(CPU_TOKENS_PER_SECOND)
     .map(([k, v]) => `${k} ${v}`)
@@ -285,11 +344,22 @@ function pickReason(policy: QuantPolicy, o: Option, ladder: ModelLadder, budgets
     : `speed: CPU only (${cpuWhy}); no measured-fast type (${Object.keys(CPU_TOKENS_PER_SECOND).join(", ")}) fits, ${o.q.quant} is the smallest ${range} quant, ${where}`;
 }
 
-function noFitReason(ladder: ModelLadder, considered: LadderQuant[], candidates: Candidate[], budgets: MemoryBudgets, pinned: boolean): string {
+function noFitReason(
+  ladder: ModelLadder,
+  considered: LadderQuant[],
+  candidates: Candidate[],
+  budgets: MemoryBudgets,
+  pinned: boolean,
+): string {
   const relevant = candidates.filter((c) => considered.some((q) => q.quant === c.quant));
   const smallest = relevant.reduce((a, b) => (b.totalBytes < a.totalBytes ? b : a));
-  const budget = budgets.gpuBytes > 0 ? `VRAM ${formatGiB(budgets.gpuBytes)}, RAM ${formatGiB(budgets.ramBytes)}` : `RAM ${formatGiB(budgets.ramBytes)}`;
-  const what = pinned ? `${smallest.quant} (set explicitly)` : `the smallest quant of ${ladder.modelId}, ${smallest.quant},`;
+  const budget =
+    budgets.gpuBytes > 0
+      ? `VRAM ${formatGiB(budgets.gpuBytes)}, RAM ${formatGiB(budgets.ramBytes)}`
+      : `RAM ${formatGiB(budgets.ramBytes)}`;
+  const what = pinned
+    ? `${smallest.quant} (set explicitly)`
+    : `the smallest quant of ${ladder.modelId}, ${smallest.quant},`;
   return `Nothing fits: ${what} needs ${formatGiB(smallest.totalBytes)}; free ${budget}. Lower the context size, pick a smaller model, or free memory.`;
 }
 
@@ -297,7 +367,13 @@ function noFitReason(ladder: ModelLadder, considered: LadderQuant[], candidates:
 export function selectionKey(policy: QuantPolicy, ladder: ModelLadder, selection: ModelSelection): number[] {
   const q = ladder.quants.find((x) => x.quant === selection.quant);
   if (!q) throw new Error(`${selection.quant} is not in the ladder`);
-  const option: Option = { q, placement: selection.placement, gpuLayers: selection.gpuLayers, estimate: selection.estimate, budgetBytes: selection.budgetBytes };
+  const option: Option = {
+    q,
+    placement: selection.placement,
+    gpuLayers: selection.gpuLayers,
+    estimate: selection.estimate,
+    budgetBytes: selection.budgetBytes,
+  };
   return rankKey(policy, option, withinClassScores(policy, ladder), ladder.arch.blockCount);
 }
 
@@ -320,23 +396,41 @@ export interface SlotSelections {
  * goes first. It reserves what its best pick (or its pinned quant) would need with unlimited
  * memory, capped by what exists; chat gets the rest. Both shares grow with memory.
  */
-export function shareBudgets(hardware: HardwareProfile, policy: QuantPolicy, completion: SlotRequest): { completion: MemoryBudgets; chat: MemoryBudgets } {
+export function shareBudgets(
+  hardware: HardwareProfile,
+  policy: QuantPolicy,
+  completion: SlotRequest,
+): { completion: MemoryBudgets; chat: MemoryBudgets } {
   const all = memoryBudgets(hardware);
   const ideal = (budgets: MemoryBudgets): number => {
-    const pick = selectModel(completion.ladder, hardware, completion.context, policy, { pinQuant: completion.pinQuant, budgets });
+    const pick = selectModel(completion.ladder, hardware, completion.context, policy, {
+      pinQuant: completion.pinQuant,
+      budgets,
+    });
     return isNoFit(pick) ? 0 : pick.estimate.totalBytes;
   };
   const hasGpu = all.gpuBytes > 0;
   if (!hasGpu || !all.partialOffload) {
     // CPU only, or unified memory: one pool.
     const reserve = ideal({ gpuBytes: hasGpu ? Infinity : 0, ramBytes: Infinity, partialOffload: false });
-    const mine = { gpuBytes: Math.min(all.gpuBytes, reserve), ramBytes: Math.min(all.ramBytes, reserve), partialOffload: false };
-    return { completion: mine, chat: { gpuBytes: all.gpuBytes - mine.gpuBytes, ramBytes: all.ramBytes - mine.ramBytes, partialOffload: false } };
+    const mine = {
+      gpuBytes: Math.min(all.gpuBytes, reserve),
+      ramBytes: Math.min(all.ramBytes, reserve),
+      partialOffload: false,
+    };
+    return {
+      completion: mine,
+      chat: { gpuBytes: all.gpuBytes - mine.gpuBytes, ramBytes: all.ramBytes - mine.ramBytes, partialOffload: false },
+    };
   }
   const gpuReserve = ideal({ gpuBytes: Infinity, ramBytes: Infinity, partialOffload: true });
   const ramReserve = ideal({ gpuBytes: 0, ramBytes: Infinity, partialOffload: false });
   const completionOnGpu = all.gpuBytes >= gpuReserve;
-  const mine = { gpuBytes: Math.min(all.gpuBytes, gpuReserve), ramBytes: Math.min(all.ramBytes, ramReserve), partialOffload: true };
+  const mine = {
+    gpuBytes: Math.min(all.gpuBytes, gpuReserve),
+    ramBytes: Math.min(all.ramBytes, ramReserve),
+    partialOffload: true,
+  };
   return {
     completion: mine,
     chat: {

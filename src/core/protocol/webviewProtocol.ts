@@ -9,7 +9,11 @@
 import * as z from "zod";
 
 /** Ids are minted by the extension (UUIDs); the bound keeps hostile input cheap to reject. */
-export const IdSchema = z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/);
+export const IdSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9_-]+$/);
 
 /** Largest question the webview may send (characters). */
 export const MAX_QUESTION_CHARS = 100_000;
@@ -127,7 +131,11 @@ export const WebviewMessageSchema = z.discriminatedUnion("type", [
       type: z.literal("codeAction"),
       action: CodeActionSchema,
       code: z.string().max(MAX_CODE_ACTION_CHARS),
-      language: z.string().max(64).regex(/^[A-Za-z0-9_+#.-]*$/).nullable(),
+      language: z
+        .string()
+        .max(64)
+        .regex(/^[A-Za-z0-9_+#.-]*$/)
+        .nullable(),
     })
     .strict(),
   z.object({ type: z.literal("copyText"), text: z.string().max(MAX_CODE_ACTION_CHARS) }).strict(),
@@ -140,7 +148,9 @@ export const ExtensionMessageSchema = z.discriminatedUnion("type", [
   /** A streamed piece of the answer to `turnId`; appended to what the webview has. */
   z.object({ type: z.literal("chunk"), conversationId: IdSchema, turnId: IdSchema, text: z.string() }).strict(),
   z.object({ type: z.literal("focusInput") }).strict(),
-  z.object({ type: z.literal("notice"), level: z.enum(["info", "warning", "error"]), message: z.string().max(2000) }).strict(),
+  z
+    .object({ type: z.literal("notice"), level: z.enum(["info", "warning", "error"]), message: z.string().max(2000) })
+    .strict(),
 ]);
 export type ExtensionMessage = z.infer<typeof ExtensionMessageSchema>;
 
@@ -151,8 +161,14 @@ function parseWith<T>(schema: z.ZodType<T>, raw: unknown): ParseResult<T> {
   if (result.success) {
     return { ok: true, message: result.data };
   }
-  const type = typeof raw === "object" && raw !== null && "type" in raw ? String((raw as { type: unknown }).type).slice(0, 40) : typeof raw;
-  return { ok: false, error: `invalid message (${type}): ${result.error.issues.map((i) => `${i.path.join(".") || "<root>"}: ${i.message}`).join("; ")}` };
+  const type =
+    typeof raw === "object" && raw !== null && "type" in raw
+      ? String((raw as { type: unknown }).type).slice(0, 40)
+      : typeof raw;
+  return {
+    ok: false,
+    error: `invalid message (${type}): ${result.error.issues.map((i) => `${i.path.join(".") || "<root>"}: ${i.message}`).join("; ")}`,
+  };
 }
 
 /** Validate what the extension received from the webview. */

@@ -128,7 +128,11 @@ export function templateFromVocabulary(isSingleToken: (text: string) => boolean)
     const fileSeparator = t.fileSeparator && isSingleToken(t.fileSeparator) ? t.fileSeparator : null;
     const repoName = t.repoName && isSingleToken(t.repoName) ? t.repoName : null;
     const score = 3 + (fileSeparator ? 1 : 0) + (repoName ? 1 : 0);
-    if (!best || score > best.score) best = { template: { ...t, fileSeparator, repoName, source: `${t.source}; confirmed by the server's tokenizer` }, score };
+    if (!best || score > best.score)
+      best = {
+        template: { ...t, fileSeparator, repoName, source: `${t.source}; confirmed by the server's tokenizer` },
+        score,
+      };
   }
   return best?.template ?? null;
 }

@@ -47,8 +47,16 @@ export function normalizeServerUrl(raw: string): UrlCheck {
   } catch {
     return { ok: false, message: `"${raw}" is not a URL; expected something like http://127.0.0.1:8080.` };
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return { ok: false, message: `${url.protocol} is not supported; the server URL must start with http:// or https://.` };
-  if (url.username || url.password) return { ok: false, message: "The server URL must not contain a user name or password; store the API key as a secret instead." };
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    return {
+      ok: false,
+      message: `${url.protocol} is not supported; the server URL must start with http:// or https://.`,
+    };
+  if (url.username || url.password)
+    return {
+      ok: false,
+      message: "The server URL must not contain a user name or password; store the API key as a secret instead.",
+    };
   if (url.search || url.hash) return { ok: false, message: "The server URL must not have a query or fragment." };
   let path = url.pathname.replace(/\/+$/, "");
   if (path.endsWith("/v1")) path = path.slice(0, -3);

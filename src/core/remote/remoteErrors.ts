@@ -71,7 +71,11 @@ export function httpFailure(input: HttpFailureInput): RemoteFailure {
     };
   }
   if (status === 503 && input.serverMessage && /loading/i.test(input.serverMessage))
-    return { code: "remoteServerError", message: `${server} is still loading its model (HTTP 503); retry when it is ready.`, ...retryAfterField(input) };
+    return {
+      code: "remoteServerError",
+      message: `${server} is still loading its model (HTTP 503); retry when it is ready.`,
+      ...retryAfterField(input),
+    };
   if (status >= 500)
     return {
       code: "remoteServerError",
@@ -79,7 +83,10 @@ export function httpFailure(input: HttpFailureInput): RemoteFailure {
       ...retryAfterField(input),
     };
   if (status === 400 && input.serverMessage && /context|too long|exceed/i.test(input.serverMessage))
-    return { code: "badRequest", message: `${server} rejected the request: the prompt does not fit its context.${said(input.serverMessage)}` };
+    return {
+      code: "badRequest",
+      message: `${server} rejected the request: the prompt does not fit its context.${said(input.serverMessage)}`,
+    };
   return { code: "badRequest", message: `${where} rejected the request (HTTP ${status}).${said(input.serverMessage)}` };
 }
 
@@ -97,7 +104,12 @@ const DROPPED = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSE
  * A request that got no HTTP answer. `afterResponse`: the headers had arrived and the body was
  * being read, so the connection dropped in the middle of an answer.
  */
-export function networkFailure(input: { server: string; causeCode: string | null; causeMessage: string; afterResponse: boolean }): RemoteFailure {
+export function networkFailure(input: {
+  server: string;
+  causeCode: string | null;
+  causeMessage: string;
+  afterResponse: boolean;
+}): RemoteFailure {
   const { server, causeCode } = input;
   const detail = causeCode ? `${causeCode}: ${input.causeMessage}` : input.causeMessage;
   if (input.afterResponse)
@@ -106,12 +118,24 @@ export function networkFailure(input: { server: string; causeCode: string | null
       message: `The connection to ${server} closed in the middle of the answer (${detail}); the server may have restarted or crashed. Retry.`,
     };
   if (causeCode && NAME.has(causeCode))
-    return { code: "remoteUnreachable", message: `Cannot resolve the host of ${server} (${detail}). Check the server URL.` };
+    return {
+      code: "remoteUnreachable",
+      message: `Cannot resolve the host of ${server} (${detail}). Check the server URL.`,
+    };
   if (causeCode && REFUSED.has(causeCode))
-    return { code: "remoteUnreachable", message: `Cannot connect to ${server} (${detail}): is the server running? Start it or fix the URL, then retry.` };
+    return {
+      code: "remoteUnreachable",
+      message: `Cannot connect to ${server} (${detail}): is the server running? Start it or fix the URL, then retry.`,
+    };
   if (causeCode && DROPPED.has(causeCode))
-    return { code: "remoteUnreachable", message: `${server} closed the connection before answering (${detail}); it may be restarting. Retry.` };
-  return { code: "remoteUnreachable", message: `Cannot reach ${server} (${detail}). Check that the server runs and the URL is right, then retry.` };
+    return {
+      code: "remoteUnreachable",
+      message: `${server} closed the connection before answering (${detail}); it may be restarting. Retry.`,
+    };
+  return {
+    code: "remoteUnreachable",
+    message: `Cannot reach ${server} (${detail}). Check that the server runs and the URL is right, then retry.`,
+  };
 }
 
 export function stalledFailure(server: string, stallMs: number): RemoteFailure {

@@ -16,10 +16,21 @@ import { noTemplateReason, type FimFamily, type FimTemplate } from "./fimTemplat
 export type Mapped<T> = { ok: true; value: T } | { ok: false; code: "fimUnsupported" | "badRequest"; message: string };
 
 /** The prompt as text with the template's token texts; a special token the template lacks is an error. */
-export function segmentsToTemplateText(segments: readonly PromptSegment[], template: FimTemplate | null, family: FimFamily | null, server: string): Mapped<string> {
+export function segmentsToTemplateText(
+  segments: readonly PromptSegment[],
+  template: FimTemplate | null,
+  family: FimFamily | null,
+  server: string,
+): Mapped<string> {
   if (!template) {
-    const why = family ? noTemplateReason(family) : "the model's name matches no FIM family this extension knows (qwen2.5-coder, codegemma, starcoder2, deepseek-coder)";
-    return { ok: false, code: "fimUnsupported", message: `Cannot write a fill-in-the-middle prompt for the model on ${server}: ${why}. Set the FIM family in the remote settings, or use llama-server (its /infill endpoint reads the tokens from the model).` };
+    const why = family
+      ? noTemplateReason(family)
+      : "the model's name matches no FIM family this extension knows (qwen2.5-coder, codegemma, starcoder2, deepseek-coder)";
+    return {
+      ok: false,
+      code: "fimUnsupported",
+      message: `Cannot write a fill-in-the-middle prompt for the model on ${server}: ${why}. Set the FIM family in the remote settings, or use llama-server (its /infill endpoint reads the tokens from the model).`,
+    };
   }
   const texts: Record<SpecialToken, string | null> = {
     eos: null,
@@ -36,7 +47,12 @@ export function segmentsToTemplateText(segments: readonly PromptSegment[], templ
       continue;
     }
     const text = texts[segment.special];
-    if (text === null) return { ok: false, code: "badRequest", message: `The ${template.family} FIM template has no "${segment.special}" token text.` };
+    if (text === null)
+      return {
+        ok: false,
+        code: "badRequest",
+        message: `The ${template.family} FIM template has no "${segment.special}" token text.`,
+      };
     out += text;
   }
   return { ok: true, value: out };
@@ -64,7 +80,11 @@ function textOf(segment: PromptSegment | undefined): string | null {
  * its own. Anything else (an EOS token, a second FIM part) cannot be expressed and is an error.
  */
 export function segmentsToInfill(segments: readonly PromptSegment[]): Mapped<InfillRequestFields> {
-  const fail = (why: string): Mapped<InfillRequestFields> => ({ ok: false, code: "badRequest", message: `This prompt cannot be sent to /infill: ${why}.` });
+  const fail = (why: string): Mapped<InfillRequestFields> => ({
+    ok: false,
+    code: "badRequest",
+    message: `This prompt cannot be sent to /infill: ${why}.`,
+  });
   const fimStart = segments.findIndex((s) => isSpecial(s, "fimPrefix") || isSpecial(s, "fimSuffix"));
   if (fimStart === -1) return fail("it has no FIM prefix or suffix token");
 
@@ -75,7 +95,12 @@ export function segmentsToInfill(segments: readonly PromptSegment[]): Mapped<Inf
     if (textOf(segments[1]) === null) return fail("the repo name token is not followed by a name");
     i = 2;
   }
-  if (i < fimStart && textOf(segments[i]) !== null && !isSpecial(segments[i + 1], "fileSeparator") && i + 1 === fimStart) {
+  if (
+    i < fimStart &&
+    textOf(segments[i]) !== null &&
+    !isSpecial(segments[i + 1], "fileSeparator") &&
+    i + 1 === fimStart
+  ) {
     // No file-separator token: snippets joined with CHUNK_SEPARATOR.
     const header = textOf(segments[i]) as string;
     const parts = header.split(CHUNK_SEPARATOR);
@@ -85,11 +110,16 @@ export function segmentsToInfill(segments: readonly PromptSegment[]): Mapped<Inf
   }
   const sections: { filename: string; text: string }[] = [];
   while (i < fimStart) {
-    if (!isSpecial(segments[i], "fileSeparator")) return fail(`unexpected ${describe(segments[i])} before the FIM part`);
+    if (!isSpecial(segments[i], "fileSeparator"))
+      return fail(`unexpected ${describe(segments[i])} before the FIM part`);
     const body = textOf(segments[i + 1]);
     if (body === null) return fail("a file separator without a file name");
     const newline = body.indexOf("\n");
-    sections.push(newline === -1 ? { filename: body, text: "" } : { filename: body.slice(0, newline), text: body.slice(newline + 1) });
+    sections.push(
+      newline === -1
+        ? { filename: body, text: "" }
+        : { filename: body.slice(0, newline), text: body.slice(newline + 1) },
+    );
     i += 2;
   }
   if (i !== fimStart) return fail("the extra context runs into the FIM part");
@@ -98,7 +128,8 @@ export function segmentsToInfill(segments: readonly PromptSegment[]): Mapped<Inf
     const current = sections.pop() as { filename: string; text: string };
     if (current.text !== "") return fail("the current file's header has text after its name");
   }
-  for (const s of sections) extra.push({ filename: s.filename, text: s.text.endsWith("\n") ? s.text.slice(0, -1) : s.text });
+  for (const s of sections)
+    extra.push({ filename: s.filename, text: s.text.endsWith("\n") ? s.text.slice(0, -1) : s.text });
 
   // --- the FIM part: PRE p SUF s MID [tail] or SUF s PRE p MID
   const fim = segments.slice(fimStart);

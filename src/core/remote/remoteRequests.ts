@@ -38,11 +38,28 @@ function sampling(options: Options, kind: ServerKind): Record<string, unknown> {
   return fields;
 }
 
-export function completionsBody(model: string, prompt: string, options: Options, kind: ServerKind): Record<string, unknown> {
-  return { model, prompt, max_tokens: options.maxTokens, stream: true, stream_options: { include_usage: true }, ...sampling(options, kind) };
+export function completionsBody(
+  model: string,
+  prompt: string,
+  options: Options,
+  kind: ServerKind,
+): Record<string, unknown> {
+  return {
+    model,
+    prompt,
+    max_tokens: options.maxTokens,
+    stream: true,
+    stream_options: { include_usage: true },
+    ...sampling(options, kind),
+  };
 }
 
-export function chatBody(model: string, messages: readonly ChatMessage[], options: Options, kind: ServerKind): Record<string, unknown> {
+export function chatBody(
+  model: string,
+  messages: readonly ChatMessage[],
+  options: Options,
+  kind: ServerKind,
+): Record<string, unknown> {
   return {
     model,
     messages: messages.map((m) => ({ role: m.role, content: m.content })),
@@ -55,7 +72,12 @@ export function chatBody(model: string, messages: readonly ChatMessage[], option
 
 export function infillBody(
   model: string,
-  fields: { input_prefix: string; input_suffix: string; input_extra: { filename?: string; text: string }[]; prompt: string },
+  fields: {
+    input_prefix: string;
+    input_suffix: string;
+    input_extra: { filename?: string; text: string }[];
+    prompt: string;
+  },
   options: Options,
 ): Record<string, unknown> {
   return { model, ...fields, n_predict: options.maxTokens, stream: true, ...sampling(options, "llama-server") };
@@ -73,7 +95,10 @@ export interface StreamStep {
   generatedTokens: number | null;
 }
 
-function fromUsage(usage: Usage | null | undefined, timings: Timings | undefined): Pick<StreamStep, "promptTokens" | "cachedPromptTokens" | "generatedTokens"> {
+function fromUsage(
+  usage: Usage | null | undefined,
+  timings: Timings | undefined,
+): Pick<StreamStep, "promptTokens" | "cachedPromptTokens" | "generatedTokens"> {
   const timedPrompt = timings?.prompt_n !== undefined ? timings.prompt_n + (timings.cache_n ?? 0) : null;
   return {
     promptTokens: usage?.prompt_tokens ?? timedPrompt,
@@ -110,7 +135,9 @@ export function parseStep(style: EndpointStyle, json: unknown): StepResult {
         text: c.content,
         finish: c.stop ? nativeStopReason(c.stop_type) : null,
         last: c.stop,
-        promptTokens: c.tokens_evaluated ?? (c.timings?.prompt_n !== undefined ? c.timings.prompt_n + (c.timings.cache_n ?? 0) : null),
+        promptTokens:
+          c.tokens_evaluated ??
+          (c.timings?.prompt_n !== undefined ? c.timings.prompt_n + (c.timings.cache_n ?? 0) : null),
         cachedPromptTokens: c.timings?.cache_n ?? null,
         generatedTokens: c.tokens_predicted ?? c.timings?.predicted_n ?? null,
       },
@@ -120,12 +147,28 @@ export function parseStep(style: EndpointStyle, json: unknown): StepResult {
     const parsed = OaiCompletionChunkSchema.safeParse(json);
     if (!parsed.success) return { ok: false, message: issue(parsed.error) };
     const choice = parsed.data.choices[0];
-    return { ok: true, step: { text: choice?.text ?? "", finish: finishReason(choice?.finish_reason), last: false, ...fromUsage(parsed.data.usage, parsed.data.timings) } };
+    return {
+      ok: true,
+      step: {
+        text: choice?.text ?? "",
+        finish: finishReason(choice?.finish_reason),
+        last: false,
+        ...fromUsage(parsed.data.usage, parsed.data.timings),
+      },
+    };
   }
   const parsed = OaiChatChunkSchema.safeParse(json);
   if (!parsed.success) return { ok: false, message: issue(parsed.error) };
   const choice = parsed.data.choices[0];
-  return { ok: true, step: { text: choice?.delta?.content ?? "", finish: finishReason(choice?.finish_reason), last: false, ...fromUsage(parsed.data.usage, parsed.data.timings) } };
+  return {
+    ok: true,
+    step: {
+      text: choice?.delta?.content ?? "",
+      finish: finishReason(choice?.finish_reason),
+      last: false,
+      ...fromUsage(parsed.data.usage, parsed.data.timings),
+    },
+  };
 }
 
 function issue(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {

@@ -65,7 +65,12 @@ export type ModelList = z.infer<typeof ModelListSchema>;
 
 /** POST /tokenize: llama-server {"tokens":[ids]} or [{id,piece}] with_pieces; vLLM adds count. */
 export const TokenizeResponseSchema = z.looseObject({
-  tokens: z.array(z.union([z.number().int(), z.looseObject({ id: z.number().int(), piece: z.union([z.string(), z.array(z.number().int())]) })])),
+  tokens: z.array(
+    z.union([
+      z.number().int(),
+      z.looseObject({ id: z.number().int(), piece: z.union([z.string(), z.array(z.number().int())]) }),
+    ]),
+  ),
   count: count.optional(),
 });
 export type TokenizeResponse = z.infer<typeof TokenizeResponseSchema>;
@@ -155,7 +160,11 @@ export function errorJsonMessage(json: unknown): { message: string; type: string
 }
 
 /** Parses JSON text with a schema; the error says which endpoint answered what. */
-export function parsePayload<T>(schema: z.ZodType<T>, text: string, what: string): { ok: true; value: T } | { ok: false; message: string } {
+export function parsePayload<T>(
+  schema: z.ZodType<T>,
+  text: string,
+  what: string,
+): { ok: true; value: T } | { ok: false; message: string } {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -163,7 +172,11 @@ export function parsePayload<T>(schema: z.ZodType<T>, text: string, what: string
     return { ok: false, message: `${what} is not JSON: ${preview(text)}` };
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) return { ok: false, message: `${what} has an unexpected shape (${parsed.error.issues[0]?.path.join(".") || "root"}: ${parsed.error.issues[0]?.message}): ${preview(text)}` };
+  if (!parsed.success)
+    return {
+      ok: false,
+      message: `${what} has an unexpected shape (${parsed.error.issues[0]?.path.join(".") || "root"}: ${parsed.error.issues[0]?.message}): ${preview(text)}`,
+    };
   return { ok: true, value: parsed.data };
 }
 

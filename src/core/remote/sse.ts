@@ -86,7 +86,8 @@ export class SseParser {
   }
 
   private checkLine(length: number): void {
-    if (length > this.maxLine) throw new SseLimitError(`a line of more than ${this.maxLine} characters without a newline`);
+    if (length > this.maxLine)
+      throw new SseLimitError(`a line of more than ${this.maxLine} characters without a newline`);
   }
 
   /** The end of the stream: an event without its blank line is dropped, as the standard says. */
@@ -125,7 +126,8 @@ export class SseParser {
     switch (field) {
       case "data":
         this.dataLength += value.length + 1;
-        if (this.dataLength > this.maxEvent) throw new SseLimitError(`an event of more than ${this.maxEvent} characters`);
+        if (this.dataLength > this.maxEvent)
+          throw new SseLimitError(`an event of more than ${this.maxEvent} characters`);
         this.data.push(value);
         this.hasData = true;
         break;

@@ -57,7 +57,8 @@ export class ModelManager implements Disposable {
     const { settings, invalidKeys } = this.settings();
     const plan = backendPlan({ settings, invalidKeys });
     if (plan.kind === "misconfigured") return { modelPath: null, problem: plan.problem };
-    if (plan.kind === "remote") return { modelPath: slot === "completion" ? plan.remote.completionModel : plan.remote.chatModel, problem: null };
+    if (plan.kind === "remote")
+      return { modelPath: slot === "completion" ? plan.remote.completionModel : plan.remote.chatModel, problem: null };
     if (invalidKeys.includes(`${slot}.model`))
       return { modelPath: null, problem: `The setting localCode.${slot}.model is invalid; fix it in Settings.` };
     const setting = settings[slot].model;
@@ -84,7 +85,8 @@ export class ModelManager implements Disposable {
     const requested = resolution.modelPath;
     // Remote: the server names the model it picked for "" (its only model), so compare what was asked.
     const remote = this.settings().settings.backend === "remote";
-    if (current && this.loadedFor.get(slot) === requested && (remote || current.modelPath === requested)) return current;
+    if (current && this.loadedFor.get(slot) === requested && (remote || current.modelPath === requested))
+      return current;
     const pending = this.loading.get(slot);
     if (pending) return pending.join(signal);
     const generation = this.generation;

@@ -99,7 +99,12 @@ export class ModelRuntime implements Disposable {
 
   /** Loads the completion model in the background (start-up), so the first suggestion does not wait for it. */
   preload(): void {
-    void this.models.ensureLoaded("completion").catch((error: Error) => isCancellation(error) || this.options.log.warn(`Completion model not loaded: ${error.message}`));
+    void this.models
+      .ensureLoaded("completion")
+      .catch(
+        (error: Error) =>
+          isCancellation(error) || this.options.log.warn(`Completion model not loaded: ${error.message}`),
+      );
   }
 
   /** The one place a feature makes sure its slot's model is loaded; `signal` cancels this caller's wait only. */
@@ -134,7 +139,10 @@ export class ModelRuntime implements Disposable {
       this.options.log.info("GPU/threads settings change after a worker restart (Local Code: Restart Model Worker).");
     this.settingsEvent.fire();
     for (const slot of SLOTS)
-      if (previous[slot].model !== next.settings[slot].model || previous[slot].contextSize !== next.settings[slot].contextSize) {
+      if (
+        previous[slot].model !== next.settings[slot].model ||
+        previous[slot].contextSize !== next.settings[slot].contextSize
+      ) {
         this.modelEvent.fire(slot);
         await this.models.reload(slot);
       }
@@ -171,10 +179,16 @@ export class ModelRuntime implements Disposable {
       return true;
     }
     this.reportedProblem = null;
-    if (plan.kind === "local") return this.engine.use("local", () => this.options.backends.local(this.current.settings));
+    if (plan.kind === "local")
+      return this.engine.use("local", () => this.options.backends.local(this.current.settings));
     const apiKey = this.apiKey || undefined;
-    const changed = this.engine.use(`remote ${JSON.stringify(plan)} key#${this.keyVersion}`, () => this.options.backends.remote(plan, apiKey));
-    if (changed) this.options.log.info(`Backend: remote server ${plan.url}${apiKey ? " (with an API key)" : ""}; the local model worker is not running.`);
+    const changed = this.engine.use(`remote ${JSON.stringify(plan)} key#${this.keyVersion}`, () =>
+      this.options.backends.remote(plan, apiKey),
+    );
+    if (changed)
+      this.options.log.info(
+        `Backend: remote server ${plan.url}${apiKey ? " (with an API key)" : ""}; the local model worker is not running.`,
+      );
     return changed;
   }
 
@@ -202,6 +216,15 @@ export class ModelRuntime implements Disposable {
   dispose(): void {
     for (const subscription of this.subscriptions.splice(0)) subscription.dispose();
     this.models.dispose();
-    for (const emitter of [this.problemEvent, this.backendEvent, this.modelEvent, this.settingsEvent, this.statusEvent, this.recoveredEvent, this.failedEvent]) emitter.dispose();
+    for (const emitter of [
+      this.problemEvent,
+      this.backendEvent,
+      this.modelEvent,
+      this.settingsEvent,
+      this.statusEvent,
+      this.recoveredEvent,
+      this.failedEvent,
+    ])
+      emitter.dispose();
   }
 }

@@ -49,6 +49,10 @@ export function capLength(text: string, max = 500): string {
 }
 
 /** Both: what any message built from a server's answer goes through. */
-export function safeServerText(text: string, knownSecrets: readonly (string | null | undefined)[] = [], max = 500): string {
+export function safeServerText(
+  text: string,
+  knownSecrets: readonly (string | null | undefined)[] = [],
+  max = 500,
+): string {
   return capLength(redactSecrets(text, knownSecrets), max);
 }

@@ -59,18 +59,38 @@ export function describeStatus(input: StatusInput): StatusView {
     case "starting":
       return { text: "$(sync~spin) Local Code: starting", tooltip: "Starting the model worker.", severity: "normal" };
     case "loading":
-      if (input.remote) return { text: `$(sync~spin) Local Code: connecting to ${input.remote.host}`, tooltip: `Checking the server ${input.remote.host} and its ${engine.slot} model ${engine.modelPath || "(its only model)"}.`, severity: "normal" };
-      return { text: `$(sync~spin) Local Code: loading ${basename(engine.modelPath)}`, tooltip: `Loading the ${engine.slot} model ${engine.modelPath}`, severity: "normal" };
+      if (input.remote)
+        return {
+          text: `$(sync~spin) Local Code: connecting to ${input.remote.host}`,
+          tooltip: `Checking the server ${input.remote.host} and its ${engine.slot} model ${engine.modelPath || "(its only model)"}.`,
+          severity: "normal",
+        };
+      return {
+        text: `$(sync~spin) Local Code: loading ${basename(engine.modelPath)}`,
+        tooltip: `Loading the ${engine.slot} model ${engine.modelPath}`,
+        severity: "normal",
+      };
     default:
       break;
   }
   if (input.remote) return describeRemote(input, input.remote);
-  if (input.modelProblem) return { text: `$(warning) Local Code: ${name}`, tooltip: input.modelProblem, severity: "warning" };
-  if (!input.completionEnabled) return { text: `$(circle-slash) Local Code: ${name}`, tooltip: "Inline completion is off. Click for options.", severity: "normal" };
-  if (input.generating) return { text: `$(loading~spin) Local Code: ${name}`, tooltip: "Generating a suggestion.", severity: "normal" };
+  if (input.modelProblem)
+    return { text: `$(warning) Local Code: ${name}`, tooltip: input.modelProblem, severity: "warning" };
+  if (!input.completionEnabled)
+    return {
+      text: `$(circle-slash) Local Code: ${name}`,
+      tooltip: "Inline completion is off. Click for options.",
+      severity: "normal",
+    };
+  if (input.generating)
+    return { text: `$(loading~spin) Local Code: ${name}`, tooltip: "Generating a suggestion.", severity: "normal" };
   const latency = input.lastLatencyMs === null ? "" : ` · ${Math.round(input.lastLatencyMs)} ms`;
   const state = engine.kind === "stopped" ? "idle" : "ready";
-  return { text: `$(check) Local Code: ${name}${latency}`, tooltip: `Model ${name}: ${state}.${lastRequest(input)} Click for options.`, severity: "normal" };
+  return {
+    text: `$(check) Local Code: ${name}${latency}`,
+    tooltip: `Model ${name}: ${state}.${lastRequest(input)} Click for options.`,
+    severity: "normal",
+  };
 }
 
 interface FailureLook {
@@ -81,31 +101,80 @@ interface FailureLook {
 }
 
 function failureView(host: string, failure: FailureLook, message: string): StatusView {
-  return { text: `$(${failure.icon}) Local Code: ${host} ${failure.label}`, tooltip: `${message} ${failure.hint}`, severity: failure.severity };
+  return {
+    text: `$(${failure.icon}) Local Code: ${host} ${failure.label}`,
+    tooltip: `${message} ${failure.hint}`,
+    severity: failure.severity,
+  };
 }
 
 /** Request failures with their own words; connection failures (unreachable, timeout, interrupted) read "server unreachable". */
 const REMOTE_FAILURES: Partial<Record<ErrorCode, FailureLook>> = {
-  remoteUnauthorized: { label: "unauthorized", icon: "lock", hint: "Set the key with Local Code: Set Remote API Key.", severity: "error" },
-  remoteRateLimited: { label: "rate-limited", icon: "watch", hint: "The next suggestion tries again.", severity: "warning" },
-  remoteModelNotFound: { label: "model not found", icon: "warning", hint: "Check localCode.remote.completionModel / chatModel.", severity: "error" },
-  remoteServerError: { label: "server error", icon: "warning", hint: "The next request tries again.", severity: "warning" },
+  remoteUnauthorized: {
+    label: "unauthorized",
+    icon: "lock",
+    hint: "Set the key with Local Code: Set Remote API Key.",
+    severity: "error",
+  },
+  remoteRateLimited: {
+    label: "rate-limited",
+    icon: "watch",
+    hint: "The next suggestion tries again.",
+    severity: "warning",
+  },
+  remoteModelNotFound: {
+    label: "model not found",
+    icon: "warning",
+    hint: "Check localCode.remote.completionModel / chatModel.",
+    severity: "error",
+  },
+  remoteServerError: {
+    label: "server error",
+    icon: "warning",
+    hint: "The next request tries again.",
+    severity: "warning",
+  },
   remoteStalled: { label: "stalled", icon: "warning", hint: "The next request tries again.", severity: "warning" },
-  remoteBadResponse: { label: "bad response", icon: "warning", hint: "Is this an OpenAI-compatible server?", severity: "error" },
+  remoteBadResponse: {
+    label: "bad response",
+    icon: "warning",
+    hint: "Is this an OpenAI-compatible server?",
+    severity: "error",
+  },
 };
 
-const CONNECTION_FAILURE: FailureLook = { label: "unreachable", icon: "debug-disconnect", hint: "The next request tries again.", severity: "warning" };
+const CONNECTION_FAILURE: FailureLook = {
+  label: "unreachable",
+  icon: "debug-disconnect",
+  hint: "The next request tries again.",
+  severity: "warning",
+};
 
 function describeRemote(input: StatusInput, remote: RemoteStatus): StatusView {
   const model = input.completionModel ?? "server model";
   const failure = remote.failure ? (REMOTE_FAILURES[remote.failure.code] ?? CONNECTION_FAILURE) : undefined;
   if (remote.failure && failure) return failureView(remote.host, failure, remote.failure.message);
-  if (input.modelProblem) return { text: `$(warning) Local Code: ${remote.host}`, tooltip: input.modelProblem, severity: "warning" };
-  if (!input.completionEnabled) return { text: `$(circle-slash) Local Code: ${model} @ ${remote.host}`, tooltip: "Inline completion is off. Click for options.", severity: "normal" };
-  if (input.generating) return { text: `$(loading~spin) Local Code: ${model} @ ${remote.host}`, tooltip: "Generating a suggestion on the server.", severity: "normal" };
+  if (input.modelProblem)
+    return { text: `$(warning) Local Code: ${remote.host}`, tooltip: input.modelProblem, severity: "warning" };
+  if (!input.completionEnabled)
+    return {
+      text: `$(circle-slash) Local Code: ${model} @ ${remote.host}`,
+      tooltip: "Inline completion is off. Click for options.",
+      severity: "normal",
+    };
+  if (input.generating)
+    return {
+      text: `$(loading~spin) Local Code: ${model} @ ${remote.host}`,
+      tooltip: "Generating a suggestion on the server.",
+      severity: "normal",
+    };
   const latency = input.lastLatencyMs === null ? "" : ` · ${Math.round(input.lastLatencyMs)} ms`;
   const state = input.engine.kind === "stopped" ? "idle" : "ready";
-  return { text: `$(cloud) Local Code: ${model} @ ${remote.host}${latency}`, tooltip: `Remote server ${remote.host}, model ${model}: ${state}.${lastRequest(input)} Click for options.`, severity: "normal" };
+  return {
+    text: `$(cloud) Local Code: ${model} @ ${remote.host}${latency}`,
+    tooltip: `Remote server ${remote.host}, model ${model}: ${state}.${lastRequest(input)} Click for options.`,
+    severity: "normal",
+  };
 }
 
 function lastRequest(input: StatusInput): string {

@@ -32,7 +32,11 @@ export const FENCE_SLACK_TOKENS = 8;
  * Tokens the final user message (question plus attached context, as the chat formats it, plus
  * MESSAGE_OVERHEAD_TOKENS) may count so that `planPrompt` sends it without shortening anything.
  */
-export async function finalQuestionBudget(contextSize: number, settings: FinalSettings, count: (text: string) => Promise<number>): Promise<number> {
+export async function finalQuestionBudget(
+  contextSize: number,
+  settings: FinalSettings,
+  count: (text: string) => Promise<number>,
+): Promise<number> {
   const reserve = Math.min(Math.max(16, Math.floor(contextSize / 2)), Math.max(16, settings.maxTokens));
   const budget = Math.max(0, contextSize - reserve - safetyMargin(contextSize));
   const system = settings.systemPrompt.trim();

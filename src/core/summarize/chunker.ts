@@ -72,7 +72,8 @@ export function boundaryScores(lines: readonly string[]): number[] {
         scores[i] = 1;
       } else {
         const afterBlank = isBlank(lines[i - 1]!);
-        const afterClose = prevNonBlank >= 0 && BLOCK_END.test(lines[prevNonBlank]!) && indents[prevNonBlank]! >= indents[i]!;
+        const afterClose =
+          prevNonBlank >= 0 && BLOCK_END.test(lines[prevNonBlank]!) && indents[prevNonBlank]! >= indents[i]!;
         const commentStart = COMMENT_START.test(line) && prevNonBlank >= 0 && !ATTACHED.test(lines[prevNonBlank]!);
         const base = afterBlank ? 3 : afterClose || commentStart ? 2 : 1;
         const depth = indents[i]! - top;

@@ -23,7 +23,9 @@ export function parseLineRange(text: string): LineSpan | null {
 export function sliceLines(text: string, range: LineSpan): { text: string; span: LineSpan } {
   const lines = splitLines(text);
   if (range.startLine > lines.length) {
-    throw new RangeError(`Line ${range.startLine} is past the end (the file has ${lines.length} line${lines.length === 1 ? "" : "s"}).`);
+    throw new RangeError(
+      `Line ${range.startLine} is past the end (the file has ${lines.length} line${lines.length === 1 ? "" : "s"}).`,
+    );
   }
   const endLine = Math.min(range.endLine, lines.length);
   return { text: lines.slice(range.startLine - 1, endLine).join(""), span: { startLine: range.startLine, endLine } };

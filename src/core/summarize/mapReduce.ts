@@ -70,8 +70,7 @@ export type SummaryGenerateFn = (
 ) => Promise<SummaryGeneration>;
 
 export type SummaryProgress =
-  | { phase: "map"; done: number; total: number }
-  | { phase: "combine"; done: number; total: number };
+  { phase: "map"; done: number; total: number } | { phase: "combine"; done: number; total: number };
 
 export interface PlannedPart extends LineSpan {
   /** 1-based. */
@@ -164,7 +163,10 @@ function counter(count: TokenCountFn, signal: AbortSignal | undefined): (text: s
 }
 
 /** Tokens the chat will count for a question with its attachments. */
-async function questionTokens(exchange: Pick<SummaryExchange, "prompt" | "context">, count: (text: string) => Promise<number>): Promise<number> {
+async function questionTokens(
+  exchange: Pick<SummaryExchange, "prompt" | "context">,
+  count: (text: string) => Promise<number>,
+): Promise<number> {
   return (await count(formatQuestion(exchange.prompt, exchange.context.map(toItem)))) + MESSAGE_OVERHEAD_TOKENS;
 }
 
@@ -177,7 +179,9 @@ export async function planSummary(source: SummarySource, options: PlanOptions): 
   const maxParts = Math.max(1, options.maxParts ?? DEFAULT_MAX_PARTS);
   const contextSize = options.contextSize;
   if (source.text.trim().length === 0) {
-    throw new SummaryError(source.wholeFile ? "Nothing to summarize: the file is empty." : "Nothing to summarize: the selection is blank.");
+    throw new SummaryError(
+      source.wholeFile ? "Nothing to summarize: the file is empty." : "Nothing to summarize: the selection is blank.",
+    );
   }
   const span = spanOf(source.text, source.startLine);
   const margin = safetyMargin(contextSize);
@@ -187,13 +191,24 @@ export async function planSummary(source: SummarySource, options: PlanOptions): 
 
   const single = { prompt: singlePrompt(source, span), context: [sourceContext(source, span)] };
   if ((await questionTokens(single, count)) <= finalQuestionTokens) {
-    return { ...base, mode: "single", parts: [], omitted: [], notes: [], budgets: { margin, mapAnswerTokens: mapAnswer, chunkTokens: 0, finalQuestionTokens } };
+    return {
+      ...base,
+      mode: "single",
+      parts: [],
+      omitted: [],
+      notes: [],
+      budgets: { margin, mapAnswerTokens: mapAnswer, chunkTokens: 0, finalQuestionTokens },
+    };
   }
 
   // The longest header a part can get: the most digits for part numbers and lines.
   const widest = { index: maxParts, total: maxParts, startLine: span.endLine, endLine: span.endLine, text: "" };
   const overhead =
-    (await count(MAP_SYSTEM_PROMPT)) + MESSAGE_OVERHEAD_TOKENS + (await count(mapUserPrompt(source, widest))) + MESSAGE_OVERHEAD_TOKENS + FENCE_SLACK_TOKENS;
+    (await count(MAP_SYSTEM_PROMPT)) +
+    MESSAGE_OVERHEAD_TOKENS +
+    (await count(mapUserPrompt(source, widest))) +
+    MESSAGE_OVERHEAD_TOKENS +
+    FENCE_SLACK_TOKENS;
   const chunkTokens = contextSize - margin - mapAnswer - overhead;
   if (chunkTokens < 32) {
     throw new SummaryError(tooSmallMessage(contextSize, options.final.maxTokens));
@@ -201,7 +216,13 @@ export async function planSummary(source: SummarySource, options: PlanOptions): 
   const chunks = await chunkText(source.text, { maxTokens: chunkTokens, count: options.count, signal: options.signal });
   const kept = chunks.slice(0, maxParts);
   const toFile = (line: number) => line + source.startLine - 1;
-  const parts = kept.map((chunk, i) => ({ index: i + 1, text: chunk.text, tokens: chunk.tokens, startLine: toFile(chunk.startLine), endLine: toFile(chunk.endLine) }));
+  const parts = kept.map((chunk, i) => ({
+    index: i + 1,
+    text: chunk.text,
+    tokens: chunk.tokens,
+    startLine: toFile(chunk.startLine),
+    endLine: toFile(chunk.endLine),
+  }));
   const omitted: LineSpan[] = [];
   const notes: string[] = [];
   if (chunks.length > kept.length) {
@@ -216,11 +237,21 @@ export async function planSummary(source: SummarySource, options: PlanOptions): 
     );
   }
   // Fail now, not after the map step, when not even a short combined summary fits at the end.
-  const bare = { prompt: combinedPrompt(source, span, parts.length) + omissionInstruction(source, omitted), context: [summariesContext(source, span, [{ ...span, text: "" }])] };
+  const bare = {
+    prompt: combinedPrompt(source, span, parts.length) + omissionInstruction(source, omitted),
+    context: [summariesContext(source, span, [{ ...span, text: "" }])],
+  };
   if ((await questionTokens(bare, count)) + MIN_SUMMARY_ROOM > finalQuestionTokens) {
     throw new SummaryError(tooSmallMessage(contextSize, options.final.maxTokens));
   }
-  return { ...base, mode: "mapReduce", parts, omitted, notes, budgets: { margin, mapAnswerTokens: mapAnswer, chunkTokens, finalQuestionTokens } };
+  return {
+    ...base,
+    mode: "mapReduce",
+    parts,
+    omitted,
+    notes,
+    budgets: { margin, mapAnswerTokens: mapAnswer, chunkTokens, finalQuestionTokens },
+  };
 }
 
 /** Room the final prompt must leave for the (combined, perhaps shortened) summary. */
@@ -267,7 +298,13 @@ export async function runSummaryPlan(plan: SummaryPlan, options: RunOptions): Pr
     ];
     const result = await options.generate({ purpose, messages, maxTokens, temperature: 0 }, { signal });
     signal?.throwIfAborted();
-    calls.push({ purpose, promptTokens: result.promptTokens ?? promptTokens, maxTokens, generatedTokens: result.generatedTokens ?? null, stopReason: result.stopReason });
+    calls.push({
+      purpose,
+      promptTokens: result.promptTokens ?? promptTokens,
+      maxTokens,
+      generatedTokens: result.generatedTokens ?? null,
+      stopReason: result.stopReason,
+    });
     return result.text.trim();
   };
 
@@ -354,7 +391,11 @@ export async function runSummaryPlan(plan: SummaryPlan, options: RunOptions): Pr
 }
 
 /** Consecutive groups whose combine prompt fits `budget` (a group of one may not fit: it is left as is). */
-async function groupToFit<T>(items: readonly T[], measure: (group: T[]) => Promise<number>, budget: number): Promise<T[][]> {
+async function groupToFit<T>(
+  items: readonly T[],
+  measure: (group: T[]) => Promise<number>,
+  budget: number,
+): Promise<T[][]> {
   const groups: T[][] = [];
   let current: T[] = [];
   for (const item of items) {
@@ -441,7 +482,13 @@ export async function summarize(source: SummarySource, options: SummarizeOptions
   return {
     text: result.text,
     stopReason: result.stopReason,
-    source: { task: source.task, path: source.path, languageId: source.languageId ?? null, startLine: source.startLine, wholeFile: source.wholeFile },
+    source: {
+      task: source.task,
+      path: source.path,
+      languageId: source.languageId ?? null,
+      startLine: source.startLine,
+      wholeFile: source.wholeFile,
+    },
     span: plan.span,
     parts: prepared.parts,
     mapCalls: prepared.mapCalls,

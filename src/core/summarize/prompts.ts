@@ -40,7 +40,8 @@ export interface SummaryExchange {
   context: ContextInput[];
 }
 
-export const MAP_SYSTEM_PROMPT = "You summarize source code for a developer. Be brief and factual; never invent code that is not shown.";
+export const MAP_SYSTEM_PROMPT =
+  "You summarize source code for a developer. Be brief and factual; never invent code that is not shown.";
 
 export function fileName(path: string): string {
   return path.split(/[\\/]/).pop() || path;
@@ -67,12 +68,17 @@ function fenced(content: string, languageId: string | null | undefined): string 
 }
 
 const MAP_INSTRUCTION: Record<SummaryTask, string> = {
-  summarize: "Summarize this part in a few sentences: what it defines and what it does. Name the important functions, types and variables. No preamble.",
-  explain: "Explain briefly what this part does and how: its key functions, data and control flow. Name the identifiers. No preamble.",
+  summarize:
+    "Summarize this part in a few sentences: what it defines and what it does. Name the important functions, types and variables. No preamble.",
+  explain:
+    "Explain briefly what this part does and how: its key functions, data and control flow. Name the identifiers. No preamble.",
 };
 
 /** The user message of one map call. */
-export function mapUserPrompt(source: Pick<SummarySource, "path" | "languageId" | "task">, part: LineSpan & { index: number; total: number; text: string }): string {
+export function mapUserPrompt(
+  source: Pick<SummarySource, "path" | "languageId" | "task">,
+  part: LineSpan & { index: number; total: number; text: string },
+): string {
   return (
     `Part ${part.index} of ${part.total} of ${source.path} (${formatLines(part)}):\n` +
     `${fenced(part.text, source.languageId)}\n\n${MAP_INSTRUCTION[source.task]}`
@@ -90,7 +96,10 @@ export function partBlocks(summaries: readonly PartSummary[]): string {
 }
 
 /** The user message of an intermediate combine call (when the part summaries do not fit at once). */
-export function combineUserPrompt(source: Pick<SummarySource, "path" | "task">, summaries: readonly PartSummary[]): string {
+export function combineUserPrompt(
+  source: Pick<SummarySource, "path" | "task">,
+  summaries: readonly PartSummary[],
+): string {
   const span = { startLine: summaries[0]!.startLine, endLine: summaries[summaries.length - 1]!.endLine };
   const what = source.task === "explain" ? "explanation of what they do" : "summary";
   return (
@@ -134,7 +143,9 @@ export function displayText(source: SummarySource, span: LineSpan, parts: number
 
 export function titleText(source: SummarySource, span: LineSpan): string {
   const noun = source.task === "explain" ? "Explanation" : "Summary";
-  return source.wholeFile ? `${noun} of ${fileName(source.path)} (whole file)` : `${noun} of ${spanLabel(source.path, span)}`;
+  return source.wholeFile
+    ? `${noun} of ${fileName(source.path)} (whole file)`
+    : `${noun} of ${spanLabel(source.path, span)}`;
 }
 
 /** The attached code when everything fits in one prompt. */
@@ -150,7 +161,11 @@ export function sourceContext(source: SummarySource, span: LineSpan): ContextInp
 }
 
 /** The attached part summaries after the map step (kept for follow-up questions). */
-export function summariesContext(source: SummarySource, span: LineSpan, summaries: readonly PartSummary[]): ContextInput {
+export function summariesContext(
+  source: SummarySource,
+  span: LineSpan,
+  summaries: readonly PartSummary[],
+): ContextInput {
   return {
     kind: "snippet",
     label: `Part summaries of ${spanLabel(source.path, span)}`,

@@ -26,7 +26,8 @@ export function walkthroughRef(extensionId: string): string {
 /** A sample the "try a completion" step opens: the cursor goes at the end, inside the empty body. */
 export const COMPLETION_SAMPLE = {
   language: "typescript",
-  text: "// Local Code Assistant: wait for the grey ghost text after the cursor, then press Tab to accept it.\n" +
+  text:
+    "// Local Code Assistant: wait for the grey ghost text after the cursor, then press Tab to accept it.\n" +
     "export function isPalindrome(word: string): boolean {\n  ",
 };
 

@@ -10,7 +10,12 @@ import { parseChatSettings, type ChatSettings } from "../../core/chat/settings";
 import type { Logger } from "../../core/chat/types";
 import { buildChatHtml, makeNonce } from "../../core/chat/webviewHtml";
 import type { Engine } from "../../core/engine/engine";
-import { parseWebviewMessage, type AttachSource, type ExtensionMessage, type WebviewMessage } from "../../core/protocol/webviewProtocol";
+import {
+  parseWebviewMessage,
+  type AttachSource,
+  type ExtensionMessage,
+  type WebviewMessage,
+} from "../../core/protocol/webviewProtocol";
 import { runCodeAction } from "./codeBlockActions";
 import { fileContext, pickOpenFiles, selectionContext } from "./editorContext";
 
@@ -57,7 +62,13 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     private readonly log: Logger,
     options: ChatViewProviderOptions = {},
   ) {
-    this.controller = new ChatController({ engine, store: storage, settings: options.getSettings ?? readChatSettings, log, ensureModel: options.ensureModel });
+    this.controller = new ChatController({
+      engine,
+      store: storage,
+      settings: options.getSettings ?? readChatSettings,
+      log,
+      ensureModel: options.ensureModel,
+    });
     this.disposables.push(
       this.controller,
       new vscode.Disposable(this.controller.onDidChange((event) => this.onControllerEvent(event)).dispose),
@@ -98,7 +109,10 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     webview.options = {
       enableScripts: true,
       enableForms: false,
-      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, "media"), vscode.Uri.joinPath(this.extensionUri, "dist")],
+      localResourceRoots: [
+        vscode.Uri.joinPath(this.extensionUri, "media"),
+        vscode.Uri.joinPath(this.extensionUri, "dist"),
+      ],
     };
     webview.html = buildChatHtml({
       cspSource: webview.cspSource,
@@ -172,7 +186,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     if (!this.view || !this.ready) {
       return; // The webview re-syncs from a full state when it says "ready".
     }
-    this.view.webview.postMessage(message).then(undefined, (error: unknown) => this.log.warn(`chat: post failed: ${String(error)}`));
+    this.view.webview
+      .postMessage(message)
+      .then(undefined, (error: unknown) => this.log.warn(`chat: post failed: ${String(error)}`));
   }
 
   private onControllerEvent(event: ChatEvent): void {
@@ -252,7 +268,11 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       case "deleteConversation": {
         const entry = this.controller.viewState.history.find((e) => e.id === message.id);
         const title = entry?.title ?? this.controller.current.title;
-        const choice = await vscode.window.showWarningMessage(`Delete the conversation “${title}”?`, { modal: true }, "Delete");
+        const choice = await vscode.window.showWarningMessage(
+          `Delete the conversation “${title}”?`,
+          { modal: true },
+          "Delete",
+        );
         if (choice === "Delete") {
           await this.controller.delete(message.id);
         }
@@ -288,7 +308,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       return active;
     }
     const last = this.lastEditor;
-    return last && !last.document.isClosed && vscode.window.visibleTextEditors.includes(last) ? last : vscode.window.visibleTextEditors[0];
+    return last && !last.document.isClosed && vscode.window.visibleTextEditors.includes(last)
+      ? last
+      : vscode.window.visibleTextEditors[0];
   }
 
   private async attach(source: AttachSource): Promise<void> {

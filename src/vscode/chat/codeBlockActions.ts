@@ -7,7 +7,12 @@ import type { CodeAction } from "../../core/protocol/webviewProtocol";
  * Run one action. `editor` is the text editor the user last worked in (a focused webview is not a
  * text editor, so the adapter tracks it). Returns a message for the user when nothing was done.
  */
-export async function runCodeAction(action: CodeAction, code: string, language: string | null, editor: vscode.TextEditor | undefined): Promise<string | undefined> {
+export async function runCodeAction(
+  action: CodeAction,
+  code: string,
+  language: string | null,
+  editor: vscode.TextEditor | undefined,
+): Promise<string | undefined> {
   switch (action) {
     case "copy":
       await vscode.env.clipboard.writeText(code);
@@ -31,7 +36,10 @@ export async function runCodeAction(action: CodeAction, code: string, language: 
     case "newFile": {
       const wanted = languageIdForFence(language);
       const known = await vscode.languages.getLanguages();
-      const document = await vscode.workspace.openTextDocument({ language: known.includes(wanted) ? wanted : "plaintext", content: code });
+      const document = await vscode.workspace.openTextDocument({
+        language: known.includes(wanted) ? wanted : "plaintext",
+        content: code,
+      });
       await vscode.window.showTextDocument(document, { preview: false });
       return undefined;
     }

@@ -23,10 +23,16 @@ export function selectionContext(editor: vscode.TextEditor): ContextInput | unde
   }
   const startLine = selection.start.line + 1;
   // A selection ending at column 0 of a line does not include that line.
-  const endLine = selection.end.character === 0 && selection.end.line > selection.start.line ? selection.end.line : selection.end.line + 1;
+  const endLine =
+    selection.end.character === 0 && selection.end.line > selection.start.line
+      ? selection.end.line
+      : selection.end.line + 1;
   return {
     kind: "selection",
-    label: startLine === endLine ? `${baseName(document.uri)}:${startLine}` : `${baseName(document.uri)}:${startLine}-${endLine}`,
+    label:
+      startLine === endLine
+        ? `${baseName(document.uri)}:${startLine}`
+        : `${baseName(document.uri)}:${startLine}-${endLine}`,
     path: displayPath(document),
     languageId: document.languageId,
     range: { startLine, endLine },
@@ -65,7 +71,10 @@ function openTabUris(): vscode.Uri[] {
 }
 
 /** Let the user pick open files to attach. Returns [] when cancelled. */
-export async function pickOpenFiles(current: vscode.Uri | undefined, token?: vscode.CancellationToken): Promise<ContextInput[]> {
+export async function pickOpenFiles(
+  current: vscode.Uri | undefined,
+  token?: vscode.CancellationToken,
+): Promise<ContextInput[]> {
   const uris = openTabUris().filter((uri) => uri.toString() !== current?.toString());
   if (uris.length === 0) {
     void vscode.window.showInformationMessage("There are no other open files to attach.");
@@ -76,12 +85,16 @@ export async function pickOpenFiles(current: vscode.Uri | undefined, token?: vsc
     description: uri.scheme === "file" ? vscode.workspace.asRelativePath(uri, false) : uri.toString(true),
     uri,
   }));
-  const picked = await vscode.window.showQuickPick(items, {
-    canPickMany: true,
-    title: "Attach open files to the chat",
-    placeHolder: "Select the files the model should see",
-    matchOnDescription: true,
-  }, token);
+  const picked = await vscode.window.showQuickPick(
+    items,
+    {
+      canPickMany: true,
+      title: "Attach open files to the chat",
+      placeHolder: "Select the files the model should see",
+      matchOnDescription: true,
+    },
+    token,
+  );
   const result: ContextInput[] = [];
   for (const item of picked ?? []) {
     try {

@@ -22,13 +22,16 @@ export class ContextFeeder implements vscode.Disposable {
 
   constructor(private readonly ring: ExtraContextRing) {
     this.disposables.push(
-      vscode.window.onDidChangeActiveTextEditor((editor) => editor && this.enqueue(editor.document, editor.selection.active.line, "open")),
+      vscode.window.onDidChangeActiveTextEditor(
+        (editor) => editor && this.enqueue(editor.document, editor.selection.active.line, "open"),
+      ),
       vscode.workspace.onDidSaveTextDocument((doc) => this.enqueue(doc, this.cursorLine(doc), "save")),
       vscode.workspace.onDidChangeTextDocument((event) => {
         if (event.contentChanges.length === 0) return;
         this.lastKeystroke = Date.now();
         // The edited region of a file the user is not in front of is context for the one they are.
-        if (event.document !== vscode.window.activeTextEditor?.document) this.enqueue(event.document, event.contentChanges[0].range.start.line, "edit");
+        if (event.document !== vscode.window.activeTextEditor?.document)
+          this.enqueue(event.document, event.contentChanges[0].range.start.line, "edit");
       }),
       vscode.workspace.onDidCloseTextDocument((doc) => this.ring.removeUri(doc.uri.toString())),
     );
@@ -44,7 +47,9 @@ export class ContextFeeder implements vscode.Disposable {
     // notification when the page may not read the clipboard, and a popup while typing is never acceptable.
     this.readsClipboard = vscode.env.uiKind === vscode.UIKind.Desktop;
     if (this.readsClipboard) {
-      this.disposables.push(vscode.window.onDidChangeWindowState((state) => state.focused && void this.checkClipboard()));
+      this.disposables.push(
+        vscode.window.onDidChangeWindowState((state) => state.focused && void this.checkClipboard()),
+      );
       void this.checkClipboard();
     }
     this.timer = setInterval(() => {
@@ -65,7 +70,11 @@ export class ContextFeeder implements vscode.Disposable {
       if (first) return;
       const documents = vscode.workspace.textDocuments
         .filter((d) => d.uri.scheme === "file" || d.uri.scheme === "vscode-remote")
-        .map((d) => ({ uri: d.uri.toString(), path: vscode.workspace.asRelativePath(d.uri, false), text: d.getText() }));
+        .map((d) => ({
+          uri: d.uri.toString(),
+          path: vscode.workspace.asRelativePath(d.uri, false),
+          text: d.getText(),
+        }));
       const chunk = copiedChunk(text, documents, CHUNK_LINES);
       if (chunk) this.ring.enqueue(chunk);
     } catch {
@@ -82,7 +91,12 @@ export class ContextFeeder implements vscode.Disposable {
   private enqueue(doc: vscode.TextDocument, line: number, source: ChunkSource): void {
     if (doc.uri.scheme !== "file" && doc.uri.scheme !== "vscode-remote") return;
     const lines = doc.getText().split(/\r?\n/);
-    this.ring.enqueue({ uri: doc.uri.toString(), path: vscode.workspace.asRelativePath(doc.uri, false), text: chunkAround(lines, line, CHUNK_LINES), source });
+    this.ring.enqueue({
+      uri: doc.uri.toString(),
+      path: vscode.workspace.asRelativePath(doc.uri, false),
+      text: chunkAround(lines, line, CHUNK_LINES),
+      source,
+    });
   }
 
   dispose(): void {

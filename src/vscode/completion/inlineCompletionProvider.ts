@@ -61,7 +61,8 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
   private lastPlace: StepPlace | null = null;
   private readonly loggedErrors = new Set<string>();
   /** The suggestion last shown, for speculation after it is accepted. */
-  private shown: { uri: string; prefix: string; suffix: string; snapshot: DocumentSnapshot; ghost: GhostText } | null = null;
+  private shown: { uri: string; prefix: string; suffix: string; snapshot: DocumentSnapshot; ghost: GhostText } | null =
+    null;
 
   constructor(
     private readonly engine: Engine,
@@ -137,7 +138,9 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
             this.lastPlace = place;
             this.warmUps.requested(place);
             this.setActivity({ generating: true });
-            return this.run(snapshot, settings, model.specialTokens, manual, signal).finally(() => this.setActivity({ generating: false }));
+            return this.run(snapshot, settings, model.specialTokens, manual, signal).finally(() =>
+              this.setActivity({ generating: false }),
+            );
           },
           { manual, signal: controller.signal },
         );
@@ -169,7 +172,13 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
     return manual ? loading : null;
   }
 
-  private run(snapshot: DocumentSnapshot, settings: CompletionSettings, specialTokens: Parameters<typeof completionPipeline>[0]["model"]["specialTokens"], manual: boolean, signal: AbortSignal): Promise<PipelineResult> {
+  private run(
+    snapshot: DocumentSnapshot,
+    settings: CompletionSettings,
+    specialTokens: Parameters<typeof completionPipeline>[0]["model"]["specialTokens"],
+    manual: boolean,
+    signal: AbortSignal,
+  ): Promise<PipelineResult> {
     return completionPipeline({
       document: snapshot,
       settings,
@@ -194,7 +203,8 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
     const words = reasonInWords(result.reason, result.detail);
     this.log.debug(`completion: ${result.reason} in ${ms.toFixed(0)} ms${tokens}: ${words}`);
     this.setLastReason(words);
-    if (result.reason === "ok" || result.reason === "cache" || result.reason === "typedAhead") this.setActivity({ lastLatencyMs: ms, problem: null });
+    if (result.reason === "ok" || result.reason === "cache" || result.reason === "typedAhead")
+      this.setActivity({ lastLatencyMs: ms, problem: null });
     if (result.reason === "fimUnsupported" || result.reason === "error") {
       const message = result.detail ?? "Inline completion failed.";
       this.setActivity({ problem: message });
@@ -241,7 +251,9 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
       return null;
     }
     const g = outcome.value.generation;
-    this.log.debug(`completion warm-up: ${outcome.value.reason} in ${outcome.value.timings.totalMs.toFixed(0)} ms${g ? `, ${g.promptTokens - g.reusedPromptTokens} prompt tokens evaluated` : ""}`);
+    this.log.debug(
+      `completion warm-up: ${outcome.value.reason} in ${outcome.value.timings.totalMs.toFixed(0)} ms${g ? `, ${g.promptTokens - g.reusedPromptTokens} prompt tokens evaluated` : ""}`,
+    );
     this.stats.record(kind, outcome.value);
     return outcome.value;
   }
@@ -262,10 +274,20 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
     const settings = this.settings();
     const model = this.engine.modelInfo("completion");
     if (!shown || shown.uri !== uri || !model) return;
-    const plan = planSpeculation({ enabled: settings.speculative, engineBusy: this.scheduler.busy, prefix: shown.prefix, suffix: shown.suffix, ghost: shown.ghost, cache: this.cache });
+    const plan = planSpeculation({
+      enabled: settings.speculative,
+      engineBusy: this.scheduler.busy,
+      prefix: shown.prefix,
+      suffix: shown.suffix,
+      ghost: shown.ghost,
+      cache: this.cache,
+    });
     if (!plan.run) return;
     const next: DocumentSnapshot = { ...shown.snapshot, prefix: plan.prefix, suffix: plan.suffix };
-    const outcome = await this.scheduler.schedule((signal) => this.run(next, settings, model.specialTokens, false, signal), {});
+    const outcome = await this.scheduler.schedule(
+      (signal) => this.run(next, settings, model.specialTokens, false, signal),
+      {},
+    );
     if (outcome.kind === "done") this.log.debug(`speculative completion: ${outcome.value.reason}`);
   }
 
@@ -282,7 +304,9 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
     const folder = vscode.workspace.getWorkspaceFolder(document.uri);
     return {
       uri: document.uri.toString(),
-      path: folder ? path.posix.normalize(vscode.workspace.asRelativePath(document.uri, false)) : path.basename(document.uri.path),
+      path: folder
+        ? path.posix.normalize(vscode.workspace.asRelativePath(document.uri, false))
+        : path.basename(document.uri.path),
       languageId: document.languageId,
       eol: document.eol === vscode.EndOfLine.CRLF ? "\r\n" : "\n",
       indent: { useTabs: editor ? editor.options.insertSpaces === false : false, size: indentSize },

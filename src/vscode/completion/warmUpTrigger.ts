@@ -13,7 +13,10 @@ import type { InlineCompletionProvider } from "./inlineCompletionProvider";
 
 const POWER_CACHE_MS = 30_000;
 
-export function registerCompletionWarmUp(provider: InlineCompletionProvider, settings: () => CompletionSettings): vscode.Disposable {
+export function registerCompletionWarmUp(
+  provider: InlineCompletionProvider,
+  settings: () => CompletionSettings,
+): vscode.Disposable {
   const planner = provider.warmUps;
   let timer: NodeJS.Timeout | undefined;
   const power = new PowerSource();
@@ -52,7 +55,12 @@ export function registerCompletionWarmUp(provider: InlineCompletionProvider, set
     }),
     vscode.window.onDidChangeTextEditorSelection((event) => {
       // Typing moves the cursor too; only moves without an edit (keyboard navigation, mouse, commands) are new places.
-      if (event.textEditor === vscode.window.activeTextEditor && event.selections.length === 1 && event.selections[0].isEmpty) arm(event.textEditor);
+      if (
+        event.textEditor === vscode.window.activeTextEditor &&
+        event.selections.length === 1 &&
+        event.selections[0].isEmpty
+      )
+        arm(event.textEditor);
     }),
     vscode.window.onDidChangeActiveTextEditor((editor) => arm(editor)),
   ];
@@ -81,11 +89,22 @@ async function readOnBattery(): Promise<boolean> {
   if (process.platform === "linux") {
     const root = "/sys/class/power_supply";
     const names = await fs.readdir(root).catch(() => [] as string[]);
-    const read = (name: string, file: string) => fs.readFile(path.join(root, name, file), "utf8").catch(() => undefined);
-    const supplies = await Promise.all(names.map(async (name) => ({ type: await read(name, "type"), status: await read(name, "status"), online: await read(name, "online") })));
+    const read = (name: string, file: string) =>
+      fs.readFile(path.join(root, name, file), "utf8").catch(() => undefined);
+    const supplies = await Promise.all(
+      names.map(async (name) => ({
+        type: await read(name, "type"),
+        status: await read(name, "status"),
+        online: await read(name, "online"),
+      })),
+    );
     return onBatteryFromSysfs(supplies);
   }
   if (process.platform === "darwin")
-    return new Promise((resolve) => execFile("pmset", ["-g", "batt"], { timeout: 2000 }, (error, stdout) => resolve(!error && onBatteryFromPmset(stdout))));
+    return new Promise((resolve) =>
+      execFile("pmset", ["-g", "batt"], { timeout: 2000 }, (error, stdout) =>
+        resolve(!error && onBatteryFromPmset(stdout)),
+      ),
+    );
   return false;
 }

@@ -42,7 +42,8 @@ export interface EditRequest {
   instruction?: string;
 }
 
-export type EditOutcome = SessionEnd | "pending" | "noRange" | "noInstruction" | "busy" | "tooLong" | "noChange" | "stale";
+export type EditOutcome =
+  SessionEnd | "pending" | "noRange" | "noInstruction" | "busy" | "tooLong" | "noChange" | "stale";
 
 const RECENT_KEY = "localCode.edit.recentInstructions";
 const RECENT_MAX = 12;
@@ -79,7 +80,9 @@ export class EditController implements vscode.Disposable {
     const { editor } = request;
     const document = editor.document;
     if (this.session(document)) {
-      void vscode.window.showInformationMessage("Local Code: an edit is already pending in this file. Accept or reject it first (Escape rejects what is left).");
+      void vscode.window.showInformationMessage(
+        "Local Code: an edit is already pending in this file. Accept or reject it first (Escape rejects what is left).",
+      );
       return "busy";
     }
     const lines = splitLines(document.getText());
@@ -93,26 +96,40 @@ export class EditController implements vscode.Disposable {
         symbols: await documentSymbols(document),
       });
       if (!choice) {
-        void vscode.window.showInformationMessage("Local Code: select the code to edit, or put the cursor inside a function or a block of code.");
+        void vscode.window.showInformationMessage(
+          "Local Code: select the code to edit, or put the cursor inside a function or a block of code.",
+        );
         return "noRange";
       }
       range = choice.range;
       label = choice.label;
     } else {
-      label = range.startLine === range.endLine ? `line ${range.startLine + 1}` : `lines ${range.startLine + 1}-${range.endLine + 1}`;
+      label =
+        range.startLine === range.endLine
+          ? `line ${range.startLine + 1}`
+          : `lines ${range.startLine + 1}-${range.endLine + 1}`;
     }
     const instruction = request.instruction ?? (await this.askInstruction(label));
     if (!instruction) return "noInstruction";
     if (this.session(document)) return "busy";
 
     const original = lines.slice(range.startLine, range.endLine + 1);
-    const session = new EditSession(document, range.startLine, original, this.deps.decorations, instruction, this.contentChanged);
+    const session = new EditSession(
+      document,
+      range.startLine,
+      original,
+      this.deps.decorations,
+      instruction,
+      this.contentChanged,
+    );
     const key = document.uri.toString();
     this.sessions.set(key, session);
     session.onChange(() => this.changed.fire());
     session.onEnd((how, detail) => {
       if (this.sessions.get(key) === session) this.sessions.delete(key);
-      this.deps.log.info(`edit: ${vscode.workspace.asRelativePath(document.uri, false)} ${how}${detail ? `: ${detail}` : ""}`);
+      this.deps.log.info(
+        `edit: ${vscode.workspace.asRelativePath(document.uri, false)} ${how}${detail ? `: ${detail}` : ""}`,
+      );
       if (how === "stale" && detail) void vscode.window.showWarningMessage(`Local Code: ${detail}`);
       this.changed.fire();
     });
@@ -121,7 +138,12 @@ export class EditController implements vscode.Disposable {
     return this.generate(session, editor, range, instruction);
   }
 
-  private async generate(session: EditSession, editor: vscode.TextEditor, range: LineRange, instruction: string): Promise<EditOutcome> {
+  private async generate(
+    session: EditSession,
+    editor: vscode.TextEditor,
+    range: LineRange,
+    instruction: string,
+  ): Promise<EditOutcome> {
     const { document } = session;
     const signal = session.abort.signal;
     const original = session.review.original;
@@ -161,15 +183,26 @@ export class EditController implements vscode.Disposable {
           const plan = await planEditPrompt(
             {
               instruction,
-              path: document.isUntitled ? document.uri.path.split("/").pop() || "Untitled" : vscode.workspace.asRelativePath(document.uri, false),
+              path: document.isUntitled
+                ? document.uri.path.split("/").pop() || "Untitled"
+                : vscode.workspace.asRelativePath(document.uri, false),
               languageId: document.languageId,
-              indentation: { insertSpaces: editor.options.insertSpaces !== false, tabSize: typeof editor.options.tabSize === "number" ? editor.options.tabSize : 4 },
+              indentation: {
+                insertSpaces: editor.options.insertSpaces !== false,
+                tabSize: typeof editor.options.tabSize === "number" ? editor.options.tabSize : 4,
+              },
               lines: splitLines(document.getText()),
               range,
             },
-            { contextSize: model.contextSize, count: (text, s) => this.deps.engine.countTokens("chat", text, s), signal },
+            {
+              contextSize: model.contextSize,
+              count: (text, s) => this.deps.engine.countTokens("chat", text, s),
+              signal,
+            },
           );
-          log(`prompt planned: ${plan.contextBefore} + ${plan.contextAfter} context lines, up to ${plan.maxTokens} answer tokens`);
+          log(
+            `prompt planned: ${plan.contextBefore} + ${plan.contextAfter} context lines, up to ${plan.maxTokens} answer tokens`,
+          );
           // The rewrite is done once its fence closes: stop there instead of letting the model ramble on.
           const generation = new AbortController();
           const stop = () => generation.abort();
@@ -241,11 +274,19 @@ export class EditController implements vscode.Disposable {
     const recent = this.deps.state.get<string[]>(RECENT_KEY, []).filter((s) => typeof s === "string");
     const pick = vscode.window.createQuickPick();
     pick.title = `Local Code: Edit ${label}`;
-    pick.placeholder = recent.length > 0 ? "Describe the change, or pick a recent instruction" : "Describe the change (e.g. add error handling)";
+    pick.placeholder =
+      recent.length > 0
+        ? "Describe the change, or pick a recent instruction"
+        : "Describe the change (e.g. add error handling)";
     const recentItems = recent.map((text) => ({ label: text, description: "recent" }));
     pick.items = recentItems;
     pick.onDidChangeValue((value) => {
-      pick.items = value.trim() ? [{ label: value, description: "new instruction", alwaysShow: true }, ...recentItems.filter((i) => i.label !== value)] : recentItems;
+      pick.items = value.trim()
+        ? [
+            { label: value, description: "new instruction", alwaysShow: true },
+            ...recentItems.filter((i) => i.label !== value),
+          ]
+        : recentItems;
     });
     const value = await new Promise<string | undefined>((resolve) => {
       pick.onDidAccept(() => {
@@ -258,7 +299,10 @@ export class EditController implements vscode.Disposable {
     pick.dispose();
     const instruction = value?.trim();
     if (!instruction) return undefined;
-    await this.deps.state.update(RECENT_KEY, [instruction, ...recent.filter((r) => r !== instruction)].slice(0, RECENT_MAX));
+    await this.deps.state.update(
+      RECENT_KEY,
+      [instruction, ...recent.filter((r) => r !== instruction)].slice(0, RECENT_MAX),
+    );
     return instruction;
   }
 
@@ -274,10 +318,9 @@ class StaleError extends Error {}
 /** The document's symbols as plain data (empty when no language extension provides them). */
 async function documentSymbols(document: vscode.TextDocument): Promise<SymbolInfo[]> {
   try {
-    const symbols = await vscode.commands.executeCommand<(vscode.DocumentSymbol | vscode.SymbolInformation)[] | undefined>(
-      "vscode.executeDocumentSymbolProvider",
-      document.uri,
-    );
+    const symbols = await vscode.commands.executeCommand<
+      (vscode.DocumentSymbol | vscode.SymbolInformation)[] | undefined
+    >("vscode.executeDocumentSymbolProvider", document.uri);
     const convert = (s: vscode.DocumentSymbol | vscode.SymbolInformation): SymbolInfo => {
       const range = "location" in s ? s.location.range : s.range;
       return {

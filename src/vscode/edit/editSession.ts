@@ -64,7 +64,11 @@ export class EditSession implements vscode.Disposable {
     this.review = new EditReview(original);
     this.startLine = startLine;
     const name = document.uri.path.split("/").pop() || "Untitled";
-    this.reviewUri = vscode.Uri.from({ scheme: REVIEW_SCHEME, path: `/${this.id}/${name}`, query: document.uri.toString() });
+    this.reviewUri = vscode.Uri.from({
+      scheme: REVIEW_SCHEME,
+      path: `/${this.id}/${name}`,
+      query: document.uri.toString(),
+    });
   }
 
   get isEnded(): boolean {
@@ -97,15 +101,24 @@ export class EditSession implements vscode.Disposable {
     const lines = splitLines(this.document.getText());
     const shown = this.review.lines().map((l) => l.text);
     const eol = this.document.eol === vscode.EndOfLine.CRLF ? "\r\n" : "\n";
-    return [...lines.slice(0, this.startLine), ...shown, ...lines.slice(this.startLine + this.review.original.length)].join(eol);
+    return [
+      ...lines.slice(0, this.startLine),
+      ...shown,
+      ...lines.slice(this.startLine + this.review.original.length),
+    ].join(eol);
   }
 
   /** Opens the review document in the real editor's column (read-only, the real file's language). */
   async show(column: vscode.ViewColumn | undefined): Promise<void> {
     const doc = await vscode.workspace.openTextDocument(this.reviewUri);
-    if (doc.languageId !== this.document.languageId) await vscode.languages.setTextDocumentLanguage(doc, this.document.languageId).then(undefined, () => undefined);
+    if (doc.languageId !== this.document.languageId)
+      await vscode.languages.setTextDocumentLanguage(doc, this.document.languageId).then(undefined, () => undefined);
     const line = this.startLine;
-    await vscode.window.showTextDocument(doc, { viewColumn: column, preview: false, selection: new vscode.Range(line, 0, line, 0) });
+    await vscode.window.showTextDocument(doc, {
+      viewColumn: column,
+      preview: false,
+      selection: new vscode.Range(line, 0, line, 0),
+    });
     this.decorate();
   }
 
@@ -126,8 +139,12 @@ export class EditSession implements vscode.Disposable {
   decorate(): void {
     const lines = this.review.lines();
     const ranges = (kind: ReviewLine["kind"]) =>
-      lines.flatMap((l, i) => (l.kind === kind ? [new vscode.Range(this.startLine + i, 0, this.startLine + i, 0)] : []));
-    for (const editor of vscode.window.visibleTextEditors.filter((e) => e.document.uri.toString() === this.reviewUri.toString())) {
+      lines.flatMap((l, i) =>
+        l.kind === kind ? [new vscode.Range(this.startLine + i, 0, this.startLine + i, 0)] : [],
+      );
+    for (const editor of vscode.window.visibleTextEditors.filter(
+      (e) => e.document.uri.toString() === this.reviewUri.toString(),
+    )) {
       // Only once the editor shows the current text: else the lines would be off by the difference.
       if (!this.ended && editor.document.getText() !== this.reviewText()) continue;
       editor.setDecorations(this.decorations.removed, this.ended ? [] : ranges("removed"));
@@ -157,7 +174,10 @@ export class EditSession implements vscode.Disposable {
     this.stopping = true;
     const column = await this.closeReview();
     const ok = await vscode.workspace.applyEdit(edit);
-    await vscode.window.showTextDocument(this.document, { viewColumn: column, selection: new vscode.Range(this.startLine, 0, this.startLine, 0) });
+    await vscode.window.showTextDocument(this.document, {
+      viewColumn: column,
+      selection: new vscode.Range(this.startLine, 0, this.startLine, 0),
+    });
     this.end(ok ? "applied" : "failed");
     return ok ? "applied" : "failed";
   }
@@ -178,14 +198,21 @@ export class EditSession implements vscode.Disposable {
     if (this.ended || this.stopping) return how;
     this.stopping = true;
     const column = await this.closeReview();
-    await vscode.window.showTextDocument(this.document, { viewColumn: column, selection: new vscode.Range(this.startLine, 0, this.startLine, 0) }).then(undefined, () => undefined);
+    await vscode.window
+      .showTextDocument(this.document, {
+        viewColumn: column,
+        selection: new vscode.Range(this.startLine, 0, this.startLine, 0),
+      })
+      .then(undefined, () => undefined);
     this.end(how, detail);
     return how;
   }
 
   /** Closes the review's tabs; the column the first one was in (for the real file). */
   private async closeReview(): Promise<vscode.ViewColumn | undefined> {
-    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === this.reviewUri.toString());
+    const tabs = vscode.window.tabGroups.all
+      .flatMap((g) => g.tabs)
+      .filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === this.reviewUri.toString());
     const column = tabs[0]?.group.viewColumn;
     this.closing = true;
     try {
@@ -214,7 +241,10 @@ export class EditSession implements vscode.Disposable {
     const start = this.startLine;
     const count = this.review.original.length;
     if (count > 0 && lines.length > 0)
-      return { range: new vscode.Range(start, 0, start + count - 1, doc.lineAt(start + count - 1).range.end.character), text: lines.join(eol) };
+      return {
+        range: new vscode.Range(start, 0, start + count - 1, doc.lineAt(start + count - 1).range.end.character),
+        text: lines.join(eol),
+      };
     if (count > 0) {
       if (start + count < doc.lineCount) return { range: new vscode.Range(start, 0, start + count, 0), text: "" };
       const from = start > 0 ? doc.lineAt(start - 1).range.end : new vscode.Position(0, 0);

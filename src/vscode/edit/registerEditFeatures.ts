@@ -9,7 +9,6 @@ import { EDIT_COMMANDS, EDIT_PENDING_CONTEXT } from "../../core/edit/ids";
 import { EditController, type EditLog } from "./editController";
 import { createEditDecorations, REVIEW_SCHEME, type EditSession } from "./editSession";
 
-
 export interface EditFeatureDeps {
   engine: Pick<Engine, "generate" | "countTokens">;
   ensureModel: (signal?: AbortSignal) => Promise<ModelInfo>;
@@ -35,12 +34,18 @@ export function registerEditFeatures(deps: EditFeatureDeps): vscode.Disposable &
 
   const updateContext = () => {
     const editor = vscode.window.activeTextEditor;
-    void vscode.commands.executeCommand("setContext", EDIT_PENDING_CONTEXT, !!(editor && controller.forReview(editor.document.uri)));
+    void vscode.commands.executeCommand(
+      "setContext",
+      EDIT_PENDING_CONTEXT,
+      !!(editor && controller.forReview(editor.document.uri)),
+    );
   };
-  add(controller.onDidChange(() => {
-    updateContext();
-    lenses.fire();
-  }));
+  add(
+    controller.onDidChange(() => {
+      updateContext();
+      lenses.fire();
+    }),
+  );
   add(vscode.window.onDidChangeActiveTextEditor(updateContext));
   // Editors shown again (another tab, a split) get the review's colours back.
   add(vscode.window.onDidChangeVisibleTextEditors(() => controller.all().forEach((s) => s.decorate())));
@@ -74,7 +79,10 @@ export function registerEditFeatures(deps: EditFeatureDeps): vscode.Disposable &
   const hunkFor = (session: EditSession, id?: number): number | undefined => {
     if (typeof id === "number") return id;
     const editor = vscode.window.activeTextEditor;
-    const line = editor && editor.document.uri.toString() === session.reviewUri.toString() ? editor.selection.active.line - session.region.startLine : 0;
+    const line =
+      editor && editor.document.uri.toString() === session.reviewUri.toString()
+        ? editor.selection.active.line - session.region.startLine
+        : 0;
     return session.review.hunkNear(line)?.id;
   };
   const decide = (how: "accept" | "reject") => async (uri?: string, id?: number) => {
@@ -118,11 +126,20 @@ export function registerEditFeatures(deps: EditFeatureDeps): vscode.Disposable &
     }),
   );
   add(
-    vscode.commands.registerCommand(EDIT_COMMANDS.fix, async (uri?: vscode.Uri, range?: vscode.Range, message?: string) => {
-      const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri?.toString()) ?? vscode.window.activeTextEditor;
-      if (!editor || !range || !message) return;
-      await controller.start({ editor, range: { startLine: range.start.line, endLine: range.end.line }, instruction: `Fix this problem reported here: ${message}` });
-    }),
+    vscode.commands.registerCommand(
+      EDIT_COMMANDS.fix,
+      async (uri?: vscode.Uri, range?: vscode.Range, message?: string) => {
+        const editor =
+          vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri?.toString()) ??
+          vscode.window.activeTextEditor;
+        if (!editor || !range || !message) return;
+        await controller.start({
+          editor,
+          range: { startLine: range.start.line, endLine: range.end.line },
+          instruction: `Fix this problem reported here: ${message}`,
+        });
+      },
+    ),
   );
   add(
     vscode.commands.registerCommand(EDIT_COMMANDS.document, async () => {
@@ -130,7 +147,8 @@ export function registerEditFeatures(deps: EditFeatureDeps): vscode.Disposable &
       if (!editor) return;
       await controller.start({
         editor,
-        instruction: "Add a documentation comment in this language's usual style (e.g. JSDoc, a Python docstring) to this code. Keep the code itself unchanged.",
+        instruction:
+          "Add a documentation comment in this language's usual style (e.g. JSDoc, a Python docstring) to this code. Keep the code itself unchanged.",
       });
     }),
   );
@@ -147,14 +165,40 @@ export function registerEditFeatures(deps: EditFeatureDeps): vscode.Disposable &
           const start = session.region.startLine;
           const at = (line: number) => new vscode.Range(start + line, 0, start + line, 0);
           if (session.review.streaming)
-            return [new vscode.CodeLens(at(0), { title: "$(loading~spin) Local Code is editing… Cancel (Escape)", command: EDIT_COMMANDS.cancel, arguments: [uri] })];
+            return [
+              new vscode.CodeLens(at(0), {
+                title: "$(loading~spin) Local Code is editing… Cancel (Escape)",
+                command: EDIT_COMMANDS.cancel,
+                arguments: [uri],
+              }),
+            ];
           const all = [
-            new vscode.CodeLens(at(0), { title: "$(check-all) Accept All", command: EDIT_COMMANDS.acceptAll, arguments: [uri], tooltip: "Accept every change (Ctrl+Shift+Alt+Y)" }),
-            new vscode.CodeLens(at(0), { title: "$(close-all) Reject All", command: EDIT_COMMANDS.rejectAll, arguments: [uri], tooltip: "Reject every change (Ctrl+Shift+Alt+N or Escape)" }),
+            new vscode.CodeLens(at(0), {
+              title: "$(check-all) Accept All",
+              command: EDIT_COMMANDS.acceptAll,
+              arguments: [uri],
+              tooltip: "Accept every change (Ctrl+Shift+Alt+Y)",
+            }),
+            new vscode.CodeLens(at(0), {
+              title: "$(close-all) Reject All",
+              command: EDIT_COMMANDS.rejectAll,
+              arguments: [uri],
+              tooltip: "Reject every change (Ctrl+Shift+Alt+N or Escape)",
+            }),
           ];
           const hunks = session.review.hunks().flatMap((hunk) => [
-            new vscode.CodeLens(at(hunk.startLine), { title: "$(check) Accept", command: EDIT_COMMANDS.acceptHunk, arguments: [uri, hunk.id], tooltip: "Accept this change (Alt+Y)" }),
-            new vscode.CodeLens(at(hunk.startLine), { title: "$(close) Reject", command: EDIT_COMMANDS.rejectHunk, arguments: [uri, hunk.id], tooltip: "Reject this change (Alt+N)" }),
+            new vscode.CodeLens(at(hunk.startLine), {
+              title: "$(check) Accept",
+              command: EDIT_COMMANDS.acceptHunk,
+              arguments: [uri, hunk.id],
+              tooltip: "Accept this change (Alt+Y)",
+            }),
+            new vscode.CodeLens(at(hunk.startLine), {
+              title: "$(close) Reject",
+              command: EDIT_COMMANDS.rejectHunk,
+              arguments: [uri, hunk.id],
+              tooltip: "Reject this change (Alt+N)",
+            }),
           ]);
           return [...all, ...hunks];
         },
@@ -168,12 +212,18 @@ export function registerEditFeatures(deps: EditFeatureDeps): vscode.Disposable &
       {
         provideCodeActions(document, _range, context) {
           return context.diagnostics
-            .filter((d) => d.severity === vscode.DiagnosticSeverity.Error || d.severity === vscode.DiagnosticSeverity.Warning)
+            .filter(
+              (d) => d.severity === vscode.DiagnosticSeverity.Error || d.severity === vscode.DiagnosticSeverity.Warning,
+            )
             .slice(0, 1)
             .map((diagnostic) => {
               const action = new vscode.CodeAction("Fix with Local Code", vscode.CodeActionKind.QuickFix);
               action.diagnostics = [diagnostic];
-              action.command = { title: "Fix with Local Code", command: EDIT_COMMANDS.fix, arguments: [document.uri, diagnostic.range, diagnostic.message] };
+              action.command = {
+                title: "Fix with Local Code",
+                command: EDIT_COMMANDS.fix,
+                arguments: [document.uri, diagnostic.range, diagnostic.message],
+              };
               return action;
             });
         },

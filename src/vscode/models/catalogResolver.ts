@@ -19,7 +19,9 @@ export function createCatalogResolver(planner: Pick<ModelPlanner, "resolve">, lo
       result = { modelPath: r.modelPath, problem: r.problem };
       const sel = r.plan?.selection;
       const why = sel && sel.quant !== null ? ` (${sel.reason})` : "";
-      message = r.modelPath ? `${slot} model "${setting}" -> ${r.modelPath}${r.note ? `; ${r.note}` : ""}${why}` : `${slot} model "${setting}": ${r.problem}`;
+      message = r.modelPath
+        ? `${slot} model "${setting}" -> ${r.modelPath}${r.note ? `; ${r.note}` : ""}${why}`
+        : `${slot} model "${setting}": ${r.problem}`;
     } catch (error) {
       const problem = `Could not choose a ${slot} model for "${setting}": ${(error as Error).message}`;
       result = { modelPath: null, problem };

@@ -43,7 +43,10 @@ export async function downloadWithProgress(
               const total = p.totalBytes ?? (spec.expectedSizeBytes || null);
               const rate = meter.sample(p.receivedBytes, Date.now());
               const percent = total ? Math.min(100, (p.receivedBytes / total) * 100) : 0;
-              progress.report({ message: downloadProgressText(p.receivedBytes, total, rate, p.resumedFromBytes), increment: percent - reported });
+              progress.report({
+                message: downloadProgressText(p.receivedBytes, total, rate, p.resumedFromBytes),
+                increment: percent - reported,
+              });
               reported = percent;
             },
           });
@@ -61,16 +64,24 @@ export async function downloadWithProgress(
   } catch (error) {
     if (!(error instanceof DownloadError)) {
       log.error(`Download of ${request.title} failed: ${(error as Error).message}`);
-      void vscode.window.showErrorMessage(`Local Code Assistant: download of ${request.title} failed: ${(error as Error).message}`);
+      void vscode.window.showErrorMessage(
+        `Local Code Assistant: download of ${request.title} failed: ${(error as Error).message}`,
+      );
       return null;
     }
     log.warn(`Download of ${request.title}: [${error.code}] ${error.message}`);
     if (error.code === "cancelled") {
-      void vscode.window.showInformationMessage(`Download of ${request.title} cancelled. The part already downloaded is kept: choose it again to resume.`);
+      void vscode.window.showInformationMessage(
+        `Download of ${request.title} cancelled. The part already downloaded is kept: choose it again to resume.`,
+      );
       return null;
     }
     if (error.code === "unauthorized") {
-      const choice = await vscode.window.showErrorMessage(`Local Code Assistant: ${error.message}`, "Enter Hugging Face Token…", "Show Log");
+      const choice = await vscode.window.showErrorMessage(
+        `Local Code Assistant: ${error.message}`,
+        "Enter Hugging Face Token…",
+        "Show Log",
+      );
       if (choice === "Show Log") log.show();
       if (choice === "Enter Hugging Face Token…") {
         const entered = await vscode.window.showInputBox({

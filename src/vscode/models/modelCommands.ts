@@ -50,9 +50,13 @@ export function registerModelCommands(
     report,
     vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, report),
     vscode.commands.registerCommand(MODEL_COMMANDS.selectModel.id, (slot?: unknown) =>
-      selectModel(deps, slot === "completion" || slot === "chat" ? slot : undefined).catch((error: Error) => reportFailure(log, "Select Model", error)),
+      selectModel(deps, slot === "completion" || slot === "chat" ? slot : undefined).catch((error: Error) =>
+        reportFailure(log, "Select Model", error),
+      ),
     ),
-    vscode.commands.registerCommand(MODEL_COMMANDS.showHardware.id, () => showHardware(deps, report).catch((error: Error) => reportFailure(log, "Show Hardware", error))),
+    vscode.commands.registerCommand(MODEL_COMMANDS.showHardware.id, () =>
+      showHardware(deps, report).catch((error: Error) => reportFailure(log, "Show Hardware", error)),
+    ),
   ];
   // After the window is up; the check measures the hardware, which starts the worker.
   const timer = setTimeout(
@@ -79,15 +83,22 @@ interface Deps {
 /** Downloads write to the models folder: refuse while its setting is invalid rather than write elsewhere. */
 function downloadBlocked(deps: Deps): boolean {
   if (!deps.invalidSettings().includes("modelsFolder")) return false;
-  void vscode.window.showErrorMessage("Local Code Assistant: localCode.modelsFolder is invalid (it must be empty or an absolute folder path); fix it before downloading.", "Open Settings").then((c) => {
-    if (c) void vscode.commands.executeCommand("workbench.action.openSettings", "localCode.modelsFolder");
-  });
+  void vscode.window
+    .showErrorMessage(
+      "Local Code Assistant: localCode.modelsFolder is invalid (it must be empty or an absolute folder path); fix it before downloading.",
+      "Open Settings",
+    )
+    .then((c) => {
+      if (c) void vscode.commands.executeCommand("workbench.action.openSettings", "localCode.modelsFolder");
+    });
   return true;
 }
 
 function reportFailure(log: Log, what: string, error: Error): void {
   log.error(`${what} failed: ${error.stack ?? error.message}`);
-  void vscode.window.showErrorMessage(`Local Code Assistant: ${what} failed: ${error.message}`, "Show Log").then((c) => c && log.show());
+  void vscode.window
+    .showErrorMessage(`Local Code Assistant: ${what} failed: ${error.message}`, "Show Log")
+    .then((c) => c && log.show());
 }
 
 type Item<T> = vscode.QuickPickItem & { value?: T };
@@ -112,11 +123,17 @@ async function selectModel(deps: Deps, slotArg?: Role): Promise<void> {
   );
   void snapshot;
   // What "auto" would choose for this slot, jointly with the other slot's current setting.
-  const autoId = plans[slot]?.source === "auto" ? plans[slot]?.model?.id : (await deps.planner.plan(settings, { slot, setting: "auto" })).plans[slot]?.model?.id;
+  const autoId =
+    plans[slot]?.source === "auto"
+      ? plans[slot]?.model?.id
+      : (await deps.planner.plan(settings, { slot, setting: "auto" })).plans[slot]?.model?.id;
   type ModelChoice = { kind: "auto" } | { kind: "file" } | { kind: "model"; model: CatalogModel };
   const items: Item<ModelChoice>[] = [];
   const current = plans[slot];
-  const autoPick = current?.source === "auto" && current.selection && !isNoFit(current.selection) ? `${current.selection.quant}, ${formatSize(current.selection.sizeBytes)}` : null;
+  const autoPick =
+    current?.source === "auto" && current.selection && !isNoFit(current.selection)
+      ? `${current.selection.quant}, ${formatSize(current.selection.sizeBytes)}`
+      : null;
   items.push({
     label: "$(sparkle) Auto",
     description: `best fit for this machine: ${autoId}${autoPick ? ` ${autoPick}` : ""}`,
@@ -128,13 +145,30 @@ async function selectModel(deps: Deps, slotArg?: Role): Promise<void> {
     const { plans: candidate } = await deps.planner.plan(settings, { slot, setting: model.id });
     const plan = candidate[slot];
     if (!plan?.ladder || plan.ladder.quants.length === 0) continue;
-    const downloaded = await deps.planner.downloadedQuants(model, settings, plan.ladder.quants.map((q) => q.quant));
-    const row = modelRow({ model, selection: plan.selection, isAuto: model.id === autoId, downloadedCount: downloaded.size });
+    const downloaded = await deps.planner.downloadedQuants(
+      model,
+      settings,
+      plan.ladder.quants.map((q) => q.quant),
+    );
+    const row = modelRow({
+      model,
+      selection: plan.selection,
+      isAuto: model.id === autoId,
+      downloadedCount: downloaded.size,
+    });
     const isCurrent = settings[slot].model.split(":")[0].toLowerCase() === model.id;
-    items.push({ ...row, description: isCurrent ? `${row.description} · current` : row.description, value: { kind: "model", model } });
+    items.push({
+      ...row,
+      description: isCurrent ? `${row.description} · current` : row.description,
+      value: { kind: "model", model },
+    });
   }
   items.push({ label: "", kind: vscode.QuickPickItemKind.Separator });
-  items.push({ label: "$(file) Use a GGUF file on disk…", description: "any .gguf model; its header is checked", value: { kind: "file" } });
+  items.push({
+    label: "$(file) Use a GGUF file on disk…",
+    description: "any .gguf model; its header is checked",
+    value: { kind: "file" },
+  });
 
   const chosen = await vscode.window.showQuickPick(items, {
     title: `${slotLabel(slot)}: choose a model`,
@@ -169,21 +203,34 @@ async function chooseAuto(deps: Deps, slot: Role): Promise<void> {
 async function downloadMissing(deps: Deps, slot: Role, missing: NonNullable<SlotResolution["missing"]>): Promise<void> {
   const { model, quant, sizeBytes, spec } = missing;
   if (downloadBlocked(deps)) return;
-  const result = await downloadWithProgress(deps.context, { spec, title: `${shortModelName(model)} ${quant}`, sizeBytes }, deps.log);
+  const result = await downloadWithProgress(
+    deps.context,
+    { spec, title: `${shortModelName(model)} ${quant}`, sizeBytes },
+    deps.log,
+  );
   if (!result) return;
   await deps.planner.markDownloaded(result.path);
   await deps.models.reload(slot);
-  void deps.models.ensureLoaded(slot).catch((error: Error) => deps.log.warn(`${slot} model not loaded: ${error.message}`));
+  void deps.models
+    .ensureLoaded(slot)
+    .catch((error: Error) => deps.log.warn(`${slot} model not loaded: ${error.message}`));
 }
 
 async function pickSlot(deps: Deps, settings: Settings): Promise<Role | undefined> {
   const items: Item<Role>[] = (["completion", "chat"] as const).map((slot) => ({
     label: slotLabel(slot),
     description: `now: ${settings[slot].model}`,
-    detail: deps.models.modelName(slot) ? `loaded: ${deps.models.modelName(slot)}` : (deps.models.problem(slot) ?? undefined),
+    detail: deps.models.modelName(slot)
+      ? `loaded: ${deps.models.modelName(slot)}`
+      : (deps.models.problem(slot) ?? undefined),
     value: slot,
   }));
-  return (await vscode.window.showQuickPick(items, { title: "Local Code: Select Model", placeHolder: "Which model do you want to change?" }))?.value;
+  return (
+    await vscode.window.showQuickPick(items, {
+      title: "Local Code: Select Model",
+      placeHolder: "Which model do you want to change?",
+    })
+  )?.value;
 }
 
 async function pickQuant(deps: Deps, slot: Role, model: CatalogModel): Promise<void> {
@@ -191,11 +238,17 @@ async function pickQuant(deps: Deps, slot: Role, model: CatalogModel): Promise<v
   const { snapshot, plans } = await deps.planner.plan(settings, { slot, setting: model.id });
   const plan = plans[slot];
   if (!plan?.ladder) {
-    void vscode.window.showErrorMessage(`Local Code Assistant: ${plan?.problem ?? `${model.id} has no downloadable file.`}`);
+    void vscode.window.showErrorMessage(
+      `Local Code Assistant: ${plan?.problem ?? `${model.id} has no downloadable file.`}`,
+    );
     return;
   }
   const pinned = pinnedSelections(plan, snapshot.profile, settings.quantPolicy);
-  const downloaded = await deps.planner.downloadedQuants(model, settings, plan.ladder.quants.map((q) => q.quant));
+  const downloaded = await deps.planner.downloadedQuants(
+    model,
+    settings,
+    plan.ladder.quants.map((q) => q.quant),
+  );
   const recommended = plan.selection && !isNoFit(plan.selection) ? plan.selection.quant : null;
   const rows = quantRows({ ladder: plan.ladder, pinned, recommended, downloaded });
   const licence = model.license.requiresAcceptance
@@ -216,14 +269,22 @@ async function pickQuant(deps: Deps, slot: Role, model: CatalogModel): Promise<v
   if (!quant) return;
   const row = rows.find((r) => r.quant === quant)!;
   if (row.fit === "none") {
-    const go = await vscode.window.showWarningMessage(`${model.id} ${quant} does not fit in this machine's free memory; loading it will likely fail.`, { modal: true }, "Download Anyway");
+    const go = await vscode.window.showWarningMessage(
+      `${model.id} ${quant} does not fit in this machine's free memory; loading it will likely fail.`,
+      { modal: true },
+      "Download Anyway",
+    );
     if (go !== "Download Anyway") return;
   }
   const spec = deps.planner.spec(model, quant, settings);
   const size = plan.ladder.quants.find((q) => q.quant === quant)!.sizeBytes;
   if (!downloaded.has(quant)) {
     if (downloadBlocked(deps)) return;
-    const result = await downloadWithProgress(deps.context, { spec, title: `${shortModelName(model)} ${quant}`, sizeBytes: size }, deps.log);
+    const result = await downloadWithProgress(
+      deps.context,
+      { spec, title: `${shortModelName(model)} ${quant}`, sizeBytes: size },
+      deps.log,
+    );
     if (!result) return;
     await deps.planner.markDownloaded(result.path);
   }
@@ -242,7 +303,9 @@ async function pickFile(deps: Deps, slot: Role): Promise<void> {
   if (!file) return;
   try {
     const summary = await readGgufSummary(file);
-    deps.log.info(`${file}: ${summary.architecture}${summary.name ? ` "${summary.name}"` : ""}, ${summary.fileType ?? "unknown type"}, ${summary.sizeBytes} bytes`);
+    deps.log.info(
+      `${file}: ${summary.architecture}${summary.name ? ` "${summary.name}"` : ""}, ${summary.fileType ?? "unknown type"}, ${summary.sizeBytes} bytes`,
+    );
   } catch (error) {
     void vscode.window.showErrorMessage(`Local Code Assistant: ${(error as Error).message}`);
     return;
@@ -259,16 +322,23 @@ async function writeSetting(deps: Deps, slot: Role, value: string): Promise<void
   const inspected = config.inspect<string>(key);
   const shadow = inspected?.workspaceFolderValue ?? inspected?.workspaceValue;
   if (shadow !== undefined && shadow !== value) {
-    void vscode.window.showWarningMessage(`localCode.${key} is set to "${shadow}" in this workspace, which overrides the user setting just written ("${value}").`, "Open Workspace Settings").then((c) => {
-      if (c) void vscode.commands.executeCommand("workbench.action.openWorkspaceSettings", `localCode.${key}`);
-    });
+    void vscode.window
+      .showWarningMessage(
+        `localCode.${key} is set to "${shadow}" in this workspace, which overrides the user setting just written ("${value}").`,
+        "Open Workspace Settings",
+      )
+      .then((c) => {
+        if (c) void vscode.commands.executeCommand("workbench.action.openWorkspaceSettings", `localCode.${key}`);
+      });
   }
   deps.log.info(`localCode.${key} = ${value}`);
   // A changed value reloads through the extension's onDidChangeConfiguration (loading here could
   // race it with the old settings); the same value (a re-download) needs the nudge here.
   if (before === value) {
     await deps.models.reload(slot);
-    void deps.models.ensureLoaded(slot).catch((error: Error) => deps.log.warn(`${slot} model not loaded: ${error.message}`));
+    void deps.models
+      .ensureLoaded(slot)
+      .catch((error: Error) => deps.log.warn(`${slot} model not loaded: ${error.message}`));
   }
   void vscode.window.setStatusBarMessage(`Local Code: ${slotLabel(slot).toLowerCase()} set to ${value}`, 5000);
 }
@@ -289,7 +359,10 @@ class ReportProvider implements vscode.TextDocumentContentProvider, vscode.Dispo
   }
 }
 
-async function slotReports(deps: Deps, settings: Settings): Promise<{ reports: SlotReport[]; snapshot: Awaited<ReturnType<ModelPlanner["plan"]>>["snapshot"] }> {
+async function slotReports(
+  deps: Deps,
+  settings: Settings,
+): Promise<{ reports: SlotReport[]; snapshot: Awaited<ReturnType<ModelPlanner["plan"]>>["snapshot"] }> {
   const { snapshot, plans } = await deps.planner.plan(settings);
   const reports: SlotReport[] = [];
   for (const slot of ["completion", "chat"] as const) {
@@ -298,7 +371,9 @@ async function slotReports(deps: Deps, settings: Settings): Promise<{ reports: S
     const r: SlotResolution = await deps.planner.resolvePlan(plan, settings, snapshot.profile, { full: true });
     reports.push({
       plan,
-      status: r.modelPath ? { kind: "ready", path: r.modelPath, quant: r.quant ?? "", note: r.note } : { kind: "problem", text: r.problem ?? "unknown" },
+      status: r.modelPath
+        ? { kind: "ready", path: r.modelPath, quant: r.quant ?? "", note: r.note }
+        : { kind: "problem", text: r.problem ?? "unknown" },
       downloaded: r.downloaded,
     });
   }
@@ -310,7 +385,14 @@ async function showHardware(deps: Deps, report: ReportProvider): Promise<void> {
   await deps.planner.hardware({ refresh: true });
   const { reports, snapshot } = await slotReports(deps, settings);
   report.set(
-    hardwareReportMarkdown({ info: snapshot.info, profile: snapshot.profile, measuredAt: snapshot.at, policy: settings.quantPolicy, slots: reports, cpuBandwidth: deps.planner.cpuBandwidth() }),
+    hardwareReportMarkdown({
+      info: snapshot.info,
+      profile: snapshot.profile,
+      measuredAt: snapshot.at,
+      policy: settings.quantPolicy,
+      slots: reports,
+      cpuBandwidth: deps.planner.cpuBandwidth(),
+    }),
   );
   try {
     await vscode.commands.executeCommand("markdown.showPreview", REPORT_URI);
@@ -333,7 +415,14 @@ async function upgradePrompts(deps: Deps): Promise<void> {
   for (const slot of ["completion", "chat"] as const) {
     const r = await deps.planner.resolve(settings, slot);
     const using = r.modelPath && r.quant ? { id: r.usingModelId ?? r.plan?.model?.id ?? "", quant: r.quant } : null;
-    const better = r.missing ? { id: r.missing.model.id, displayName: r.missing.model.displayName, quant: r.missing.quant, sizeBytes: r.missing.sizeBytes } : null;
+    const better = r.missing
+      ? {
+          id: r.missing.model.id,
+          displayName: r.missing.model.displayName,
+          quant: r.missing.quant,
+          sizeBytes: r.missing.sizeBytes,
+        }
+      : null;
     const dismissed = deps.context.globalState.get<string[]>(UPGRADE_DISMISSED_KEY) ?? [];
     const offer = upgradeOffer({ slot, setting: settings[slot].model, using, better, dismissed });
     if (!offer || !r.missing) continue;
@@ -358,7 +447,13 @@ async function firstRunPrompt(deps: Deps): Promise<void> {
   const r = await planner.resolve(settings, "completion");
   if (r.modelPath || !r.missing) return;
   const { model, quant, sizeBytes } = r.missing;
-  const choice = await vscode.window.showInformationMessage(firstRunPromptText(model, quant, sizeBytes), "Download", "Choose…", "Get Started", "Not now");
+  const choice = await vscode.window.showInformationMessage(
+    firstRunPromptText(model, quant, sizeBytes),
+    "Download",
+    "Choose…",
+    "Get Started",
+    "Not now",
+  );
   if (choice === "Not now") {
     await context.globalState.update(FIRST_RUN_DISMISSED_KEY, true);
     log.info("First-run download declined; run Local Code: Select Model to choose a model later.");

@@ -17,7 +17,13 @@ import { autoCandidates, DEFAULT_CPU_BANDWIDTH_BYTES_PER_SECOND } from "../../co
 import { findQuant } from "../../core/models/catalog";
 import type { CatalogModel, Role } from "../../core/models/catalogSchema";
 import { hardwareProfileFromInfo, type HardwareProfile } from "../../core/models/hardwareProfile";
-import { planSlots, selectAmongDownloaded, type SlotInput, type SlotPlan, type SlotPlans } from "../../core/models/modelPlan";
+import {
+  planSlots,
+  selectAmongDownloaded,
+  type SlotInput,
+  type SlotPlan,
+  type SlotPlans,
+} from "../../core/models/modelPlan";
 import { notDownloadedProblem } from "../../core/models/presentation";
 import { isNoFit, type ModelLadder, type ModelSelection } from "../../core/models/selectModel";
 import type { HardwareInfo, Slot } from "../../core/engine/types";
@@ -163,7 +169,11 @@ export class ModelPlanner implements vscode.Disposable {
   private async slotInput(settings: Settings, slot: Role, setting: string): Promise<SlotInput> {
     const input: SlotInput = { setting, contextSize: settings[slot].contextSize };
     const trimmed = setting.trim();
-    if (trimmed !== "auto" && (trimmed.includes("/") || trimmed.includes("\\") || trimmed.toLowerCase().endsWith(".gguf")) && path.isAbsolute(trimmed)) {
+    if (
+      trimmed !== "auto" &&
+      (trimmed.includes("/") || trimmed.includes("\\") || trimmed.toLowerCase().endsWith(".gguf")) &&
+      path.isAbsolute(trimmed)
+    ) {
       input.fileLadder = await this.fileLadder(trimmed);
     }
     return input;
@@ -173,7 +183,10 @@ export class ModelPlanner implements vscode.Disposable {
    * Plans both slots for `settings` (completion and chat share the machine). `override` replaces
    * one slot's setting, e.g. a model being considered in Select Model.
    */
-  async plan(settings: Settings, override?: { slot: Role; setting: string }): Promise<{ snapshot: HardwareSnapshot; plans: SlotPlans }> {
+  async plan(
+    settings: Settings,
+    override?: { slot: Role; setting: string },
+  ): Promise<{ snapshot: HardwareSnapshot; plans: SlotPlans }> {
     const snapshot = await this.hardware();
     const settingOf = (slot: Role) => (override?.slot === slot ? override.setting : settings[slot].model);
     const plans = planSlots(
@@ -212,7 +225,10 @@ export class ModelPlanner implements vscode.Disposable {
     }
     if (this.verified.get(spec.destPath) === stamp) return true;
     // No SHA-256 here: hashing GBs on every check is too slow, and the downloader hashed it when the catalog has one.
-    const check = await verifyModelFile(spec.destPath, { sizeBytes: spec.expectedSizeBytes ?? null, sha256: null }).catch((error: Error) => ({
+    const check = await verifyModelFile(spec.destPath, {
+      sizeBytes: spec.expectedSizeBytes ?? null,
+      sha256: null,
+    }).catch((error: Error) => ({
       ok: false as const,
       reason: error.message,
     }));
@@ -242,7 +258,12 @@ export class ModelPlanner implements vscode.Disposable {
    * `full`: list every downloaded quant (reports); otherwise stop at the pick when it is on disk,
    * since ModelManager resolves before every request.
    */
-  async resolvePlan(plan: SlotPlan | null, settings: Settings, hardware: HardwareProfile, options: { full?: boolean } = {}): Promise<SlotResolution> {
+  async resolvePlan(
+    plan: SlotPlan | null,
+    settings: Settings,
+    hardware: HardwareProfile,
+    options: { full?: boolean } = {},
+  ): Promise<SlotResolution> {
     const empty = { quant: null, note: null, missing: null, downloaded: new Set<string>() };
     if (!plan) return { plan, modelPath: null, problem: "No model setting.", ...empty };
     if (plan.problem) return { plan, modelPath: null, problem: plan.problem, ...empty };
@@ -252,34 +273,89 @@ export class ModelPlanner implements vscode.Disposable {
     const pick = selection && !isNoFit(selection) ? (selection as ModelSelection) : null;
     const pickSpec = pick ? this.spec(model, pick.quant, settings) : null;
     if (pick && pickSpec && !options.full && (await this.isDownloaded(pickSpec))) {
-      return { plan, modelPath: pickSpec.destPath, problem: null, quant: pick.quant, note: null, missing: null, downloaded: new Set([pick.quant]) };
+      return {
+        plan,
+        modelPath: pickSpec.destPath,
+        problem: null,
+        quant: pick.quant,
+        note: null,
+        missing: null,
+        downloaded: new Set([pick.quant]),
+      };
     }
-    const downloaded = await this.downloadedQuants(model, settings, plan.ladder?.quants.map((q) => q.quant));
+    const downloaded = await this.downloadedQuants(
+      model,
+      settings,
+      plan.ladder?.quants.map((q) => q.quant),
+    );
     if (!pick || !pickSpec) {
       const why = selection ? selection.reason : "no quant to select";
       return { plan, modelPath: null, problem: `${model.id}: ${why}`, ...empty, downloaded };
     }
-    if (downloaded.has(pick.quant)) return { plan, modelPath: pickSpec.destPath, problem: null, quant: pick.quant, note: null, missing: null, downloaded };
+    if (downloaded.has(pick.quant))
+      return {
+        plan,
+        modelPath: pickSpec.destPath,
+        problem: null,
+        quant: pick.quant,
+        note: null,
+        missing: null,
+        downloaded,
+      };
     const missing = { model, quant: pick.quant, sizeBytes: pick.sizeBytes, spec: pickSpec };
     const fallback = selectAmongDownloaded(plan, downloaded, hardware, settings.quantPolicy);
     if (fallback && !isNoFit(fallback)) {
       const note = `${pick.quant} would fit better but is not downloaded; using the downloaded ${fallback.quant}`;
-      return { plan, modelPath: this.spec(model, fallback.quant, settings).destPath, problem: null, quant: fallback.quant, note, missing, downloaded };
+      return {
+        plan,
+        modelPath: this.spec(model, fallback.quant, settings).destPath,
+        problem: null,
+        quant: fallback.quant,
+        note,
+        missing,
+        downloaded,
+      };
     }
     if (plan.source === "auto") {
       // auto's model can change with the machine (more memory, a new GPU): keep using a downloaded
       // model of the family that fits, largest first, and leave the better pick as an offer.
       for (const candidate of autoCandidates(plan.slot)) {
         if (candidate.id === model.id || !candidate.model) continue;
-        const have = await this.downloadedQuants(candidate.model, settings, candidate.ladder.quants.map((q) => q.quant));
-        const other = selectAmongDownloaded({ ...plan, model: candidate.model, ladder: candidate.ladder, pinQuant: null }, have, hardware, settings.quantPolicy);
+        const have = await this.downloadedQuants(
+          candidate.model,
+          settings,
+          candidate.ladder.quants.map((q) => q.quant),
+        );
+        const other = selectAmongDownloaded(
+          { ...plan, model: candidate.model, ladder: candidate.ladder, pinQuant: null },
+          have,
+          hardware,
+          settings.quantPolicy,
+        );
         if (other && !isNoFit(other)) {
           const note = `${model.id} ${pick.quant} would fit better but is not downloaded; using the downloaded ${candidate.id} ${other.quant}`;
-          return { plan, modelPath: this.spec(candidate.model, other.quant, settings).destPath, problem: null, quant: other.quant, note, missing, downloaded, usingModelId: candidate.id };
+          return {
+            plan,
+            modelPath: this.spec(candidate.model, other.quant, settings).destPath,
+            problem: null,
+            quant: other.quant,
+            note,
+            missing,
+            downloaded,
+            usingModelId: candidate.id,
+          };
         }
       }
     }
-    return { plan, modelPath: null, problem: notDownloadedProblem(model.id, pick.quant, pick.sizeBytes), quant: null, note: null, missing, downloaded };
+    return {
+      plan,
+      modelPath: null,
+      problem: notDownloadedProblem(model.id, pick.quant, pick.sizeBytes),
+      quant: null,
+      note: null,
+      missing,
+      downloaded,
+    };
   }
 
   /** A file the downloader just verified: no need to check it again. */

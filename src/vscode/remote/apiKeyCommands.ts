@@ -38,10 +38,16 @@ export function registerApiKeyCommands(secrets: vscode.SecretStorage): vscode.Di
         ? given
         : await vscode.window.showInputBox({
             title: "Local Code: Remote API Key",
-            prompt: "The key the inference server expects (sent as Authorization: Bearer). Stored in VS Code's secret storage, never in settings.",
+            prompt:
+              "The key the inference server expects (sent as Authorization: Bearer). Stored in VS Code's secret storage, never in settings.",
             password: true,
             ignoreFocusOut: true,
-            validateInput: (value) => (value.trim() === "" ? "Enter the key, or use Local Code: Clear Remote API Key to remove it." : /\s/.test(value.trim()) ? "An API key has no spaces." : null),
+            validateInput: (value) =>
+              value.trim() === ""
+                ? "Enter the key, or use Local Code: Clear Remote API Key to remove it."
+                : /\s/.test(value.trim())
+                  ? "An API key has no spaces."
+                  : null,
           });
     if (key === undefined) return false;
     await secrets.store(API_KEY_SECRET, key.trim());

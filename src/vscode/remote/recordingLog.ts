@@ -7,14 +7,20 @@ const WRITERS = new Set(["trace", "debug", "info", "warn", "error", "append", "a
  * The log channel, with its last lines kept in memory so the extension-host tests can check what
  * reached the log (that the API key never does).
  */
-export function recordingLog(channel: vscode.LogOutputChannel): { log: vscode.LogOutputChannel; lines: readonly string[] } {
+export function recordingLog(channel: vscode.LogOutputChannel): {
+  log: vscode.LogOutputChannel;
+  lines: readonly string[];
+} {
   const lines: string[] = [];
   const log = new Proxy(channel, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof property !== "string" || !WRITERS.has(property) || typeof value !== "function") return typeof value === "function" ? value.bind(target) : value;
+      if (typeof property !== "string" || !WRITERS.has(property) || typeof value !== "function")
+        return typeof value === "function" ? value.bind(target) : value;
       return (message: unknown, ...args: unknown[]) => {
-        lines.push(`[${property}] ${message instanceof Error ? message.message : String(message)}${args.length ? ` ${args.map(String).join(" ")}` : ""}`);
+        lines.push(
+          `[${property}] ${message instanceof Error ? message.message : String(message)}${args.length ? ` ${args.map(String).join(" ")}` : ""}`,
+        );
         if (lines.length > KEPT_LINES) lines.splice(0, lines.length - KEPT_LINES);
         return (value as (...a: unknown[]) => unknown).apply(target, [message, ...args]);
       };

@@ -21,6 +21,7 @@ export function remoteActions(error: unknown): RemoteAction[] {
 export async function showRemoteFailure(prefix: string, error: EngineError, actions: RemoteAction[]): Promise<boolean> {
   const choice = await vscode.window.showErrorMessage(`${prefix}${error.message}`, ...actions);
   if (choice === "Set API Key") await vscode.commands.executeCommand("localCode.setRemoteApiKey");
-  if (choice === "Open Settings") await vscode.commands.executeCommand("workbench.action.openSettings", "localCode.remote");
+  if (choice === "Open Settings")
+    await vscode.commands.executeCommand("workbench.action.openSettings", "localCode.remote");
   return choice === "Retry";
 }

@@ -25,7 +25,10 @@ export interface VscodeModelRuntime extends vscode.Disposable {
   remote(): RemoteEngine | null;
 }
 
-export async function createModelRuntime(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<VscodeModelRuntime> {
+export async function createModelRuntime(
+  context: vscode.ExtensionContext,
+  log: vscode.LogOutputChannel,
+): Promise<VscodeModelRuntime> {
   const disposables = new DisposableStore();
   const settings = readSettings();
   reportSettingErrors(settings.errors, log);
@@ -33,7 +36,9 @@ export async function createModelRuntime(context: vscode.ExtensionContext, log: 
   disposables.add(registerApiKeyCommands(context.secrets));
   const engineLog = (level: "error" | "warn" | "info" | "debug", message: string) => log[level](message);
   const engine = new SwitchingEngine((error) => log.warn(`Stopping the previous backend: ${error.message}`));
-  const planner = disposables.add(new ModelPlanner(engine, path.join(context.globalStorageUri.fsPath, "models"), log, context.globalState));
+  const planner = disposables.add(
+    new ModelPlanner(engine, path.join(context.globalStorageUri.fsPath, "models"), log, context.globalState),
+  );
   // The engines this runtime built, to hand the active one to tests by identity.
   let worker: WorkerClient | null = null;
   let remote: RemoteEngine | null = null;
@@ -44,7 +49,14 @@ export async function createModelRuntime(context: vscode.ExtensionContext, log: 
     resolveCatalog: createCatalogResolver(planner, log),
     log,
     backends: {
-      local: (s) => (worker = new WorkerClient({ workerPath: context.asAbsolutePath("dist/worker.js"), gpu: s.gpu, threads: s.threads, logLevel: s.logLevel, log: engineLog })),
+      local: (s) =>
+        (worker = new WorkerClient({
+          workerPath: context.asAbsolutePath("dist/worker.js"),
+          gpu: s.gpu,
+          threads: s.threads,
+          logLevel: s.logLevel,
+          log: engineLog,
+        })),
       remote: (plan, apiKey) =>
         (remote = new RemoteEngine({
           url: plan.url,
@@ -58,20 +70,33 @@ export async function createModelRuntime(context: vscode.ExtensionContext, log: 
     },
   });
   disposables.add(
-    runtime.onProblem((problem) =>
-      void vscode.window.showErrorMessage(`Local Code Assistant: ${problem}`, "Open Settings").then((choice) => {
-        if (choice) void vscode.commands.executeCommand("workbench.action.openSettings", "localCode.remote");
-      }),
+    runtime.onProblem(
+      (problem) =>
+        void vscode.window.showErrorMessage(`Local Code Assistant: ${problem}`, "Open Settings").then((choice) => {
+          if (choice) void vscode.commands.executeCommand("workbench.action.openSettings", "localCode.remote");
+        }),
     ),
   );
   // Tell the user once the worker is back, without a popup: they may be typing.
-  disposables.add(runtime.onDidRecover((reason) => disposables.add(vscode.window.setStatusBarMessage(`$(debug-restart) Local Code: model worker restarted after it stopped (${reason})`, 10_000))));
   disposables.add(
-    runtime.onDidFail((reason) =>
-      void vscode.window.showErrorMessage(`Local Code Assistant: ${reason}`, "Restart Worker", "Show Log").then((choice) => {
-        if (choice === "Restart Worker") void vscode.commands.executeCommand("localCode.restartWorker");
-        if (choice === "Show Log") log.show();
-      }),
+    runtime.onDidRecover((reason) =>
+      disposables.add(
+        vscode.window.setStatusBarMessage(
+          `$(debug-restart) Local Code: model worker restarted after it stopped (${reason})`,
+          10_000,
+        ),
+      ),
+    ),
+  );
+  disposables.add(
+    runtime.onDidFail(
+      (reason) =>
+        void vscode.window
+          .showErrorMessage(`Local Code Assistant: ${reason}`, "Restart Worker", "Show Log")
+          .then((choice) => {
+            if (choice === "Restart Worker") void vscode.commands.executeCommand("localCode.restartWorker");
+            if (choice === "Show Log") log.show();
+          }),
     ),
   );
   disposables.add(keys.onDidChange(async () => runtime.apiKeyChanged(await keys.get())));

@@ -61,17 +61,30 @@ export type SummaryOutcome =
 
 function readChatSettings(): ChatSettings {
   const config = vscode.workspace.getConfiguration("localCode.chat");
-  return parseChatSettings({ maxTokens: config.get("maxTokens"), temperature: config.get("temperature"), systemPrompt: config.get("systemPrompt") });
+  return parseChatSettings({
+    maxTokens: config.get("maxTokens"),
+    temperature: config.get("temperature"),
+    systemPrompt: config.get("systemPrompt"),
+  });
 }
 
 /** The primary selection, or the whole document when nothing (or only blanks) is selected. */
 export function editorSource(editor: vscode.TextEditor, task: SummaryTask): SummarySource {
   const document = editor.document;
-  const path = document.isUntitled ? document.uri.path.split("/").pop() || "Untitled" : vscode.workspace.asRelativePath(document.uri, false);
+  const path = document.isUntitled
+    ? document.uri.path.split("/").pop() || "Untitled"
+    : vscode.workspace.asRelativePath(document.uri, false);
   const selection = editor.selection;
   const selected = selection.isEmpty ? "" : document.getText(selection);
   if (selected.trim().length > 0) {
-    return { task, text: selected, path, languageId: document.languageId, startLine: selection.start.line + 1, wholeFile: false };
+    return {
+      task,
+      text: selected,
+      path,
+      languageId: document.languageId,
+      startLine: selection.start.line + 1,
+      wholeFile: false,
+    };
   }
   return { task, text: document.getText(), path, languageId: document.languageId, startLine: 1, wholeFile: true };
 }
@@ -101,7 +114,10 @@ export class SummarizeCommands implements vscode.Disposable {
   }
 
   /** Summarise (or explain) the editor's selection into the chat. Never rejects. */
-  async run(task: SummaryTask, editor: vscode.TextEditor | undefined = vscode.window.activeTextEditor): Promise<SummaryOutcome> {
+  async run(
+    task: SummaryTask,
+    editor: vscode.TextEditor | undefined = vscode.window.activeTextEditor,
+  ): Promise<SummaryOutcome> {
     if (!editor) {
       void vscode.window.showInformationMessage("Open a file (and select some code) to summarize it.");
       return { status: "noEditor" };
@@ -120,11 +136,25 @@ export class SummarizeCommands implements vscode.Disposable {
       signal.throwIfAborted();
       const count: TokenCountFn = (text, s) => this.engine.countTokens("chat", text, s);
       const generate: SummaryGenerateFn = (request, options) =>
-        this.engine.generate("chat", { kind: "chat", messages: request.messages, maxTokens: request.maxTokens, temperature: request.temperature }, options);
-      const plan = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: "Local Code: reading the code…" }, () =>
-        planSummary(source, { contextSize: model.contextSize, final: this.chatSettings(), count, signal, maxParts: this.maxParts }),
+        this.engine.generate(
+          "chat",
+          { kind: "chat", messages: request.messages, maxTokens: request.maxTokens, temperature: request.temperature },
+          options,
+        );
+      const plan = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: "Local Code: reading the code…" },
+        () =>
+          planSummary(source, {
+            contextSize: model.contextSize,
+            final: this.chatSettings(),
+            count,
+            signal,
+            maxParts: this.maxParts,
+          }),
       );
-      const label = source.wholeFile ? `${spanLabel(source.path, plan.span)} (whole file)` : spanLabel(source.path, plan.span);
+      const label = source.wholeFile
+        ? `${spanLabel(source.path, plan.span)} (whole file)`
+        : spanLabel(source.path, plan.span);
       const prepared =
         plan.mode === "single"
           ? await runSummaryPlan(plan, { generate, count, signal })
@@ -138,7 +168,12 @@ export class SummarizeCommands implements vscode.Disposable {
                 const subscription = token.onCancellationRequested(() => abort.abort());
                 try {
                   progress.report({ message: `0 of ${plan.parts.length} parts done` });
-                  return await runSummaryPlan(plan, { generate, count, signal, onProgress: (p) => progress.report(progressReport(p)) });
+                  return await runSummaryPlan(plan, {
+                    generate,
+                    count,
+                    signal,
+                    onProgress: (p) => progress.report(progressReport(p)),
+                  });
                 } finally {
                   subscription.dispose();
                 }
@@ -169,8 +204,11 @@ export class SummarizeCommands implements vscode.Disposable {
       const actions = remoteActions(error);
       if (error instanceof EngineError && actions.length > 0) {
         // Retry runs the command that failed (Explain retries Explain).
-        const command = task === "explain" ? SUMMARIZE_COMMANDS.explainSelection : SUMMARIZE_COMMANDS.summarizeSelection;
-        void showRemoteFailure("Local Code: the summary failed: ", error, actions).then((retry) => retry && vscode.commands.executeCommand(command));
+        const command =
+          task === "explain" ? SUMMARIZE_COMMANDS.explainSelection : SUMMARIZE_COMMANDS.summarizeSelection;
+        void showRemoteFailure("Local Code: the summary failed: ", error, actions).then(
+          (retry) => retry && vscode.commands.executeCommand(command),
+        );
         return { status: "failed", message };
       }
       void vscode.window.showErrorMessage(`Local Code: the summary failed: ${message}`, "Show Log").then((choice) => {
@@ -188,7 +226,11 @@ export class SummarizeCommands implements vscode.Disposable {
 
   /** The chat model, or undefined after offering to pick or download one. */
   private async readyModel(): Promise<ModelInfo | undefined> {
-    const load = () => vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: "Local Code: loading the chat model…" }, () => this.ensureChatModel());
+    const load = () =>
+      vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: "Local Code: loading the chat model…" },
+        () => this.ensureChatModel(),
+      );
     try {
       return await load();
     } catch (error) {
@@ -197,7 +239,8 @@ export class SummarizeCommands implements vscode.Disposable {
       const actions = remoteActions(error);
       if (error instanceof EngineError && actions.length > 0) {
         // A remote server: nothing to select or download; offer its fixes instead.
-        if (await showRemoteFailure("Local Code: the chat model is not ready: ", error, actions)) return this.readyModel();
+        if (await showRemoteFailure("Local Code: the chat model is not ready: ", error, actions))
+          return this.readyModel();
         return undefined;
       }
       const pick = "Select or Download Model";
@@ -211,7 +254,9 @@ export class SummarizeCommands implements vscode.Disposable {
       } catch (retryError) {
         const again = retryError instanceof Error ? retryError.message : String(retryError);
         this.log.warn(`summarize: still no chat model: ${again}`);
-        void vscode.window.showInformationMessage(`The chat model is not ready yet (${again}). Run the command again once it is.`);
+        void vscode.window.showInformationMessage(
+          `The chat model is not ready yet (${again}). Run the command again once it is.`,
+        );
         return undefined;
       }
     }
@@ -228,5 +273,8 @@ function progressReport(progress: SummaryProgress): { message: string; increment
     // The map step is most of the work; the last share is left for combining.
     return { message: `${progress.done} of ${progress.total} parts done`, increment: 90 / progress.total };
   }
-  return { message: `combining the summaries (${progress.done} of ${progress.total})`, increment: progress.done === progress.total ? 10 : 0 };
+  return {
+    message: `combining the summaries (${progress.done} of ${progress.total})`,
+    increment: progress.done === progress.total ? 10 : 0,
+  };
 }

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { FINDMIN_BODY, ensureFixture, expectedCompletion, expectedScriptedChatReply, fixturePath } from "../../fixtures/gguf/index";
+import {
+  FINDMIN_BODY,
+  ensureFixture,
+  expectedCompletion,
+  expectedScriptedChatReply,
+  fixturePath,
+} from "../../fixtures/gguf/index";
 import { scenario } from "../lib/scenario";
 
 // The deterministic fixture continues the text before the cursor: with the default psmTail
@@ -8,49 +14,51 @@ const LINE = "const total = ";
 const GHOST = expectedCompletion(LINE).text;
 
 scenario("inline completion", { waitForStatus: /Local Code: bigram/ }, (s) => {
-    it("shows the model's ghost text while typing", async () => {
-        assert.equal(GHOST, "xyz");
-        await s.wb.step("open empty.js", () => s.wb.openFile("src/empty.js"));
-        await s.wb.step("type", () => s.wb.typeInEditor(LINE, 40));
-        const ghost = await s.wb.step("ghost text", () => s.wb.waitForGhostText({ timeoutMs: 60_000 }));
-        assert.equal(ghost, GHOST);
-    });
+  it("shows the model's ghost text while typing", async () => {
+    assert.equal(GHOST, "xyz");
+    await s.wb.step("open empty.js", () => s.wb.openFile("src/empty.js"));
+    await s.wb.step("type", () => s.wb.typeInEditor(LINE, 40));
+    const ghost = await s.wb.step("ghost text", () => s.wb.waitForGhostText({ timeoutMs: 60_000 }));
+    assert.equal(ghost, GHOST);
+  });
 
-    it("keeps the suggestion consistent when the user types its first characters", async () => {
-        await s.wb.typeInEditor(GHOST[0], 40);
-        const ghost = await s.wb.step("typed ahead", () => s.wb.waitForGhostText({ contains: GHOST.slice(1), timeoutMs: 30_000 }));
-        assert.equal(ghost, GHOST.slice(1));
-    });
+  it("keeps the suggestion consistent when the user types its first characters", async () => {
+    await s.wb.typeInEditor(GHOST[0], 40);
+    const ghost = await s.wb.step("typed ahead", () =>
+      s.wb.waitForGhostText({ contains: GHOST.slice(1), timeoutMs: 30_000 }),
+    );
+    assert.equal(ghost, GHOST.slice(1));
+  });
 
-    it("Tab inserts exactly the suggestion", async () => {
-        await s.wb.page.keyboard.press("Tab");
-        await s.wb.save();
-        const text = await s.waitForFile("src/empty.js", (t) => t.includes(GHOST));
-        assert.equal(text.trimEnd(), `${LINE}${GHOST}`);
-        await s.wb.screenshot("accepted");
-    });
+  it("Tab inserts exactly the suggestion", async () => {
+    await s.wb.page.keyboard.press("Tab");
+    await s.wb.save();
+    const text = await s.waitForFile("src/empty.js", (t) => t.includes(GHOST));
+    assert.equal(text.trimEnd(), `${LINE}${GHOST}`);
+    await s.wb.screenshot("accepted");
+  });
 
-    it("the status bar shows the model and the last latency", async () => {
-        const text = await s.wb.waitForStatusBarItem(/Local Code: bigram-q8_0\.v1\.gguf · \d+ ms/, 30_000);
-        assert.match(text, /bigram-q8_0/);
-    });
+  it("the status bar shows the model and the last latency", async () => {
+    const text = await s.wb.waitForStatusBarItem(/Local Code: bigram-q8_0\.v1\.gguf · \d+ ms/, 30_000);
+    assert.match(text, /bigram-q8_0/);
+  });
 
-    it("200 fast keystrokes keep the editor responsive and end with the right suggestion", async () => {
-        await s.wb.page.keyboard.press("Enter");
-        const burst = "let v = [1, 2, 3].map((n) => n * 2).filter(Boolean); ".repeat(4).slice(0, 199) + " ";
-        assert.equal(burst.length, 200);
-        const started = Date.now();
-        await s.wb.typeInEditor(burst, 5);
-        const typingMs = Date.now() - started;
-        // Responsive: every keystroke landed in the document, in order.
-        await s.wb.save();
-        const text = await s.waitForFile("src/empty.js", (t) => t.includes(burst.trimEnd()));
-        assert.ok(text.includes(`${LINE}${GHOST}\n${burst.trimEnd()}`), JSON.stringify(text));
-        // After the burst, the suggestion is the one for the final text (last token " " -> "xyz").
-        const ghost = await s.wb.waitForGhostText({ timeoutMs: 60_000, trigger: false });
-        assert.equal(ghost, GHOST);
-        await s.wb.screenshot(`after burst (${typingMs} ms typing)`);
-    });
+  it("200 fast keystrokes keep the editor responsive and end with the right suggestion", async () => {
+    await s.wb.page.keyboard.press("Enter");
+    const burst = "let v = [1, 2, 3].map((n) => n * 2).filter(Boolean); ".repeat(4).slice(0, 199) + " ";
+    assert.equal(burst.length, 200);
+    const started = Date.now();
+    await s.wb.typeInEditor(burst, 5);
+    const typingMs = Date.now() - started;
+    // Responsive: every keystroke landed in the document, in order.
+    await s.wb.save();
+    const text = await s.waitForFile("src/empty.js", (t) => t.includes(burst.trimEnd()));
+    assert.ok(text.includes(`${LINE}${GHOST}\n${burst.trimEnd()}`), JSON.stringify(text));
+    // After the burst, the suggestion is the one for the final text (last token " " -> "xyz").
+    const ghost = await s.wb.waitForGhostText({ timeoutMs: 60_000, trigger: false });
+    assert.equal(ghost, GHOST);
+    await s.wb.screenshot(`after burst (${typingMs} ms typing)`);
+  });
 });
 
 // `{|}`: with bracket auto-closing on, typing the signature leaves the cursor between `{` and `}`.
@@ -58,28 +66,34 @@ scenario("inline completion", { waitForStatus: /Local Code: bigram/ }, (s) => {
 const SIGNATURE = "function findMin(arr) {";
 const BODY = expectedScriptedChatReply(FINDMIN_BODY).text;
 
-scenario("inline completion between auto-closed brackets", {
+scenario(
+  "inline completion between auto-closed brackets",
+  {
     waitForStatus: /Local Code: bigram/,
     settings: {
-        "localCode.completion.model": fixturePath("bigram-infill-findmin"),
-        // The deterministic settings turn auto-closing off; this case is about it being on.
-        "editor.autoClosingBrackets": "always",
+      "localCode.completion.model": fixturePath("bigram-infill-findmin"),
+      // The deterministic settings turn auto-closing off; this case is about it being on.
+      "editor.autoClosingBrackets": "always",
     },
     beforeOpen: async () => {
-        await ensureFixture("bigram-infill-findmin");
+      await ensureFixture("bigram-infill-findmin");
     },
-}, (s) => {
+  },
+  (s) => {
     it("shows the multi-line body in {|} and Tab puts exactly that body before the }", async () => {
-        assert.equal(BODY, FINDMIN_BODY.pieces.join(""));
-        await s.wb.step("open empty.js", () => s.wb.openFile("src/empty.js"));
-        await s.wb.step("type the signature", () => s.wb.typeInEditor(SIGNATURE, 40));
-        const ghost = await s.wb.step("ghost text", () => s.wb.waitForGhostText({ contains: "return m;", timeoutMs: 60_000 }));
-        assert.ok(ghost.includes("let m = arr[0];"), ghost);
-        await s.wb.screenshot("findMin body shown before the auto-closed brace");
-        await s.wb.page.keyboard.press("Tab");
-        await s.wb.save();
-        const text = await s.waitForFile("src/empty.js", (t) => t.includes("return m;"));
-        assert.equal(text, `${SIGNATURE}${BODY}}`);
-        await s.wb.screenshot("findMin accepted");
+      assert.equal(BODY, FINDMIN_BODY.pieces.join(""));
+      await s.wb.step("open empty.js", () => s.wb.openFile("src/empty.js"));
+      await s.wb.step("type the signature", () => s.wb.typeInEditor(SIGNATURE, 40));
+      const ghost = await s.wb.step("ghost text", () =>
+        s.wb.waitForGhostText({ contains: "return m;", timeoutMs: 60_000 }),
+      );
+      assert.ok(ghost.includes("let m = arr[0];"), ghost);
+      await s.wb.screenshot("findMin body shown before the auto-closed brace");
+      await s.wb.page.keyboard.press("Tab");
+      await s.wb.save();
+      const text = await s.waitForFile("src/empty.js", (t) => t.includes("return m;"));
+      assert.equal(text, `${SIGNATURE}${BODY}}`);
+      await s.wb.screenshot("findMin accepted");
     });
-});
+  },
+);

@@ -16,7 +16,13 @@ interface Setup {
 }
 
 function setup(
-  options: { engine?: FakeEngine; store?: MemoryStore; saveIntervalMs?: number; maxTokens?: number; ensureModel?: (signal: AbortSignal) => Promise<unknown> } = {},
+  options: {
+    engine?: FakeEngine;
+    store?: MemoryStore;
+    saveIntervalMs?: number;
+    maxTokens?: number;
+    ensureModel?: (signal: AbortSignal) => Promise<unknown>;
+  } = {},
 ): Setup {
   const engine = options.engine ?? new FakeEngine();
   const store = options.store ?? new MemoryStore();
@@ -48,7 +54,14 @@ describe("chat controller", () => {
 
   it("streams an answer: chunk events, final state, persisted, and the right request", async () => {
     s = setup();
-    await s.chat.addContext({ kind: "selection", label: "a.ts:1-1", path: "src/a.ts", languageId: "typescript", range: { startLine: 1, endLine: 1 }, content: "let x = 1;" });
+    await s.chat.addContext({
+      kind: "selection",
+      label: "a.ts:1-1",
+      path: "src/a.ts",
+      languageId: "typescript",
+      range: { startLine: 1, endLine: 1 },
+      content: "let x = 1;",
+    });
     const answer = s.chat.ask("What is x?");
     const generation = await s.engine.call(0);
     assert.equal(s.chat.busy, true);
@@ -57,7 +70,10 @@ describe("chat controller", () => {
     assert.equal(generation.body.temperature, 0.5);
     assert.ok(generation.body.maxTokens <= 300);
     assert.equal(generation.messages[0]!.content, "SYSTEM");
-    assert.match(generation.messages.at(-1)!.content, /^Selection from src\/a\.ts \(line 1\):\n```typescript\nlet x = 1;\n```\n\nWhat is x\?$/);
+    assert.match(
+      generation.messages.at(-1)!.content,
+      /^Selection from src\/a\.ts \(line 1\):\n```typescript\nlet x = 1;\n```\n\nWhat is x\?$/,
+    );
 
     generation.chunk("x is ");
     generation.chunk("one.");
@@ -75,7 +91,10 @@ describe("chat controller", () => {
     await s.chat.idle();
     const stored = s.store.get<Conversation>(HISTORY_KEYS.conversation(view.conversation.id))!;
     assert.equal(last(stored).answer!.text, "x is one.");
-    assert.deepEqual(view.history.map((h) => h.id), [view.conversation.id]);
+    assert.deepEqual(
+      view.history.map((h) => h.id),
+      [view.conversation.id],
+    );
   });
 
   it("Stop keeps the partial answer, frees the chat at once and ignores late chunks", async () => {
@@ -111,7 +130,10 @@ describe("chat controller", () => {
     const again = s.chat.regenerate();
     const retry = await s.engine.call(1);
     // The interrupted answer is not sent back as history: the question is asked afresh.
-    assert.deepEqual(retry.messages.map((m) => m.role), ["system", "user"]);
+    assert.deepEqual(
+      retry.messages.map((m) => m.role),
+      ["system", "user"],
+    );
     assert.equal(retry.messages[1]!.content, "Explain closures");
     retry.chunk("A closure captures variables.");
     retry.finish();
@@ -166,7 +188,9 @@ describe("chat controller", () => {
   });
 
   it("a chat model that cannot be loaded fails the answer with the reason, without generating", async () => {
-    s = setup({ ensureModel: () => Promise.reject(new Error("The setting localCode.chat.model is invalid; fix it in Settings.")) });
+    s = setup({
+      ensureModel: () => Promise.reject(new Error("The setting localCode.chat.model is invalid; fix it in Settings.")),
+    });
     const result = await s.chat.ask("hi");
     assert.equal(result.status, "error");
     assert.match(result.error!, /localCode\.chat\.model is invalid/);
@@ -233,7 +257,10 @@ describe("chat controller", () => {
     const generation = s.engine.calls.at(-1)!;
     assert.match(generation.messages[0]!.content, /^SYSTEM\n\nEarlier parts of this conversation were left out/);
     const notes = s.chat.viewState.conversation.turns.at(-1)!.notes;
-    assert.ok(notes.some((n) => /earlier exchanges? did not fit in the model's 1,024-token context window/.test(n)), notes.join("|"));
+    assert.ok(
+      notes.some((n) => /earlier exchanges? did not fit in the model's 1,024-token context window/.test(n)),
+      notes.join("|"),
+    );
   });
 
   it("startExchange opens a new titled conversation with context and resolves with the answer", async () => {
@@ -250,7 +277,11 @@ describe("chat controller", () => {
     });
     const generation = await s.engine.call(1);
     assert.match(generation.messages.at(-1)!.content, /function main\(\) \{\}[\s\S]*Summarize the following code/);
-    assert.equal(generation.messages.filter((m) => m.role === "assistant").length, 0, "a fresh conversation has no history");
+    assert.equal(
+      generation.messages.filter((m) => m.role === "assistant").length,
+      0,
+      "a fresh conversation has no history",
+    );
     generation.chunk("It defines main.");
     generation.finish();
     assert.deepEqual(await exchange, { text: "It defines main.", status: "complete", error: null });
@@ -291,7 +322,10 @@ describe("chat controller", () => {
     await b;
     const beta = s.chat.current.id;
     await s.chat.idle();
-    assert.deepEqual(s.chat.viewState.history.map((h) => h.id), [beta, alpha]);
+    assert.deepEqual(
+      s.chat.viewState.history.map((h) => h.id),
+      [beta, alpha],
+    );
 
     assert.equal(s.chat.open(alpha), true);
     assert.equal(s.chat.current.turns[0]!.question.text, "alpha");
@@ -301,7 +335,10 @@ describe("chat controller", () => {
 
     await s.chat.delete(alpha);
     assert.notEqual(s.chat.current.id, alpha, "deleting the open conversation opens a new one");
-    assert.deepEqual(s.chat.viewState.history.map((h) => h.id), [beta]);
+    assert.deepEqual(
+      s.chat.viewState.history.map((h) => h.id),
+      [beta],
+    );
     assert.equal(s.chat.open("missing"), false);
     assert.ok(s.events.some((e) => e.kind === "notice"));
   });
@@ -323,9 +360,15 @@ describe("chat controller", () => {
     const fallback = await s.chat.addContext({ kind: "file", label: "c.ts", content: "abc" });
     assert.equal(fallback.approximate, true);
 
-    assert.deepEqual(s.chat.viewState.pendingContext.map((c) => c.label), ["a.ts", "b.ts", "c.ts"]);
+    assert.deepEqual(
+      s.chat.viewState.pendingContext.map((c) => c.label),
+      ["a.ts", "b.ts", "c.ts"],
+    );
     s.chat.removeContext(estimated.id);
-    assert.deepEqual(s.chat.viewState.pendingContext.map((c) => c.label), ["a.ts", "c.ts"]);
+    assert.deepEqual(
+      s.chat.viewState.pendingContext.map((c) => c.label),
+      ["a.ts", "c.ts"],
+    );
   });
 
   it("shortens a huge attachment when attaching it and says so on the chip", async () => {
@@ -349,12 +392,18 @@ describe("chat controller", () => {
     });
     assert.equal(engineView({ kind: "ready" }, null).detail, "No chat model is loaded.");
     // The remote backend's outage reads like a worker restart: a warning with the server's message.
-    assert.deepEqual(engineView({ kind: "unreachable", code: "remoteUnreachable", reason: "Cannot connect to http://h:8080", retryInMs: 1000 }, null), {
-      state: "crashed",
-      detail: "Cannot connect to http://h:8080",
-      model: null,
-      contextSize: null,
-    });
+    assert.deepEqual(
+      engineView(
+        { kind: "unreachable", code: "remoteUnreachable", reason: "Cannot connect to http://h:8080", retryInMs: 1000 },
+        null,
+      ),
+      {
+        state: "crashed",
+        detail: "Cannot connect to http://h:8080",
+        model: null,
+        contextSize: null,
+      },
+    );
   });
 
   it("dispose interrupts a running answer, aborts it, keeps it, and unsubscribes from the engine", async () => {
@@ -381,7 +430,10 @@ describe("chat controller", () => {
     assert.equal((await first).status, "stopped");
     (await s.engine.call(1)).finish("eogToken", "2");
     assert.equal((await second).text, "2");
-    assert.deepEqual(s.chat.current.turns.map((t) => t.answer!.status), ["stopped", "complete"]);
+    assert.deepEqual(
+      s.chat.current.turns.map((t) => t.answer!.status),
+      ["stopped", "complete"],
+    );
     await flush();
   });
 });

@@ -2,8 +2,19 @@ import * as assert from "node:assert/strict";
 import type { ChatEngine } from "../../../src/core/chat/chatController";
 import type { KeyValueStore } from "../../../src/core/chat/historyStore";
 import type { ContextItem, Logger, Turn } from "../../../src/core/chat/types";
-import { EngineError, type Disposable, type EngineState, type GenerateCallOptions } from "../../../src/core/engine/engine";
-import type { ErrorCode, GenerateRequestInput, GenerationResult, ModelInfo, StopReason } from "../../../src/core/protocol/workerProtocol";
+import {
+  EngineError,
+  type Disposable,
+  type EngineState,
+  type GenerateCallOptions,
+} from "../../../src/core/engine/engine";
+import type {
+  ErrorCode,
+  GenerateRequestInput,
+  GenerationResult,
+  ModelInfo,
+  StopReason,
+} from "../../../src/core/protocol/workerProtocol";
 
 /** An in-memory Memento; `writes` counts updates; `failNext` makes the next update reject. */
 export class MemoryStore implements KeyValueStore {
@@ -93,7 +104,15 @@ export class Generation {
   finish(stopReason: StopReason = "eogToken", text = this.chunks.join("")): void {
     if (this.settled) return;
     this.settled = true;
-    this.resolve({ text, stopReason, promptTokens: 1, reusedPromptTokens: 0, generatedTokens: 1, firstTokenMs: 1, ms: 1 });
+    this.resolve({
+      text,
+      stopReason,
+      promptTokens: 1,
+      reusedPromptTokens: 0,
+      generatedTokens: 1,
+      firstTokenMs: 1,
+      ms: 1,
+    });
   }
 
   fail(code: ErrorCode, message: string = code): void {
@@ -113,7 +132,11 @@ export class FakeEngine implements ChatEngine {
   private readonly listeners = new Set<(state: EngineState) => void>();
   private waiters: (() => void)[] = [];
 
-  generate(_slot: "chat" | "completion", body: GenerateRequestInput, options: GenerateCallOptions = {}): Promise<GenerationResult> {
+  generate(
+    _slot: "chat" | "completion",
+    body: GenerateRequestInput,
+    options: GenerateCallOptions = {},
+  ): Promise<GenerationResult> {
     const generation = new Generation(body, options);
     this.calls.push(generation);
     for (const waiter of this.waiters.splice(0)) waiter();
@@ -197,10 +220,51 @@ export function turn(id: string, question: string, answer: string | null, contex
 // An independent checker for "nothing executable" in renderer output (does not reuse the sanitizer).
 
 const SAFE_TAGS = new Set([
-  "a", "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "s", "del", "sup", "sub", "code", "pre",
-  "blockquote", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td", "span", "div", "button",
+  "a",
+  "p",
+  "br",
+  "hr",
+  "h1",
+  "h2",
+  "h3",
+  "h4",
+  "h5",
+  "h6",
+  "strong",
+  "em",
+  "s",
+  "del",
+  "sup",
+  "sub",
+  "code",
+  "pre",
+  "blockquote",
+  "ul",
+  "ol",
+  "li",
+  "table",
+  "thead",
+  "tbody",
+  "tr",
+  "th",
+  "td",
+  "span",
+  "div",
+  "button",
 ]);
-const FORBIDDEN_ATTRIBUTES = new Set(["src", "srcdoc", "srcset", "style", "formaction", "action", "background", "xlink:href", "poster", "data", "ping"]);
+const FORBIDDEN_ATTRIBUTES = new Set([
+  "src",
+  "srcdoc",
+  "srcset",
+  "style",
+  "formaction",
+  "action",
+  "background",
+  "xlink:href",
+  "poster",
+  "data",
+  "ping",
+]);
 
 function decode(value: string): string {
   return value

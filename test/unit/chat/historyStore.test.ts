@@ -5,7 +5,14 @@ import type { Conversation } from "../../../src/core/chat/types";
 import { MemoryLog, MemoryStore } from "./helpers";
 
 function conversation(id: string, at: number, question = `question ${id}`): Conversation {
-  const c = reduceConversation(createConversation(id, at), { type: "ask", turnId: `${id}-t`, text: question, display: null, context: [], at });
+  const c = reduceConversation(createConversation(id, at), {
+    type: "ask",
+    turnId: `${id}-t`,
+    text: question,
+    display: null,
+    context: [],
+    at,
+  });
   return reduceConversation(c, { type: "complete", turnId: `${id}-t`, at });
 }
 
@@ -15,10 +22,19 @@ describe("chat history store", () => {
     const history = new HistoryStore(store);
     await history.save(conversation("a", 1));
     await history.save(conversation("b", 2));
-    assert.deepEqual(history.list().map((e) => [e.id, e.title, e.turns]), [["b", "question b", 1], ["a", "question a", 1]]);
+    assert.deepEqual(
+      history.list().map((e) => [e.id, e.title, e.turns]),
+      [
+        ["b", "question b", 1],
+        ["a", "question a", 1],
+      ],
+    );
     assert.equal(history.load("a")!.turns[0]!.question.text, "question a");
     await history.delete("a");
-    assert.deepEqual(history.list().map((e) => e.id), ["b"]);
+    assert.deepEqual(
+      history.list().map((e) => e.id),
+      ["b"],
+    );
     assert.equal(history.load("a"), undefined);
     assert.equal(store.data.has(HISTORY_KEYS.conversation("a")), false);
   });
@@ -33,13 +49,23 @@ describe("chat history store", () => {
     const store = new MemoryStore();
     const history = new HistoryStore(store, { maxConversations: 3 });
     for (let i = 0; i < 5; i++) await history.save(conversation(`c${i}`, i));
-    assert.deepEqual(history.list().map((e) => e.id), ["c4", "c3", "c2"]);
+    assert.deepEqual(
+      history.list().map((e) => e.id),
+      ["c4", "c3", "c2"],
+    );
     assert.equal(store.data.has(HISTORY_KEYS.conversation("c0")), false);
   });
 
   it("a conversation saved mid-answer comes back interrupted with its partial text (window reload)", async () => {
     const store = new MemoryStore();
-    let c = reduceConversation(createConversation("r", 1), { type: "ask", turnId: "t", text: "q", display: null, context: [], at: 1 });
+    let c = reduceConversation(createConversation("r", 1), {
+      type: "ask",
+      turnId: "t",
+      text: "q",
+      display: null,
+      context: [],
+      at: 1,
+    });
     c = reduceConversation(c, { type: "chunk", turnId: "t", text: "partial", at: 2 });
     await new HistoryStore(store).save(c);
     const loaded = new HistoryStore(store).load("r")!;
@@ -66,7 +92,10 @@ describe("chat history store", () => {
     const first = history.save(conversation("x", 1));
     const second = history.save(conversation("y", 2));
     await Promise.all([first, second]);
-    assert.deepEqual(history.list().map((e) => e.id), ["y"]);
+    assert.deepEqual(
+      history.list().map((e) => e.id),
+      ["y"],
+    );
     assert.ok(log.lines.some((l) => l.includes("disk full")));
   });
 

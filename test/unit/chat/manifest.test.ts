@@ -9,7 +9,8 @@ interface Manifest {
     viewsContainers?: { activitybar?: { id: string; icon: string }[] };
     views?: Record<string, { id: string; type?: string }[]>;
     commands?: { command: string }[];
-    configuration?: { properties?: Record<string, { default?: unknown }> } | { properties?: Record<string, { default?: unknown }> }[];
+    configuration?:
+      { properties?: Record<string, { default?: unknown }> } | { properties?: Record<string, { default?: unknown }> }[];
   };
 }
 
@@ -33,8 +34,13 @@ describe("chat contributions in package.json", function () {
   });
 
   it("declares the chat settings with the schema's defaults", () => {
-    const configurations = Array.isArray(contributes.configuration) ? contributes.configuration : [contributes.configuration ?? {}];
-    const properties = Object.assign({}, ...configurations.map((c) => c.properties ?? {})) as Record<string, { default?: unknown }>;
+    const configurations = Array.isArray(contributes.configuration)
+      ? contributes.configuration
+      : [contributes.configuration ?? {}];
+    const properties = Object.assign({}, ...configurations.map((c) => c.properties ?? {})) as Record<
+      string,
+      { default?: unknown }
+    >;
     const defaults = ChatSettingsSchema.parse({});
     for (const [key, id] of Object.entries(CHAT_IDS.settings)) {
       assert.ok(properties[id], `${id} not declared`);

@@ -10,7 +10,7 @@ const HOSTILE: [string, string][] = [
   ["img onerror", '<img src=x onerror="alert(1)">'],
   ["svg onload", "<svg onload=alert(1)><circle/></svg>"],
   ["iframe", '<iframe src="https://evil.example"></iframe>'],
-  ["iframe srcdoc", "<iframe srcdoc=\"<script>alert(1)</script>\"></iframe>"],
+  ["iframe srcdoc", '<iframe srcdoc="<script>alert(1)</script>"></iframe>'],
   ["raw anchor with javascript", '<a href="javascript:alert(1)">click</a>'],
   ["style tag", "<style>body{display:none}</style>"],
   ["details ontoggle", "<details open ontoggle=alert(1)>x</details>"],
@@ -109,7 +109,13 @@ describe("chat markdown renderer: hostile model output", () => {
   });
 
   it("survives pathological nesting and huge code blocks without throwing", () => {
-    const cases = [">".repeat(50_000) + " x", "[".repeat(50_000), "*".repeat(50_000), "- ".repeat(20_000) + "x", "```js\n" + "let a = 1;\n".repeat(15_000) + "```"];
+    const cases = [
+      ">".repeat(50_000) + " x",
+      "[".repeat(50_000),
+      "*".repeat(50_000),
+      "- ".repeat(20_000) + "x",
+      "```js\n" + "let a = 1;\n".repeat(15_000) + "```",
+    ];
     for (const source of cases) {
       const start = Date.now();
       const { html } = renderMarkdown(source);
@@ -119,7 +125,10 @@ describe("chat markdown renderer: hostile model output", () => {
   });
 
   it("toPlainText strips markdown for screen-reader announcements", () => {
-    assert.equal(toPlainText("**Bold** and `code` with [a link](https://x.y)\n```ts\nx\n```"), "Bold and code with a link x");
+    assert.equal(
+      toPlainText("**Bold** and `code` with [a link](https://x.y)\n```ts\nx\n```"),
+      "Bold and code with a link x",
+    );
   });
 });
 
@@ -131,10 +140,22 @@ describe("chat HTML sanitizer", () => {
   });
 
   it("removes unsafe hrefs, including encoded and whitespace-split schemes", () => {
-    for (const href of ["javascript:alert(1)", "java&#x09;script:alert(1)", "&#106;avascript:alert(1)", " javascript:alert(1)", "data:text/html,x", "//evil.example", "/relative", "#top"]) {
+    for (const href of [
+      "javascript:alert(1)",
+      "java&#x09;script:alert(1)",
+      "&#106;avascript:alert(1)",
+      " javascript:alert(1)",
+      "data:text/html,x",
+      "//evil.example",
+      "/relative",
+      "#top",
+    ]) {
       assert.equal(sanitizeHtml(`<a href="${href}">x</a>`), "<a>x</a>", href);
     }
-    assert.equal(sanitizeHtml('<a href="https://ok.example/?a=1&amp;b=2">x</a>'), '<a href="https://ok.example/?a=1&amp;b=2" rel="noopener noreferrer">x</a>');
+    assert.equal(
+      sanitizeHtml('<a href="https://ok.example/?a=1&amp;b=2">x</a>'),
+      '<a href="https://ok.example/?a=1&amp;b=2" rel="noopener noreferrer">x</a>',
+    );
   });
 
   it("escapes stray angle brackets and comments instead of passing them through", () => {
@@ -144,10 +165,16 @@ describe("chat HTML sanitizer", () => {
   });
 
   it("validates attribute values (class, data-*, type) and drops style", () => {
-    assert.equal(sanitizeHtml('<div class="code-block" data-code-index="3" style="color:red">x</div>'), '<div class="code-block" data-code-index="3">x</div>');
+    assert.equal(
+      sanitizeHtml('<div class="code-block" data-code-index="3" style="color:red">x</div>'),
+      '<div class="code-block" data-code-index="3">x</div>',
+    );
     assert.equal(sanitizeHtml('<div class="a&quot; onclick=&quot;x" data-code-index="1;x">x</div>'), "<div>x</div>");
     assert.equal(sanitizeHtml('<button type="submit" data-action="rm">x</button>'), "<button>x</button>");
-    assert.equal(sanitizeHtml('<span title="&quot;&gt;&lt;script&gt;">x</span>'), '<span title="&quot;&gt;&lt;script&gt;">x</span>');
+    assert.equal(
+      sanitizeHtml('<span title="&quot;&gt;&lt;script&gt;">x</span>'),
+      '<span title="&quot;&gt;&lt;script&gt;">x</span>',
+    );
   });
 
   it("is fast on hostile input with many unclosed tags", () => {
@@ -160,7 +187,16 @@ describe("chat HTML sanitizer", () => {
   it("isSafeLinkUrl accepts only absolute http(s) URLs", () => {
     assert.equal(isSafeLinkUrl("https://example.com"), true);
     assert.equal(isSafeLinkUrl("HTTP://EXAMPLE.COM/x"), true);
-    for (const bad of ["javascript:alert(1)", "https:alert(1)", "https://", "mailto:a@b.c", "ftp://x", "https://a\nb", "https:\\\\evil", ""]) {
+    for (const bad of [
+      "javascript:alert(1)",
+      "https:alert(1)",
+      "https://",
+      "mailto:a@b.c",
+      "ftp://x",
+      "https://a\nb",
+      "https:\\\\evil",
+      "",
+    ]) {
       assert.equal(isSafeLinkUrl(bad), false, bad);
     }
   });

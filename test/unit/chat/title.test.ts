@@ -38,7 +38,10 @@ describe("chat prompt format", () => {
     const text = formatQuestion("What does this do?", [item({ content: "x = 1" })]);
     assert.match(text, /^Selection from src\/a\.ts \(lines 1-2\):\n```typescript\nx = 1\n```\n\nWhat does this do\?$/);
     assert.equal(formatQuestion("plain", []), "plain");
-    assert.match(formatQuestionCompact("q", [item()]), /^\(Attached earlier, not repeated here: Selection from src\/a\.ts \(lines 1-2\)\)\n\nq$/);
+    assert.match(
+      formatQuestionCompact("q", [item()]),
+      /^\(Attached earlier, not repeated here: Selection from src\/a\.ts \(lines 1-2\)\)\n\nq$/,
+    );
   });
 
   it("truncateMiddle keeps head and tail within the limit", () => {

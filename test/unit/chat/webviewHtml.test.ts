@@ -7,7 +7,10 @@ describe("chat webview HTML", () => {
     cspSource: "https://file+.vscode-resource.vscode-cdn.net",
     nonce,
     scriptUri: "https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview/chat.js",
-    styleUris: ["https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview/codicon.css", "https://file+.vscode-resource.vscode-cdn.net/ext/media/chat/chat.css"],
+    styleUris: [
+      "https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview/codicon.css",
+      "https://file+.vscode-resource.vscode-cdn.net/ext/media/chat/chat.css",
+    ],
   });
 
   it("makes a fresh 128-bit nonce each time", () => {
@@ -22,7 +25,9 @@ describe("chat webview HTML", () => {
     assert.match(csp, /font-src vscode-src(;|$)/);
     assert.match(csp, /script-src 'nonce-abc'(;|$)/);
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
-    assert.ok(html.includes(`content="${contentSecurityPolicy("https://file+.vscode-resource.vscode-cdn.net", nonce)}"`));
+    assert.ok(
+      html.includes(`content="${contentSecurityPolicy("https://file+.vscode-resource.vscode-cdn.net", nonce)}"`),
+    );
   });
 
   it("has exactly one script, external, carrying the nonce, and no inline script or style", () => {

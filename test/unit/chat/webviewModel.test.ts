@@ -1,5 +1,12 @@
 import * as assert from "node:assert/strict";
-import { applyChunk, composerKeyAction, formatTokens, nextAnnouncement, parseSavedState, type KeyInput } from "../../../src/core/chat/webviewModel";
+import {
+  applyChunk,
+  composerKeyAction,
+  formatTokens,
+  nextAnnouncement,
+  parseSavedState,
+  type KeyInput,
+} from "../../../src/core/chat/webviewModel";
 import type { ViewState } from "../../../src/core/protocol/webviewProtocol";
 
 function key(k: string, mods: Partial<KeyInput> = {}): KeyInput {
@@ -9,7 +16,18 @@ const idle = { busy: false, editing: false, empty: false, canEditLast: true };
 
 function viewState(status: "streaming" | "complete"): ViewState {
   return {
-    conversation: { id: "c", title: "t", turns: [{ id: "t1", question: { text: "q", display: null, context: [] }, answer: { text: "ab", status, error: null }, notes: [] }] },
+    conversation: {
+      id: "c",
+      title: "t",
+      turns: [
+        {
+          id: "t1",
+          question: { text: "q", display: null, context: [] },
+          answer: { text: "ab", status, error: null },
+          notes: [],
+        },
+      ],
+    },
     pendingContext: [],
     history: [],
     busy: status === "streaming",
@@ -57,7 +75,15 @@ describe("chat webview model", () => {
   it("restores only a valid saved state", () => {
     assert.equal(parseSavedState(undefined).draft, "");
     assert.equal(parseSavedState({ version: 1, draft: 5 }).draft, "");
-    const saved = parseSavedState({ version: 1, draft: "half typed", editing: true, historyOpen: false, scrollTop: 10, pinned: false, lastState: viewState("complete") });
+    const saved = parseSavedState({
+      version: 1,
+      draft: "half typed",
+      editing: true,
+      historyOpen: false,
+      scrollTop: 10,
+      pinned: false,
+      lastState: viewState("complete"),
+    });
     assert.equal(saved.draft, "half typed");
     assert.equal(saved.lastState?.conversation.id, "c");
   });

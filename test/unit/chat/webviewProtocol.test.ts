@@ -8,7 +8,13 @@ const state: ViewState = {
     turns: [
       {
         id: "t1",
-        question: { text: "q", display: null, context: [{ id: "x1", kind: "selection", label: "a.ts:1", detail: "src/a.ts", tokens: 3, approximate: false }] },
+        question: {
+          text: "q",
+          display: null,
+          context: [
+            { id: "x1", kind: "selection", label: "a.ts:1", detail: "src/a.ts", tokens: 3, approximate: false },
+          ],
+        },
         answer: { text: "a", status: "interrupted", error: "worker crashed" },
         notes: ["note"],
       },
@@ -59,7 +65,7 @@ describe("webview protocol", () => {
       { type: "openConversation", id: "" },
       { type: "attachContext", source: "wholeDisk" },
       { type: "codeAction", action: "run", code: "rm -rf /", language: null },
-      { type: "codeAction", action: "newFile", code: "x", language: "ts\"><script>" },
+      { type: "codeAction", action: "newFile", code: "x", language: 'ts"><script>' },
       { type: "codeAction", action: "copy", code: "x" },
       { type: "renameConversation", id: "c1", title: "" },
     ];
@@ -84,7 +90,9 @@ describe("webview protocol", () => {
     assert.equal(parseExtensionMessage({ type: "chunk", turnId: "t1", text: "x" }).ok, false);
     assert.equal(parseExtensionMessage({ type: "notice", level: "fatal", message: "m" }).ok, false);
     assert.equal(parseExtensionMessage({ type: "eval", code: "alert(1)" }).ok, false);
-    const badStatus = structuredClone(state) as unknown as { conversation: { turns: { answer: { status: string } }[] } };
+    const badStatus = structuredClone(state) as unknown as {
+      conversation: { turns: { answer: { status: string } }[] };
+    };
     badStatus.conversation.turns[0]!.answer.status = "exploded";
     assert.equal(parseExtensionMessage({ type: "state", state: badStatus }).ok, false);
     const extraField = structuredClone(state) as unknown as Record<string, unknown>;

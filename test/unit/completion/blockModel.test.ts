@@ -6,7 +6,9 @@ import { syntaxFor } from "../../../src/core/completion/postprocessing/syntax";
 describe("open blocks at the cursor", () => {
   const ts = syntaxFor("typescript");
   const summary = (prefix: string, suffix: string, lang = ts) =>
-    openBlocks(prefix, suffix, lang, 2).blocks.map((b) => `${b.kind}${b.closedOnCursorLine ? "R" : ""}${b.closedBelow ? "B" : ""}`).join(" ");
+    openBlocks(prefix, suffix, lang, 2)
+      .blocks.map((b) => `${b.kind}${b.closedOnCursorLine ? "R" : ""}${b.closedBelow ? "B" : ""}`)
+      .join(" ");
 
   it("pairs a closer below by indentation: the function's `}`, not the loop's", () => {
     assert.equal(summary("function f() {\n  for (;;) {\n    ", "\n}\n"), "}B }");
@@ -27,8 +29,15 @@ describe("open blocks at the cursor", () => {
 
 describe("repetition by similarity", () => {
   it("finds loops at the end of a line", () => {
-    for (const loop of ["x = x = x = x = x = x", "1, 1, 1, 1, 1, 1", "0".repeat(24), 'a .. "a" .. "a" .. "a" .. "a"']) assert.equal(endsInLoop(loop), true, loop);
-    for (const ok of ["[0, 0, 0, 0, 0, 0];", "| --- | --- | --- | --- |", "0.3333333333333333", "a = b = c", "// ----------------------------"]) {
+    for (const loop of ["x = x = x = x = x = x", "1, 1, 1, 1, 1, 1", "0".repeat(24), 'a .. "a" .. "a" .. "a" .. "a"'])
+      assert.equal(endsInLoop(loop), true, loop);
+    for (const ok of [
+      "[0, 0, 0, 0, 0, 0];",
+      "| --- | --- | --- | --- |",
+      "0.3333333333333333",
+      "a = b = c",
+      "// ----------------------------",
+    ]) {
       assert.equal(endsInLoop(ok), false, ok);
     }
   });

@@ -86,22 +86,31 @@ describe("speculation", () => {
 
   it("the state after accepting a suggestion", () => {
     assert.deepEqual(acceptGhost("f(", ")\nx", { text: "1);", replaceRight: 1 }), { prefix: "f(1);", suffix: "\nx" });
-    assert.deepEqual(acceptGhost("a\r\n", "\r\nb", { text: "c\r\nd", replaceRight: 0 }), { prefix: "a\nc\nd", suffix: "\nb" });
+    assert.deepEqual(acceptGhost("a\r\n", "\r\nb", { text: "c\r\nd", replaceRight: 0 }), {
+      prefix: "a\nc\nd",
+      suffix: "\nb",
+    });
   });
 
   it("runs for the position after the suggestion when idle and not cached", () => {
-    assert.deepEqual(planSpeculation({ enabled: true, engineBusy: false, prefix: "f() {\n  ", suffix: "\n}", ghost, cache }), {
-      run: true,
-      prefix: "f() {\n  a();\n  b();",
-      suffix: "\n}",
-    });
+    assert.deepEqual(
+      planSpeculation({ enabled: true, engineBusy: false, prefix: "f() {\n  ", suffix: "\n}", ghost, cache }),
+      {
+        run: true,
+        prefix: "f() {\n  a();\n  b();",
+        suffix: "\n}",
+      },
+    );
   });
 
   it("says why it does not run", () => {
     const base = { enabled: true, engineBusy: false, prefix: "p", suffix: "", ghost, cache };
     assert.deepEqual(planSpeculation({ ...base, enabled: false }), { run: false, reason: "disabled" });
     assert.deepEqual(planSpeculation({ ...base, ghost: null }), { run: false, reason: "noSuggestion" });
-    assert.deepEqual(planSpeculation({ ...base, ghost: { text: "  ", replaceRight: 0 } }), { run: false, reason: "noSuggestion" });
+    assert.deepEqual(planSpeculation({ ...base, ghost: { text: "  ", replaceRight: 0 } }), {
+      run: false,
+      reason: "noSuggestion",
+    });
     assert.deepEqual(planSpeculation({ ...base, engineBusy: true }), { run: false, reason: "busy" });
     assert.deepEqual(planSpeculation({ ...base, cache: { has: () => true } }), { run: false, reason: "cached" });
     assert.deepEqual(planSpeculation({ ...base, suffix: " + rest" }), { run: false, reason: "cursorBeforeText" });

@@ -1,10 +1,19 @@
 import * as assert from "node:assert/strict";
-import { ExtraContextRing, chunkAround, lineSimilarity, type ContextChunk } from "../../../src/core/completion/context/extraContextRing";
+import {
+  ExtraContextRing,
+  chunkAround,
+  lineSimilarity,
+  type ContextChunk,
+} from "../../../src/core/completion/context/extraContextRing";
 import { selectChunks } from "../../../src/core/completion/context/selectChunks";
 import { copiedChunk, MAX_COPIED_CHARS } from "../../../src/core/completion/context/copiedChunk";
 
 const text = (tag: string, n = 5) => Array.from({ length: n }, (_, i) => `${tag} line ${i}`).join("\n");
-const chunk = (tag: string, uri = `file:///${tag}.ts`, n = 5): ContextChunk => ({ uri, path: `${tag}.ts`, text: text(tag, n) });
+const chunk = (tag: string, uri = `file:///${tag}.ts`, n = 5): ContextChunk => ({
+  uri,
+  path: `${tag}.ts`,
+  text: text(tag, n),
+});
 
 describe("extra context ring", () => {
   it("queued chunks enter the ring only when promoted (while idle), oldest first", () => {
@@ -14,11 +23,17 @@ describe("extra context ring", () => {
     assert.equal(ring.chunks.length, 0);
     assert.equal(ring.version, 0);
     assert.equal(ring.promote(), true);
-    assert.deepEqual(ring.chunks.map((c) => c.path), ["a.ts"]);
+    assert.deepEqual(
+      ring.chunks.map((c) => c.path),
+      ["a.ts"],
+    );
     assert.equal(ring.version, 1);
     ring.promote();
     assert.equal(ring.promote(), false);
-    assert.deepEqual(ring.chunks.map((c) => c.path), ["a.ts", "b.ts"]);
+    assert.deepEqual(
+      ring.chunks.map((c) => c.path),
+      ["a.ts", "b.ts"],
+    );
     assert.equal(ring.version, 2);
   });
 
@@ -28,7 +43,10 @@ describe("extra context ring", () => {
       ring.enqueue(chunk(t));
       ring.promote();
     }
-    assert.deepEqual(ring.chunks.map((c) => c.path), ["b.ts", "c.ts"]);
+    assert.deepEqual(
+      ring.chunks.map((c) => c.path),
+      ["b.ts", "c.ts"],
+    );
   });
 
   it("bounds the queue too", () => {
@@ -58,7 +76,10 @@ describe("extra context ring", () => {
     const edited = { ...original, text: original.text.replace("a line 3", "a line three") };
     ring.enqueue(edited);
     ring.promote();
-    assert.deepEqual(ring.chunks.map((c) => c.text), [text("b"), edited.text]);
+    assert.deepEqual(
+      ring.chunks.map((c) => c.text),
+      [text("b"), edited.text],
+    );
   });
 
   it("drops a closed document's chunks", () => {
@@ -94,14 +115,32 @@ describe("chunk selection", () => {
   const cost = (c: ContextChunk) => c.path.length + c.text.length + 2;
 
   it("newest chunks win the budget; the prompt keeps ring order", () => {
-    const picked = selectChunks({ chunks, budgetTokens: cost(chunks[1]) + cost(chunks[2]), uri: "file:///z.ts", windowText: "", countTokens: chars });
-    assert.deepEqual(picked.map((c) => c.path), ["b.ts", "c.ts"]);
+    const picked = selectChunks({
+      chunks,
+      budgetTokens: cost(chunks[1]) + cost(chunks[2]),
+      uri: "file:///z.ts",
+      windowText: "",
+      countTokens: chars,
+    });
+    assert.deepEqual(
+      picked.map((c) => c.path),
+      ["b.ts", "c.ts"],
+    );
   });
 
   it("drops a chunk of the current file that the window already holds", () => {
     const own = chunk("z", "file:///z.ts");
-    const picked = selectChunks({ chunks: [...chunks, own], budgetTokens: 10_000, uri: own.uri, windowText: "before\n" + own.text + "\nafter", countTokens: chars });
-    assert.deepEqual(picked.map((c) => c.path), ["a.ts", "b.ts", "c.ts"]);
+    const picked = selectChunks({
+      chunks: [...chunks, own],
+      budgetTokens: 10_000,
+      uri: own.uri,
+      windowText: "before\n" + own.text + "\nafter",
+      countTokens: chars,
+    });
+    assert.deepEqual(
+      picked.map((c) => c.path),
+      ["a.ts", "b.ts", "c.ts"],
+    );
   });
 
   it("a zero budget selects nothing", () => {

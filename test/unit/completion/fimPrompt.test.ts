@@ -1,11 +1,24 @@
 import * as assert from "node:assert/strict";
-import { buildFimPrompt, CHUNK_SEPARATOR, psmTailLines, renderSegments, type FimPromptInput } from "../../../src/core/completion/templating/fimPrompt";
+import {
+  buildFimPrompt,
+  CHUNK_SEPARATOR,
+  psmTailLines,
+  renderSegments,
+  type FimPromptInput,
+} from "../../../src/core/completion/templating/fimPrompt";
 import { buildGenerateBody } from "../../../src/core/completion/generation/request";
 import { GenerateRequestBodySchema, type PromptSegment } from "../../../src/core/protocol/workerProtocol";
 import type { FimLayout } from "../../../src/core/completion/settings";
 
 const QWEN = { fimPrefix: true, fimSuffix: true, fimMiddle: true, fileSeparator: true, repoName: true, eos: true };
-const CODELLAMA = { fimPrefix: true, fimSuffix: true, fimMiddle: true, fileSeparator: false, repoName: false, eos: true };
+const CODELLAMA = {
+  fimPrefix: true,
+  fimSuffix: true,
+  fimMiddle: true,
+  fileSeparator: false,
+  repoName: false,
+  eos: true,
+};
 
 function render(input: Partial<FimPromptInput> & Pick<FimPromptInput, "prefix" | "suffix">): string {
   const r = buildFimPrompt({ layout: "psm", specialTokens: QWEN, ...input });
@@ -48,16 +61,31 @@ describe("FIM prompt layouts", () => {
       filePath: "src/a.ts",
       extraChunks: [{ path: "src/b.ts", text: "export const b = 1;" }],
     });
-    assert.equal(text, "<repoName>demo\n<fileSeparator>src/b.ts\nexport const b = 1;\n<fileSeparator>src/a.ts\n<fimPrefix><fimSuffix><fimMiddle>x");
+    assert.equal(
+      text,
+      "<repoName>demo\n<fileSeparator>src/b.ts\nexport const b = 1;\n<fileSeparator>src/a.ts\n<fimPrefix><fimSuffix><fimMiddle>x",
+    );
   });
 
   it("without a file-separator token, chunks are separated by text and there is no file header", () => {
-    const text = render({ specialTokens: CODELLAMA, prefix: "p", suffix: "s", filePath: "a.c", repoName: "demo", extraChunks: [{ path: "b.c", text: "int b;" }] });
+    const text = render({
+      specialTokens: CODELLAMA,
+      prefix: "p",
+      suffix: "s",
+      filePath: "a.c",
+      repoName: "demo",
+      extraChunks: [{ path: "b.c", text: "int b;" }],
+    });
     assert.equal(text, `${CHUNK_SEPARATOR}int b;\n<fimPrefix>p<fimSuffix>s<fimMiddle>`);
   });
 
   it("a model without FIM tokens gets a typed error naming what is missing", () => {
-    const r = buildFimPrompt({ layout: "psm", prefix: "a", suffix: "b", specialTokens: { eos: true, fimPrefix: true } });
+    const r = buildFimPrompt({
+      layout: "psm",
+      prefix: "a",
+      suffix: "b",
+      specialTokens: { eos: true, fimPrefix: true },
+    });
     assert.equal(r.ok, false);
     if (r.ok) return;
     assert.equal(r.error, "fimUnsupported");
@@ -70,18 +98,23 @@ describe("FIM prompt layouts", () => {
     assert.ok(r.ok);
     for (let i = 1; i < r.segments.length; i++) assert.ok(!("text" in r.segments[i] && "text" in r.segments[i - 1]));
     assert.ok(r.segments.every((s: PromptSegment) => !("text" in s) || s.text.length > 0));
-    const body = GenerateRequestBodySchema.parse(buildGenerateBody(r.segments, "singleLine", { maxTokens: 64, timeBudgetMs: 1000 }));
+    const body = GenerateRequestBodySchema.parse(
+      buildGenerateBody(r.segments, "singleLine", { maxTokens: 64, timeBudgetMs: 1000 }),
+    );
     assert.equal(body.kind, "segments");
     assert.equal(body.temperature, 0);
     assert.ok(body.stop?.includes("\n"));
-    const multi = GenerateRequestBodySchema.parse(buildGenerateBody(r.segments, "multiLine", { maxTokens: 64, timeBudgetMs: 1000 }));
+    const multi = GenerateRequestBodySchema.parse(
+      buildGenerateBody(r.segments, "multiLine", { maxTokens: 64, timeBudgetMs: 1000 }),
+    );
     assert.ok(!multi.stop?.includes("\n"));
   });
 
   describe("what a keystroke changes (the KV cache reuses only the common start)", () => {
     const above = "import { x } from './x';\n\nfunction f() {\n  const a = 1;\n";
     const below = "\n  return a;\n}\n";
-    const prompt = (layout: FimLayout, cursorLine: string) => render({ layout, prefix: above + cursorLine, suffix: below, filePath: "a.ts" });
+    const prompt = (layout: FimLayout, cursorLine: string) =>
+      render({ layout, prefix: above + cursorLine, suffix: below, filePath: "a.ts" });
 
     it("psm: typing one character re-evaluates the whole suffix", () => {
       const before = prompt("psm", "  const b");
@@ -99,26 +132,56 @@ describe("FIM prompt layouts", () => {
 
     it("psmTail with tailLines: the lines from the anchor line to the cursor go after MID", () => {
       const text = render({ layout: "psmTail", prefix: above + "  const b = 2;\n  ret", suffix: below, tailLines: 3 });
-      assert.equal(text, "<fimPrefix>import { x } from './x';\n\nfunction f() {\n<fimSuffix>" + below + "<fimMiddle>  const a = 1;\n  const b = 2;\n  ret");
+      assert.equal(
+        text,
+        "<fimPrefix>import { x } from './x';\n\nfunction f() {\n<fimSuffix>" +
+          below +
+          "<fimMiddle>  const a = 1;\n  const b = 2;\n  ret",
+      );
       // More lines than the prefix has: all of it goes after MID.
-      assert.equal(render({ layout: "psmTail", prefix: "a\nb", suffix: "", tailLines: 5 }), "<fimPrefix><fimSuffix><fimMiddle>a\nb");
-      assert.equal(render({ layout: "psmTail", prefix: "\nb", suffix: "", tailLines: 3 }), "<fimPrefix><fimSuffix><fimMiddle>\nb");
+      assert.equal(
+        render({ layout: "psmTail", prefix: "a\nb", suffix: "", tailLines: 5 }),
+        "<fimPrefix><fimSuffix><fimMiddle>a\nb",
+      );
+      assert.equal(
+        render({ layout: "psmTail", prefix: "\nb", suffix: "", tailLines: 3 }),
+        "<fimPrefix><fimSuffix><fimMiddle>\nb",
+      );
     });
 
     it("psmTailLines counts back to the last line whose number is a multiple of the anchor", () => {
-      assert.deepEqual([0, 1, 7, 15, 16, 17, 31, 32].map((line) => psmTailLines(line, 16)), [1, 2, 8, 16, 1, 2, 16, 1]);
-      assert.deepEqual([0, 5, 99].map((line) => psmTailLines(line, 1)), [1, 1, 1]);
+      assert.deepEqual(
+        [0, 1, 7, 15, 16, 17, 31, 32].map((line) => psmTailLines(line, 16)),
+        [1, 2, 8, 16, 1, 2, 16, 1],
+      );
+      assert.deepEqual(
+        [0, 5, 99].map((line) => psmTailLines(line, 1)),
+        [1, 1, 1],
+      );
     });
 
     it("psmTail with an anchor: a new line re-evaluates only its own text, until the anchor line moves", () => {
       // Document lines 0..4 above the cursor line 5 (anchor 16: the cut stays at line 0).
-      const at = (prefix: string) => render({ layout: "psmTail", prefix, suffix: below, filePath: "a.ts", tailLines: psmTailLines(prefix.split("\n").length - 1, 16) });
+      const at = (prefix: string) =>
+        render({
+          layout: "psmTail",
+          prefix,
+          suffix: below,
+          filePath: "a.ts",
+          tailLines: psmTailLines(prefix.split("\n").length - 1, 16),
+        });
       const before = at(above + "  const b = 2;");
       const after = at(above + "  const b = 2;\n  ");
       assert.equal(after.length - commonStart(before, after), 3);
       assert.ok(commonStart(before, after) > before.indexOf("<fimMiddle>"));
       // The same edit with tailLines 1 (the old layout) re-evaluates the suffix.
-      const oldAfter = render({ layout: "psmTail", prefix: above + "  const b = 2;\n  ", suffix: below, filePath: "a.ts", tailLines: 1 });
+      const oldAfter = render({
+        layout: "psmTail",
+        prefix: above + "  const b = 2;\n  ",
+        suffix: below,
+        filePath: "a.ts",
+        tailLines: 1,
+      });
       assert.ok(oldAfter.length - commonStart(prompt("psmTail", "  const b = 2;"), oldAfter) > below.length);
       // Crossing the anchor (line 15 -> 16) re-evaluates the suffix once.
       const lines = (n: number) => Array.from({ length: n }, (_, i) => `x${i}\n`).join("");
@@ -129,7 +192,12 @@ describe("FIM prompt layouts", () => {
 
     it("psmTail: a new line re-evaluates the suffix once (tailLines 1)", () => {
       const before = prompt("psmTail", "  const b = 2;");
-      const after = render({ layout: "psmTail", prefix: above + "  const b = 2;\n  ", suffix: below, filePath: "a.ts" });
+      const after = render({
+        layout: "psmTail",
+        prefix: above + "  const b = 2;\n  ",
+        suffix: below,
+        filePath: "a.ts",
+      });
       assert.ok(commonStart(before, after) <= before.indexOf("<fimSuffix>"));
       assert.ok(after.length - commonStart(before, after) > below.length);
     });

@@ -7,18 +7,54 @@ describe("completion post-processing fixture corpus", () => {
 
   it("has a real corpus: 80+ cases over many languages, with CRLF and tabs", () => {
     assert.ok(fixtures.length >= 80, `only ${fixtures.length} fixtures`);
-    const languages = ["typescript", "javascript", "typescriptreact", "python", "go", "rust", "java", "csharp", "kotlin", "ruby", "lua",
-      "php", "sql", "html", "yaml", "markdown", "shellscript", "elixir", "julia", "c", "json"];
+    const languages = [
+      "typescript",
+      "javascript",
+      "typescriptreact",
+      "python",
+      "go",
+      "rust",
+      "java",
+      "csharp",
+      "kotlin",
+      "ruby",
+      "lua",
+      "php",
+      "sql",
+      "html",
+      "yaml",
+      "markdown",
+      "shellscript",
+      "elixir",
+      "julia",
+      "c",
+      "json",
+    ];
     for (const lang of languages) {
-      assert.ok(fixtures.some((f) => f.languageId === lang), `no ${lang} fixture`);
+      assert.ok(
+        fixtures.some((f) => f.languageId === lang),
+        `no ${lang} fixture`,
+      );
     }
-    assert.ok(fixtures.some((f) => f.eol === "\r\n"), "no CRLF fixture");
-    assert.ok(fixtures.some((f) => f.indent.useTabs), "no tab fixture");
-    assert.ok(fixtures.some((f) => f.expected.kind === "rejected"), "no rejected fixture");
+    assert.ok(
+      fixtures.some((f) => f.eol === "\r\n"),
+      "no CRLF fixture",
+    );
+    assert.ok(
+      fixtures.some((f) => f.indent.useTabs),
+      "no tab fixture",
+    );
+    assert.ok(
+      fixtures.some((f) => f.expected.kind === "rejected"),
+      "no rejected fixture",
+    );
   });
 
   it("parses CRLF documents into CRLF halves", () => {
-    const f = parseFixture("x.txt", "# t\nlanguage: c\neol: crlf\n=== code\na\n<CURSOR>\nb\n=== raw\nx\n=== expect\nx\ny\n");
+    const f = parseFixture(
+      "x.txt",
+      "# t\nlanguage: c\neol: crlf\n=== code\na\n<CURSOR>\nb\n=== raw\nx\n=== expect\nx\ny\n",
+    );
     assert.equal(f.prefix, "a\r\n");
     assert.equal(f.suffix, "\r\nb");
     assert.deepEqual(f.expected, { kind: "ghost", text: "x\r\ny", replaceRight: 0 });

@@ -3,7 +3,12 @@ import { EngineError, type GenerateCallOptions } from "../../../src/core/engine/
 import type { GenerateRequestInput, GenerationResult, Slot } from "../../../src/core/protocol/workerProtocol";
 import { CompletionCache } from "../../../src/core/completion/caching/completionCache";
 import type { ContextChunk } from "../../../src/core/completion/context/extraContextRing";
-import { cachedCompletion, completionPipeline, type GenerateFn, type PipelineInput } from "../../../src/core/completion/pipeline";
+import {
+  cachedCompletion,
+  completionPipeline,
+  type GenerateFn,
+  type PipelineInput,
+} from "../../../src/core/completion/pipeline";
 import { DEFAULT_COMPLETION_SETTINGS } from "../../../src/core/completion/settings";
 import { renderSegments } from "../../../src/core/completion/templating/fimPrompt";
 import type { DocumentSnapshot } from "../../../src/core/completion/types";
@@ -17,7 +22,16 @@ interface Call {
 }
 
 function result(text: string, over: Partial<GenerationResult> = {}): GenerationResult {
-  return { text, stopReason: "eogToken", promptTokens: 10, reusedPromptTokens: 0, generatedTokens: 5, firstTokenMs: 1, ms: 2, ...over };
+  return {
+    text,
+    stopReason: "eogToken",
+    promptTokens: 10,
+    reusedPromptTokens: 0,
+    generatedTokens: 5,
+    firstTokenMs: 1,
+    ms: 2,
+    ...over,
+  };
 }
 
 /** Streams `chunks` one per microtask; rejects like the real client when its signal aborts. */
@@ -72,7 +86,10 @@ describe("completion pipeline", () => {
     assert.equal(options?.supersede, true);
     assert.ok(body.kind === "segments");
     // Document line 1, anchor 16 (tailLines): lines 0..1 follow the middle token.
-    assert.equal(renderSegments(body.segments), "<fileSeparator>src/math.ts\n<fimPrefix><fimSuffix>\n}\n<fimMiddle>function add(a: number, b: number) {\n  ");
+    assert.equal(
+      renderSegments(body.segments),
+      "<fileSeparator>src/math.ts\n<fimPrefix><fimSuffix>\n}\n<fimMiddle>function add(a: number, b: number) {\n  ",
+    );
     assert.equal(body.temperature, 0);
     assert.equal(body.maxTokens, DEFAULT_COMPLETION_SETTINGS.maxTokens);
     assert.equal(body.timeBudgetMs, DEFAULT_COMPLETION_SETTINGS.timeBudgetMs);
@@ -82,21 +99,31 @@ describe("completion pipeline", () => {
 
   it("asks for one line (stop at \\n) when code is right of the cursor, and keeps the space the seam needs", async () => {
     const engine = fakeEngine(["a, "]);
-    const r = await completionPipeline(input({ document: doc("const s = sum(|b);\n"), generate: engine.generate, manual: true }));
+    const r = await completionPipeline(
+      input({ document: doc("const s = sum(|b);\n"), generate: engine.generate, manual: true }),
+    );
     assert.ok(engine.calls[0].body.stop?.includes("\n"));
     assert.deepEqual(r.ghost, { text: "a, ", replaceRight: 0 });
   });
 
   it("asks for several lines when only auto-closed brackets are right of the cursor ({|})", async () => {
     const engine = fakeEngine(["\n  let m = arr[0];\n  return m;\n"]);
-    const r = await completionPipeline(input({ document: doc("function findMin(arr) {|}\n"), generate: engine.generate }));
+    const r = await completionPipeline(
+      input({ document: doc("function findMin(arr) {|}\n"), generate: engine.generate }),
+    );
     assert.ok(!engine.calls[0].body.stop?.includes("\n"));
     assert.deepEqual(r.ghost, { text: "\n  let m = arr[0];\n  return m;\n", replaceRight: 0 });
   });
 
   it("uses the layout setting", async () => {
     const engine = fakeEngine(["x"]);
-    await completionPipeline(input({ document: doc("a\nb|"), generate: engine.generate, settings: { ...DEFAULT_COMPLETION_SETTINGS, layout: "psm" } }));
+    await completionPipeline(
+      input({
+        document: doc("a\nb|"),
+        generate: engine.generate,
+        settings: { ...DEFAULT_COMPLETION_SETTINGS, layout: "psm" },
+      }),
+    );
     const body = engine.calls[0].body;
     assert.ok(body.kind === "segments");
     assert.equal(renderSegments(body.segments), "<fileSeparator>src/math.ts\n<fimPrefix>a\nb<fimSuffix><fimMiddle>");
@@ -104,10 +131,19 @@ describe("completion pipeline", () => {
 
   it("uses the tailLines setting: 1 puts only the cursor line after the middle token", async () => {
     const engine = fakeEngine(["x"]);
-    await completionPipeline(input({ document: doc(BODY), generate: engine.generate, settings: { ...DEFAULT_COMPLETION_SETTINGS, tailLines: 1 } }));
+    await completionPipeline(
+      input({
+        document: doc(BODY),
+        generate: engine.generate,
+        settings: { ...DEFAULT_COMPLETION_SETTINGS, tailLines: 1 },
+      }),
+    );
     const body = engine.calls[0].body;
     assert.ok(body.kind === "segments");
-    assert.equal(renderSegments(body.segments), "<fileSeparator>src/math.ts\n<fimPrefix>function add(a: number, b: number) {\n<fimSuffix>\n}\n<fimMiddle>  ");
+    assert.equal(
+      renderSegments(body.segments),
+      "<fileSeparator>src/math.ts\n<fimPrefix>function add(a: number, b: number) {\n<fimSuffix>\n}\n<fimMiddle>  ",
+    );
   });
 
   it("skips without calling the engine when the cursor sits before text; a manual trigger runs", async () => {
@@ -122,7 +158,9 @@ describe("completion pipeline", () => {
 
   it("a model without FIM tokens gives a typed result, not a request", async () => {
     const engine = fakeEngine(["x"]);
-    const r = await completionPipeline(input({ document: doc(BODY), generate: engine.generate, model: { specialTokens: { eos: true } } }));
+    const r = await completionPipeline(
+      input({ document: doc(BODY), generate: engine.generate, model: { specialTokens: { eos: true } } }),
+    );
     assert.equal(r.reason, "fimUnsupported");
     assert.deepEqual(r.missingTokens, ["fimPrefix", "fimSuffix", "fimMiddle"]);
     assert.match(r.detail ?? "", /fill-in-the-middle/);
@@ -135,7 +173,9 @@ describe("completion pipeline", () => {
     await completionPipeline(input({ document: doc(BODY), generate: engine.generate, cache }));
     const again = await completionPipeline(input({ document: doc(BODY), generate: engine.generate, cache }));
     assert.deepEqual([again.reason, again.ghost?.text], ["cache", "return a + b;"]);
-    const typed = await completionPipeline(input({ document: doc("function add(a: number, b: number) {\n  retu|\n}\n"), generate: engine.generate, cache }));
+    const typed = await completionPipeline(
+      input({ document: doc("function add(a: number, b: number) {\n  retu|\n}\n"), generate: engine.generate, cache }),
+    );
     assert.deepEqual([typed.reason, typed.ghost?.text], ["typedAhead", "rn a + b;"]);
     assert.equal(engine.calls.length, 1);
   });
@@ -148,11 +188,21 @@ describe("completion pipeline", () => {
     await completionPipeline(input({ document: doc(BODY), generate: engine.generate, cache }));
     const exact = cachedCompletion({ document: doc(BODY), settings, cache });
     assert.deepEqual([exact?.reason, exact?.ghost?.text], ["cache", "return a + b;"]);
-    const typed = cachedCompletion({ document: doc("function add(a: number, b: number) {\n  retu|\n}\n"), settings, cache });
+    const typed = cachedCompletion({
+      document: doc("function add(a: number, b: number) {\n  retu|\n}\n"),
+      settings,
+      cache,
+    });
     assert.deepEqual([typed?.reason, typed?.ghost?.text], ["typedAhead", "rn a + b;"]);
     // Typing something else than the suggestion is a miss, and so is a prefiltered spot (no answer to serve).
-    assert.equal(cachedCompletion({ document: doc("function add(a: number, b: number) {\n  x|\n}\n"), settings, cache }), null);
-    assert.equal(cachedCompletion({ document: doc("function add(a: number, b: number) {\n  |foo\n}\n"), settings, cache }), null);
+    assert.equal(
+      cachedCompletion({ document: doc("function add(a: number, b: number) {\n  x|\n}\n"), settings, cache }),
+      null,
+    );
+    assert.equal(
+      cachedCompletion({ document: doc("function add(a: number, b: number) {\n  |foo\n}\n"), settings, cache }),
+      null,
+    );
     assert.equal(engine.calls.length, 1);
   });
 
@@ -175,9 +225,19 @@ describe("completion pipeline", () => {
   });
 
   it("shows the first line early and stops generating once the block has ended", async () => {
-    const engine = fakeEngine(["const s", " = a + b;\n", "  return s;\n", "}\n", "\nfunction more() {\n", "  x();\n", "}\n"]);
+    const engine = fakeEngine([
+      "const s",
+      " = a + b;\n",
+      "  return s;\n",
+      "}\n",
+      "\nfunction more() {\n",
+      "  x();\n",
+      "}\n",
+    ]);
     const early: string[] = [];
-    const r = await completionPipeline(input({ document: doc(BODY), generate: engine.generate, onEarlyGhost: (g) => early.push(g.text) }));
+    const r = await completionPipeline(
+      input({ document: doc(BODY), generate: engine.generate, onEarlyGhost: (g) => early.push(g.text) }),
+    );
     assert.deepEqual(early, ["const s = a + b;"]);
     assert.deepEqual(r.ghost, { text: "const s = a + b;\n  return s;", replaceRight: 0 });
     assert.equal(r.stoppedEarly, true);
@@ -189,13 +249,17 @@ describe("completion pipeline", () => {
     const cache = new CompletionCache();
     const controller = new AbortController();
     const engine = fakeEngine(["return", " a;", "\n"]);
-    const pending = completionPipeline(input({ document: doc(BODY), generate: engine.generate, cache, signal: controller.signal }));
+    const pending = completionPipeline(
+      input({ document: doc(BODY), generate: engine.generate, cache, signal: controller.signal }),
+    );
     controller.abort();
     const r = await pending;
     assert.equal(r.reason, "cancelled");
     assert.equal(r.ghost, null);
     assert.equal(cache.size, 0);
-    const already = await completionPipeline(input({ document: doc(BODY), generate: engine.generate, signal: AbortSignal.abort() }));
+    const already = await completionPipeline(
+      input({ document: doc(BODY), generate: engine.generate, signal: AbortSignal.abort() }),
+    );
     assert.equal(already.reason, "cancelled");
     assert.equal(engine.calls.length, 1);
   });
@@ -204,7 +268,10 @@ describe("completion pipeline", () => {
     const superseded = fakeEngine(() => {
       throw new EngineError("superseded", "A newer request replaced this one.");
     });
-    assert.equal((await completionPipeline(input({ document: doc(BODY), generate: superseded.generate }))).reason, "cancelled");
+    assert.equal(
+      (await completionPipeline(input({ document: doc(BODY), generate: superseded.generate }))).reason,
+      "cancelled",
+    );
     const crashed = fakeEngine(() => {
       throw new EngineError("workerCrashed", "worker died");
     });
@@ -226,8 +293,18 @@ describe("completion pipeline", () => {
 
   it("puts extra-context chunks before the current file, and accepts prefix/suffix documents", async () => {
     const engine = fakeEngine(["x"]);
-    const chunks: ContextChunk[] = [{ uri: "file:///work/proj/src/util.ts", path: "src/util.ts", text: "export const two = 2;" }];
-    const document: DocumentSnapshot = { uri: "file:///a.ts", path: "src/a.ts", languageId: "typescript", eol: "\n", indent: { useTabs: false, size: 2 }, prefix: "const y = ", suffix: "" };
+    const chunks: ContextChunk[] = [
+      { uri: "file:///work/proj/src/util.ts", path: "src/util.ts", text: "export const two = 2;" },
+    ];
+    const document: DocumentSnapshot = {
+      uri: "file:///a.ts",
+      path: "src/a.ts",
+      languageId: "typescript",
+      eol: "\n",
+      indent: { useTabs: false, size: 2 },
+      prefix: "const y = ",
+      suffix: "",
+    };
     await completionPipeline(input({ document, generate: engine.generate, extraContext: chunks, repoName: "proj" }));
     const body = engine.calls[0].body;
     assert.ok(body.kind === "segments");
@@ -243,8 +320,14 @@ describe("completion pipeline", () => {
     assert.equal(r.ghost?.text, "const s = a + b;");
     assert.equal(r.generation?.stopReason, "timeBudget");
     const oneLine: GenerateFn = async () => result("const s = a +", { stopReason: "maxTokens" });
-    assert.equal((await completionPipeline(input({ document: doc(BODY), generate: oneLine }))).ghost?.text, "const s = a +");
+    assert.equal(
+      (await completionPipeline(input({ document: doc(BODY), generate: oneLine }))).ghost?.text,
+      "const s = a +",
+    );
     const finished: GenerateFn = async () => result("const s = a + b;\n  return s;", { stopReason: "eogToken" });
-    assert.equal((await completionPipeline(input({ document: doc(BODY), generate: finished }))).ghost?.text, "const s = a + b;\n  return s;");
+    assert.equal(
+      (await completionPipeline(input({ document: doc(BODY), generate: finished }))).ghost?.text,
+      "const s = a + b;\n  return s;",
+    );
   });
 });

@@ -2,8 +2,15 @@ import * as assert from "node:assert/strict";
 import { completionMode } from "../../../src/core/completion/postprocessing/completionMode";
 import { reindentLine } from "../../../src/core/completion/postprocessing/indentation";
 import { resolveRightOverlap } from "../../../src/core/completion/postprocessing/overlap";
-import { postprocessCompletion, type PostprocessContext } from "../../../src/core/completion/postprocessing/postprocess";
-import { ENGINE_STOP_STRINGS, STOP_MARKERS, cutAtStopMarker } from "../../../src/core/completion/postprocessing/stopMarkers";
+import {
+  postprocessCompletion,
+  type PostprocessContext,
+} from "../../../src/core/completion/postprocessing/postprocess";
+import {
+  ENGINE_STOP_STRINGS,
+  STOP_MARKERS,
+  cutAtStopMarker,
+} from "../../../src/core/completion/postprocessing/stopMarkers";
 import { syntaxFor } from "../../../src/core/completion/postprocessing/syntax";
 import { streamDecision } from "../../../src/core/completion/generation/streaming";
 import { displayPath, previousNonBlankLine } from "../../../src/core/completion/text";
@@ -11,7 +18,16 @@ import { displayPath, previousNonBlankLine } from "../../../src/core/completion/
 const ts = syntaxFor("typescript");
 
 function ctx(prefix: string, suffix: string, over: Partial<PostprocessContext> = {}): PostprocessContext {
-  return { prefix, suffix, languageId: "typescript", eol: "\n", indent: { useTabs: false, size: 2 }, maxLines: 8, maxChars: 1000, ...over };
+  return {
+    prefix,
+    suffix,
+    languageId: "typescript",
+    eol: "\n",
+    indent: { useTabs: false, size: 2 },
+    maxLines: 8,
+    maxChars: 1000,
+    ...over,
+  };
 }
 
 describe("stop markers", () => {
@@ -51,7 +67,7 @@ describe("completion mode", () => {
     ["  ", "\n}", "typescript", "multiLine"],
     ["x = 1  # note ", "", "python", "singleLine"],
     ["// explain ", "\nfoo()", "typescript", "singleLine"],
-    ["const s = \"abc", "", "typescript", "singleLine"],
+    ['const s = "abc', "", "typescript", "singleLine"],
     ["url = 'http://x#y", "", "python", "singleLine"],
     ["const url = 'http://x'; ", "", "typescript", "multiLine"],
   ];
@@ -132,7 +148,10 @@ describe("postprocessCompletion", () => {
   });
 
   it("multi-line completion continues across blank lines inside the block", () => {
-    const r = postprocessCompletion("a = 1\n\n    b = 2\nc = 3", ctx("def f():\n    ", "", { languageId: "python", indent: { useTabs: false, size: 4 } }));
+    const r = postprocessCompletion(
+      "a = 1\n\n    b = 2\nc = 3",
+      ctx("def f():\n    ", "", { languageId: "python", indent: { useTabs: false, size: 4 } }),
+    );
     assert.equal(r.kind === "ghost" && r.ghost.text, "a = 1\n\n    b = 2");
   });
 
@@ -151,36 +170,68 @@ describe("streaming (final: false)", () => {
   });
 
   it("shows the first complete line without the incomplete one, and does not stop yet", () => {
-    assert.deepEqual(streamDecision("a();\n  b(", body), { kind: "show", ghost: { text: "a();", replaceRight: 0 }, stop: false });
+    assert.deepEqual(streamDecision("a();\n  b(", body), {
+      kind: "show",
+      ghost: { text: "a();", replaceRight: 0 },
+      stop: false,
+    });
   });
 
   it("stops once the block closes (nothing later can change the result)", () => {
-    assert.deepEqual(streamDecision("a();\n  b();\n}\n", body), { kind: "show", ghost: { text: "a();\n  b();", replaceRight: 0 }, stop: true });
+    assert.deepEqual(streamDecision("a();\n  b();\n}\n", body), {
+      kind: "show",
+      ghost: { text: "a();\n  b();", replaceRight: 0 },
+      stop: true,
+    });
   });
 
   it("stops at a stop marker even without a newline", () => {
-    assert.deepEqual(streamDecision("a();<|endoftext|>", body), { kind: "show", ghost: { text: "a();", replaceRight: 0 }, stop: true });
+    assert.deepEqual(streamDecision("a();<|endoftext|>", body), {
+      kind: "show",
+      ghost: { text: "a();", replaceRight: 0 },
+      stop: true,
+    });
   });
 
   it("a single-line request is settled by its first newline", () => {
     const mid = ctx("foo(", "b)");
     assert.deepEqual(streamDecision("a, b", mid), { kind: "wait" });
-    assert.deepEqual(streamDecision("a, b\nmore", mid), { kind: "show", ghost: { text: "a, b", replaceRight: 0 }, stop: true });
+    assert.deepEqual(streamDecision("a, b\nmore", mid), {
+      kind: "show",
+      ghost: { text: "a, b", replaceRight: 0 },
+      stop: true,
+    });
   });
 
   it("a leading newline alone is not showable yet in multi-line mode", () => {
     assert.deepEqual(streamDecision("\n", ctx("function f() {", "")), { kind: "wait" });
-    assert.deepEqual(streamDecision("\n  x();\n", ctx("function f() {", "")), { kind: "show", ghost: { text: "\n  x();", replaceRight: 0 }, stop: false });
+    assert.deepEqual(streamDecision("\n  x();\n", ctx("function f() {", "")), {
+      kind: "show",
+      ghost: { text: "\n  x();", replaceRight: 0 },
+      stop: false,
+    });
   });
 
   it("rejects early when the first line repeats the line above", () => {
-    assert.deepEqual(streamDecision("const a = 1;\n", ctx("const a = 1;\n", "")), { kind: "rejected", reason: "repeatsLineAbove", stop: true });
+    assert.deepEqual(streamDecision("const a = 1;\n", ctx("const a = 1;\n", "")), {
+      kind: "rejected",
+      reason: "repeatsLineAbove",
+      stop: true,
+    });
   });
 
   it("in {|} the body streams before the auto-closed }, and the model's own } settles it", () => {
     const braces = ctx("function f() {", "}\n");
-    assert.deepEqual(streamDecision("\n  a();\n  b(", braces), { kind: "show", ghost: { text: "\n  a();\n", replaceRight: 0 }, stop: false });
-    assert.deepEqual(streamDecision("\n  a();\n}\n", braces), { kind: "show", ghost: { text: "\n  a();\n", replaceRight: 0 }, stop: true });
+    assert.deepEqual(streamDecision("\n  a();\n  b(", braces), {
+      kind: "show",
+      ghost: { text: "\n  a();\n", replaceRight: 0 },
+      stop: false,
+    });
+    assert.deepEqual(streamDecision("\n  a();\n}\n", braces), {
+      kind: "show",
+      ghost: { text: "\n  a();\n", replaceRight: 0 },
+      stop: true,
+    });
   });
 
   it("stops when maxLines complete lines are in", () => {

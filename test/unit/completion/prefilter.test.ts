@@ -26,13 +26,25 @@ describe("prefilter", () => {
 
   const settings = { ...DEFAULT_COMPLETION_SETTINGS, disabledLanguages: ["markdown"] };
   it("skips disabled, disabled languages and mid-line positions, with the reason", () => {
-    assert.deepEqual(prefilter({ languageId: "ts", suffix: "", manual: false, settings: { ...settings, enabled: false } }), { run: false, reason: "disabled" });
-    assert.deepEqual(prefilter({ languageId: "markdown", suffix: "", manual: false, settings }), { run: false, reason: "languageDisabled" });
-    assert.deepEqual(prefilter({ languageId: "ts", suffix: "foo", manual: false, settings }), { run: false, reason: "cursorBeforeText" });
+    assert.deepEqual(
+      prefilter({ languageId: "ts", suffix: "", manual: false, settings: { ...settings, enabled: false } }),
+      { run: false, reason: "disabled" },
+    );
+    assert.deepEqual(prefilter({ languageId: "markdown", suffix: "", manual: false, settings }), {
+      run: false,
+      reason: "languageDisabled",
+    });
+    assert.deepEqual(prefilter({ languageId: "ts", suffix: "foo", manual: false, settings }), {
+      run: false,
+      reason: "cursorBeforeText",
+    });
     assert.deepEqual(prefilter({ languageId: "ts", suffix: ")", manual: false, settings }), { run: true });
   });
 
   it("a manual trigger always runs", () => {
-    assert.deepEqual(prefilter({ languageId: "markdown", suffix: "foo", manual: true, settings: { ...settings, enabled: false } }), { run: true });
+    assert.deepEqual(
+      prefilter({ languageId: "markdown", suffix: "foo", manual: true, settings: { ...settings, enabled: false } }),
+      { run: true },
+    );
   });
 });

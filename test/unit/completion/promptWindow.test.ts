@@ -3,7 +3,8 @@ import { promptWindow } from "../../../src/core/completion/context/promptWindow"
 import { calibratedEstimator, estimateTokens } from "../../../src/core/completion/context/tokenCount";
 
 const chars = (t: string) => t.length;
-const lines = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `${tag}${String(i).padStart(4, "0")}xxxx`).join("\n") + "\n";
+const lines = (n: number, tag: string) =>
+  Array.from({ length: n }, (_, i) => `${tag}${String(i).padStart(4, "0")}xxxx`).join("\n") + "\n";
 
 describe("token counting", () => {
   it("estimates ~3 chars per token, rounding up", () => {
@@ -55,7 +56,11 @@ describe("prompt window", () => {
     const starts = (anchorLines: number) => {
       const seen = new Set<number>();
       for (let typed = 0; typed < 40; typed++) {
-        const w = promptWindow(above + "z".repeat(typed), suffix, { budgetTokens: 400, countTokens: chars, anchorLines });
+        const w = promptWindow(above + "z".repeat(typed), suffix, {
+          budgetTokens: 400,
+          countTokens: chars,
+          anchorLines,
+        });
         assert.equal(w.prefixStartLine % anchorLines, 0);
         seen.add(w.prefixStartLine);
       }

@@ -18,7 +18,9 @@ describe("completion settings schema", () => {
   });
 
   it("folds into a parent schema", () => {
-    const parent = z.object({ completion: CompletionSettingsSchema.extend({ model: z.string().default("auto") }).prefault({}) });
+    const parent = z.object({
+      completion: CompletionSettingsSchema.extend({ model: z.string().default("auto") }).prefault({}),
+    });
     const parsed = parent.parse({ completion: { maxLines: 3 } });
     assert.equal(parsed.completion.maxLines, 3);
     assert.equal(parsed.completion.debounceMs, 150);
@@ -28,8 +30,14 @@ describe("completion settings schema", () => {
 
 describe("completion settings in package.json", () => {
   type Property = { default?: unknown; minimum?: number; maximum?: number };
-  const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../../../package.json"), "utf8")) as { contributes: { configuration: { properties: Record<string, Property> } | { properties: Record<string, Property> }[] } };
-  const configurations = Array.isArray(manifest.contributes.configuration) ? manifest.contributes.configuration : [manifest.contributes.configuration];
+  const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../../../package.json"), "utf8")) as {
+    contributes: {
+      configuration: { properties: Record<string, Property> } | { properties: Record<string, Property> }[];
+    };
+  };
+  const configurations = Array.isArray(manifest.contributes.configuration)
+    ? manifest.contributes.configuration
+    : [manifest.contributes.configuration];
   const properties = Object.assign({}, ...configurations.map((c) => c.properties)) as Record<string, Property>;
 
   it("declares the prompt-layout settings with the schema's defaults and bounds", () => {

@@ -1,12 +1,30 @@
 import * as assert from "node:assert/strict";
-import { CompletionStats, percentile, reasonInWords, statsMarkdown, stepKind } from "../../../src/core/completion/stats/completionStats";
+import {
+  CompletionStats,
+  percentile,
+  reasonInWords,
+  statsMarkdown,
+  stepKind,
+} from "../../../src/core/completion/stats/completionStats";
 import type { PipelineResult } from "../../../src/core/completion/pipeline";
 
 const result = (reason: PipelineResult["reason"], ms: number, evaluated?: number, ghost = false): PipelineResult => ({
   reason,
   ghost: ghost ? { text: "x", replaceRight: 0 } : null,
   timings: { totalMs: ms, promptMs: 0, generateMs: null, firstChunkMs: null, earlyGhostMs: null },
-  ...(evaluated !== undefined ? { generation: { text: "x", stopReason: "eogToken", promptTokens: 1000, reusedPromptTokens: 1000 - evaluated, generatedTokens: 3, firstTokenMs: 1, ms } } : {}),
+  ...(evaluated !== undefined
+    ? {
+        generation: {
+          text: "x",
+          stopReason: "eogToken",
+          promptTokens: 1000,
+          reusedPromptTokens: 1000 - evaluated,
+          generatedTokens: 3,
+          firstTokenMs: 1,
+          ms,
+        },
+      }
+    : {}),
 });
 
 describe("completion statistics", () => {
@@ -34,7 +52,10 @@ describe("completion statistics", () => {
     assert.equal(s.reasons.ok, 21);
     assert.equal(s.reasons.superseded, 1);
     const typing = s.steps.find((x) => x.kind === "typing")!;
-    assert.deepEqual([typing.requests, typing.latencyP50Ms, typing.latencyP95Ms, typing.evaluatedP50], [20, 100, 190, 2]);
+    assert.deepEqual(
+      [typing.requests, typing.latencyP50Ms, typing.latencyP95Ms, typing.evaluatedP50],
+      [20, 100, 190, 2],
+    );
     assert.equal(s.steps.find((x) => x.kind === "warmUp")!.evaluatedP50, 700);
     const md = statsMarkdown(s, reasonInWords("cursorBeforeText"));
     assert.match(md, /\| new line \(Enter\) \| 1 \| 300 ms \| 300 ms \| 5 \| 5 \|/);

@@ -1,5 +1,11 @@
 import * as assert from "node:assert/strict";
-import { endsWithBlockOpener, isOnlyClosers, scanLine, syntaxFor, unmatchedClosers } from "../../../src/core/completion/postprocessing/syntax";
+import {
+  endsWithBlockOpener,
+  isOnlyClosers,
+  scanLine,
+  syntaxFor,
+  unmatchedClosers,
+} from "../../../src/core/completion/postprocessing/syntax";
 
 describe("bracket scanning", () => {
   const cases: [string, string, { delta: number; minDepth: number; openString: boolean }][] = [
@@ -46,7 +52,9 @@ describe("bracket scanning", () => {
 
 describe("block events: kinds, keywords, docstrings", () => {
   const kinds = (line: string, lang: string) =>
-    scanLine(line, syntaxFor(lang)).events.map((e) => `${e.open ? "+" : "-"}${e.kind}${e.reopen ? "!" : ""}`).join(" ");
+    scanLine(line, syntaxFor(lang))
+      .events.map((e) => `${e.open ? "+" : "-"}${e.kind}${e.reopen ? "!" : ""}`)
+      .join(" ");
   const cases: [string, string, string][] = [
     ["typescript", "} else {", "-} +}"],
     ["typescript", "): number {", "-) +}"],

@@ -1,5 +1,10 @@
 import * as assert from "node:assert/strict";
-import { WarmUpPlanner, onBatteryFromPmset, onBatteryFromSysfs, type WarmUpCheck } from "../../../src/core/completion/scheduling/warmUp";
+import {
+  WarmUpPlanner,
+  onBatteryFromPmset,
+  onBatteryFromSysfs,
+  type WarmUpCheck,
+} from "../../../src/core/completion/scheduling/warmUp";
 import { completionPipeline } from "../../../src/core/completion/pipeline";
 import { DEFAULT_COMPLETION_SETTINGS } from "../../../src/core/completion/settings";
 import { CompletionCache } from "../../../src/core/completion/caching/completionCache";
@@ -59,13 +64,28 @@ describe("warm-up planner", () => {
 
 describe("power source", () => {
   it("reads Linux power supplies: a discharging battery without mains online", () => {
-    assert.equal(onBatteryFromSysfs([{ type: "Battery\n", status: "Discharging\n" }, { type: "Mains\n", online: "0\n" }]), true);
-    assert.equal(onBatteryFromSysfs([{ type: "Battery\n", status: "Charging\n" }, { type: "Mains\n", online: "1\n" }]), false);
+    assert.equal(
+      onBatteryFromSysfs([
+        { type: "Battery\n", status: "Discharging\n" },
+        { type: "Mains\n", online: "0\n" },
+      ]),
+      true,
+    );
+    assert.equal(
+      onBatteryFromSysfs([
+        { type: "Battery\n", status: "Charging\n" },
+        { type: "Mains\n", online: "1\n" },
+      ]),
+      false,
+    );
     assert.equal(onBatteryFromSysfs([]), false, "no battery: mains");
   });
 
   it("reads macOS pmset", () => {
-    assert.equal(onBatteryFromPmset("Now drawing from 'Battery Power'\n -InternalBattery-0 (id=1)\t80%; discharging"), true);
+    assert.equal(
+      onBatteryFromPmset("Now drawing from 'Battery Power'\n -InternalBattery-0 (id=1)\t80%; discharging"),
+      true,
+    );
     assert.equal(onBatteryFromPmset("Now drawing from 'AC Power'\n"), false);
   });
 });
@@ -73,20 +93,55 @@ describe("power source", () => {
 describe("pipeline warm-up", () => {
   it("sends the same prompt with warmUp set, caches and shows nothing", async () => {
     const calls: { body: GenerateRequestInput; supersede?: boolean }[] = [];
-    const result: GenerationResult = { text: "", stopReason: "warmUp", promptTokens: 100, reusedPromptTokens: 0, generatedTokens: 0, firstTokenMs: null, ms: 5 };
-    const generate = async (_slot: string, body: GenerateRequestInput, options?: { supersede?: boolean }) => (calls.push({ body, supersede: options?.supersede }), result);
+    const result: GenerationResult = {
+      text: "",
+      stopReason: "warmUp",
+      promptTokens: 100,
+      reusedPromptTokens: 0,
+      generatedTokens: 0,
+      firstTokenMs: null,
+      ms: 5,
+    };
+    const generate = async (_slot: string, body: GenerateRequestInput, options?: { supersede?: boolean }) => (
+      calls.push({ body, supersede: options?.supersede }),
+      result
+    );
     const cache = new CompletionCache();
-    const document = { uri: "file:///a.ts", path: "a.ts", languageId: "typescript", eol: "\n" as const, indent: { useTabs: false, size: 2 }, prefix: "function f() {\n  ", suffix: "\n}\n" };
+    const document = {
+      uri: "file:///a.ts",
+      path: "a.ts",
+      languageId: "typescript",
+      eol: "\n" as const,
+      indent: { useTabs: false, size: 2 },
+      prefix: "function f() {\n  ",
+      suffix: "\n}\n",
+    };
     const specialTokens = { fimPrefix: true, fimSuffix: true, fimMiddle: true };
-    const warm = await completionPipeline({ document, settings: DEFAULT_COMPLETION_SETTINGS, model: { specialTokens }, generate, cache, warmUp: true });
+    const warm = await completionPipeline({
+      document,
+      settings: DEFAULT_COMPLETION_SETTINGS,
+      model: { specialTokens },
+      generate,
+      cache,
+      warmUp: true,
+    });
     assert.equal(warm.reason, "warmUp");
     assert.equal(warm.ghost, null);
     assert.equal(calls[0].body.warmUp, true);
     assert.notEqual(calls[0].supersede, true, "a warm-up never replaces a running request");
     assert.equal(cache.lookup(document.prefix, document.suffix).kind, "miss");
     // The real request at that place sends the same prompt.
-    await completionPipeline({ document, settings: DEFAULT_COMPLETION_SETTINGS, model: { specialTokens }, generate, cache });
-    assert.deepEqual(calls[1].body.kind === "segments" && calls[1].body.segments, calls[0].body.kind === "segments" && calls[0].body.segments);
+    await completionPipeline({
+      document,
+      settings: DEFAULT_COMPLETION_SETTINGS,
+      model: { specialTokens },
+      generate,
+      cache,
+    });
+    assert.deepEqual(
+      calls[1].body.kind === "segments" && calls[1].body.segments,
+      calls[0].body.kind === "segments" && calls[0].body.segments,
+    );
     assert.equal(calls[1].body.warmUp, undefined);
   });
 });

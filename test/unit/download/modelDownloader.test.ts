@@ -1,5 +1,15 @@
 import * as assert from "node:assert/strict";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
@@ -47,7 +57,8 @@ function isDownloadError(code: DownloadError["code"], ...mustMention: string[]) 
   return (error: unknown) => {
     assert.ok(error instanceof DownloadError, `not a DownloadError: ${String(error)}`);
     assert.equal(error.code, code, error.message);
-    for (const text of mustMention) assert.ok(error.message.includes(text), `message lacks "${text}": ${error.message}`);
+    for (const text of mustMention)
+      assert.ok(error.message.includes(text), `message lacks "${text}": ${error.message}`);
     return true;
   };
 }
@@ -88,7 +99,8 @@ describe("model downloader (real HTTP server on 127.0.0.1)", function () {
     assert.equal(sha256(readFileSync(s.destPath)), sha256(gguf));
     assert.equal(progress.at(-1)?.receivedBytes, gguf.length);
     assert.equal(progress.at(-1)?.totalBytes, gguf.length);
-    for (const leftover of [partialPathFor(s.destPath), `${partialPathFor(s.destPath)}.json`, `${s.destPath}.lock`]) assert.ok(!existsSync(leftover), leftover);
+    for (const leftover of [partialPathFor(s.destPath), `${partialPathFor(s.destPath)}.json`, `${s.destPath}.lock`])
+      assert.ok(!existsSync(leftover), leftover);
 
     const again = await downloadModelFile(s, fast);
     assert.equal(again.alreadyPresent, true);
@@ -122,7 +134,11 @@ describe("model downloader (real HTTP server on 127.0.0.1)", function () {
     const result = await downloadModelFile(s, { retryDelayMs: 0, maxRetries: 3 });
     assert.deepEqual(
       server.requests.map((r) => [r.range, r.status]),
-      [[undefined, 200], ["bytes=50000-", 206], ["bytes=100000-", 206]],
+      [
+        [undefined, 200],
+        ["bytes=50000-", 206],
+        ["bytes=100000-", 206],
+      ],
     );
     assert.equal(result.sha256, sha256(gguf));
   });
@@ -151,7 +167,10 @@ describe("model downloader (real HTTP server on 127.0.0.1)", function () {
 
   it("an already-aborted signal does not even connect", async () => {
     server = await startFakeServer({ files: { [PATH]: gguf } });
-    await assert.rejects(downloadModelFile(spec(), { ...fast, signal: AbortSignal.abort() }), isDownloadError("cancelled"));
+    await assert.rejects(
+      downloadModelFile(spec(), { ...fast, signal: AbortSignal.abort() }),
+      isDownloadError("cancelled"),
+    );
     assert.equal(server.requests.length, 0);
   });
 
@@ -159,7 +178,10 @@ describe("model downloader (real HTTP server on 127.0.0.1)", function () {
     const junk = Buffer.concat([Buffer.from("<html>"), gguf]);
     server = await startFakeServer({ files: { [PATH]: junk } });
     const s = spec();
-    await assert.rejects(downloadModelFile(s, fast), isDownloadError("verifyFailed", url(), "not a GGUF file", "deleted"));
+    await assert.rejects(
+      downloadModelFile(s, fast),
+      isDownloadError("verifyFailed", url(), "not a GGUF file", "deleted"),
+    );
     assert.ok(!existsSync(s.destPath));
     assert.ok(!existsSync(partialPathFor(s.destPath)));
   });
@@ -181,17 +203,34 @@ describe("model downloader (real HTTP server on 127.0.0.1)", function () {
   it("refuses before downloading when the remote size differs from the catalog's exact size", async () => {
     server = await startFakeServer({ files: { [PATH]: gguf } });
     const s = spec({ expectedSizeBytes: gguf.length + 10 });
-    await assert.rejects(downloadModelFile(s, fast), isDownloadError("verifyFailed", url(), "catalog expects", "the mirror", "serves a different file", "Nothing was downloaded", "https://huggingface.co"));
+    await assert.rejects(
+      downloadModelFile(s, fast),
+      isDownloadError(
+        "verifyFailed",
+        url(),
+        "catalog expects",
+        "the mirror",
+        "serves a different file",
+        "Nothing was downloaded",
+        "https://huggingface.co",
+      ),
+    );
     assert.ok(!existsSync(s.destPath) && !existsSync(partialPathFor(s.destPath)));
   });
 
   it("404 and 401/403 name the URL and say what to do", async () => {
     server = await startFakeServer({ files: {} });
-    await assert.rejects(downloadModelFile(spec(), fast), isDownloadError("notFound", url(), `${server.endpoint}/${REPO}/tree/main`));
+    await assert.rejects(
+      downloadModelFile(spec(), fast),
+      isDownloadError("notFound", url(), `${server.endpoint}/${REPO}/tree/main`),
+    );
     await server.close();
     for (const status of [401, 403]) {
       server = await startFakeServer({ files: {}, status });
-      await assert.rejects(downloadModelFile(spec({ token: "hf_x" }), fast), isDownloadError("unauthorized", url(), "token", "licence", String(status)));
+      await assert.rejects(
+        downloadModelFile(spec({ token: "hf_x" }), fast),
+        isDownloadError("unauthorized", url(), "token", "licence", String(status)),
+      );
       assert.equal(server.requests[0].authorization, "Bearer hf_x");
       await server.close();
     }
@@ -205,13 +244,19 @@ describe("model downloader (real HTTP server on 127.0.0.1)", function () {
     await new Promise<void>((r) => closed.close(() => r()));
     const endpoint = `http://127.0.0.1:${port}`;
     const s: DownloadSpec = { repo: REPO, file: FILE, destPath: path.join(dir, FILE), endpoint };
-    await assert.rejects(downloadModelFile(s, fast), isDownloadError("offline", `${endpoint}${PATH}`, "ECONNREFUSED", "mirror"));
+    await assert.rejects(
+      downloadModelFile(s, fast),
+      isDownloadError("offline", `${endpoint}${PATH}`, "ECONNREFUSED", "mirror"),
+    );
   });
 
   it("checks free disk space before starting", async () => {
     server = await startFakeServer({ files: { [PATH]: gguf } });
     const statfs = async () => ({ bavail: 10, bsize: 4096 });
-    await assert.rejects(downloadModelFile(spec({ expectedSizeBytes: gguf.length }), { ...fast, statfs }), isDownloadError("diskFull", url(), "disk space"));
+    await assert.rejects(
+      downloadModelFile(spec({ expectedSizeBytes: gguf.length }), { ...fast, statfs }),
+      isDownloadError("diskFull", url(), "disk space"),
+    );
     assert.equal(server.requests.length, 0, "nothing requested when the size is known up front");
     await assert.rejects(downloadModelFile(spec(), { ...fast, statfs }), isDownloadError("diskFull"));
     assert.ok(!existsSync(partialPathFor(spec().destPath)) || statSync(partialPathFor(spec().destPath)).size === 0);
@@ -247,7 +292,13 @@ describe("model downloader (real HTTP server on 127.0.0.1)", function () {
     await new Promise<void>((r) => raw.listen(0, "127.0.0.1", r));
     try {
       const endpoint = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`;
-      const s: DownloadSpec = { repo: REPO, file: FILE, destPath: path.join(dir, "m", FILE), endpoint, expectedSizeBytes: gguf.length };
+      const s: DownloadSpec = {
+        repo: REPO,
+        file: FILE,
+        destPath: path.join(dir, "m", FILE),
+        endpoint,
+        expectedSizeBytes: gguf.length,
+      };
       const seen: number[] = [];
       await assert.rejects(
         downloadModelFile(s, { ...fast, onProgress: (p) => seen.push(p.receivedBytes) }),
@@ -262,21 +313,45 @@ describe("model downloader (real HTTP server on 127.0.0.1)", function () {
 
   it("a repo or file that escapes the models folder is refused before any write or request", async () => {
     server = await startFakeServer({ files: { [PATH]: gguf } });
-    for (const [repo, file] of [["../..", FILE], ["acme/..", FILE], ["..", FILE], ["acme/x", "../../evil.gguf"], ["acme/x", "/etc/evil.gguf"], ["a\\b/c", FILE]]) {
-      const s: DownloadSpec = { repo, file, destPath: path.join(dir, "models", "x", "y.gguf"), endpoint: server.endpoint };
-      await assert.rejects(downloadModelFile(s, fast), isDownloadError("badRequest", "Nothing was written"), `${repo} ${file}`);
+    for (const [repo, file] of [
+      ["../..", FILE],
+      ["acme/..", FILE],
+      ["..", FILE],
+      ["acme/x", "../../evil.gguf"],
+      ["acme/x", "/etc/evil.gguf"],
+      ["a\\b/c", FILE],
+    ]) {
+      const s: DownloadSpec = {
+        repo,
+        file,
+        destPath: path.join(dir, "models", "x", "y.gguf"),
+        endpoint: server.endpoint,
+      };
+      await assert.rejects(
+        downloadModelFile(s, fast),
+        isDownloadError("badRequest", "Nothing was written"),
+        `${repo} ${file}`,
+      );
     }
     assert.equal(server.requests.length, 0);
     assert.ok(!existsSync(path.join(dir, "models")), "no folder was created");
     // A catalog entry with such a repo does not even become a spec, and the catalog schema refuses it.
     const model = findModel("qwen2.5-coder-1.5b")!;
     const q8 = model.quants.find((q) => q.quant === "Q8_0")!;
-    assert.throws(() => catalogDownloadSpec(model, { ...q8, repo: "../.." }, dir), /refusing to download, the repo "\.\.\/\.\."/);
+    assert.throws(
+      () => catalogDownloadSpec(model, { ...q8, repo: "../.." }, dir),
+      /refusing to download, the repo "\.\.\/\.\."/,
+    );
     assert.equal(CatalogModelSchema.safeParse({ ...model, quants: [{ ...q8, repo: "../.." }] }).success, false);
   });
 
   it("an endpoint with user:password@ is refused, and the password is never in the message", async () => {
-    const s: DownloadSpec = { repo: REPO, file: FILE, destPath: path.join(dir, FILE), endpoint: "http://alice:hunter2-secret@127.0.0.1:9" };
+    const s: DownloadSpec = {
+      repo: REPO,
+      file: FILE,
+      destPath: path.join(dir, FILE),
+      endpoint: "http://alice:hunter2-secret@127.0.0.1:9",
+    };
     await assert.rejects(downloadModelFile(s, fast), (error: unknown) => {
       isDownloadError("badRequest", "user name or password")(error);
       assert.doesNotMatch((error as Error).message, /hunter2/);
@@ -290,11 +365,18 @@ describe("model downloader (real HTTP server on 127.0.0.1)", function () {
   });
 
   it("restarts from zero when the server ignores Range, and follows redirects", async () => {
-    server = await startFakeServer({ files: { "/cdn/blob": gguf }, ignoreRange: true, redirects: { [PATH]: "/cdn/blob" } });
+    server = await startFakeServer({
+      files: { "/cdn/blob": gguf },
+      ignoreRange: true,
+      redirects: { [PATH]: "/cdn/blob" },
+    });
     const s = spec();
     mkdirSync(path.dirname(s.destPath), { recursive: true });
     writeFileSync(partialPathFor(s.destPath), gguf.subarray(0, 5000));
-    writeFileSync(`${partialPathFor(s.destPath)}.json`, JSON.stringify({ url: url(), etag: null, totalBytes: gguf.length }));
+    writeFileSync(
+      `${partialPathFor(s.destPath)}.json`,
+      JSON.stringify({ url: url(), etag: null, totalBytes: gguf.length }),
+    );
     const result = await downloadModelFile(s, fast);
     assert.equal(server.requests[0].range, "bytes=5000-");
     assert.equal(result.resumedFromBytes, 0);
@@ -312,24 +394,55 @@ describe("model downloader (real HTTP server on 127.0.0.1)", function () {
     assert.equal(result.resumedFromBytes, 60_000);
     assert.deepEqual(
       server.requests.map((r) => [r.url.startsWith("/cdn/") ? "cdn" : r.url, r.status]),
-      [[PATH, 302], ["cdn", 200], [PATH, 302], ["cdn", 206]],
+      [
+        [PATH, 302],
+        ["cdn", 200],
+        [PATH, 302],
+        ["cdn", 206],
+      ],
     );
   });
 
   it("refuses and deletes a file whose bytes do not match the SHA-256 the endpoint declared", async () => {
     const tampered = Buffer.from(gguf);
     tampered[tampered.length - 1] ^= 0xff;
-    server = await startFakeServer({ files: { [PATH]: { body: tampered, declaredSha256: sha256(gguf) } }, hfRedirects: true });
+    server = await startFakeServer({
+      files: { [PATH]: { body: tampered, declaredSha256: sha256(gguf) } },
+      hfRedirects: true,
+    });
     const s = spec();
-    await assert.rejects(downloadModelFile(s, fast), isDownloadError("verifyFailed", FILE, url(), "SHA-256", sha256(gguf), "declared", "deleted", "nothing was loaded", "mirror"));
+    await assert.rejects(
+      downloadModelFile(s, fast),
+      isDownloadError(
+        "verifyFailed",
+        FILE,
+        url(),
+        "SHA-256",
+        sha256(gguf),
+        "declared",
+        "deleted",
+        "nothing was loaded",
+        "mirror",
+      ),
+    );
     assert.ok(!existsSync(s.destPath) && !existsSync(partialPathFor(s.destPath)));
   });
 
   it("refuses before downloading when the endpoint declares another SHA-256 or size than the catalog", async () => {
     server = await startFakeServer({ files: { [PATH]: gguf }, hfRedirects: true });
-    await assert.rejects(downloadModelFile(spec({ sha256: "a".repeat(64) }), fast), isDownloadError("verifyFailed", "a".repeat(64), "Nothing was downloaded"));
-    await assert.rejects(downloadModelFile(spec({ expectedSizeBytes: gguf.length - 1 }), fast), isDownloadError("verifyFailed", `${gguf.length} bytes`, "catalog expects"));
-    assert.deepEqual(server.requests.filter((r) => r.url.startsWith("/cdn/")).map((r) => r.status), [200, 200], "both stopped at the headers");
+    await assert.rejects(
+      downloadModelFile(spec({ sha256: "a".repeat(64) }), fast),
+      isDownloadError("verifyFailed", "a".repeat(64), "Nothing was downloaded"),
+    );
+    await assert.rejects(
+      downloadModelFile(spec({ expectedSizeBytes: gguf.length - 1 }), fast),
+      isDownloadError("verifyFailed", `${gguf.length} bytes`, "catalog expects"),
+    );
+    assert.deepEqual(
+      server.requests.filter((r) => r.url.startsWith("/cdn/")).map((r) => r.status),
+      [200, 200],
+      "both stopped at the headers",
+    );
     assert.ok(!existsSync(partialPathFor(spec().destPath)));
   });
 
@@ -366,20 +479,46 @@ describe("model downloader (real HTTP server on 127.0.0.1)", function () {
 
 describe("download helpers", () => {
   it("builds resolve URLs for Hugging Face or a mirror", () => {
-    assert.equal(modelFileUrl("https://huggingface.co", "a/b", "c.gguf"), "https://huggingface.co/a/b/resolve/main/c.gguf");
-    assert.equal(modelFileUrl("https://hf-mirror.com/", "a/b", "dir/c d.gguf", "v1"), "https://hf-mirror.com/a/b/resolve/v1/dir/c%20d.gguf");
+    assert.equal(
+      modelFileUrl("https://huggingface.co", "a/b", "c.gguf"),
+      "https://huggingface.co/a/b/resolve/main/c.gguf",
+    );
+    assert.equal(
+      modelFileUrl("https://hf-mirror.com/", "a/b", "dir/c d.gguf", "v1"),
+      "https://hf-mirror.com/a/b/resolve/v1/dir/c%20d.gguf",
+    );
   });
 
   it("turns a catalog quant into a spec: exact sizes only, <dir>/<owner>/<repo>/<file>", () => {
     const q15 = findModel("qwen2.5-coder-1.5b")!;
-    const q8 = catalogDownloadSpec(q15, q15.quants.find((q) => q.quant === "Q8_0")!, "/m");
+    const q8 = catalogDownloadSpec(
+      q15,
+      q15.quants.find((q) => q.quant === "Q8_0")!,
+      "/m",
+    );
     assert.equal(q8.expectedSizeBytes, 1646573056);
-    assert.equal(q8.destPath, path.join("/m", "ggml-org", "Qwen2.5-Coder-1.5B-Q8_0-GGUF", "qwen2.5-coder-1.5b-q8_0.gguf"));
+    assert.equal(
+      q8.destPath,
+      path.join("/m", "ggml-org", "Qwen2.5-Coder-1.5B-Q8_0-GGUF", "qwen2.5-coder-1.5b-q8_0.gguf"),
+    );
     assert.equal(q8.endpoint, "https://huggingface.co");
-    const q4 = catalogDownloadSpec(q15, q15.quants.find((q) => q.quant === "Q4_K_M")!, "/m", "https://mirror.example");
+    const q4 = catalogDownloadSpec(
+      q15,
+      q15.quants.find((q) => q.quant === "Q4_K_M")!,
+      "/m",
+      "https://mirror.example",
+    );
     assert.equal(q4.expectedSizeBytes, null, "a rounded listing size is not a verification target");
     assert.equal(q4.endpoint, "https://mirror.example");
     const q7 = findModel("qwen2.5-coder-7b")!;
-    assert.throws(() => catalogDownloadSpec(q7, q7.quants.find((q) => q.file === null)!, "/m"), /no known file/);
+    assert.throws(
+      () =>
+        catalogDownloadSpec(
+          q7,
+          q7.quants.find((q) => q.file === null)!,
+          "/m",
+        ),
+      /no known file/,
+    );
   });
 });

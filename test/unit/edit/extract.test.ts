@@ -31,7 +31,12 @@ describe("edit answer extraction", () => {
   });
 
   it("puts back the range's indentation when the rewrite is flush left", () => {
-    assert.deepEqual(restoreIndentation(["    if (a) {", "      b();", "    }"], ["if (a) {", "  c();", "", "}"]), ["    if (a) {", "      c();", "", "    }"]);
+    assert.deepEqual(restoreIndentation(["    if (a) {", "      b();", "    }"], ["if (a) {", "  c();", "", "}"]), [
+      "    if (a) {",
+      "      c();",
+      "",
+      "    }",
+    ]);
     // Already indented (or the range flush left): unchanged.
     assert.deepEqual(restoreIndentation(["    x();"], ["    y();"]), ["    y();"]);
     assert.deepEqual(restoreIndentation(["x();"], ["y();"]), ["y();"]);

@@ -11,7 +11,11 @@ interface Keybinding {
 }
 const root = path.resolve(__dirname, "../../../..");
 const manifest = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as {
-  contributes: { commands: { command: string }[]; keybindings: Keybinding[]; menus: Record<string, { command: string; when?: string }[]> };
+  contributes: {
+    commands: { command: string }[];
+    keybindings: Keybinding[];
+    menus: Record<string, { command: string; when?: string }[]>;
+  };
 };
 const { commands, keybindings, menus } = manifest.contributes;
 
@@ -25,11 +29,20 @@ describe("edit contributions in package.json", () => {
     assert.ok(menus["editor/context"]!.some((m) => m.command === EDIT_COMMANDS.editSelection));
     const own = keybindings.find((k) => k.command === EDIT_COMMANDS.editSelection)!;
     assert.equal(own.key, "ctrl+shift+alt+e");
-    assert.deepEqual(keybindings.filter((k) => k.key === own.key).map((k) => k.command), [EDIT_COMMANDS.editSelection]);
+    assert.deepEqual(
+      keybindings.filter((k) => k.key === own.key).map((k) => k.command),
+      [EDIT_COMMANDS.editSelection],
+    );
   });
 
   it("scopes the review keys (Escape, Alt+Y/N) to a pending edit, so they never shadow VS Code's own", () => {
-    const review = [EDIT_COMMANDS.acceptHunk, EDIT_COMMANDS.rejectHunk, EDIT_COMMANDS.acceptAll, EDIT_COMMANDS.rejectAll, EDIT_COMMANDS.cancel];
+    const review = [
+      EDIT_COMMANDS.acceptHunk,
+      EDIT_COMMANDS.rejectHunk,
+      EDIT_COMMANDS.acceptAll,
+      EDIT_COMMANDS.rejectAll,
+      EDIT_COMMANDS.cancel,
+    ];
     for (const id of review) {
       const binding = keybindings.find((k) => k.command === id);
       assert.ok(binding, `${id} has no key`);

@@ -1,5 +1,11 @@
 import * as assert from "node:assert/strict";
-import { EditTooLongError, editUserMessage, EDIT_SYSTEM_PROMPT, planEditPrompt, type EditPromptInput } from "../../../src/core/edit/prompt";
+import {
+  EditTooLongError,
+  editUserMessage,
+  EDIT_SYSTEM_PROMPT,
+  planEditPrompt,
+  type EditPromptInput,
+} from "../../../src/core/edit/prompt";
 
 /** One token per 4 characters, rounded up: enough to test the budget arithmetic. */
 const count = async (text: string) => Math.ceil(text.length / 4);
@@ -28,7 +34,14 @@ describe("edit prompt", () => {
         "Instruction: rename things",
       ].join("\n\n"),
     );
-    assert.match(editUserMessage(input({ indentation: { insertSpaces: false, tabSize: 4 }, range: { startLine: 0, endLine: 0 } }), 0, 0), /indentation: tabs\.[\s\S]*\(line 1\)/);
+    assert.match(
+      editUserMessage(
+        input({ indentation: { insertSpaces: false, tabSize: 4 }, range: { startLine: 0, endLine: 0 } }),
+        0,
+        0,
+      ),
+      /indentation: tabs\.[\s\S]*\(line 1\)/,
+    );
   });
 
   it("a fence inside the code gets a longer fence", () => {

@@ -19,7 +19,11 @@ describe("edit relocation (stale file)", () => {
   });
 
   it("tolerates trailing whitespace added since", () => {
-    assert.deepEqual(relocateRange(range, 0, ["function f() {  ", "  return 1;", "}"]), { ok: true, startLine: 0, moved: false });
+    assert.deepEqual(relocateRange(range, 0, ["function f() {  ", "  return 1;", "}"]), {
+      ok: true,
+      startLine: 0,
+      moved: false,
+    });
   });
 
   it("says why when the code itself changed", () => {

@@ -2,9 +2,24 @@ import * as assert from "node:assert/strict";
 import { diffReviewLines, EditReview } from "../../../src/core/edit/review";
 
 const original = ["function add(a, b) {", "  return a + b;", "}", "", "function sub(a, b) {", "  return a - b;", "}"];
-const proposed = ["function add(a, b) {", "  // Adds.", "  return a + b;", "}", "", "function sub(a, b) {", "  return b - a;", "}"];
+const proposed = [
+  "function add(a, b) {",
+  "  // Adds.",
+  "  return a + b;",
+  "}",
+  "",
+  "function sub(a, b) {",
+  "  return b - a;",
+  "}",
+];
 
-const shown = (review: EditReview) => review.lines().map((l) => `${l.kind === "same" ? " " : l.kind === "added" ? "+" : l.kind === "removed" ? "-" : "?"}${l.hunk ?? ""}${l.text}`);
+const shown = (review: EditReview) =>
+  review
+    .lines()
+    .map(
+      (l) =>
+        `${l.kind === "same" ? " " : l.kind === "added" ? "+" : l.kind === "removed" ? "-" : "?"}${l.hunk ?? ""}${l.text}`,
+    );
 
 describe("edit review (diff and hunks)", () => {
   it("merges original and proposal into hunks, removed lines before added ones", () => {
@@ -34,7 +49,16 @@ describe("edit review (diff and hunks)", () => {
     assert.equal(review.resolved, false);
     assert.equal(review.reject(1), true);
     assert.equal(review.resolved, true);
-    assert.deepEqual(review.result(), ["function add(a, b) {", "  // Adds.", "  return a + b;", "}", "", "function sub(a, b) {", "  return a - b;", "}"]);
+    assert.deepEqual(review.result(), [
+      "function add(a, b) {",
+      "  // Adds.",
+      "  return a + b;",
+      "}",
+      "",
+      "function sub(a, b) {",
+      "  return a - b;",
+      "}",
+    ]);
     assert.equal(review.text(), review.result().join("\n"));
     assert.equal(review.accept(0), false, "a decided hunk cannot be decided again");
   });
@@ -54,19 +78,39 @@ describe("edit review (diff and hunks)", () => {
     const review = new EditReview(original);
     review.propose(proposed, true);
     review.accept(1);
-    assert.deepEqual(review.result(), ["function add(a, b) {", "  return a + b;", "}", "", "function sub(a, b) {", "  return b - a;", "}"]);
+    assert.deepEqual(review.result(), [
+      "function add(a, b) {",
+      "  return a + b;",
+      "}",
+      "",
+      "function sub(a, b) {",
+      "  return b - a;",
+      "}",
+    ]);
   });
 
   it("while streaming, original lines past the proposal are unreached, not removed, and no decision is taken", () => {
     const lines = diffReviewLines(original, proposed.slice(0, 3), true);
-    assert.deepEqual(lines.filter((l) => l.kind === "removed"), []);
+    assert.deepEqual(
+      lines.filter((l) => l.kind === "removed"),
+      [],
+    );
     assert.equal(lines.filter((l) => l.kind === "unreached").length, 5);
     // A new first line: added above the whole original, which is not reached yet.
-    assert.deepEqual(diffReviewLines(["a();", "b();"], ["// new"], true).map((l) => l.kind), ["added", "unreached", "unreached"]);
+    assert.deepEqual(
+      diffReviewLines(["a();", "b();"], ["// new"], true).map((l) => l.kind),
+      ["added", "unreached", "unreached"],
+    );
     // A proposed line found further down: the lines skipped are removed.
-    assert.deepEqual(diffReviewLines(["a();", "b();", "c();"], ["c();"], true).map((l) => `${l.kind}${l.hunk ?? ""}`), ["removed0", "removed0", "same"]);
+    assert.deepEqual(
+      diffReviewLines(["a();", "b();", "c();"], ["c();"], true).map((l) => `${l.kind}${l.hunk ?? ""}`),
+      ["removed0", "removed0", "same"],
+    );
     // A "}" does not match ahead.
-    assert.deepEqual(diffReviewLines(["a();", "}"], ["}"], true).map((l) => l.kind), ["added", "unreached", "unreached"]);
+    assert.deepEqual(
+      diffReviewLines(["a();", "}"], ["}"], true).map((l) => l.kind),
+      ["added", "unreached", "unreached"],
+    );
     const review = new EditReview(original);
     review.propose(proposed.slice(0, 3), false);
     assert.equal(review.streaming, true);

@@ -62,13 +62,21 @@ class FakeBackend implements StoppableEngine {
 
 const settingsFor = (raw: unknown): SettingsResult => parseSettings(raw);
 const localSettings = settingsFor({ completion: { model: "/models/c.gguf" }, chat: { model: "/models/chat.gguf" } });
-const remoteSettings = settingsFor({ backend: "remote", remote: { url: "http://127.0.0.1:9" }, chat: { model: "/models/chat.gguf" } });
+const remoteSettings = settingsFor({
+  backend: "remote",
+  remote: { url: "http://127.0.0.1:9" },
+  chat: { model: "/models/chat.gguf" },
+});
 
 function setup(settings = localSettings) {
   const built: FakeBackend[] = [];
   const remotes: { plan: RemotePlan; apiKey: string | undefined }[] = [];
   const lines: string[] = [];
-  const log = { error: (m: string) => lines.push(`error ${m}`), warn: (m: string) => lines.push(`warn ${m}`), info: (m: string) => lines.push(`info ${m}`) };
+  const log = {
+    error: (m: string) => lines.push(`error ${m}`),
+    warn: (m: string) => lines.push(`warn ${m}`),
+    info: (m: string) => lines.push(`info ${m}`),
+  };
   const runtime = new ModelRuntime({
     engine: new SwitchingEngine(),
     settings,
@@ -111,7 +119,9 @@ describe("shared load", () => {
     finish("model");
     assert.equal(await second, "model");
 
-    const lonely = new SharedLoad<string>((signal) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(new Error("aborted")))));
+    const lonely = new SharedLoad<string>(
+      (signal) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(new Error("aborted")))),
+    );
     const c = new AbortController();
     const only = lonely.join(c.signal);
     c.abort();
@@ -155,13 +165,23 @@ describe("model runtime", () => {
     runtime.onDidChangeBackend(() => events.push("backend"));
     runtime.onDidChangeSettings(() => events.push("settings"));
     runtime.start();
-    assert.deepEqual(built.map((b) => b.name), ["local"]);
+    assert.deepEqual(
+      built.map((b) => b.name),
+      ["local"],
+    );
     await runtime.settingsChanged(remoteSettings, (section) => section === "localCode.backend");
-    assert.deepEqual(built.map((b) => b.name), ["local", "remote"]);
+    assert.deepEqual(
+      built.map((b) => b.name),
+      ["local", "remote"],
+    );
     assert.equal(built[0].stopped, true, "the local worker is stopped");
     assert.deepEqual(events, ["settings", "backend"]);
     runtime.apiKeyChanged("sk-secret");
-    assert.deepEqual(built.map((b) => b.name), ["local", "remote", "remote"], "a new key rebuilds the remote engine");
+    assert.deepEqual(
+      built.map((b) => b.name),
+      ["local", "remote", "remote"],
+      "a new key rebuilds the remote engine",
+    );
     assert.equal(remotes[1].apiKey, "sk-secret");
     assert.equal(built[1].stopped, true);
     await runtime.settingsChanged(remoteSettings, () => false);
@@ -187,7 +207,10 @@ describe("model runtime", () => {
     runtime.onDidChangeModel((slot) => models.push(slot));
     runtime.onDidRecover((reason) => recovered.push(reason));
     runtime.start();
-    await runtime.settingsChanged(settingsFor({ completion: { model: "/models/c.gguf" }, chat: { model: "/models/other.gguf" } }), () => false);
+    await runtime.settingsChanged(
+      settingsFor({ completion: { model: "/models/c.gguf" }, chat: { model: "/models/other.gguf" } }),
+      () => false,
+    );
     assert.deepEqual(models, ["chat"]);
     built[0].setState({ kind: "crashed", reason: "signal SIGKILL", restartInMs: 10, restarts: 1 });
     built[0].setState({ kind: "starting" });

@@ -1,5 +1,10 @@
 import * as assert from "node:assert/strict";
-import { GenerateRequestBodySchema, ResultSchemas, WorkerMessageSchema, WorkerRequestSchema } from "../../../src/core/protocol/workerProtocol";
+import {
+  GenerateRequestBodySchema,
+  ResultSchemas,
+  WorkerMessageSchema,
+  WorkerRequestSchema,
+} from "../../../src/core/protocol/workerProtocol";
 
 describe("worker protocol schemas", () => {
   it("accepts a segments generate request and fills defaults", () => {
@@ -7,7 +12,11 @@ describe("worker protocol schemas", () => {
       type: "generate",
       id: 7,
       slot: "completion",
-      body: { kind: "segments", segments: [{ special: "fimPrefix" }, { text: "a" }, { special: "fimMiddle" }], maxTokens: 8 },
+      body: {
+        kind: "segments",
+        segments: [{ special: "fimPrefix" }, { text: "a" }, { special: "fimMiddle" }],
+        maxTokens: 8,
+      },
     });
     assert.equal(parsed.type, "generate");
     if (parsed.type !== "generate") return;
@@ -18,11 +27,19 @@ describe("worker protocol schemas", () => {
 
   it("rejects unknown special tokens, BOS included (the engine adds BOS itself)", () => {
     for (const special of ["bos", "fim_pre", "<|fim_prefix|>"])
-      assert.equal(GenerateRequestBodySchema.safeParse({ kind: "segments", segments: [{ special }], maxTokens: 1 }).success, false, special);
+      assert.equal(
+        GenerateRequestBodySchema.safeParse({ kind: "segments", segments: [{ special }], maxTokens: 1 }).success,
+        false,
+        special,
+      );
   });
 
   it("rejects a segment that mixes text and a special token", () => {
-    const result = GenerateRequestBodySchema.safeParse({ kind: "segments", segments: [{ text: "a", special: "eos" }], maxTokens: 1 });
+    const result = GenerateRequestBodySchema.safeParse({
+      kind: "segments",
+      segments: [{ text: "a", special: "eos" }],
+      maxTokens: 1,
+    });
     assert.equal(result.success, false);
   });
 
@@ -41,7 +58,15 @@ describe("worker protocol schemas", () => {
   it("validates worker messages and generate results", () => {
     assert.equal(WorkerMessageSchema.safeParse({ type: "chunk", id: 1, text: "x" }).success, true);
     assert.equal(WorkerMessageSchema.safeParse({ type: "error", id: 1, code: "nope", message: "x" }).success, false);
-    const ok = { text: "bc", stopReason: "maxTokens", promptTokens: 2, reusedPromptTokens: 0, generatedTokens: 2, firstTokenMs: 3, ms: 5 };
+    const ok = {
+      text: "bc",
+      stopReason: "maxTokens",
+      promptTokens: 2,
+      reusedPromptTokens: 0,
+      generatedTokens: 2,
+      firstTokenMs: 3,
+      ms: 5,
+    };
     assert.equal(ResultSchemas.generate.safeParse(ok).success, true);
     assert.equal(ResultSchemas.generate.safeParse({ ...ok, stopReason: "done" }).success, false);
   });

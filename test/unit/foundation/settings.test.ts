@@ -5,7 +5,8 @@ import { backendPlan, parseSettings, SettingsSchema } from "../../../src/core/co
 
 const root = path.resolve(__dirname, "../../../..");
 const manifest = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
-const properties: Record<string, { default?: unknown; enum?: unknown[] }> = manifest.contributes.configuration.properties;
+const properties: Record<string, { default?: unknown; enum?: unknown[] }> =
+  manifest.contributes.configuration.properties;
 
 /** Turns {"localCode.a.b": {default}} into {a: {b: default}}. */
 function contributedDefaults(): Record<string, unknown> {
@@ -53,14 +54,18 @@ describe("settings schema", () => {
   it("accepts auto, catalog ids with a quant, and absolute .gguf paths", () => {
     for (const model of ["auto", "qwen2.5-coder-1.5b", "qwen2.5-coder-1.5b:Q4_K_M", "/models/x.gguf"])
       assert.deepEqual(parseSettings({ completion: { model } }).errors, [], model);
-    for (const model of ["", "model.gguf", "/models/x.bin"]) assert.equal(parseSettings({ completion: { model } }).errors.length, 1, model);
+    for (const model of ["", "model.gguf", "/models/x.bin"])
+      assert.equal(parseSettings({ completion: { model } }).errors.length, 1, model);
   });
 
   it("rejects a non-http download endpoint", () => {
     assert.equal(parseSettings({ downloadEndpoint: "ftp://mirror" }).errors.length, 1);
     assert.equal(parseSettings({ downloadEndpoint: "https://mirror.example/hf" }).errors.length, 0);
     assert.deepEqual(parseSettings({ modelsFolder: "models" }).invalidKeys, ["modelsFolder"]);
-    assert.equal(parseSettings({ modelsFolder: path.resolve("/srv/models") }).settings.modelsFolder, path.resolve("/srv/models"));
+    assert.equal(
+      parseSettings({ modelsFolder: path.resolve("/srv/models") }).settings.modelsFolder,
+      path.resolve("/srv/models"),
+    );
     assert.equal(parseSettings({}).settings.modelsFolder, "");
   });
 });
@@ -85,7 +90,10 @@ describe("backend settings (localCode.backend, localCode.remote.*)", () => {
   it("a bad URL is a named settings error, never a fall-back to local", () => {
     for (const url of ["not a url", "ftp://h:1", "http://user:pw@h:1", "http://h:1/?q=1"]) {
       const result = parseSettings({ backend: "remote", remote: { url } });
-      assert.ok(result.errors.some((e) => e.startsWith("localCode.remote.url:")), `${url}: ${result.errors.join("; ")}`);
+      assert.ok(
+        result.errors.some((e) => e.startsWith("localCode.remote.url:")),
+        `${url}: ${result.errors.join("; ")}`,
+      );
       assert.equal(result.settings.backend, "remote");
       const plan = backendPlan(result);
       assert.equal(plan.kind, "misconfigured", url);
@@ -95,7 +103,17 @@ describe("backend settings (localCode.backend, localCode.remote.*)", () => {
   });
 
   it("a good URL is normalised and the remote options reach the plan", () => {
-    const plan = backendPlan(parseSettings({ backend: "remote", remote: { url: " http://127.0.0.1:8080/v1/ ", chatModel: "chat", completionRoute: "infill", stallTimeoutMs: 500 } }));
+    const plan = backendPlan(
+      parseSettings({
+        backend: "remote",
+        remote: {
+          url: " http://127.0.0.1:8080/v1/ ",
+          chatModel: "chat",
+          completionRoute: "infill",
+          stallTimeoutMs: 500,
+        },
+      }),
+    );
     assert.equal(plan.kind, "remote");
     if (plan.kind !== "remote") return;
     assert.equal(plan.url, "http://127.0.0.1:8080");
@@ -113,49 +131,67 @@ describe("backend settings (localCode.backend, localCode.remote.*)", () => {
   });
 
   it("no setting can hold the API key", () => {
-    for (const key of Object.keys(properties)) assert.doesNotMatch(key, /apikey|api-key|api_key|secret|password|bearer/i);
+    for (const key of Object.keys(properties))
+      assert.doesNotMatch(key, /apikey|api-key|api_key|secret|password|bearer/i);
   });
 });
 
 describe("settings fall back per field (issue #16)", () => {
-    it("a bad array element costs that element only: backend stays remote, models stay", () => {
-        const raw = {
-            backend: "remote",
-            remote: { url: "http://gpu-box:8080", chatModel: "qwen" },
-            completion: { model: "/models/a.gguf", disabledLanguages: ["markdown", "", "plaintext"] },
-            chat: { model: "qwen2.5-coder-1.5b" },
-            threads: 4,
-        };
-        const result = parseSettings(raw);
-        assert.equal(result.settings.backend, "remote");
-        assert.equal(result.settings.remote.url, "http://gpu-box:8080");
-        assert.equal(result.settings.remote.chatModel, "qwen");
-        assert.equal(result.settings.completion.model, "/models/a.gguf");
-        assert.equal(result.settings.chat.model, "qwen2.5-coder-1.5b");
-        assert.equal(result.settings.threads, 4);
-        assert.deepEqual(result.settings.completion.disabledLanguages, ["markdown", "plaintext"]);
-        assert.deepEqual(result.invalidKeys, ["completion.disabledLanguages"]);
-        assert.equal(result.errors.length, 1);
-        assert.match(result.errors[0], /^localCode\.completion\.disabledLanguages: item 2 \(""\) is ignored: /);
-        assert.deepEqual(backendPlan(result), { kind: "remote", url: "http://gpu-box:8080", remote: result.settings.remote });
+  it("a bad array element costs that element only: backend stays remote, models stay", () => {
+    const raw = {
+      backend: "remote",
+      remote: { url: "http://gpu-box:8080", chatModel: "qwen" },
+      completion: { model: "/models/a.gguf", disabledLanguages: ["markdown", "", "plaintext"] },
+      chat: { model: "qwen2.5-coder-1.5b" },
+      threads: 4,
+    };
+    const result = parseSettings(raw);
+    assert.equal(result.settings.backend, "remote");
+    assert.equal(result.settings.remote.url, "http://gpu-box:8080");
+    assert.equal(result.settings.remote.chatModel, "qwen");
+    assert.equal(result.settings.completion.model, "/models/a.gguf");
+    assert.equal(result.settings.chat.model, "qwen2.5-coder-1.5b");
+    assert.equal(result.settings.threads, 4);
+    assert.deepEqual(result.settings.completion.disabledLanguages, ["markdown", "plaintext"]);
+    assert.deepEqual(result.invalidKeys, ["completion.disabledLanguages"]);
+    assert.equal(result.errors.length, 1);
+    assert.match(result.errors[0], /^localCode\.completion\.disabledLanguages: item 2 \(""\) is ignored: /);
+    assert.deepEqual(backendPlan(result), {
+      kind: "remote",
+      url: "http://gpu-box:8080",
+      remote: result.settings.remote,
     });
+  });
 
-    it("several bad elements and bad fields at once: each costs only itself", () => {
-        const result = parseSettings({ backend: "remote", remote: { url: "http://h:1", stallTimeoutMs: 5 }, completion: { disabledLanguages: ["", 3, "go", ""], maxTokens: 0, debounceMs: 10 } });
-        assert.deepEqual(result.settings.completion.disabledLanguages, ["go"]);
-        assert.equal(result.settings.completion.maxTokens, 64, "the bad field falls back to its default");
-        assert.equal(result.settings.completion.debounceMs, 10, "its good sibling stays");
-        assert.equal(result.settings.remote.url, "http://h:1");
-        assert.equal(result.settings.remote.stallTimeoutMs, 30_000);
-        assert.deepEqual(result.invalidKeys.sort(), ["completion.disabledLanguages", "completion.maxTokens", "remote.stallTimeoutMs"]);
-        assert.equal(result.errors.filter((e) => e.startsWith("localCode.completion.disabledLanguages: item ")).length, 3);
+  it("several bad elements and bad fields at once: each costs only itself", () => {
+    const result = parseSettings({
+      backend: "remote",
+      remote: { url: "http://h:1", stallTimeoutMs: 5 },
+      completion: { disabledLanguages: ["", 3, "go", ""], maxTokens: 0, debounceMs: 10 },
     });
+    assert.deepEqual(result.settings.completion.disabledLanguages, ["go"]);
+    assert.equal(result.settings.completion.maxTokens, 64, "the bad field falls back to its default");
+    assert.equal(result.settings.completion.debounceMs, 10, "its good sibling stays");
+    assert.equal(result.settings.remote.url, "http://h:1");
+    assert.equal(result.settings.remote.stallTimeoutMs, 30_000);
+    assert.deepEqual(result.invalidKeys.sort(), [
+      "completion.disabledLanguages",
+      "completion.maxTokens",
+      "remote.stallTimeoutMs",
+    ]);
+    assert.equal(result.errors.filter((e) => e.startsWith("localCode.completion.disabledLanguages: item ")).length, 3);
+  });
 
-    it("a whole section of the wrong type falls back alone", () => {
-        const result = parseSettings({ backend: "remote", remote: { url: "http://h:1" }, completion: "yes", chat: { temperature: 0.7 } });
-        assert.equal(result.settings.backend, "remote");
-        assert.equal(result.settings.completion.maxTokens, 64);
-        assert.equal(result.settings.chat.temperature, 0.7);
-        assert.deepEqual(result.invalidKeys, ["completion"]);
+  it("a whole section of the wrong type falls back alone", () => {
+    const result = parseSettings({
+      backend: "remote",
+      remote: { url: "http://h:1" },
+      completion: "yes",
+      chat: { temperature: 0.7 },
     });
+    assert.equal(result.settings.backend, "remote");
+    assert.equal(result.settings.completion.maxTokens, 64);
+    assert.equal(result.settings.chat.temperature, 0.7);
+    assert.deepEqual(result.invalidKeys, ["completion"]);
+  });
 });

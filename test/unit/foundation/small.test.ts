@@ -5,13 +5,32 @@ import { minimumFileSize, tensorByteSize } from "../../../src/core/gguf/tensorSi
 import { intOption, parseArgs, UsageError } from "../../../src/cli/args";
 
 describe("physical cores", () => {
-  const cpu = (entries: [string, string][]) => entries.map(([phys, core]) => `processor\t: x\nphysical id\t: ${phys}\ncore id\t\t: ${core}\n`).join("\n");
+  const cpu = (entries: [string, string][]) =>
+    entries.map(([phys, core]) => `processor\t: x\nphysical id\t: ${phys}\ncore id\t\t: ${core}\n`).join("\n");
 
   it("counts hyper-threads of one core once", () => {
-    assert.equal(physicalCoresFromCpuinfo(cpu([["0", "0"], ["0", "0"], ["0", "1"], ["0", "1"]])), 2);
+    assert.equal(
+      physicalCoresFromCpuinfo(
+        cpu([
+          ["0", "0"],
+          ["0", "0"],
+          ["0", "1"],
+          ["0", "1"],
+        ]),
+      ),
+      2,
+    );
   });
   it("counts the same core id on two sockets twice", () => {
-    assert.equal(physicalCoresFromCpuinfo(cpu([["0", "0"], ["1", "0"]])), 2);
+    assert.equal(
+      physicalCoresFromCpuinfo(
+        cpu([
+          ["0", "0"],
+          ["1", "0"],
+        ]),
+      ),
+      2,
+    );
   });
   it("returns null without topology", () => {
     assert.equal(physicalCoresFromCpuinfo("processor\t: 0\nmodel name\t: x\n"), null);
@@ -25,12 +44,22 @@ describe("physical cores", () => {
 
 describe("restart policy", () => {
   it("backs off exponentially and gives up after the cap", () => {
-    const policy = new RestartPolicy({ baseDelayMs: 100, maxDelayMs: 1000, stableAfterMs: 60_000, maxConsecutiveCrashes: 5 });
+    const policy = new RestartPolicy({
+      baseDelayMs: 100,
+      maxDelayMs: 1000,
+      stableAfterMs: 60_000,
+      maxConsecutiveCrashes: 5,
+    });
     const delays = [1, 2, 3, 4, 5, 6].map(() => policy.onCrash(10));
     assert.deepEqual(delays, [100, 200, 400, 800, 1000, null]);
   });
   it("starts over after a stable run and after a manual reset", () => {
-    const policy = new RestartPolicy({ baseDelayMs: 100, maxDelayMs: 1000, stableAfterMs: 5000, maxConsecutiveCrashes: 3 });
+    const policy = new RestartPolicy({
+      baseDelayMs: 100,
+      maxDelayMs: 1000,
+      stableAfterMs: 5000,
+      maxConsecutiveCrashes: 3,
+    });
     policy.onCrash(10);
     policy.onCrash(10);
     assert.equal(policy.onCrash(6000), 100);
@@ -49,7 +78,13 @@ describe("GGUF tensor sizes", () => {
     assert.equal(tensorByteSize(999, [1]), null);
   });
   it("a complete file ends at its furthest tensor", () => {
-    assert.equal(minimumFileSize([{ fileOffset: 100, ggmlType: 0, dimensions: [8] }, { fileOffset: 50, ggmlType: 1, dimensions: [10] }]), 132);
+    assert.equal(
+      minimumFileSize([
+        { fileOffset: 100, ggmlType: 0, dimensions: [8] },
+        { fileOffset: 50, ggmlType: 1, dimensions: [10] },
+      ]),
+      132,
+    );
     assert.equal(minimumFileSize([]), null);
   });
 });
@@ -68,7 +103,13 @@ describe("CLI arguments", () => {
     assert.throws(() => parseArgs(["x", "--modle", "a"], flags, options), /Unknown option --modle/);
     assert.throws(() => parseArgs(["x", "--model", "a", "--model", "b"], flags, options), /twice/);
     assert.throws(() => parseArgs(["x", "--model"], flags, options), /needs a value/);
-    assert.throws(() => intOption(parseArgs(["x", "--max-tokens", "ten"], flags, options), "max-tokens", 1), UsageError);
-    assert.throws(() => intOption(parseArgs(["x", "--max-tokens", "0"], flags, options), "max-tokens", 1, 1), /at least 1/);
+    assert.throws(
+      () => intOption(parseArgs(["x", "--max-tokens", "ten"], flags, options), "max-tokens", 1),
+      UsageError,
+    );
+    assert.throws(
+      () => intOption(parseArgs(["x", "--max-tokens", "0"], flags, options), "max-tokens", 1, 1),
+      /at least 1/,
+    );
   });
 });

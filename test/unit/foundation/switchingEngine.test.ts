@@ -29,7 +29,11 @@ class FakeEngine implements StoppableEngine {
   async generate(_slot: Slot, _body: GenerateRequestInput, options: { signal?: AbortSignal } = {}) {
     if (this.failWith) throw this.failWith;
     if (this.hang)
-      await new Promise((_, reject) => options.signal?.addEventListener("abort", () => reject(new EngineError("workerCrashed", "the worker went away"))));
+      await new Promise((_, reject) =>
+        options.signal?.addEventListener("abort", () =>
+          reject(new EngineError("workerCrashed", "the worker went away")),
+        ),
+      );
     return { text: this.name } as Awaited<ReturnType<StoppableEngine["generate"]>>;
   }
   async countTokens(): Promise<number> {
@@ -56,8 +60,14 @@ describe("switching engine (localCode.backend)", () => {
   it("delegates to the active engine and keeps it for the same id", async () => {
     const switching = new SwitchingEngine();
     const local = new FakeEngine("local");
-    assert.equal(switching.use("local", () => local), true);
-    assert.equal(switching.use("local", () => new FakeEngine("other")), false);
+    assert.equal(
+      switching.use("local", () => local),
+      true,
+    );
+    assert.equal(
+      switching.use("local", () => new FakeEngine("other")),
+      false,
+    );
     assert.equal((await switching.generate("completion", body)).text, "local");
     assert.equal(switching.active, local);
   });

@@ -3,16 +3,36 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { checkGgufFile, GgufFileError, ladderForGgufFile, readGgufHeader, readGgufSummary } from "../../../src/client/ggufFile";
+import {
+  checkGgufFile,
+  GgufFileError,
+  ladderForGgufFile,
+  readGgufHeader,
+  readGgufSummary,
+} from "../../../src/client/ggufFile";
 import { readGgufHeaderFrom } from "../../../src/core/gguf/ggufFileReader";
 import { headerWithArrayOf, HOSTILE_HEADERS } from "../../support/hostileGguf";
 import { checkGgufHeader, GgufFormatError, parseGgufHeader, type GgufHeader } from "../../../src/core/gguf/ggufHeader";
 import { ggufSummary } from "../../../src/core/gguf/ggufSummary";
 import { archFromGgufFields, ggufArchFieldsFromMetadata } from "../../../src/core/models/fitEstimate";
-import { encodeHeader, GgmlType, GgufValueType, kv, layoutTensors, tensorByteSize, type GgufContent, type GgufTensor } from "../../fixtures/gguf/ggufWriter";
+import {
+  encodeHeader,
+  GgmlType,
+  GgufValueType,
+  kv,
+  layoutTensors,
+  tensorByteSize,
+  type GgufContent,
+  type GgufTensor,
+} from "../../fixtures/gguf/ggufWriter";
 import { makeFakeGguf } from "../../support/ggufMirrorServer";
 
-const tensor = (name: string, dims: number[], type: GgmlType): GgufTensor => ({ name, dims, type, data: new Uint8Array(0) });
+const tensor = (name: string, dims: number[], type: GgmlType): GgufTensor => ({
+  name,
+  dims,
+  type,
+  data: new Uint8Array(0),
+});
 
 /** A qwen2-shaped header (2 layers) with Q4_0 matrices, an F32 norm and a Q8_0 embedding, plus zeroed data. */
 function qwenLike(extra: Partial<GgufContent> = {}): { content: GgufContent; file: Buffer } {
@@ -27,8 +47,16 @@ function qwenLike(extra: Partial<GgufContent> = {}): { content: GgufContent; fil
       kv.u32("qwen2.attention.head_count", 4),
       kv.u32("qwen2.attention.head_count_kv", 2),
       kv.f32("qwen2.rope.freq_base", 1_000_000),
-      kv.arr("tokenizer.ggml.tokens", GgufValueType.STRING, Array.from({ length: 300 }, (_, i) => `t${i}`)),
-      kv.arr("tokenizer.ggml.scores", GgufValueType.FLOAT32, Array.from({ length: 300 }, () => 0)),
+      kv.arr(
+        "tokenizer.ggml.tokens",
+        GgufValueType.STRING,
+        Array.from({ length: 300 }, (_, i) => `t${i}`),
+      ),
+      kv.arr(
+        "tokenizer.ggml.scores",
+        GgufValueType.FLOAT32,
+        Array.from({ length: 300 }, () => 0),
+      ),
       kv.arr("qwen2.attention.per_layer", GgufValueType.INT32, [1, -2]),
       kv.u64("test.big", 2n ** 60n),
       kv.bool("test.flag", true),
@@ -66,7 +94,10 @@ describe("GGUF header parser (src/core/gguf)", () => {
       h.tensors.map((t) => [t.name, t.dims, t.ggmlType, t.byteSize]),
       content.tensors.map((t) => [t.name, t.dims, t.type, tensorByteSize(t.type, t.dims)]),
     );
-    assert.deepEqual(h.tensors.map((t) => t.offset), layoutTensors(content.tensors));
+    assert.deepEqual(
+      h.tensors.map((t) => t.offset),
+      layoutTensors(content.tensors),
+    );
     assert.equal(h.metadata.get("general.architecture"), "qwen2");
     assert.equal(h.metadata.get("qwen2.block_count"), 2);
     assert.equal(h.metadata.get("test.big"), 2n ** 60n);
@@ -79,7 +110,10 @@ describe("GGUF header parser (src/core/gguf)", () => {
   });
 
   it("honours general.alignment", () => {
-    const { file } = qwenLike({ alignment: 64, metadata: [kv.str("general.architecture", "llama"), kv.u32("general.alignment", 64)] });
+    const { file } = qwenLike({
+      alignment: 64,
+      metadata: [kv.str("general.architecture", "llama"), kv.u32("general.alignment", 64)],
+    });
     const h = parsed(file);
     assert.equal(h.alignment, 64);
     assert.equal(h.dataOffset % 64, 0);
@@ -89,7 +123,8 @@ describe("GGUF header parser (src/core/gguf)", () => {
   it("asks for more bytes anywhere inside the header, and parses once it has them all", () => {
     const { file } = qwenLike();
     const full = parsed(file);
-    for (let cut = 0; cut < full.dataOffset - 31; cut += 7) assert.equal(parseGgufHeader(file.subarray(0, cut)), "more", `cut at ${cut}`);
+    for (let cut = 0; cut < full.dataOffset - 31; cut += 7)
+      assert.equal(parseGgufHeader(file.subarray(0, cut)), "more", `cut at ${cut}`);
     assert.deepEqual(parsed(file.subarray(0, full.dataOffset)).tensors, full.tensors);
   });
 
@@ -113,9 +148,21 @@ describe("GGUF header parser (src/core/gguf)", () => {
 
   it("checkGgufHeader: a complete file passes, a truncated one names both sizes", () => {
     const good = makeFakeGguf(16);
-    assert.deepEqual(checkGgufHeader(good), { ok: true, version: 3, tensorCount: 1, kvCount: 2, minimumFileSize: good.length });
-    assert.deepEqual(checkGgufHeader(good.subarray(0, good.length - 10)), { ok: false, reason: `truncated: ${good.length - 10} bytes, but the header describes ${good.length}` });
-    assert.deepEqual(checkGgufHeader(good.subarray(0, 40)), { ok: false, reason: "the file ends inside its GGUF header (truncated)" });
+    assert.deepEqual(checkGgufHeader(good), {
+      ok: true,
+      version: 3,
+      tensorCount: 1,
+      kvCount: 2,
+      minimumFileSize: good.length,
+    });
+    assert.deepEqual(checkGgufHeader(good.subarray(0, good.length - 10)), {
+      ok: false,
+      reason: `truncated: ${good.length - 10} bytes, but the header describes ${good.length}`,
+    });
+    assert.deepEqual(checkGgufHeader(good.subarray(0, 40)), {
+      ok: false,
+      reason: "the file ends inside its GGUF header (truncated)",
+    });
     // Only the header in memory, the file's length given: as the downloader checks a file on disk.
     assert.equal(checkGgufHeader(good.subarray(0, 200), good.length).ok, true);
   });
@@ -130,7 +177,20 @@ describe("GGUF summary for model choice", () => {
     assert.equal(s.name, "tiny qwen");
     assert.equal(s.fileType, "Q4_0");
     assert.equal(s.tokenCount, 300);
-    assert.deepEqual(s.fields, ggufArchFieldsFromMetadata("qwen2", { block_count: 2, embedding_length: 64, context_length: 4096, attention: { head_count: 4, head_count_kv: 2, per_layer: [1, -2] }, rope: { freq_base: 1e6 } }, 300));
+    assert.deepEqual(
+      s.fields,
+      ggufArchFieldsFromMetadata(
+        "qwen2",
+        {
+          block_count: 2,
+          embedding_length: 64,
+          context_length: 4096,
+          attention: { head_count: 4, head_count_kv: 2, per_layer: [1, -2] },
+          rope: { freq_base: 1e6 },
+        },
+        300,
+      ),
+    );
     assert.equal(archFromGgufFields(s.fields).kvGroups[0].layers, 2);
     // Q4_0 and Q4_K tensors, not the Q8_0 embedding or the F32 norm.
     assert.equal(s.cpuRepackBytes, tensorByteSize(GgmlType.Q4_0, [64, 64]) + tensorByteSize(GgmlType.Q4_K, [256, 64]));
@@ -138,9 +198,17 @@ describe("GGUF summary for model choice", () => {
 
   it("names the file when a required key is missing", () => {
     const { file } = qwenLike({ metadata: [kv.str("general.name", "no arch")] });
-    assert.throws(() => ggufSummary(parsed(file), "/m/x.gguf", file.length), /\/m\/x\.gguf has no general\.architecture/);
-    const noBlocks = qwenLike({ metadata: [kv.str("general.architecture", "qwen2"), kv.u32("qwen2.embedding_length", 8)] }).file;
-    assert.throws(() => ggufSummary(parsed(noBlocks), "/m/y.gguf", noBlocks.length), /^Error: \/m\/y\.gguf: GGUF metadata for qwen2 lacks qwen2\.block_count/);
+    assert.throws(
+      () => ggufSummary(parsed(file), "/m/x.gguf", file.length),
+      /\/m\/x\.gguf has no general\.architecture/,
+    );
+    const noBlocks = qwenLike({
+      metadata: [kv.str("general.architecture", "qwen2"), kv.u32("qwen2.embedding_length", 8)],
+    }).file;
+    assert.throws(
+      () => ggufSummary(parsed(noBlocks), "/m/y.gguf", noBlocks.length),
+      /^Error: \/m\/y\.gguf: GGUF metadata for qwen2 lacks qwen2\.block_count/,
+    );
   });
 });
 
@@ -157,7 +225,9 @@ describe("GGUF files on disk (src/client/ggufFile)", () => {
     assert.equal(s.sizeBytes, file.length);
     assert.equal(s.path, p);
     const { ladder } = await ladderForGgufFile(p);
-    assert.deepEqual(ladder.quants, [{ quant: "Q4_0", file: p, repo: null, sizeBytes: file.length, ppl: null, cpuRepackBytes: s.cpuRepackBytes }]);
+    assert.deepEqual(ladder.quants, [
+      { quant: "Q4_0", file: p, repo: null, sizeBytes: file.length, ppl: null, cpuRepackBytes: s.cpuRepackBytes },
+    ]);
   });
 
   it("checks a downloaded file: whole, truncated, not GGUF", async () => {
@@ -168,9 +238,18 @@ describe("GGUF files on disk (src/client/ggufFile)", () => {
       return p;
     };
     assert.equal((await checkGgufFile(write("ok.gguf", file))).ok, true);
-    assert.deepEqual(await checkGgufFile(write("cut.gguf", file.subarray(0, file.length - 1))), { ok: false, reason: `truncated: ${file.length - 1} bytes, but the header describes ${file.length}` });
-    assert.deepEqual(await checkGgufFile(write("head.gguf", file.subarray(0, 100))), { ok: false, reason: "the file ends inside its GGUF header (truncated)" });
-    assert.match(((await checkGgufFile(write("page.gguf", Buffer.from("<html>")))) as { reason: string }).reason, /^not a GGUF file/);
+    assert.deepEqual(await checkGgufFile(write("cut.gguf", file.subarray(0, file.length - 1))), {
+      ok: false,
+      reason: `truncated: ${file.length - 1} bytes, but the header describes ${file.length}`,
+    });
+    assert.deepEqual(await checkGgufFile(write("head.gguf", file.subarray(0, 100))), {
+      ok: false,
+      reason: "the file ends inside its GGUF header (truncated)",
+    });
+    assert.match(
+      ((await checkGgufFile(write("page.gguf", Buffer.from("<html>")))) as { reason: string }).reason,
+      /^not a GGUF file/,
+    );
   });
 
   it("errors name the file and what is wrong", async () => {
@@ -178,7 +257,10 @@ describe("GGUF files on disk (src/client/ggufFile)", () => {
     await assert.rejects(readGgufSummary(dir), /Model path is a directory, not a GGUF file/);
     const p = path.join(dir, "page.gguf");
     writeFileSync(p, "<html>not a model</html>");
-    await assert.rejects(readGgufSummary(p), /^Error: Not a GGUF model file: .*page\.gguf \(it starts with "<htm", not "GGUF"\)/);
+    await assert.rejects(
+      readGgufSummary(p),
+      /^Error: Not a GGUF model file: .*page\.gguf \(it starts with "<htm", not "GGUF"\)/,
+    );
   });
 });
 
@@ -238,11 +320,21 @@ describe("hostile GGUF files (issue #16): a coded error naming the file, reading
     let read = 0;
     const bytes = Buffer.alloc(8 << 20);
     headerWithArrayOf(4 << 20).copy(bytes);
-    const source = { size: bytes.length, read: async (at: number, n: number) => ((read += Math.min(n, bytes.length - at)), bytes.subarray(at, at + n)) };
-    await assert.rejects(readGgufHeaderFrom(source, "/m/blob.gguf", { maxHeaderBytes: 1 << 20 }), (e: unknown) => e instanceof GgufFileError && e.code === "headerTooLarge");
+    const source = {
+      size: bytes.length,
+      read: async (at: number, n: number) => ((read += Math.min(n, bytes.length - at)), bytes.subarray(at, at + n)),
+    };
+    await assert.rejects(
+      readGgufHeaderFrom(source, "/m/blob.gguf", { maxHeaderBytes: 1 << 20 }),
+      (e: unknown) => e instanceof GgufFileError && e.code === "headerTooLarge",
+    );
     assert.ok(read <= 1 << 20, `read ${read} bytes`);
     // Under the default cap (64 MiB) a real-sized header still reads.
     const { file: good } = qwenLike();
-    assert.equal((await readGgufHeaderFrom({ size: good.length, read: async (at, n) => good.subarray(at, at + n) }, "/m/ok.gguf")).tensors.length, 4);
+    assert.equal(
+      (await readGgufHeaderFrom({ size: good.length, read: async (at, n) => good.subarray(at, at + n) }, "/m/ok.gguf"))
+        .tensors.length,
+      4,
+    );
   });
 });

@@ -22,7 +22,13 @@ describe("model catalog", () => {
   const catalog = loadCatalog();
 
   it("validates and holds the models the issue names", () => {
-    const completion = ["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b", "qwen2.5-coder-3b", "qwen2.5-coder-7b", "codegemma-2b"];
+    const completion = [
+      "qwen2.5-coder-0.5b",
+      "qwen2.5-coder-1.5b",
+      "qwen2.5-coder-3b",
+      "qwen2.5-coder-7b",
+      "codegemma-2b",
+    ];
     const chat = [
       "qwen2.5-coder-0.5b-instruct",
       "qwen2.5-coder-1.5b-instruct",
@@ -40,7 +46,10 @@ describe("model catalog", () => {
   it("keeps sources on every entry and FIM tokens on every completion model", () => {
     for (const m of catalog.models) {
       assert.ok(m.sources.length > 0, m.id);
-      assert.ok(m.sources.every((s) => s.length > 10), m.id);
+      assert.ok(
+        m.sources.every((s) => s.length > 10),
+        m.id,
+      );
     }
     for (const m of modelsForRole("completion")) {
       assert.ok(m.fim, m.id);
@@ -64,9 +73,15 @@ describe("model catalog", () => {
   });
 
   it("leaves unknown figures null instead of inventing them", () => {
-    assert.ok(findModel("llama-3.1-8b-instruct")!.quants.every((q) => q.ppl === null), "only base-model PPLs exist: pplRef, not ppl");
+    assert.ok(
+      findModel("llama-3.1-8b-instruct")!.quants.every((q) => q.ppl === null),
+      "only base-model PPLs exist: pplRef, not ppl",
+    );
     assert.ok(findModel("llama-3.1-8b-instruct")!.quants.some((q) => q.pplRef !== null));
-    assert.ok(catalog.models.every((m) => m.quants.every((q) => q.sha256 === null)), "no SHA-256 was researched");
+    assert.ok(
+      catalog.models.every((m) => m.quants.every((q) => q.sha256 === null)),
+      "no SHA-256 was researched",
+    );
     const gemma4 = findModel("gemma-4-e4b-it")!.quants[0];
     assert.equal(gemma4.sizeKind, "unverified");
     assert.equal(gemma4.fileVerified, false);
@@ -154,14 +169,26 @@ describe("model override strings", () => {
 
   for (const bad of ["models/my.gguf", "my.gguf", "/models/my.bin", "qwen 1.5b", "qwen:Q4 K", "a:b:c"]) {
     it(`rejects ${JSON.stringify(bad)} with a readable message`, () => {
-      assert.throws(() => parseModelOverride(bad), (e: unknown) => e instanceof ModelOverrideError && e.message.includes(bad));
+      assert.throws(
+        () => parseModelOverride(bad),
+        (e: unknown) => e instanceof ModelOverrideError && e.message.includes(bad),
+      );
     });
   }
 
   it("checks ids and quants against the catalog, naming the valid choices", () => {
-    assert.throws(() => resolveCatalogOverride({ id: "nope", quant: null }, "completion"), /Unknown model "nope".*qwen2\.5-coder-1\.5b/);
-    assert.throws(() => resolveCatalogOverride({ id: "gemma-2-2b-it", quant: null }, "completion"), /not a completion model/);
-    assert.throws(() => resolveCatalogOverride({ id: "qwen2.5-coder-7b", quant: "Q6_K" }, "completion"), /no downloadable quant "Q6_K".*Available: .*Q8_0/);
+    assert.throws(
+      () => resolveCatalogOverride({ id: "nope", quant: null }, "completion"),
+      /Unknown model "nope".*qwen2\.5-coder-1\.5b/,
+    );
+    assert.throws(
+      () => resolveCatalogOverride({ id: "gemma-2-2b-it", quant: null }, "completion"),
+      /not a completion model/,
+    );
+    assert.throws(
+      () => resolveCatalogOverride({ id: "qwen2.5-coder-7b", quant: "Q6_K" }, "completion"),
+      /no downloadable quant "Q6_K".*Available: .*Q8_0/,
+    );
     const ok = resolveCatalogOverride({ id: "qwen2.5-coder-1.5b", quant: "q4_k_m" }, "completion");
     assert.equal(ok.quant?.quant, "Q4_K_M");
     assert.equal(resolveCatalogOverride({ id: "gemma-2-2b-it", quant: null }, "chat").quant, null);

@@ -73,15 +73,24 @@ function cpuMachine(ramFreeGiB: number): HardwareInfo {
 
 function logRecorder() {
   const lines: string[] = [];
-  return { lines, log: { info: (m: string) => lines.push(`info ${m}`), warn: (m: string) => lines.push(`warn ${m}`), error: (m: string) => lines.push(`error ${m}`) } };
+  return {
+    lines,
+    log: {
+      info: (m: string) => lines.push(`info ${m}`),
+      warn: (m: string) => lines.push(`warn ${m}`),
+      error: (m: string) => lines.push(`error ${m}`),
+    },
+  };
 }
 
 describe("catalog resolver", () => {
   let dir: string;
   const settings: Settings = SettingsSchema.parse({});
   const modelsDir = () => path.join(dir, "models");
-  const q4kmPath = () => path.join(modelsDir(), "mradermacher", "Qwen2.5-Coder-1.5B-GGUF", "Qwen2.5-Coder-1.5B.Q4_K_M.gguf");
-  const q8Path = () => path.join(modelsDir(), "ggml-org", "Qwen2.5-Coder-1.5B-Q8_0-GGUF", "qwen2.5-coder-1.5b-q8_0.gguf");
+  const q4kmPath = () =>
+    path.join(modelsDir(), "mradermacher", "Qwen2.5-Coder-1.5B-GGUF", "Qwen2.5-Coder-1.5B.Q4_K_M.gguf");
+  const q8Path = () =>
+    path.join(modelsDir(), "ggml-org", "Qwen2.5-Coder-1.5B-Q8_0-GGUF", "qwen2.5-coder-1.5b-q8_0.gguf");
 
   beforeEach(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), "lc-resolver-"));
@@ -99,7 +108,10 @@ describe("catalog resolver", () => {
 
   it("asks for the download of auto's pick when nothing is on disk, measuring the hardware once", async () => {
     const { engine, resolver, lines } = setup();
-    const [a, b] = await Promise.all([resolver("completion", "auto", settings), resolver("completion", "auto", settings)]);
+    const [a, b] = await Promise.all([
+      resolver("completion", "auto", settings),
+      resolver("completion", "auto", settings),
+    ]);
     assert.deepEqual(a, { modelPath: null, problem: notDownloadedProblem("qwen2.5-coder-1.5b", "Q8_0", 1646573056) });
     assert.deepEqual(b, a);
     await resolver("completion", "auto", settings);
@@ -127,7 +139,13 @@ describe("catalog resolver", () => {
     place(small);
     const r = await resolver("completion", "auto", settings);
     assert.deepEqual(r, { modelPath: small, problem: null });
-    assert.ok(lines.some((l) => l.includes("qwen2.5-coder-1.5b Q8_0 would fit better but is not downloaded; using the downloaded qwen2.5-coder-0.5b Q5_K_L")));
+    assert.ok(
+      lines.some((l) =>
+        l.includes(
+          "qwen2.5-coder-1.5b Q8_0 would fit better but is not downloaded; using the downloaded qwen2.5-coder-0.5b Q5_K_L",
+        ),
+      ),
+    );
     // An explicit setting is not swapped for another model.
     const explicit = await resolver("completion", "qwen2.5-coder-1.5b", settings);
     assert.equal(explicit.modelPath, null);
@@ -139,7 +157,12 @@ describe("catalog resolver", () => {
     place(q6kPath);
     const r = await resolver("completion", "auto", settings);
     assert.deepEqual(r, { modelPath: q6kPath, problem: null });
-    assert.ok(lines.some((l) => l.startsWith("info ") && l.includes("Q8_0 would fit better but is not downloaded; using the downloaded Q6_K")));
+    assert.ok(
+      lines.some(
+        (l) =>
+          l.startsWith("info ") && l.includes("Q8_0 would fit better but is not downloaded; using the downloaded Q6_K"),
+      ),
+    );
   });
 
   it("does not fall back to a downloaded quant that needs more than the pick's share (Q4_K_M on the CPU: file + repacked copy)", async () => {
@@ -167,7 +190,10 @@ describe("catalog resolver", () => {
     const unknown = await resolver("chat", "qwen9-chat", settings);
     assert.match(unknown.problem!, /Unknown model "qwen9-chat"\. chat models: .*qwen2\.5-coder-1\.5b-instruct/);
     const tiny = await resolver("completion", "auto", settings);
-    assert.match(tiny.problem!, /^qwen2\.5-coder-0\.5b: Nothing fits: the smallest quant of qwen2\.5-coder-0\.5b, Q3_K_S, needs/);
+    assert.match(
+      tiny.problem!,
+      /^qwen2\.5-coder-0\.5b: Nothing fits: the smallest quant of qwen2\.5-coder-0\.5b, Q3_K_S, needs/,
+    );
   });
 
   it("keeps its hardware measurement while a model is loaded, and measures again once none is", async () => {
@@ -195,7 +221,12 @@ describe("catalog resolver", () => {
     const { engine, resolver, planner } = setup();
     await resolver("completion", "auto", settings);
     engine.loaded.completion = { modelPath: "/x.gguf" } as ModelInfo;
-    engine.info = { ...cpuMachine(16), gpu: "vulkan", gpuDeviceNames: ["Test GPU"], vram: { total: 8 * GiB, used: 0, free: 8 * GiB, unifiedSize: 0 } };
+    engine.info = {
+      ...cpuMachine(16),
+      gpu: "vulkan",
+      gpuDeviceNames: ["Test GPU"],
+      vram: { total: 8 * GiB, used: 0, free: 8 * GiB, unifiedSize: 0 },
+    };
     engine.fire({ kind: "starting" });
     const snapshot = await planner.hardware();
     assert.equal(snapshot.profile.gpu, "vulkan");
@@ -207,12 +238,25 @@ describe("catalog resolver", () => {
     const elsewhere = path.join(dir, "elsewhere");
     const custom: Settings = { ...settings, modelsFolder: elsewhere };
     place(q4kmPath());
-    assert.equal((await resolver("completion", "qwen2.5-coder-1.5b:Q4_K_M", custom)).modelPath, null, "the default folder is not searched");
+    assert.equal(
+      (await resolver("completion", "qwen2.5-coder-1.5b:Q4_K_M", custom)).modelPath,
+      null,
+      "the default folder is not searched",
+    );
     const moved = path.join(elsewhere, path.relative(modelsDir(), q4kmPath()));
     place(moved);
-    assert.deepEqual(await resolver("completion", "qwen2.5-coder-1.5b:Q4_K_M", custom), { modelPath: moved, problem: null });
-    assert.equal(planner.spec((await planner.plan(custom)).plans.completion!.model!, "Q8_0", custom).destPath, path.join(elsewhere, "ggml-org", "Qwen2.5-Coder-1.5B-Q8_0-GGUF", "qwen2.5-coder-1.5b-q8_0.gguf"));
-    assert.equal(planner.spec((await planner.plan(settings)).plans.completion!.model!, "Q8_0", settings).destPath, q8Path());
+    assert.deepEqual(await resolver("completion", "qwen2.5-coder-1.5b:Q4_K_M", custom), {
+      modelPath: moved,
+      problem: null,
+    });
+    assert.equal(
+      planner.spec((await planner.plan(custom)).plans.completion!.model!, "Q8_0", custom).destPath,
+      path.join(elsewhere, "ggml-org", "Qwen2.5-Coder-1.5B-Q8_0-GGUF", "qwen2.5-coder-1.5b-q8_0.gguf"),
+    );
+    assert.equal(
+      planner.spec((await planner.plan(settings)).plans.completion!.model!, "Q8_0", settings).destPath,
+      q8Path(),
+    );
   });
 
   it("plans with the worker's two sequences per context", async () => {

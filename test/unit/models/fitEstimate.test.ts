@@ -73,7 +73,10 @@ describe("fit estimate", () => {
     // 32k context: the scores (768 MiB) outgrow the logits (297 MiB) and replace them.
     assert.equal(computeBufferBytes(a, { contextSize: 32768 }), 4 * 512 * 1536 + 4 * 512 * 32768 * 12);
     // Two sequences double the KV cache, not the scores (one KV stream per sequence).
-    assert.equal(computeBufferBytes(a, { contextSize: 32768, sequences: 2 }), computeBufferBytes(a, { contextSize: 32768 }));
+    assert.equal(
+      computeBufferBytes(a, { contextSize: 32768, sequences: 2 }),
+      computeBufferBytes(a, { contextSize: 32768 }),
+    );
     assert.equal(kvCacheBytes(a, { contextSize: 32768, sequences: 2 }), 2 * kvCacheBytes(a, { contextSize: 32768 }));
   });
 
@@ -118,8 +121,20 @@ describe("fit estimate", () => {
   });
 
   it("knows which types the CPU repacks (Q4_0, Q4_K, IQ4_NL) and counts the whole file for them", () => {
-    for (const q of ["Q4_0", "QAT-Q4_0", "QAT-Q4_0-small", "Q4_K_S", "Q4_K_M", "Q4_K_L", "UD-Q4_K_XL", "IQ4_NL", "q4_k_m"]) assert.ok(cpuRepacksType(q), q);
-    for (const q of ["Q4_1", "IQ4_XS", "Q5_K_M", "Q6_K", "Q8_0", "F16", "BF16", "IQ3_M", "custom"]) assert.ok(!cpuRepacksType(q), q);
+    for (const q of [
+      "Q4_0",
+      "QAT-Q4_0",
+      "QAT-Q4_0-small",
+      "Q4_K_S",
+      "Q4_K_M",
+      "Q4_K_L",
+      "UD-Q4_K_XL",
+      "IQ4_NL",
+      "q4_k_m",
+    ])
+      assert.ok(cpuRepacksType(q), q);
+    for (const q of ["Q4_1", "IQ4_XS", "Q5_K_M", "Q6_K", "Q8_0", "F16", "BF16", "IQ3_M", "custom"])
+      assert.ok(!cpuRepacksType(q), q);
     assert.equal(cpuRepackBytes("Q4_K_M", 986e6), 986e6);
     assert.equal(cpuRepackBytes("Q8_0", 1.65e9), 0);
   });
@@ -173,7 +188,10 @@ describe("fit estimate from GGUF header fields", () => {
   it("agrees with the catalog path for the same model", () => {
     for (const device of ["gpu", "cpu"] as const) {
       const w = { fileSizeBytes: 986e6, cpuRepackBytes: 986e6 };
-      assert.deepEqual(estimateFromGguf(qwen15, w, { contextSize: 4096 }, device), estimateMemory(arch("qwen2.5-coder-1.5b"), w, { contextSize: 4096 }, device));
+      assert.deepEqual(
+        estimateFromGguf(qwen15, w, { contextSize: 4096 }, device),
+        estimateMemory(arch("qwen2.5-coder-1.5b"), w, { contextSize: 4096 }, device),
+      );
     }
   });
 
@@ -212,10 +230,17 @@ describe("fit estimate from GGUF header fields", () => {
       vocabSize: 262144,
       trainContextSize: 131072,
     });
-    assert.equal(kvCacheBytes(g4, { contextSize: 32768 }), kvCacheBytes(arch("gemma-4-e4b-it"), { contextSize: 32768 }));
+    assert.equal(
+      kvCacheBytes(g4, { contextSize: 32768 }),
+      kvCacheBytes(arch("gemma-4-e4b-it"), { contextSize: 32768 }),
+    );
 
-    const hybrid = archFromGgufFields({ ...qwen15, architecture: "x", headCountKv: [2, 0, 2, 0] , blockCount: 4 });
-    assert.equal(hybrid.kvGroups.reduce((s, g) => s + g.layers, 0), 2, "recurrent layers (0 KV heads) hold no KV");
+    const hybrid = archFromGgufFields({ ...qwen15, architecture: "x", headCountKv: [2, 0, 2, 0], blockCount: 4 });
+    assert.equal(
+      hybrid.kvGroups.reduce((s, g) => s + g.layers, 0),
+      2,
+      "recurrent layers (0 KV heads) hold no KV",
+    );
 
     const wide = archFromGgufFields({ ...qwen15, slidingWindow: 32768 });
     assert.ok(wide.kvGroups.every((x) => x.slidingWindow === null));
@@ -224,11 +249,23 @@ describe("fit estimate from GGUF header fields", () => {
   it("reads node-llama-cpp's architectureMetadata and names what is missing", () => {
     const fields = ggufArchFieldsFromMetadata(
       "qwen2",
-      { block_count: 28, embedding_length: 1536, context_length: 32768, attention: { head_count: 12, head_count_kv: 2 }, rope: {} },
+      {
+        block_count: 28,
+        embedding_length: 1536,
+        context_length: 32768,
+        attention: { head_count: 12, head_count_kv: 2 },
+        rope: {},
+      },
       151936,
     );
     assert.deepEqual(archFromGgufFields(fields), archFromGgufFields(qwen15));
-    assert.throws(() => ggufArchFieldsFromMetadata("qwen2", { embedding_length: 1, attention: { head_count: 1 } }), /qwen2\.block_count/);
-    assert.throws(() => ggufArchFieldsFromMetadata("qwen2", { block_count: 1, embedding_length: 1, attention: { head_count: 1 } }), /vocab_size/);
+    assert.throws(
+      () => ggufArchFieldsFromMetadata("qwen2", { embedding_length: 1, attention: { head_count: 1 } }),
+      /qwen2\.block_count/,
+    );
+    assert.throws(
+      () => ggufArchFieldsFromMetadata("qwen2", { block_count: 1, embedding_length: 1, attention: { head_count: 1 } }),
+      /vocab_size/,
+    );
   });
 });

@@ -107,7 +107,11 @@ describe("model presentation", () => {
     it("names the placement each quant gets on this machine", () => {
       const ctx = { contextSize: 8192 };
       const partial = selectModel(gemma, machine(2, 16), ctx, "balanced", { pinQuant: "Q4_0" });
-      assert.deepEqual(fitBadge(partial, 26), { kind: "partial", icon: "$(split-horizontal)", text: "partial: 15/26 layers on the GPU" });
+      assert.deepEqual(fitBadge(partial, 26), {
+        kind: "partial",
+        icon: "$(split-horizontal)",
+        text: "partial: 15/26 layers on the GPU",
+      });
       assert.equal(fitBadge(selectModel(gemma, machine(8, 16), ctx, "balanced", { pinQuant: "Q4_0" }), 26).kind, "gpu");
       assert.equal(fitBadge(selectModel(gemma, machine(0, 16), ctx, "balanced", { pinQuant: "Q4_0" }), 26).kind, "cpu");
       const tooBig = selectModel(gemma, machine(0, 2), ctx, "balanced", { pinQuant: "F16" });
@@ -131,7 +135,10 @@ describe("model presentation", () => {
       assert.equal(rows[0].label, "$(star-full) Q4_K_S");
       assert.ok(rows[0].recommended);
       assert.equal(rows.filter((r) => r.recommended).length, 1);
-      assert.match(rows[0].detail, /partial: 15\/26 layers on the GPU · needs 4\.25 GiB · recommended for this machine/);
+      assert.match(
+        rows[0].detail,
+        /partial: 15\/26 layers on the GPU · needs 4\.25 GiB · recommended for this machine/,
+      );
     });
 
     it("orders the rest by placement, then larger files first, with non-fitting ones last", () => {
@@ -160,7 +167,12 @@ describe("model presentation", () => {
     it("marks quants that fit nowhere on a small machine", () => {
       const small = machine(0, 3);
       const p = planSlots(small, "balanced", { chat: { setting: "gemma-2-2b-it", contextSize: 8192 } }).chat!;
-      const r = quantRows({ ladder: p.ladder!, pinned: pinnedSelections(p, small, "balanced"), recommended: null, downloaded: new Set() });
+      const r = quantRows({
+        ladder: p.ladder!,
+        pinned: pinnedSelections(p, small, "balanced"),
+        recommended: null,
+        downloaded: new Set(),
+      });
       const f16 = r.find((x) => x.quant === "F16")!;
       assert.equal(f16.fit, "none");
       assert.match(f16.detail, /too big for this machine · needs \d+\.\d\d GiB/);
@@ -175,13 +187,21 @@ describe("model presentation", () => {
     assert.equal(row.label, "Gemma 2 2B Instruct");
     assert.match(row.description, /gemma-2-2b-it · licence must be accepted on Hugging Face/);
     assert.match(row.detail, /^best fit here: Q4_K_S, 1\.\d\d GB, partial 15\/26 · 2 downloaded$/);
-    const qwenRow = modelRow({ model: findModel("qwen2.5-coder-1.5b")!, selection: selectModel(qwen, machine(0, 1), { contextSize: 4096 }, "balanced"), isAuto: true, downloadedCount: 0 });
+    const qwenRow = modelRow({
+      model: findModel("qwen2.5-coder-1.5b")!,
+      selection: selectModel(qwen, machine(0, 1), { contextSize: 4096 }, "balanced"),
+      isAuto: true,
+      downloadedCount: 0,
+    });
     assert.equal(qwenRow.detail, "nothing fits this machine");
     assert.match(qwenRow.description, /auto's choice here/);
   });
 
   it("words the not-downloaded problem and the first-run prompt", () => {
-    assert.equal(notDownloadedProblem("qwen2.5-coder-1.5b", "Q8_0", 1646573056), "Model qwen2.5-coder-1.5b (Q8_0, 1647 MB) is not downloaded yet — run Local Code: Select Model");
+    assert.equal(
+      notDownloadedProblem("qwen2.5-coder-1.5b", "Q8_0", 1646573056),
+      "Model qwen2.5-coder-1.5b (Q8_0, 1647 MB) is not downloaded yet — run Local Code: Select Model",
+    );
     assert.equal(
       firstRunPromptText(findModel("qwen2.5-coder-1.5b")!, "Q8_0", 1646573056),
       "Local Code Assistant: download the recommended completion model Qwen2.5-Coder 1.5B Q8_0 (1.65 GB)?",
@@ -224,7 +244,13 @@ describe("model presentation", () => {
 
     it("shows VRAM, device names and a fallback reason", () => {
       const text = formatHardwareText(
-        cpuInfo({ gpu: "vulkan", requestedGpu: "cuda", fallbackReason: "CUDA failed", gpuDeviceNames: ["RTX 3060"], vram: { total: 12 * GiB, used: 2 * GiB, free: 10 * GiB, unifiedSize: 0 } }),
+        cpuInfo({
+          gpu: "vulkan",
+          requestedGpu: "cuda",
+          fallbackReason: "CUDA failed",
+          gpuDeviceNames: ["RTX 3060"],
+          vram: { total: 12 * GiB, used: 2 * GiB, free: 10 * GiB, unifiedSize: 0 },
+        }),
       );
       assert.match(text, /^Backend: +Vulkan \(requested: cuda\)$/m);
       assert.match(text, /^GPU: +RTX 3060$/m);
@@ -236,15 +262,31 @@ describe("model presentation", () => {
   describe("select text and candidate table", () => {
     const hw = machine(2, 16);
     const result = selectModel(gemma, hw, { contextSize: 8192 }, "balanced");
-    const about = { model: "gemma-2-2b-it", policy: "balanced", contextSize: 8192, sequences: 1, hardware: hw, hardwareSource: "from flags" };
+    const about = {
+      model: "gemma-2-2b-it",
+      policy: "balanced",
+      contextSize: 8192,
+      sequences: 1,
+      hardware: hw,
+      hardwareSource: "from flags",
+    };
 
     it("prints the pick, why, the memory split and every candidate", () => {
       const text = formatSelectionText(result, about);
-      assert.match(text, /^Pick: +Q4_K_S \(gemma-2-2b-it-Q4_K_S\.gguf, 1\.\d\d GB\), partial offload, 15 layers on the GPU$/m);
+      assert.match(
+        text,
+        /^Pick: +Q4_K_S \(gemma-2-2b-it-Q4_K_S\.gguf, 1\.\d\d GB\), partial offload, 15 layers on the GPU$/m,
+      );
       assert.match(text, /^Why: +balanced: no 4-8-bit quant fits fully in VRAM/m);
-      assert.match(text, /^Memory: +weights 1\.53 GiB \+ CPU repack 0\.65 GiB \+ KV 0\.65 GiB \+ compute 0\.99 GiB \+ margin \d\.\d\d GiB = 4\.25 GiB of 18\.00 GiB$/m);
+      assert.match(
+        text,
+        /^Memory: +weights 1\.53 GiB \+ CPU repack 0\.65 GiB \+ KV 0\.65 GiB \+ compute 0\.99 GiB \+ margin \d\.\d\d GiB = 4\.25 GiB of 18\.00 GiB$/m,
+      );
       assert.match(text, /^\* Q4_K_S /m);
-      const tableLines = text.trimEnd().split("\n").slice(-(result.candidates.length + 1));
+      const tableLines = text
+        .trimEnd()
+        .split("\n")
+        .slice(-(result.candidates.length + 1));
       assert.match(tableLines[0], /^ +quant +file size +PPL +needs +fits +where$/);
     });
 
@@ -268,31 +310,74 @@ describe("model presentation", () => {
   describe("hardware report", () => {
     it("shows what was detected and, per slot, the pick, why and the candidates", () => {
       const hw = machine(0, 12);
-      const plans = planSlots(hw, "balanced", { completion: { setting: "auto", contextSize: 4096 }, chat: { setting: "/models/missing.gguf", contextSize: 8192, fileLadder: new Error("Model file not found: /models/missing.gguf") } }, { sequences: 2 });
+      const plans = planSlots(
+        hw,
+        "balanced",
+        {
+          completion: { setting: "auto", contextSize: 4096 },
+          chat: {
+            setting: "/models/missing.gguf",
+            contextSize: 8192,
+            fileLadder: new Error("Model file not found: /models/missing.gguf"),
+          },
+        },
+        { sequences: 2 },
+      );
       const md = hardwareReportMarkdown({
         info: cpuInfo(),
         profile: hw,
         measuredAt: new Date("2025-01-02T03:04:05Z"),
         policy: "balanced",
         slots: [
-          { plan: plans.completion!, status: { kind: "problem", text: notDownloadedProblem("qwen2.5-coder-1.5b", "Q8_0", 1646573056) }, downloaded: new Set() },
-          { plan: plans.chat!, status: { kind: "problem", text: "Model file not found: /models/missing.gguf" }, downloaded: new Set() },
+          {
+            plan: plans.completion!,
+            status: { kind: "problem", text: notDownloadedProblem("qwen2.5-coder-1.5b", "Q8_0", 1646573056) },
+            downloaded: new Set(),
+          },
+          {
+            plan: plans.chat!,
+            status: { kind: "problem", text: "Model file not found: /models/missing.gguf" },
+            downloaded: new Set(),
+          },
         ],
       });
       assert.match(md, /^\| Backend \| CPU only \(requested: auto\) \|$/m);
       assert.match(md, /^\| RAM \| 12\.00 GiB free of 16\.00 GiB \|$/m);
       assert.match(md, /^\| Fallback \| none \|$/m);
       assert.match(md, /^\| CPU memory bandwidth \| not measured: auto assumes 20 GB\/s \|$/m);
-      const measured = hardwareReportMarkdown({ info: cpuInfo(), profile: hw, measuredAt: new Date(), policy: "balanced", slots: [], cpuBandwidth: { bytesPerSecond: 23.46e9, measuredAt: "2026-12-03T10:00:00.000Z" } });
-      assert.match(measured, /^\| CPU memory bandwidth \| 23\.5 GB\/s \(copy probe, 2026-12-03\); auto's CPU speed estimate uses 23\.5 GB\/s \(the probe only raises its 20 GB\/s default\) \|$/m);
-      const slow = hardwareReportMarkdown({ info: cpuInfo(), profile: hw, measuredAt: new Date(), policy: "balanced", slots: [], cpuBandwidth: { bytesPerSecond: 8.5e9, measuredAt: "2026-12-03T10:00:00.000Z" } });
-      assert.match(slow, /^\| CPU memory bandwidth \| 8\.5 GB\/s \(copy probe, 2026-12-03\); auto's CPU speed estimate uses 20\.0 GB\/s/m);
+      const measured = hardwareReportMarkdown({
+        info: cpuInfo(),
+        profile: hw,
+        measuredAt: new Date(),
+        policy: "balanced",
+        slots: [],
+        cpuBandwidth: { bytesPerSecond: 23.46e9, measuredAt: "2026-12-03T10:00:00.000Z" },
+      });
+      assert.match(
+        measured,
+        /^\| CPU memory bandwidth \| 23\.5 GB\/s \(copy probe, 2026-12-03\); auto's CPU speed estimate uses 23\.5 GB\/s \(the probe only raises its 20 GB\/s default\) \|$/m,
+      );
+      const slow = hardwareReportMarkdown({
+        info: cpuInfo(),
+        profile: hw,
+        measuredAt: new Date(),
+        policy: "balanced",
+        slots: [],
+        cpuBandwidth: { bytesPerSecond: 8.5e9, measuredAt: "2026-12-03T10:00:00.000Z" },
+      });
+      assert.match(
+        slow,
+        /^\| CPU memory bandwidth \| 8\.5 GB\/s \(copy probe, 2026-12-03\); auto's CPU speed estimate uses 20\.0 GB\/s/m,
+      );
       assert.match(md, /Measured 2025-01-02 03:04:05 UTC/);
       assert.match(md, /^## Completion: `auto`$/m);
       assert.match(md, /Qwen2\.5-Coder 1\.5B \(base, FIM\) \(`qwen2\.5-coder-1\.5b`\), chosen by auto/);
       assert.match(md, /^- Context: 4096 tokens × 2 sequences$/m);
       assert.match(md, /^- Pick: \*\*Q8_0\*\* \(1\.65 GB\), CPU$/m);
-      assert.match(md, /^- Why: balanced: no completion model fits on the GPU; qwen2\.5-coder-1\.5b Q8_0 is the largest above 10 tokens\/s, about 12\.1 tokens\/s on the CPU \(20\.0 GB\/s assumed, not measured\)/m);
+      assert.match(
+        md,
+        /^- Why: balanced: no completion model fits on the GPU; qwen2\.5-coder-1\.5b Q8_0 is the largest above 10 tokens\/s, about 12\.1 tokens\/s on the CPU \(20\.0 GB\/s assumed, not measured\)/m,
+      );
       assert.match(md, /^- Status: Model qwen2\.5-coder-1\.5b \(Q8_0, 1647 MB\) is not downloaded yet/m);
       assert.match(md, /^\| \*\*Q8_0\*\* \|/m);
       assert.match(md, /^## Chat: `\/models\/missing\.gguf`$/m);
@@ -302,7 +387,9 @@ describe("model presentation", () => {
 
   describe("package.json", () => {
     const root = path.resolve(__dirname, "../../../..");
-    const manifest = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { contributes?: { commands?: { command: string; title: string; category?: string }[] } };
+    const manifest = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as {
+      contributes?: { commands?: { command: string; title: string; category?: string }[] };
+    };
     const commands = manifest.contributes?.commands ?? [];
 
     // No skip when the entries are missing: a removed contribution must fail here.

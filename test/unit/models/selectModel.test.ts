@@ -48,13 +48,22 @@ function picked(result: SelectionResult): ModelSelection {
 }
 
 /** The pick's memory, checked side by side against what the hardware offers. */
-function assertFits(l: ModelLadder, hw: HardwareProfile, context: ContextSpecInput, s: ModelSelection, budgets = memoryBudgets(hw)): void {
+function assertFits(
+  l: ModelLadder,
+  hw: HardwareProfile,
+  context: ContextSpecInput,
+  s: ModelSelection,
+  budgets = memoryBudgets(hw),
+): void {
   assert.ok(s.estimate.totalBytes <= s.budgetBytes, "total within budget");
   const weights = ladderWeights(l.quants.find((q) => q.quant === s.quant)!);
-  if (s.placement === "gpu") assert.ok(estimateMemory(l.arch, weights, context, "gpu").totalBytes <= budgets.gpuBytes, "fits in VRAM");
-  if (s.placement === "cpu") assert.ok(estimateMemory(l.arch, weights, context, "cpu").totalBytes <= budgets.ramBytes, "fits in RAM");
+  if (s.placement === "gpu")
+    assert.ok(estimateMemory(l.arch, weights, context, "gpu").totalBytes <= budgets.gpuBytes, "fits in VRAM");
+  if (s.placement === "cpu")
+    assert.ok(estimateMemory(l.arch, weights, context, "cpu").totalBytes <= budgets.ramBytes, "fits in RAM");
   // The CPU side holds the repacked copy of repackable weights; the GPU side never does.
-  if (s.placement !== "gpu") assert.equal(s.estimate.repackBytes > 0, weights.cpuRepackBytes > 0, "repack copy counted on the CPU side");
+  if (s.placement !== "gpu")
+    assert.equal(s.estimate.repackBytes > 0, weights.cpuRepackBytes > 0, "repack copy counted on the CPU side");
   else assert.equal(s.estimate.repackBytes, 0);
   if (s.placement === "partial") {
     assert.ok(s.gpuLayers > 0 && s.gpuLayers < l.arch.blockCount);
@@ -74,7 +83,11 @@ function assertNothingBetterFits(policy: QuantPolicy, s: ModelSelection): void {
     const top = Math.max(...fitting.map((c) => cls(c.quant)));
     assert.equal(cls(s.quant), top, "highest quality class that fits");
     const sameClass = fitting.filter((c) => cls(c.quant) === top);
-    assert.equal(TIER[s.placement], Math.max(...sameClass.map((c) => TIER[c.placement])), "best placement within the class");
+    assert.equal(
+      TIER[s.placement],
+      Math.max(...sameClass.map((c) => TIER[c.placement])),
+      "best placement within the class",
+    );
     return;
   }
   const eligible = fitting.filter((c) => inRange(c.quant));
@@ -118,7 +131,10 @@ describe("quant selection over a table of fake hardware", () => {
             const result = selectModel(l, hw, context, policy);
             SelectionResultSchema.parse(result);
             if (isNoFit(result)) {
-              assert.ok(result.candidates.every((c) => !c.fits), `NoFit although something fits (${vram}/${ram})`);
+              assert.ok(
+                result.candidates.every((c) => !c.fits),
+                `NoFit although something fits (${vram}/${ram})`,
+              );
               assert.match(result.reason, /needs .* GiB/);
               continue;
             }
@@ -127,13 +143,19 @@ describe("quant selection over a table of fake hardware", () => {
             // Every fitting candidate, pinned, ranks no higher than the pick.
             for (const c of result.candidates.filter((x) => x.fits)) {
               const alt = picked(selectModel(l, hw, context, policy, { pinQuant: c.quant }));
-              assert.ok(compareSelectionKeys(key(policy, l, alt), key(policy, l, result)) <= 0, `${c.quant} beats ${result.quant} at ${vram}/${ram}`);
+              assert.ok(
+                compareSelectionKeys(key(policy, l, alt), key(policy, l, result)) <= 0,
+                `${c.quant} beats ${result.quant} at ${vram}/${ram}`,
+              );
             }
             checked++;
             const k = key(policy, l, result);
             const moreRam = RAM_GB.find((r) => r > ram);
             const moreVram = VRAM_GB.find((v) => v > vram);
-            for (const bigger of [moreRam && machine(vram, moreRam), moreVram !== undefined && machine(moreVram, ram)]) {
+            for (const bigger of [
+              moreRam && machine(vram, moreRam),
+              moreVram !== undefined && machine(moreVram, ram),
+            ]) {
               if (!bigger) continue;
               const k2 = key(policy, l, selectModel(l, bigger, context, policy));
               assert.ok(compareSelectionKeys(k2, k) >= 0, `worse pick with more memory than ${vram}/${ram}`);
@@ -179,7 +201,9 @@ describe("quant selection: exact picks on known machines", () => {
       speed: ["Q4_0 partial 4", "Q4_0 partial 15", "IQ4_XS gpu 26", "IQ4_XS gpu 26"],
     };
     for (const policy of POLICIES) {
-      const got = [1, 2, 4, 6].map((v) => picked(selectModel(gemma, machine(v, 16), chatCtx, policy))).map((s) => `${s.quant} ${s.placement} ${s.gpuLayers}`);
+      const got = [1, 2, 4, 6]
+        .map((v) => picked(selectModel(gemma, machine(v, 16), chatCtx, policy)))
+        .map((s) => `${s.quant} ${s.placement} ${s.gpuLayers}`);
       assert.deepEqual(got, expected[policy], policy);
     }
   });
@@ -216,7 +240,10 @@ describe("quant selection: exact picks on known machines", () => {
     assert.equal(picked(selectModel(l, big, chatCtx, "speed")).quant, "IQ4_XS");
     const none = selectModel(l, machine(0, 4), chatCtx, "balanced");
     assert.ok(isNoFit(none));
-    assert.match(none.reason, /smallest quant of llama-3\.1-8b-instruct, IQ2_M, needs \d+\.\d\d GiB; free RAM 4\.00 GiB/);
+    assert.match(
+      none.reason,
+      /smallest quant of llama-3\.1-8b-instruct, IQ2_M, needs \d+\.\d\d GiB; free RAM 4\.00 GiB/,
+    );
   });
 
   it("falls below 4 bits only when nothing else fits, and says so", () => {
@@ -262,8 +289,22 @@ describe("quant selection: exact picks on known machines", () => {
       "reason",
       "sizeBytes",
     ]);
-    assert.deepEqual(Object.keys(s.estimate).sort(), ["computeBytes", "kvCacheBytes", "marginBytes", "repackBytes", "totalBytes", "weightsBytes"]);
-    assert.deepEqual(Object.keys(s.candidates[0]).sort(), ["fits", "placement", "ppl", "quant", "sizeBytes", "totalBytes"]);
+    assert.deepEqual(Object.keys(s.estimate).sort(), [
+      "computeBytes",
+      "kvCacheBytes",
+      "marginBytes",
+      "repackBytes",
+      "totalBytes",
+      "weightsBytes",
+    ]);
+    assert.deepEqual(Object.keys(s.candidates[0]).sort(), [
+      "fits",
+      "placement",
+      "ppl",
+      "quant",
+      "sizeBytes",
+      "totalBytes",
+    ]);
     assert.equal(s.file, "gemma-2-2b-it-Q6_K.gguf");
     assert.equal(s.candidates.length, 28);
     assert.ok(s.candidates.every((c, i) => i === 0 || c.sizeBytes >= s.candidates[i - 1].sizeBytes));
@@ -287,9 +328,21 @@ describe("quant selection: exact picks on known machines", () => {
       arch: "arm64",
     };
     const hw = hardwareProfileFromInfo(info);
-    assert.deepEqual(hw, { gpu: "metal", vramTotalBytes: 12 * GiB, vramFreeBytes: 11 * GiB, ramTotalBytes: 16 * GiB, ramFreeBytes: 9 * GiB, unifiedMemory: true, cpuCores: 8 });
+    assert.deepEqual(hw, {
+      gpu: "metal",
+      vramTotalBytes: 12 * GiB,
+      vramFreeBytes: 11 * GiB,
+      ramTotalBytes: 16 * GiB,
+      ramFreeBytes: 9 * GiB,
+      unifiedMemory: true,
+      cpuCores: 8,
+    });
     assert.deepEqual(memoryBudgets(hw), { gpuBytes: 9 * GiB, ramBytes: 9 * GiB, partialOffload: false });
-    const cpuOnly = hardwareProfileFromInfo({ ...info, gpu: "none", vram: { total: 0, used: 0, free: 0, unifiedSize: 0 } });
+    const cpuOnly = hardwareProfileFromInfo({
+      ...info,
+      gpu: "none",
+      vram: { total: 0, used: 0, free: 0, unifiedSize: 0 },
+    });
     assert.deepEqual(memoryBudgets(cpuOnly), { gpuBytes: 0, ramBytes: 9 * GiB, partialOffload: false });
   });
 });
@@ -319,14 +372,24 @@ describe("completion and chat sharing one budget", () => {
           assert.ok(c.ram + h.ram <= ram * GiB, `RAM overbooked at ${vram}/${ram}`);
           // Completion gets what it would get alone whenever the machine has room for its best pick.
           const alone = selectModel(completion.ladder, hw, completion.context, policy);
-          const unlimited = picked(selectModel(completion.ladder, machine(vram > 0 ? 1024 : 0, 1024), completion.context, policy));
+          const unlimited = picked(
+            selectModel(completion.ladder, machine(vram > 0 ? 1024 : 0, 1024), completion.context, policy),
+          );
           if (!isNoFit(alone) && alone.estimate.totalBytes >= unlimited.estimate.totalBytes) {
             assert.equal((both.completion as ModelSelection).quant, alone.quant);
           }
           for (const bigger of [machine(vram, ram * 2), machine(vram === 0 ? 1 : vram * 2, ram)]) {
             const more = selectForSlots(bigger, policy, { completion, chat });
-            assert.ok(compareSelectionKeys(key(policy, completion.ladder, more.completion!), key(policy, completion.ladder, both.completion!)) >= 0);
-            assert.ok(compareSelectionKeys(key(policy, chat.ladder, more.chat!), key(policy, chat.ladder, both.chat!)) >= 0, `chat worse at more than ${vram}/${ram}`);
+            assert.ok(
+              compareSelectionKeys(
+                key(policy, completion.ladder, more.completion!),
+                key(policy, completion.ladder, both.completion!),
+              ) >= 0,
+            );
+            assert.ok(
+              compareSelectionKeys(key(policy, chat.ladder, more.chat!), key(policy, chat.ladder, both.chat!)) >= 0,
+              `chat worse at more than ${vram}/${ram}`,
+            );
           }
         }
       }

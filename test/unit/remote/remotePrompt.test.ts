@@ -1,5 +1,9 @@
 import * as assert from "node:assert/strict";
-import { buildFimPrompt, CHUNK_SEPARATOR, type FimPromptInput } from "../../../src/core/completion/templating/fimPrompt";
+import {
+  buildFimPrompt,
+  CHUNK_SEPARATOR,
+  type FimPromptInput,
+} from "../../../src/core/completion/templating/fimPrompt";
 import type { FimLayout } from "../../../src/core/completion/settings";
 import type { PromptSegment } from "../../../src/core/protocol/workerProtocol";
 import {
@@ -27,12 +31,29 @@ describe("remote FIM prompts", () => {
   describe("as /v1/completions text with a family's token texts", () => {
     const qwen = fimTemplate("qwen2.5-coder");
     const cases: { name: string; input: Partial<FimPromptInput> & { layout: FimLayout }; text: string }[] = [
-      { name: "psm", input: { layout: "psm", specialTokens: FIM_ONLY }, text: "<|fim_prefix|>a = 1\nb = <|fim_suffix|>\nc = 3\n<|fim_middle|>" },
-      { name: "psmTail puts the cursor line after the middle token", input: { layout: "psmTail", specialTokens: FIM_ONLY }, text: "<|fim_prefix|>a = 1\n<|fim_suffix|>\nc = 3\n<|fim_middle|>b = " },
-      { name: "spm", input: { layout: "spm", specialTokens: FIM_ONLY }, text: "<|fim_suffix|>\nc = 3\n<|fim_prefix|>a = 1\nb = <|fim_middle|>" },
+      {
+        name: "psm",
+        input: { layout: "psm", specialTokens: FIM_ONLY },
+        text: "<|fim_prefix|>a = 1\nb = <|fim_suffix|>\nc = 3\n<|fim_middle|>",
+      },
+      {
+        name: "psmTail puts the cursor line after the middle token",
+        input: { layout: "psmTail", specialTokens: FIM_ONLY },
+        text: "<|fim_prefix|>a = 1\n<|fim_suffix|>\nc = 3\n<|fim_middle|>b = ",
+      },
+      {
+        name: "spm",
+        input: { layout: "spm", specialTokens: FIM_ONLY },
+        text: "<|fim_suffix|>\nc = 3\n<|fim_prefix|>a = 1\nb = <|fim_middle|>",
+      },
       {
         name: "repo name, other files and the file header",
-        input: { layout: "psm", repoName: "proj", filePath: "src/x.py", extraChunks: [{ path: "src/y.py", text: "def y(): pass" }] },
+        input: {
+          layout: "psm",
+          repoName: "proj",
+          filePath: "src/x.py",
+          extraChunks: [{ path: "src/y.py", text: "def y(): pass" }],
+        },
         text: "<|repo_name|>proj\n<|file_sep|>src/y.py\ndef y(): pass\n<|file_sep|>src/x.py\n<|fim_prefix|>a = 1\nb = <|fim_suffix|>\nc = 3\n<|fim_middle|>",
       },
     ];
@@ -43,12 +64,22 @@ describe("remote FIM prompts", () => {
       });
 
     it("uses each family's own texts (deepseek-coder)", () => {
-      const out = segmentsToTemplateText(segments({ layout: "psm", specialTokens: FIM_ONLY }), fimTemplate("deepseek-coder"), "deepseek-coder", SERVER);
+      const out = segmentsToTemplateText(
+        segments({ layout: "psm", specialTokens: FIM_ONLY }),
+        fimTemplate("deepseek-coder"),
+        "deepseek-coder",
+        SERVER,
+      );
       assert.deepEqual(out, { ok: true, value: "<｜fim▁begin｜>a = 1\nb = <｜fim▁hole｜>\nc = 3\n<｜fim▁end｜>" });
     });
 
     it("a token the family lacks is an error, not a guess", () => {
-      const out = segmentsToTemplateText(segments({ layout: "psm", filePath: "x.py" }), fimTemplate("deepseek-coder"), "deepseek-coder", SERVER);
+      const out = segmentsToTemplateText(
+        segments({ layout: "psm", filePath: "x.py" }),
+        fimTemplate("deepseek-coder"),
+        "deepseek-coder",
+        SERVER,
+      );
       assert.equal(out.ok, false);
       assert.match(!out.ok ? out.message : "", /no "fileSeparator" token text/);
     });
@@ -66,34 +97,78 @@ describe("remote FIM prompts", () => {
   });
 
   describe("as an /infill request", () => {
-    const cases: { name: string; input: Partial<FimPromptInput> & { layout: FimLayout }; expected: ReturnType<typeof segmentsToInfill> }[] = [
+    const cases: {
+      name: string;
+      input: Partial<FimPromptInput> & { layout: FimLayout };
+      expected: ReturnType<typeof segmentsToInfill>;
+    }[] = [
       {
         name: "psm: prefix and suffix, empty prompt",
         input: { layout: "psm", specialTokens: FIM_ONLY },
-        expected: { ok: true, value: { input_prefix: "a = 1\nb = ", input_suffix: "\nc = 3\n", input_extra: [], prompt: "" } },
+        expected: {
+          ok: true,
+          value: { input_prefix: "a = 1\nb = ", input_suffix: "\nc = 3\n", input_extra: [], prompt: "" },
+        },
       },
       {
         name: "psmTail: the cursor line goes in prompt",
         input: { layout: "psmTail", specialTokens: FIM_ONLY },
-        expected: { ok: true, value: { input_prefix: "a = 1\n", input_suffix: "\nc = 3\n", input_extra: [], prompt: "b = " } },
+        expected: {
+          ok: true,
+          value: { input_prefix: "a = 1\n", input_suffix: "\nc = 3\n", input_extra: [], prompt: "b = " },
+        },
       },
       {
         name: "spm: the server decides the order itself",
         input: { layout: "spm", specialTokens: FIM_ONLY },
-        expected: { ok: true, value: { input_prefix: "a = 1\nb = ", input_suffix: "\nc = 3\n", input_extra: [], prompt: "" } },
+        expected: {
+          ok: true,
+          value: { input_prefix: "a = 1\nb = ", input_suffix: "\nc = 3\n", input_extra: [], prompt: "" },
+        },
       },
       {
         name: "file sections become named chunks; repo name and the current file's header are the server's",
-        input: { layout: "psm", repoName: "proj", filePath: "src/x.py", extraChunks: [{ path: "src/y.py", text: "def y(): pass" }, { path: "z.md", text: "# Z\n" }] },
+        input: {
+          layout: "psm",
+          repoName: "proj",
+          filePath: "src/x.py",
+          extraChunks: [
+            { path: "src/y.py", text: "def y(): pass" },
+            { path: "z.md", text: "# Z\n" },
+          ],
+        },
         expected: {
           ok: true,
-          value: { input_prefix: "a = 1\nb = ", input_suffix: "\nc = 3\n", input_extra: [{ filename: "src/y.py", text: "def y(): pass" }, { filename: "z.md", text: "# Z" }], prompt: "" },
+          value: {
+            input_prefix: "a = 1\nb = ",
+            input_suffix: "\nc = 3\n",
+            input_extra: [
+              { filename: "src/y.py", text: "def y(): pass" },
+              { filename: "z.md", text: "# Z" },
+            ],
+            prompt: "",
+          },
         },
       },
       {
         name: "snippets without a file-separator token become unnamed chunks",
-        input: { layout: "psmTail", specialTokens: FIM_ONLY, extraChunks: [{ path: "y.py", text: "one" }, { path: "z.py", text: "two\n" }] },
-        expected: { ok: true, value: { input_prefix: "a = 1\n", input_suffix: "\nc = 3\n", input_extra: [{ text: "one" }, { text: "two" }], prompt: "b = " } },
+        input: {
+          layout: "psmTail",
+          specialTokens: FIM_ONLY,
+          extraChunks: [
+            { path: "y.py", text: "one" },
+            { path: "z.py", text: "two\n" },
+          ],
+        },
+        expected: {
+          ok: true,
+          value: {
+            input_prefix: "a = 1\n",
+            input_suffix: "\nc = 3\n",
+            input_extra: [{ text: "one" }, { text: "two" }],
+            prompt: "b = ",
+          },
+        },
       },
       {
         name: "empty prefix and suffix",
@@ -105,9 +180,26 @@ describe("remote FIM prompts", () => {
 
     const bad: { name: string; segments: PromptSegment[]; why: RegExp }[] = [
       { name: "no FIM part", segments: [{ text: "hello" }], why: /no FIM prefix or suffix/ },
-      { name: "no middle token", segments: [{ special: "fimPrefix" }, { text: "a" }, { special: "fimSuffix" }], why: /middle token is missing/ },
-      { name: "an EOS token after the middle", segments: [{ special: "fimPrefix" }, { special: "fimSuffix" }, { special: "fimMiddle" }, { special: "eos" }], why: /unexpected "eos" token/ },
-      { name: "text before the snippets", segments: [{ text: "stray" + CHUNK_SEPARATOR + "x" }, { special: "fimPrefix" }, { special: "fimSuffix" }, { special: "fimMiddle" }], why: /text before the extra context/ },
+      {
+        name: "no middle token",
+        segments: [{ special: "fimPrefix" }, { text: "a" }, { special: "fimSuffix" }],
+        why: /middle token is missing/,
+      },
+      {
+        name: "an EOS token after the middle",
+        segments: [{ special: "fimPrefix" }, { special: "fimSuffix" }, { special: "fimMiddle" }, { special: "eos" }],
+        why: /unexpected "eos" token/,
+      },
+      {
+        name: "text before the snippets",
+        segments: [
+          { text: "stray" + CHUNK_SEPARATOR + "x" },
+          { special: "fimPrefix" },
+          { special: "fimSuffix" },
+          { special: "fimMiddle" },
+        ],
+        why: /text before the extra context/,
+      },
     ];
     for (const b of bad)
       it(`refuses ${b.name}`, () => {
@@ -132,14 +224,21 @@ describe("remote FIM prompts", () => {
       ["llama-3.1-8b-instruct", null],
       ["gpt-4o", null],
     ];
-    for (const [name, family] of names) it(`"${name}" -> ${family}`, () => assert.equal(familyFromModelName(name), family));
+    for (const [name, family] of names)
+      it(`"${name}" -> ${family}`, () => assert.equal(familyFromModelName(name), family));
 
     it("qwen and codegemma texts come from the catalog", () => {
-      for (const [family, id] of [["qwen2.5-coder", "qwen2.5-coder-1.5b"], ["codegemma", "codegemma-2b"]] as const) {
+      for (const [family, id] of [
+        ["qwen2.5-coder", "qwen2.5-coder-1.5b"],
+        ["codegemma", "codegemma-2b"],
+      ] as const) {
         const t = fimTemplate(family);
         const fim = findModel(id)?.fim;
         assert.ok(t && fim);
-        assert.deepEqual([t.prefix, t.suffix, t.middle, t.fileSeparator, t.repoName], [fim.prefix, fim.suffix, fim.middle, fim.fileSeparator, fim.repoName]);
+        assert.deepEqual(
+          [t.prefix, t.suffix, t.middle, t.fileSeparator, t.repoName],
+          [fim.prefix, fim.suffix, fim.middle, fim.fileSeparator, fim.repoName],
+        );
       }
     });
 
@@ -147,25 +246,48 @@ describe("remote FIM prompts", () => {
 
     it("the server's vocabulary decides between families that share FIM texts", () => {
       const vocab = (texts: string[]) => (t: string) => texts.includes(t);
-      const qwen = templateFromVocabulary(vocab(["<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<|file_sep|>", "<|repo_name|>"]));
+      const qwen = templateFromVocabulary(
+        vocab(["<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<|file_sep|>", "<|repo_name|>"]),
+      );
       assert.equal(qwen?.family, "qwen2.5-coder");
-      const gemma = templateFromVocabulary(vocab(["<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<|file_separator|>"]));
+      const gemma = templateFromVocabulary(
+        vocab(["<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<|file_separator|>"]),
+      );
       assert.equal(gemma?.family, "codegemma");
       assert.equal(gemma?.repoName, null);
       const partial = templateFromVocabulary(vocab(["<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>"]));
       assert.equal(partial?.fileSeparator, null, "a file separator the vocabulary lacks is dropped");
       assert.equal(templateFromVocabulary(vocab(["<|fim_prefix|>", "<|fim_middle|>"])), null);
-      assert.equal(templateFromVocabulary(vocab(["<fim_prefix>", "<fim_suffix>", "<fim_middle>", "<file_sep>", "<repo_name>"]))?.family, "starcoder2");
+      assert.equal(
+        templateFromVocabulary(vocab(["<fim_prefix>", "<fim_suffix>", "<fim_middle>", "<file_sep>", "<repo_name>"]))
+          ?.family,
+        "starcoder2",
+      );
     });
 
     it("lists every text a vocabulary check needs", () => {
       const texts = candidateTokenTexts();
-      for (const t of ["<|fim_prefix|>", "<|file_separator|>", "<fim_middle>", "<｜fim▁hole｜>", "<repo_name>"]) assert.ok(texts.includes(t), t);
+      for (const t of ["<|fim_prefix|>", "<|file_separator|>", "<fim_middle>", "<｜fim▁hole｜>", "<repo_name>"])
+        assert.ok(texts.includes(t), t);
     });
 
     it("special tokens follow the template", () => {
-      assert.deepEqual(templateSpecialTokens(null), { eos: false, fimPrefix: false, fimSuffix: false, fimMiddle: false, fileSeparator: false, repoName: false });
-      assert.deepEqual(templateSpecialTokens(fimTemplate("deepseek-coder")), { eos: false, fimPrefix: true, fimSuffix: true, fimMiddle: true, fileSeparator: false, repoName: false });
+      assert.deepEqual(templateSpecialTokens(null), {
+        eos: false,
+        fimPrefix: false,
+        fimSuffix: false,
+        fimMiddle: false,
+        fileSeparator: false,
+        repoName: false,
+      });
+      assert.deepEqual(templateSpecialTokens(fimTemplate("deepseek-coder")), {
+        eos: false,
+        fimPrefix: true,
+        fimSuffix: true,
+        fimMiddle: true,
+        fileSeparator: false,
+        repoName: false,
+      });
     });
   });
 });

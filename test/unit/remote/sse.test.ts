@@ -27,14 +27,19 @@ describe("SSE parser", () => {
     { name: "no space after the colon", stream: "data:a\n\n", events: data("a") },
     { name: "only the first space is stripped", stream: "data:  a\n\n", events: data(" a") },
     { name: "empty data line makes an empty event", stream: "data\n\n", events: data("") },
-    { name: "event and id fields", stream: "event: error\nid: 7\ndata: x\n\n", events: [{ event: "error", data: "x", id: "7" }] },
+    {
+      name: "event and id fields",
+      stream: "event: error\nid: 7\ndata: x\n\n",
+      events: [{ event: "error", data: "x", id: "7" }],
+    },
     { name: "unknown fields and retry are ignored", stream: "retry: 10\nfoo: bar\ndata: x\n\n", events: data("x") },
     { name: "blank lines without data dispatch nothing", stream: "\n\n\nevent: x\n\ndata: y\n\n", events: data("y") },
     { name: "unicode payload", stream: 'data: {"t":"é ✓ 🙂"}\n\n', events: data('{"t":"é ✓ 🙂"}') },
   ];
   for (const c of cases)
     it(`${c.name}, however the text is split`, () => {
-      for (const pieces of splits(c.stream)) assert.deepEqual(parseAll(pieces).events, c.events, JSON.stringify(pieces));
+      for (const pieces of splits(c.stream))
+        assert.deepEqual(parseAll(pieces).events, c.events, JSON.stringify(pieces));
     });
 
   it("a CR at the end of one piece and LF at the start of the next are one line end", () => {
@@ -82,7 +87,8 @@ describe("SSE parser bounds (issue #16)", () => {
     const parser = new SseParser();
     const big = "q".repeat(600_000);
     const events = [];
-    for (let at = 0; at < big.length; at += 1000) events.push(...parser.push(`${at === 0 ? "data: " : ""}${big.slice(at, at + 1000)}`));
+    for (let at = 0; at < big.length; at += 1000)
+      events.push(...parser.push(`${at === 0 ? "data: " : ""}${big.slice(at, at + 1000)}`));
     events.push(...parser.push("\r"), ...parser.push("\n\r\n"));
     assert.equal(events.length, 1);
     assert.equal(events[0].data.length, big.length);

@@ -24,10 +24,34 @@ describe("stop strings on the client side", () => {
   const cases: { name: string; stops: string[]; pieces: string[]; text: string; stopped: boolean }[] = [
     { name: "no stop strings: everything passes", stops: [], pieces: ["ab", "c"], text: "abc", stopped: false },
     { name: "stop inside one piece", stops: ["fg"], pieces: ["bcdefgh"], text: "bcde", stopped: true },
-    { name: "stop split across pieces", stops: ["fg"], pieces: ["b", "c", "d", "e", "f", "g", "h"], text: "bcde", stopped: true },
-    { name: "a partial match that does not complete is released", stops: ["fg"], pieces: ["ef", "x"], text: "efx", stopped: false },
-    { name: "a partial match held at the end is released by flush", stops: ["<|im_end|>"], pieces: ["ok <|im"], text: "ok <|im", stopped: false },
-    { name: "the earliest of several stops wins", stops: ["\n", "<|endoftext|>"], pieces: ["a<|endoftext|>b\n"], text: "a", stopped: true },
+    {
+      name: "stop split across pieces",
+      stops: ["fg"],
+      pieces: ["b", "c", "d", "e", "f", "g", "h"],
+      text: "bcde",
+      stopped: true,
+    },
+    {
+      name: "a partial match that does not complete is released",
+      stops: ["fg"],
+      pieces: ["ef", "x"],
+      text: "efx",
+      stopped: false,
+    },
+    {
+      name: "a partial match held at the end is released by flush",
+      stops: ["<|im_end|>"],
+      pieces: ["ok <|im"],
+      text: "ok <|im",
+      stopped: false,
+    },
+    {
+      name: "the earliest of several stops wins",
+      stops: ["\n", "<|endoftext|>"],
+      pieces: ["a<|endoftext|>b\n"],
+      text: "a",
+      stopped: true,
+    },
     { name: "newline stop at the very start", stops: ["\n"], pieces: ["\nfoo"], text: "", stopped: true },
     { name: "overlapping prefixes", stops: ["aab"], pieces: ["a", "a", "a", "b", "c"], text: "a", stopped: true },
   ];

@@ -1,11 +1,23 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { boundaryScores, chunkText, splitLines, type Chunk, type TokenCountFn } from "../../../src/core/summarize/chunker";
+import {
+  boundaryScores,
+  chunkText,
+  splitLines,
+  type Chunk,
+  type TokenCountFn,
+} from "../../../src/core/summarize/chunker";
 import { corpusFiles, countBytes, countWords, repoRoot } from "./helpers";
 
 /** Checks what must hold for every chunking: exact cover, budget, line numbers, exact counts. */
-function assertValidChunking(input: string, chunks: readonly Chunk[], maxTokens: number, count: (text: string) => number, name = "input"): void {
+function assertValidChunking(
+  input: string,
+  chunks: readonly Chunk[],
+  maxTokens: number,
+  count: (text: string) => number,
+  name = "input",
+): void {
   assert.equal(chunks.map((c) => c.text).join(""), input, `${name}: the chunks do not give back the input`);
   let offset = 0;
   const lineStarts = [0, ...[...input.matchAll(/\n/g)].map((m) => m.index! + 1)];
@@ -187,7 +199,10 @@ describe("summarize chunker", () => {
       const before = new AbortController();
       before.abort();
       let counted = 0;
-      await assert.rejects(chunkText(input, { maxTokens: 50, count: (t) => (counted++, countBytes(t)), signal: before.signal }), { name: "AbortError" });
+      await assert.rejects(
+        chunkText(input, { maxTokens: 50, count: (t) => (counted++, countBytes(t)), signal: before.signal }),
+        { name: "AbortError" },
+      );
       assert.equal(counted, 0);
 
       const during = new AbortController();
@@ -231,7 +246,10 @@ describe("summarize chunker", () => {
               const lineStart = input.lastIndexOf("\n", cut - 1) + 1;
               const lineEnd = input.indexOf("\n", cut);
               const line = input.slice(lineStart, lineEnd === -1 ? input.length : lineEnd + 1);
-              assert.ok(config.count(line) > config.maxTokens, `${name}: cut inside a line of ${config.count(line)} tokens at ${cut}`);
+              assert.ok(
+                config.count(line) > config.maxTokens,
+                `${name}: cut inside a line of ${config.count(line)} tokens at ${cut}`,
+              );
             }
           }
         }
@@ -273,8 +291,14 @@ describe("summarize chunker", () => {
       const share = oursGood / ours;
       const baseline = greedyGood / greedy;
       assert.ok(ours > 100, `only ${ours} cuts`);
-      assert.ok(share >= 0.8, `only ${(share * 100).toFixed(1)}% of ${ours} cuts are at a blank line or a top-level boundary`);
-      assert.ok(share > baseline + 0.3, `structure-aware ${(share * 100).toFixed(1)}% vs greedy ${(baseline * 100).toFixed(1)}%`);
+      assert.ok(
+        share >= 0.8,
+        `only ${(share * 100).toFixed(1)}% of ${ours} cuts are at a blank line or a top-level boundary`,
+      );
+      assert.ok(
+        share > baseline + 0.3,
+        `structure-aware ${(share * 100).toFixed(1)}% vs greedy ${(baseline * 100).toFixed(1)}%`,
+      );
     });
   });
 });

@@ -1,6 +1,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { SummaryGenerateFn, SummaryGenerateRequest, SummaryGeneration } from "../../../src/core/summarize/mapReduce";
+import type {
+  SummaryGenerateFn,
+  SummaryGenerateRequest,
+  SummaryGeneration,
+} from "../../../src/core/summarize/mapReduce";
 
 export const repoRoot = path.resolve(__dirname, "../../../..");
 
@@ -18,7 +22,11 @@ export function countWords(text: string): number {
 /** Prompt tokens of a ChatML prompt for a byte-level model, as the bigram fixture counts them. */
 export function chatmlPromptTokens(messages: readonly { role: string; content: string }[]): number {
   // <|im_start|> role \n content <|im_end|> \n, then <|im_start|>assistant\n
-  return messages.reduce((sum, m) => sum + 1 + countBytes(m.role) + 1 + countBytes(m.content) + 2, 0) + 1 + countBytes("assistant\n");
+  return (
+    messages.reduce((sum, m) => sum + 1 + countBytes(m.role) + 1 + countBytes(m.content) + 2, 0) +
+    1 +
+    countBytes("assistant\n")
+  );
 }
 
 export interface FakeCall {
@@ -65,7 +73,12 @@ export class FakeModel {
     }
     options.onChunk?.(text);
     const generated = countBytes(text);
-    return { text, stopReason: generated >= request.maxTokens ? "maxTokens" : "eogToken", promptTokens: call.promptTokens, generatedTokens: generated };
+    return {
+      text,
+      stopReason: generated >= request.maxTokens ? "maxTokens" : "eogToken",
+      promptTokens: call.promptTokens,
+      generatedTokens: generated,
+    };
   };
 
   byPurpose(purpose: SummaryGenerateRequest["purpose"]): FakeCall[] {

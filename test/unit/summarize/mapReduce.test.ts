@@ -43,7 +43,12 @@ describe("summarize map-reduce", () => {
   it("a small selection is one exchange, built exactly as the chat builds it: no map calls", async () => {
     const model = new FakeModel(() => "It adds numbers.");
     const text = "export function add(a: number, b: number): number {\n  return a + b;\n}\n";
-    const result = await summarize(source(text, { startLine: 10 }), { contextSize: 1024, final: FINAL, count, generate: model.generate });
+    const result = await summarize(source(text, { startLine: 10 }), {
+      contextSize: 1024,
+      final: FINAL,
+      count,
+      generate: model.generate,
+    });
     assert.equal(result.text, "It adds numbers.");
     assert.equal(result.mapCalls, 0);
     assert.equal(result.combineCalls, 0);
@@ -62,7 +67,19 @@ describe("summarize map-reduce", () => {
       history: [],
       question: {
         text: result.exchange.prompt,
-        context: [{ id: "x", kind: "selection", label: "math.ts:10-12", path: "src/lib/math.ts", languageId: "typescript", range: { startLine: 10, endLine: 12 }, content: text, tokens: 0, approximate: true }],
+        context: [
+          {
+            id: "x",
+            kind: "selection",
+            label: "math.ts:10-12",
+            path: "src/lib/math.ts",
+            languageId: "typescript",
+            range: { startLine: 10, endLine: 12 },
+            content: text,
+            tokens: 0,
+            approximate: true,
+          },
+        ],
       },
       contextSize: 1024,
       maxTokens: FINAL.maxTokens,
@@ -70,13 +87,18 @@ describe("summarize map-reduce", () => {
     });
     assert.deepEqual(final!.request.messages, expected.messages);
     assert.equal(final!.request.maxTokens, expected.maxTokens);
-    assert.match(final!.request.messages[1]!.content, /^Selection from src\/lib\/math\.ts \(lines 10-12\):\n```typescript\nexport function add/);
+    assert.match(
+      final!.request.messages[1]!.content,
+      /^Selection from src\/lib\/math\.ts \(lines 10-12\):\n```typescript\nexport function add/,
+    );
     assert.ok(final!.promptTokens + final!.request.maxTokens <= 1024);
   });
 
   it("a long input is summarised part by part, in order, every part exactly once, then combined in one exchange", async () => {
     const text = syntheticSource(3000);
-    const model = new FakeModel((request, i) => (request.purpose === "map" ? `Summary ${i + 1}.` : "The whole file adds numbers."));
+    const model = new FakeModel((request, i) =>
+      request.purpose === "map" ? `Summary ${i + 1}.` : "The whole file adds numbers.",
+    );
     const progress: SummaryProgress[] = [];
     const result = await summarize(source(text, { wholeFile: true }), {
       contextSize: 1024,
@@ -92,16 +114,35 @@ describe("summarize map-reduce", () => {
     assert.equal(result.mapCalls, expectedParts.length);
     assert.equal(result.parts, expectedParts.length);
     assert.equal(result.combineCalls, 0);
-    assert.deepEqual(mappedCode(model), expectedParts.map((c) => c.text.replace(/\n$/, "")));
-    assert.equal(mappedCode(model).map((code) => `${code}\n`).join(""), text, "nothing dropped or repeated");
-    assert.deepEqual(progress, expectedParts.map((_, i) => ({ phase: "map", done: i + 1, total: expectedParts.length })));
+    assert.deepEqual(
+      mappedCode(model),
+      expectedParts.map((c) => c.text.replace(/\n$/, "")),
+    );
+    assert.equal(
+      mappedCode(model)
+        .map((code) => `${code}\n`)
+        .join(""),
+      text,
+      "nothing dropped or repeated",
+    );
+    assert.deepEqual(
+      progress,
+      expectedParts.map((_, i) => ({ phase: "map", done: i + 1, total: expectedParts.length })),
+    );
 
     for (const [i, call] of model.byPurpose("map").entries()) {
       assert.equal(call.request.messages[0]!.content, MAP_SYSTEM_PROMPT);
       assert.equal(call.request.temperature, 0, "map calls are greedy");
-      assert.ok(call.request.messages[1]!.content.startsWith(`Part ${i + 1} of ${expectedParts.length} of src/lib/math.ts (lines ${expectedParts[i]!.startLine}-${expectedParts[i]!.endLine}):`));
+      assert.ok(
+        call.request.messages[1]!.content.startsWith(
+          `Part ${i + 1} of ${expectedParts.length} of src/lib/math.ts (lines ${expectedParts[i]!.startLine}-${expectedParts[i]!.endLine}):`,
+        ),
+      );
       // Real ChatML overhead on a byte-level model: the window must hold the prompt and the answer.
-      assert.ok(call.promptTokens + call.request.maxTokens <= 1024, `map ${i + 1}: ${call.promptTokens} + ${call.request.maxTokens}`);
+      assert.ok(
+        call.promptTokens + call.request.maxTokens <= 1024,
+        `map ${i + 1}: ${call.promptTokens} + ${call.request.maxTokens}`,
+      );
     }
 
     const final = model.calls[model.calls.length - 1]!;
@@ -115,36 +156,65 @@ describe("summarize map-reduce", () => {
       assert.ok(found >= at, `part ${i + 1} missing or out of order`);
       at = found + block.length;
     }
-    assert.match(user, new RegExp(`the ${expectedParts.length} consecutive parts of src/lib/math\\.ts \\(lines 1-\\d+\\).*summary of the whole file`));
+    assert.match(
+      user,
+      new RegExp(
+        `the ${expectedParts.length} consecutive parts of src/lib/math\\.ts \\(lines 1-\\d+\\).*summary of the whole file`,
+      ),
+    );
     assert.ok(final.promptTokens + final.request.maxTokens <= 1024);
     assert.deepEqual(result.notes, []);
-    assert.match(result.exchange.display, /^Summarize math\.ts \(whole file, lines 1-\d+: nothing was selected\) — read in \d+ parts$/);
+    assert.match(
+      result.exchange.display,
+      /^Summarize math\.ts \(whole file, lines 1-\d+: nothing was selected\) — read in \d+ parts$/,
+    );
     assert.equal(result.exchange.context[0]!.label, `Part summaries of math.ts:1-${result.span.endLine}`);
   });
 
   it("combines in rounds when the part summaries do not fit at once, keeping every call inside the window", async () => {
     const text = syntheticSource(8000);
     // Each summary uses its whole allowance, so a dozen of them overflow the final prompt.
-    const model = new FakeModel((request, i) => (request.purpose === "final" ? "Done." : `${request.purpose} ${i}: ${"x".repeat(request.maxTokens - 20)}`));
+    const model = new FakeModel((request, i) =>
+      request.purpose === "final" ? "Done." : `${request.purpose} ${i}: ${"x".repeat(request.maxTokens - 20)}`,
+    );
     const final = { ...FINAL, maxTokens: 100 };
     const result = await summarize(source(text), { contextSize: 768, final, count, generate: model.generate });
     assert.ok(result.mapCalls >= 12, `${result.mapCalls} map calls`);
     assert.ok(result.combineCalls >= 1, "expected combine calls");
     assert.equal(model.byPurpose("combine").length, result.combineCalls);
     for (const call of model.calls) {
-      assert.ok(call.promptTokens + call.request.maxTokens <= 768, `${call.request.purpose}: ${call.promptTokens} + ${call.request.maxTokens}`);
+      assert.ok(
+        call.promptTokens + call.request.maxTokens <= 768,
+        `${call.request.purpose}: ${call.promptTokens} + ${call.request.maxTokens}`,
+      );
     }
     // Combined summaries keep covering consecutive line ranges from the first line to the last.
     const context = result.exchange.context[0]!.content;
-    const ranges = [...context.matchAll(/^Summary of lines (\d+)-(\d+):$/gm)].map((m) => [Number(m[1]), Number(m[2])] as const);
+    const ranges = [...context.matchAll(/^Summary of lines (\d+)-(\d+):$/gm)].map(
+      (m) => [Number(m[1]), Number(m[2])] as const,
+    );
     assert.ok(ranges.length >= 1 && ranges.length < result.mapCalls);
     assert.equal(ranges[0]![0], 1);
     assert.equal(ranges[ranges.length - 1]![1], result.span.endLine);
     for (let i = 1; i < ranges.length; i++) {
-      assert.ok(ranges[i]![0] >= ranges[i - 1]![1] && ranges[i]![0] <= ranges[i - 1]![1] + 1, "ranges must be consecutive");
+      assert.ok(
+        ranges[i]![0] >= ranges[i - 1]![1] && ranges[i]![0] <= ranges[i - 1]![1] + 1,
+        "ranges must be consecutive",
+      );
     }
     // The final exchange is sent unshortened.
-    const question = formatQuestion(result.exchange.prompt, result.exchange.context.map((c, i) => ({ ...c, id: `c${i}`, path: c.path ?? null, languageId: c.languageId ?? null, range: c.range ?? null, tokens: 0, approximate: true })));
+    const question = formatQuestion(
+      result.exchange.prompt,
+      result.exchange.context.map((c, i) => ({
+        ...c,
+        id: `c${i}`,
+        path: c.path ?? null,
+        languageId: c.languageId ?? null,
+        range: c.range ?? null,
+        tokens: 0,
+        approximate: true,
+      })),
+    );
     assert.equal(model.calls[model.calls.length - 1]!.request.messages.at(-1)!.content, question);
     assert.deepEqual(result.notes, []);
   });
@@ -152,18 +222,39 @@ describe("summarize map-reduce", () => {
   it("reads at most maxParts parts and says exactly which lines were left out", async () => {
     const text = syntheticSource(6000);
     const model = new FakeModel();
-    const result = await summarize(source(text, { startLine: 101 }), { contextSize: 1024, final: FINAL, count, generate: model.generate, maxParts: 2 });
-    const plan = await planSummary(source(text, { startLine: 101 }), { contextSize: 1024, final: FINAL, count, maxParts: 2 });
+    const result = await summarize(source(text, { startLine: 101 }), {
+      contextSize: 1024,
+      final: FINAL,
+      count,
+      generate: model.generate,
+      maxParts: 2,
+    });
+    const plan = await planSummary(source(text, { startLine: 101 }), {
+      contextSize: 1024,
+      final: FINAL,
+      count,
+      maxParts: 2,
+    });
     const all = await chunkText(text, { maxTokens: plan.budgets.chunkTokens, count });
     assert.ok(all.length > 2);
     assert.equal(result.mapCalls, 2);
     const firstLeftOut = all[2]!.startLine + 100;
     assert.deepEqual(result.omitted, [{ startLine: firstLeftOut, endLine: result.span.endLine }]);
     assert.equal(result.notes.length, 1);
-    assert.match(result.notes[0]!, new RegExp(`^Lines ${firstLeftOut}-${result.span.endLine} were left out: the selection needs ${all.length} parts .* at most 2 are read\\.`));
-    assert.ok(result.exchange.display.includes(`\nNote: ${result.notes[0]}`), "the question shown says what was left out");
+    assert.match(
+      result.notes[0]!,
+      new RegExp(
+        `^Lines ${firstLeftOut}-${result.span.endLine} were left out: the selection needs ${all.length} parts .* at most 2 are read\\.`,
+      ),
+    );
     assert.ok(
-      result.exchange.prompt.endsWith(`Important: lines ${firstLeftOut}-${result.span.endLine} of the selection could not be read (too long). Say so at the start of your answer.`),
+      result.exchange.display.includes(`\nNote: ${result.notes[0]}`),
+      "the question shown says what was left out",
+    );
+    assert.ok(
+      result.exchange.prompt.endsWith(
+        `Important: lines ${firstLeftOut}-${result.span.endLine} of the selection could not be read (too long). Say so at the start of your answer.`,
+      ),
       "the model is told to say it",
     );
   });
@@ -178,7 +269,13 @@ describe("summarize map-reduce", () => {
       const model = new FakeModel(reply);
       let result;
       try {
-        result = await summarize(source(text), { contextSize, final: { ...FINAL, maxTokens: 100 }, count, generate: model.generate, maxParts: 6 });
+        result = await summarize(source(text), {
+          contextSize,
+          final: { ...FINAL, maxTokens: 100 },
+          count,
+          generate: model.generate,
+          maxParts: 6,
+        });
       } catch (error) {
         assert.ok(error instanceof SummaryError && /too small/.test(error.message), String(error));
         assert.equal(model.calls.length, 0, `context ${contextSize}: refused after ${model.calls.length} calls`);
@@ -189,7 +286,10 @@ describe("summarize map-reduce", () => {
       assert.equal(result.text, "Done.");
       assert.match(result.notes[0]!, /^Lines \d+-\d+ were left out/);
       for (const call of model.calls) {
-        assert.ok(call.promptTokens + call.request.maxTokens <= contextSize, `${contextSize}, ${call.request.purpose}: ${call.promptTokens} + ${call.request.maxTokens}`);
+        assert.ok(
+          call.promptTokens + call.request.maxTokens <= contextSize,
+          `${contextSize}, ${call.request.purpose}: ${call.promptTokens} + ${call.request.maxTokens}`,
+        );
       }
       fitted++;
     }
@@ -202,8 +302,20 @@ describe("summarize map-reduce", () => {
     const plan = await planSummary(source(text), { contextSize: 1024, final: FINAL, count });
     const context = summariesContext(source(text), plan.span, []);
     const finalQuestion = (prompt: string, content: string) =>
-      countBytes(formatQuestion(prompt, [{ ...context, id: "c", content, path: context.path ?? null, languageId: context.languageId ?? null, range: context.range ?? null, tokens: 0, approximate: true }])) +
-      MESSAGE_OVERHEAD_TOKENS;
+      countBytes(
+        formatQuestion(prompt, [
+          {
+            ...context,
+            id: "c",
+            content,
+            path: context.path ?? null,
+            languageId: context.languageId ?? null,
+            range: context.range ?? null,
+            tokens: 0,
+            approximate: true,
+          },
+        ]),
+      ) + MESSAGE_OVERHEAD_TOKENS;
     const bare = finalQuestion(combinedPrompt(source(text), plan.span, plan.parts.length), "");
     // Room for about 60 tokens of summary: less than one full part summary.
     const tight = { ...plan, budgets: { ...plan.budgets, finalQuestionTokens: bare + 60 } };
@@ -243,7 +355,13 @@ describe("summarize map-reduce", () => {
     abort.abort();
     let counted = 0;
     await assert.rejects(
-      summarize(source(syntheticSource(6000)), { contextSize: 1024, final: FINAL, count: (t) => (counted++, countBytes(t)), generate: model.generate, signal: abort.signal }),
+      summarize(source(syntheticSource(6000)), {
+        contextSize: 1024,
+        final: FINAL,
+        count: (t) => (counted++, countBytes(t)),
+        generate: model.generate,
+        signal: abort.signal,
+      }),
       { name: "AbortError" },
     );
     assert.equal(model.calls.length, 0);
@@ -257,18 +375,35 @@ describe("summarize map-reduce", () => {
       }
       return "ok";
     });
-    await assert.rejects(summarize(source(syntheticSource(6000)), { contextSize: 1024, final: FINAL, count, generate: model.generate }), /worker crashed/);
+    await assert.rejects(
+      summarize(source(syntheticSource(6000)), { contextSize: 1024, final: FINAL, count, generate: model.generate }),
+      /worker crashed/,
+    );
     assert.equal(model.calls.length, 2);
   });
 
   it("refuses blank input and a window too small for parts, with a message for the user", async () => {
     const model = new FakeModel();
-    await assert.rejects(summarize(source("  \n\n"), { contextSize: 1024, final: FINAL, count, generate: model.generate }), (e: Error) => e instanceof SummaryError && /selection is blank/.test(e.message));
-    await assert.rejects(summarize(source("", { wholeFile: true }), { contextSize: 1024, final: FINAL, count, generate: model.generate }), /the file is empty/);
-    await assert.rejects(summarize(source(syntheticSource(3000)), { contextSize: 192, final: FINAL, count, generate: model.generate }), (e: Error) => e instanceof SummaryError && /too small/.test(e.message));
+    await assert.rejects(
+      summarize(source("  \n\n"), { contextSize: 1024, final: FINAL, count, generate: model.generate }),
+      (e: Error) => e instanceof SummaryError && /selection is blank/.test(e.message),
+    );
+    await assert.rejects(
+      summarize(source("", { wholeFile: true }), { contextSize: 1024, final: FINAL, count, generate: model.generate }),
+      /the file is empty/,
+    );
+    await assert.rejects(
+      summarize(source(syntheticSource(3000)), { contextSize: 192, final: FINAL, count, generate: model.generate }),
+      (e: Error) => e instanceof SummaryError && /too small/.test(e.message),
+    );
     // Parts would fit, but a 512-token answer leaves no room for the final prompt: refused before any map call.
     await assert.rejects(
-      summarize(source(syntheticSource(3000)), { contextSize: 1024, final: { ...FINAL, systemPrompt: DEFAULT_CHAT_SYSTEM_PROMPT, maxTokens: 512 }, count, generate: model.generate }),
+      summarize(source(syntheticSource(3000)), {
+        contextSize: 1024,
+        final: { ...FINAL, systemPrompt: DEFAULT_CHAT_SYSTEM_PROMPT, maxTokens: 512 },
+        count,
+        generate: model.generate,
+      }),
       /1,024-token context window is too small to summarize this in parts with 512 tokens kept for the answer/,
     );
     assert.equal(model.calls.length, 0);
@@ -276,12 +411,18 @@ describe("summarize map-reduce", () => {
 
   it("runSummaryPlan alone builds the exchange for the chat without generating the final answer", async () => {
     const model = new FakeModel();
-    const plan = await planSummary(source(syntheticSource(6000), { task: "explain" }), { contextSize: 1024, final: FINAL, count });
+    const plan = await planSummary(source(syntheticSource(6000), { task: "explain" }), {
+      contextSize: 1024,
+      final: FINAL,
+      count,
+    });
     assert.equal(plan.mode, "mapReduce");
     const prepared = await runSummaryPlan(plan, { generate: model.generate, count });
     assert.equal(prepared.mapCalls, plan.parts.length);
     assert.equal(model.calls.length, prepared.mapCalls + prepared.combineCalls);
-    assert.ok(model.byPurpose("map").every((c) => /Explain briefly what this part does/.test(c.request.messages[1]!.content)));
+    assert.ok(
+      model.byPurpose("map").every((c) => /Explain briefly what this part does/.test(c.request.messages[1]!.content)),
+    );
     assert.ok(model.calls.every((c) => c.request.purpose !== "final"));
     assert.match(prepared.exchange.prompt, /explain what the whole selection does/);
     assert.equal(prepared.exchange.title, `Explanation of math.ts:1-${plan.span.endLine}`);

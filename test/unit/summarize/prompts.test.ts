@@ -34,7 +34,13 @@ const source = (over: Partial<SummarySource> = {}): SummarySource => ({
 
 describe("summarize prompts", () => {
   it("a map prompt names the part, the file and its lines, and fences the code with its language", () => {
-    const prompt = mapUserPrompt(source(), { index: 2, total: 5, startLine: 41, endLine: 80, text: "function f() {}\n" });
+    const prompt = mapUserPrompt(source(), {
+      index: 2,
+      total: 5,
+      startLine: 41,
+      endLine: 80,
+      text: "function f() {}\n",
+    });
     assert.equal(
       prompt,
       "Part 2 of 5 of src/app/main.ts (lines 41-80):\n```typescript\nfunction f() {}\n```\n\n" +
@@ -51,10 +57,25 @@ describe("summarize prompts", () => {
 
   it("explain asks for an explanation at every step", () => {
     const s = source({ task: "explain" });
-    assert.match(mapUserPrompt(s, { index: 1, total: 2, startLine: 1, endLine: 2, text: "x" }), /Explain briefly what this part does/);
-    assert.match(singlePrompt(s, { startLine: 10, endLine: 10 }), /^Explain what the code above \(src\/app\/main\.ts, line 10\)/);
-    assert.match(combinedPrompt(s, { startLine: 1, endLine: 900 }, 4), /explanations of the 4 consecutive parts .* explain what the whole selection does/);
-    assert.match(combineUserPrompt(s, [{ startLine: 1, endLine: 2, text: "a" }, { startLine: 3, endLine: 4, text: "b" }]), /explanation of what they do of lines 1-4/);
+    assert.match(
+      mapUserPrompt(s, { index: 1, total: 2, startLine: 1, endLine: 2, text: "x" }),
+      /Explain briefly what this part does/,
+    );
+    assert.match(
+      singlePrompt(s, { startLine: 10, endLine: 10 }),
+      /^Explain what the code above \(src\/app\/main\.ts, line 10\)/,
+    );
+    assert.match(
+      combinedPrompt(s, { startLine: 1, endLine: 900 }, 4),
+      /explanations of the 4 consecutive parts .* explain what the whole selection does/,
+    );
+    assert.match(
+      combineUserPrompt(s, [
+        { startLine: 1, endLine: 2, text: "a" },
+        { startLine: 3, endLine: 4, text: "b" },
+      ]),
+      /explanation of what they do of lines 1-4/,
+    );
     assert.equal(titleText(s, { startLine: 3, endLine: 9 }), "Explanation of main.ts:3-9");
   });
 
@@ -64,12 +85,19 @@ describe("summarize prompts", () => {
       { startLine: 41, endLine: 41, text: "" },
       { startLine: 42, endLine: 90, text: "Third." },
     ]);
-    assert.equal(blocks, "Summary of lines 1-40:\nFirst.\n\nSummary of line 41:\n(The model wrote nothing for this part.)\n\nSummary of lines 42-90:\nThird.");
+    assert.equal(
+      blocks,
+      "Summary of lines 1-40:\nFirst.\n\nSummary of line 41:\n(The model wrote nothing for this part.)\n\nSummary of lines 42-90:\nThird.",
+    );
     const combine = combineUserPrompt(source(), [
       { startLine: 1, endLine: 40, text: "A" },
       { startLine: 41, endLine: 90, text: "B" },
     ]);
-    assert.ok(combine.startsWith("Summaries of consecutive parts of src/app/main.ts (lines 1-90):\n\nSummary of lines 1-40:\nA\n\nSummary of lines 41-90:\nB\n\n"));
+    assert.ok(
+      combine.startsWith(
+        "Summaries of consecutive parts of src/app/main.ts (lines 1-90):\n\nSummary of lines 1-40:\nA\n\nSummary of lines 41-90:\nB\n\n",
+      ),
+    );
     assert.match(combine, /Combine them into one concise summary of lines 1-90/);
   });
 
@@ -80,8 +108,10 @@ describe("summarize prompts", () => {
     assert.equal(displayText(source(), span, 1, []), "Summarize main.ts:10-25");
     const whole = source({ wholeFile: true, startLine: 1 });
     assert.equal(titleText(whole, { startLine: 1, endLine: 300 }), "Summary of main.ts (whole file)");
-    assert.equal(displayText(whole, { startLine: 1, endLine: 300 }, 3, ["Lines 200-300 were left out: too long."]),
-      "Summarize main.ts (whole file, lines 1-300: nothing was selected) — read in 3 parts\nNote: Lines 200-300 were left out: too long.");
+    assert.equal(
+      displayText(whole, { startLine: 1, endLine: 300 }, 3, ["Lines 200-300 were left out: too long."]),
+      "Summarize main.ts (whole file, lines 1-300: nothing was selected) — read in 3 parts\nNote: Lines 200-300 were left out: too long.",
+    );
     assert.match(combinedPrompt(whole, { startLine: 1, endLine: 300 }, 3), /summary of the whole file/);
   });
 
@@ -95,14 +125,19 @@ describe("summarize prompts", () => {
       content: "const a = 1;\n",
     });
     assert.equal(sourceContext(source({ wholeFile: true }), { startLine: 1, endLine: 1 }).kind, "file");
-    const summaries = summariesContext(source(), { startLine: 1, endLine: 90 }, [{ startLine: 1, endLine: 90, text: "All." }]);
+    const summaries = summariesContext(source(), { startLine: 1, endLine: 90 }, [
+      { startLine: 1, endLine: 90, text: "All." },
+    ]);
     assert.equal(summaries.kind, "snippet");
     assert.equal(summaries.label, "Part summaries of main.ts:1-90");
     assert.equal(summaries.content, "Summary of lines 1-90:\nAll.");
   });
 
   it("omission notes name the lines left out, and the final prompt tells the model to say so", () => {
-    assert.equal(omissionNote([{ startLine: 500, endLine: 900 }], "too long."), "Lines 500-900 were left out: too long.");
+    assert.equal(
+      omissionNote([{ startLine: 500, endLine: 900 }], "too long."),
+      "Lines 500-900 were left out: too long.",
+    );
     assert.equal(omissionNote([{ startLine: 7, endLine: 7 }], "x."), "Line 7 was left out: x.");
     assert.equal(omissionInstruction(source(), []), "");
     assert.equal(
@@ -113,11 +148,23 @@ describe("summarize prompts", () => {
 
   describe("finalQuestionBudget mirrors the chat's planPrompt", () => {
     const item = (content: string): ContextItem => ({
-      id: "c1", kind: "selection", label: "main.ts:1-9", path: "src/main.ts", languageId: "typescript", range: { startLine: 1, endLine: 9 }, content, tokens: 0, approximate: true,
+      id: "c1",
+      kind: "selection",
+      label: "main.ts:1-9",
+      path: "src/main.ts",
+      languageId: "typescript",
+      range: { startLine: 1, endLine: 9 },
+      content,
+      tokens: 0,
+      approximate: true,
     });
     const count = async (text: string) => countBytes(text);
     for (const contextSize of [256, 1024, 4096, 8192])
-      for (const [name, systemPrompt] of [["default", DEFAULT_CHAT_SYSTEM_PROMPT], ["none", ""], ["huge", "Be terse. ".repeat(600)]] as const)
+      for (const [name, systemPrompt] of [
+        ["default", DEFAULT_CHAT_SYSTEM_PROMPT],
+        ["none", ""],
+        ["huge", "Be terse. ".repeat(600)],
+      ] as const)
         for (const maxTokens of [64, 1024])
           it(`at the limit nothing is shortened, one token over it is (context ${contextSize}, ${name} system prompt, ${maxTokens} answer tokens)`, async () => {
             const settings = { systemPrompt, maxTokens, temperature: 0 };
@@ -131,7 +178,14 @@ describe("summarize prompts", () => {
               return;
             }
             const fits = "a".repeat(room - 1) + "\n";
-            const plan = await planPrompt({ systemPrompt, history: [], question: { text: question, context: [item(fits)] }, contextSize, maxTokens, count });
+            const plan = await planPrompt({
+              systemPrompt,
+              history: [],
+              question: { text: question, context: [item(fits)] },
+              contextSize,
+              maxTokens,
+              count,
+            });
             const planNotes = plan.notes.filter((n) => !n.startsWith("The system prompt"));
             assert.deepEqual(planNotes, [], `${fits.length} characters should fit`);
             assert.ok(plan.messages[plan.messages.length - 1]!.content.includes(fits));
@@ -141,8 +195,19 @@ describe("summarize prompts", () => {
               return;
             }
             const over = "a".repeat(room) + "\n";
-            const tooMuch = await planPrompt({ systemPrompt, history: [], question: { text: question, context: [item(over)] }, contextSize, maxTokens, count });
-            assert.equal(tooMuch.notes.filter((n) => !n.startsWith("The system prompt")).length, 1, "one character more must be shortened");
+            const tooMuch = await planPrompt({
+              systemPrompt,
+              history: [],
+              question: { text: question, context: [item(over)] },
+              contextSize,
+              maxTokens,
+              count,
+            });
+            assert.equal(
+              tooMuch.notes.filter((n) => !n.startsWith("The system prompt")).length,
+              1,
+              "one character more must be shortened",
+            );
           });
   });
 
@@ -158,9 +223,18 @@ describe("summarize prompts", () => {
 
     it("slices lines with their breaks, clamps the end, and refuses a start past the end", () => {
       const text = "one\ntwo\r\nthree\nfour";
-      assert.deepEqual(sliceLines(text, { startLine: 2, endLine: 3 }), { text: "two\r\nthree\n", span: { startLine: 2, endLine: 3 } });
-      assert.deepEqual(sliceLines(text, { startLine: 3, endLine: 99 }), { text: "three\nfour", span: { startLine: 3, endLine: 4 } });
-      assert.throws(() => sliceLines(text, { startLine: 5, endLine: 6 }), /Line 5 is past the end \(the file has 4 lines\)/);
+      assert.deepEqual(sliceLines(text, { startLine: 2, endLine: 3 }), {
+        text: "two\r\nthree\n",
+        span: { startLine: 2, endLine: 3 },
+      });
+      assert.deepEqual(sliceLines(text, { startLine: 3, endLine: 99 }), {
+        text: "three\nfour",
+        span: { startLine: 3, endLine: 4 },
+      });
+      assert.throws(
+        () => sliceLines(text, { startLine: 5, endLine: 6 }),
+        /Line 5 is past the end \(the file has 4 lines\)/,
+      );
     });
   });
 });

@@ -51,7 +51,8 @@ describe("walkthrough contribution in package.json", () => {
     for (const step of walkthrough!.steps) {
       const links = commandLinks(step.description);
       assert.ok(links.length > 0, `${step.id} has no button`);
-      for (const id of links) assert.ok(declared.has(id), `${step.id}: button runs ${id}, which package.json does not declare`);
+      for (const id of links)
+        assert.ok(declared.has(id), `${step.id}: button runs ${id}, which package.json does not declare`);
       for (const event of step.completionEvents ?? []) {
         const command = /^onCommand:(.+)$/.exec(event)?.[1];
         if (command) assert.ok(declared.has(command), `${step.id}: completion event on undeclared ${command}`);
@@ -70,7 +71,10 @@ describe("walkthrough contribution in package.json", () => {
   });
 
   it("addresses the walkthrough as <publisher>.<name>#<id>", () => {
-    assert.equal(walkthroughRef(`${manifest.publisher}.${manifest.name}`), "localcode.local-code-assistant#localCode.gettingStarted");
+    assert.equal(
+      walkthroughRef(`${manifest.publisher}.${manifest.name}`),
+      "localcode.local-code-assistant#localCode.gettingStarted",
+    );
   });
 
   it("has samples that give the model something to do: an open body to complete, a whole function to summarize", () => {

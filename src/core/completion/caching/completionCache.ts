@@ -54,7 +54,9 @@ export class CompletionCache {
 
   /** Stores a result (ghost text in any EOL, or null for a rejected output). */
   set(prefix: string, suffix: string, ghost: GhostText | null): void {
-    const entry: CachedCompletion = ghost ? { text: toLf(ghost.text), replaceRight: ghost.replaceRight } : { text: null, replaceRight: 0 };
+    const entry: CachedCompletion = ghost
+      ? { text: toLf(ghost.text), replaceRight: ghost.replaceRight }
+      : { text: null, replaceRight: 0 };
     this.lru.set(this.key(toLf(prefix), this.suffixHash(toLf(suffix))), entry);
   }
 
@@ -66,7 +68,12 @@ export class CompletionCache {
     const prefix = toLf(prefixAnyEol);
     const suffixHash = this.suffixHash(toLf(suffixAnyEol));
     const exact = this.lru.get(this.key(prefix, suffixHash));
-    if (exact) return { kind: "hit", ghost: exact.text === null ? null : { text: exact.text, replaceRight: exact.replaceRight }, typed: 0 };
+    if (exact)
+      return {
+        kind: "hit",
+        ghost: exact.text === null ? null : { text: exact.text, replaceRight: exact.replaceRight },
+        typed: 0,
+      };
     for (let typed = 1; typed <= Math.min(this.maxTypedAhead, prefix.length); typed++) {
       const entry = this.lru.get(this.key(prefix.slice(0, prefix.length - typed), suffixHash));
       if (!entry || entry.text === null) continue;

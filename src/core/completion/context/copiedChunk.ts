@@ -24,7 +24,12 @@ export function copiedChunk(copied: string, documents: readonly OpenDocumentText
     const first = text.slice(0, at).split("\n").length - 1;
     const last = first + needle.split("\n").length - 1;
     const lines = text.split("\n");
-    return { uri: doc.uri, path: doc.path, text: chunkAround(lines, Math.floor((first + last) / 2), size), source: "copy" };
+    return {
+      uri: doc.uri,
+      path: doc.path,
+      text: chunkAround(lines, Math.floor((first + last) / 2), size),
+      source: "copy",
+    };
   }
   const lines = needle.split("\n");
   return { uri: "clipboard:", path: "clipboard", text: lines.slice(0, size).join("\n"), source: "copy" };

@@ -114,18 +114,25 @@ export function openBlocks(prefix: string, suffix: string, syntax: LanguageSynta
 }
 
 /** Lines of a new line's text must be indented at least this much to stay in the block. */
-export function blockIndent(lines: readonly string[], ctx: Pick<BlockContext, "cursorLine" | "syntax" | "tabSize">): number {
+export function blockIndent(
+  lines: readonly string[],
+  ctx: Pick<BlockContext, "cursorLine" | "syntax" | "tabSize">,
+): number {
   if (isBlank(ctx.cursorLine)) {
     if (!isBlank(lines[0] ?? "")) return indentWidth(ctx.cursorLine + lines[0], ctx.tabSize);
     const first = lines.find((l) => !isBlank(l));
     return first === undefined ? 0 : indentWidth(first, ctx.tabSize);
   }
   // The first line continues the cursor line: `if (x) ` + `{` opens a block, `foo(` + `1);` closes one.
-  const opened = ctx.cursorLine + (lines.length > 1 ? lines[0] ?? "" : "");
+  const opened = ctx.cursorLine + (lines.length > 1 ? (lines[0] ?? "") : "");
   return indentWidth(ctx.cursorLine, ctx.tabSize) + (endsWithBlockOpener(opened, ctx.syntax) ? 1 : 0);
 }
 
-const keep = (lines: readonly string[], n: number, closedRight: number): BlockCut => ({ lines: lines.slice(0, n), cut: n < lines.length, closedRight });
+const keep = (lines: readonly string[], n: number, closedRight: number): BlockCut => ({
+  lines: lines.slice(0, n),
+  cut: n < lines.length,
+  closedRight,
+});
 
 export function cutAtBlockEnd(lines: readonly string[], ctx: BlockContext): BlockCut {
   const scans = scanLines(lines, ctx.syntax, ctx.inTriple);
@@ -149,7 +156,8 @@ export function cutAtBlockEnd(lines: readonly string[], ctx: BlockContext): Bloc
     const events = scans[i].events;
     // A line starting with a closer is judged by what it closes, not by its (lower) indentation.
     const startsWithCloser = events.length > 0 && !events[0].open && isBlank(line.slice(0, events[0].at));
-    if (i > 0 && !isBlank(line) && !startsWithCloser && indentWidth(line, ctx.tabSize) < minIndent) return keep(lines, i, closedRight);
+    if (i > 0 && !isBlank(line) && !startsWithCloser && indentWidth(line, ctx.tabSize) < minIndent)
+      return keep(lines, i, closedRight);
     let stopAfter = false;
     for (let e = 0; e < events.length; e++) {
       const ev = events[e];

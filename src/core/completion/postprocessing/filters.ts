@@ -39,7 +39,7 @@ export function endsInLoop(line: string): boolean {
     let reps = 1;
     while (t.length >= p * (reps + 1) && sameRange(t, t.length - p, t.length - p * (reps + 1), p)) reps++;
     // A partial copy may lead the run (`x = x = x` is `x` + 2 x `= x`).
-    const full = reps * p + (leadingPartial(t, t.length - reps * p, p));
+    const full = reps * p + leadingPartial(t, t.length - reps * p, p);
     // The repeated n-gram must hold a word: `| --- | --- | --- | --- |` is a Markdown table.
     if (reps >= 4 && full >= 8 && t.slice(t.length - p).some((x) => /\w/.test(x))) return true;
   }
@@ -90,7 +90,9 @@ export function isIncrement(a: string, b: string): boolean {
 
 /** The same line with at most one name counted up (`const b = 1;` / `const c = 1;`). */
 function countsUp(subs: [string, string][] | null): boolean {
-  return subs !== null && subs.every(([x, y]) => isIncrement(x, y)) && new Set(subs.map((s) => s.join("\u0000"))).size <= 1;
+  return (
+    subs !== null && subs.every(([x, y]) => isIncrement(x, y)) && new Set(subs.map((s) => s.join("\u0000"))).size <= 1
+  );
 }
 
 function nearIdentical(a: string, b: string): boolean {

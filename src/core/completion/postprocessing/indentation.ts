@@ -8,7 +8,9 @@ export function reindentLine(line: string, indent: IndentStyle): string {
   const wrongChar = indent.useTabs ? " ".repeat(indent.size) : "\t";
   if (!ws.includes(wrongChar)) return line;
   const cols = indentWidth(line, indent.size);
-  const lead = indent.useTabs ? "\t".repeat(Math.floor(cols / indent.size)) + " ".repeat(cols % indent.size) : " ".repeat(cols);
+  const lead = indent.useTabs
+    ? "\t".repeat(Math.floor(cols / indent.size)) + " ".repeat(cols % indent.size)
+    : " ".repeat(cols);
   return lead + line.slice(ws.length);
 }
 

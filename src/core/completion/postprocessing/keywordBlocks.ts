@@ -79,7 +79,11 @@ export interface KeywordEvent {
  * Keyword events of one line. `code` has strings and comments blanked; `depthAt(i)` is the
  * bracket depth inside the line at i (keywords inside brackets, like Julia's `a[end]`, don't count).
  */
-export function keywordEvents(code: string, rules: readonly KeywordRule[], depthAt: (i: number) => number): KeywordEvent[] {
+export function keywordEvents(
+  code: string,
+  rules: readonly KeywordRule[],
+  depthAt: (i: number) => number,
+): KeywordEvent[] {
   const events: KeywordEvent[] = [];
   const re = /[A-Za-z_]\w*/g;
   let m: RegExpExecArray | null;

@@ -20,7 +20,8 @@ export function cutAtSuffixOverlap(lines: readonly string[], suffix: string, syn
   if (!next) return { lines: [...lines], cut: false };
   let depth = 0;
   for (let i = 0; i < lines.length; i++) {
-    if (i > 0 && depth <= 0 && !isBlank(lines[i]) && lines[i].trimEnd() === next) return { lines: lines.slice(0, i), cut: true };
+    if (i > 0 && depth <= 0 && !isBlank(lines[i]) && lines[i].trimEnd() === next)
+      return { lines: lines.slice(0, i), cut: true };
     depth += scanLine(lines[i], syntax).delta;
   }
   return { lines: [...lines], cut: false };
@@ -55,7 +56,8 @@ export function resolveRightOverlap(
   if (!isSubsequence(right.replace(/\s/g, ""), completion)) return { text: completion, replaceRight: 0 };
   const replaceScore = score(cursorLine + completion + rightText.slice(right.length));
   if (replaceScore >= insertScore) return { text: completion, replaceRight: 0 };
-  if (completion.endsWith(right)) return { text: completion.slice(0, completion.length - right.length), replaceRight: 0 };
+  if (completion.endsWith(right))
+    return { text: completion.slice(0, completion.length - right.length), replaceRight: 0 };
   return { text: completion, replaceRight: right.length };
 }
 

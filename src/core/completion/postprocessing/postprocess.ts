@@ -3,7 +3,15 @@
  * `final` is false (streaming), and says whether more output could still change the result.
  */
 import type { Eol, GhostText, IndentStyle } from "../types";
-import { fromLf, isBlank, leadingWhitespace, lineAfterCursor, lineBeforeCursor, previousNonBlankLine, toLf } from "../text";
+import {
+  fromLf,
+  isBlank,
+  leadingWhitespace,
+  lineAfterCursor,
+  lineBeforeCursor,
+  previousNonBlankLine,
+  toLf,
+} from "../text";
 import { cutAtBlockEnd, openBlocks, type Cut, type OpenBlocks } from "./blockEnd";
 import { completionMode, type CompletionMode } from "./completionMode";
 import { cutAtLoopingLine, cutAtRepeatedLine, cutAtSimilarRepeats, sameCodeLine } from "./filters";
@@ -59,7 +67,11 @@ function capLength(lines: string[], maxLines: number, maxChars: number, final: b
   return { lines: out, cut };
 }
 
-export function postprocessCompletion(raw: string, ctx: PostprocessContext, options: { final?: boolean } = {}): PostprocessResult {
+export function postprocessCompletion(
+  raw: string,
+  ctx: PostprocessContext,
+  options: { final?: boolean } = {},
+): PostprocessResult {
   const stop = cutAtStopMarker(raw, ctx.stopMarkers ?? STOP_MARKERS);
   const final = (options.final ?? true) || stop.found;
   let text = toLf(stop.text);
@@ -85,7 +97,14 @@ export function postprocessCompletion(raw: string, ctx: PostprocessContext, opti
     state.lines = [state.lines[0]];
   } else {
     const { blocks, inTriple } = ctx.blocks ?? openBlocks(prefix, suffix, syntax, ctx.indent.size);
-    const block = cutAtBlockEnd(state.lines, { cursorLine, syntax, tabSize: ctx.indent.size, blocks, inTriple, rightText });
+    const block = cutAtBlockEnd(state.lines, {
+      cursorLine,
+      syntax,
+      tabSize: ctx.indent.size,
+      blocks,
+      inTriple,
+      rightText,
+    });
     applyCut(state, block);
     closedRight = block.closedRight;
     applyCut(state, cutAtRepeatedLine(state.lines, cursorLine));
@@ -132,10 +151,17 @@ export function postprocessCompletion(raw: string, ctx: PostprocessContext, opti
 
   // With the multi-line case's leading newline, the first code line is lines[1].
   const firstIsNew = isBlank(lines[0]) && lines.length > 1;
-  const firstLine = firstIsNew ? lines.find((l) => !isBlank(l))! : cursorLine + lines[0] + rightText.slice(replaceRight);
+  const firstLine = firstIsNew
+    ? lines.find((l) => !isBlank(l))!
+    : cursorLine + lines[0] + rightText.slice(replaceRight);
   const above = firstIsNew && !isBlank(cursorLine) ? cursorLine : previousNonBlankLine(prefix);
   if (sameCodeLine(firstLine, above)) return { kind: "rejected", reason: "repeatsLineAbove" };
-  if (!firstIsNew && sameCodeLine(firstLine, nextNonBlankLine(suffix))) return { kind: "rejected", reason: "repeatsLineBelow" };
+  if (!firstIsNew && sameCodeLine(firstLine, nextNonBlankLine(suffix)))
+    return { kind: "rejected", reason: "repeatsLineBelow" };
 
-  return { kind: "ghost", ghost: { text: fromLf(lines.join("\n"), ctx.eol), replaceRight }, complete: state.complete || final };
+  return {
+    kind: "ghost",
+    ghost: { text: fromLf(lines.join("\n"), ctx.eol), replaceRight },
+    complete: state.complete || final,
+  };
 }

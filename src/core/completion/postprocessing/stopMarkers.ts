@@ -53,7 +53,10 @@ export const ENGINE_STOP_STRINGS: readonly string[] = [
 ];
 
 /** Cuts the text at the first stop marker; `found` tells whether one was there. */
-export function cutAtStopMarker(text: string, markers: readonly string[] = STOP_MARKERS): { text: string; found: boolean } {
+export function cutAtStopMarker(
+  text: string,
+  markers: readonly string[] = STOP_MARKERS,
+): { text: string; found: boolean } {
   let cut = -1;
   for (const marker of markers) {
     const at = text.indexOf(marker);

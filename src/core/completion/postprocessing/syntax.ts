@@ -149,7 +149,8 @@ export function scanLine(line: string, syntax: LanguageSyntax, inTriple = ""): L
   if (syntax.keywords) {
     if (triple || quote) masked.push([maskFrom, line.length]);
     let code = commentAt >= 0 ? line.slice(0, commentAt) : line;
-    for (const [from, to] of masked) code = code.slice(0, from) + blank(Math.max(0, Math.min(to, code.length) - from)) + code.slice(to);
+    for (const [from, to] of masked)
+      code = code.slice(0, from) + blank(Math.max(0, Math.min(to, code.length) - from)) + code.slice(to);
     addKeywordEvents(code, syntax.keywords, events);
   }
   let depth = 0;
@@ -207,7 +208,9 @@ export function endsWithBlockOpener(line: string, syntax: LanguageSyntax): boole
   const code = (scan.commentAt >= 0 ? line.slice(0, scan.commentAt) : line).trimEnd();
   if (/(?:[{([:]|=>)$/.test(code)) return true;
   // `def fibonacci(n)`, `if [ -f x ]; then`, `items.each do |x|`: a keyword block left open.
-  return syntax.keywords !== undefined && scan.delta > 0 && scan.events.some((e) => e.open && !CLOSERS.includes(e.kind));
+  return (
+    syntax.keywords !== undefined && scan.delta > 0 && scan.events.some((e) => e.open && !CLOSERS.includes(e.kind))
+  );
 }
 
 /**

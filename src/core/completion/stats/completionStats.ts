@@ -107,7 +107,8 @@ export class CompletionStats {
     if (result.ghost) this.shown++;
     if (result.generation?.stopReason === "timeBudget") this.timeBudgetStops++;
     if (result.reason !== "cancelled") push(this.latency, kind, result.timings.earlyGhostMs ?? result.timings.totalMs);
-    if (result.generation) push(this.evaluated, kind, result.generation.promptTokens - result.generation.reusedPromptTokens);
+    if (result.generation)
+      push(this.evaluated, kind, result.generation.promptTokens - result.generation.reusedPromptTokens);
   }
 
   /** A superseded request that never produced a result still counts as a request. */
@@ -183,7 +184,10 @@ export function statsMarkdown(summary: StatsSummary, lastReason: string | null):
     "",
     "| step | requests | latency p50 | latency p95 | prompt tokens evaluated p50 | p95 |",
     "|---|---|---|---|---|---|",
-    ...summary.steps.map((s) => `| ${STEP_LABELS[s.kind]} | ${s.requests} | ${ms(s.latencyP50Ms)} | ${ms(s.latencyP95Ms)} | ${tok(s.evaluatedP50)} | ${tok(s.evaluatedP95)} |`),
+    ...summary.steps.map(
+      (s) =>
+        `| ${STEP_LABELS[s.kind]} | ${s.requests} | ${ms(s.latencyP50Ms)} | ${ms(s.latencyP95Ms)} | ${tok(s.evaluatedP50)} | ${tok(s.evaluatedP95)} |`,
+    ),
     "",
     "Latency: from the request to the first ghost text (or to the result when nothing showed early).",
     "",

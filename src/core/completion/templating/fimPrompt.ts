@@ -95,7 +95,8 @@ export function fimUnsupportedMessage(missing: readonly SpecialToken[]): string 
 
 export function buildFimPrompt(input: FimPromptInput): FimPromptResult {
   const missing = missingFimTokens(input.specialTokens);
-  if (missing.length > 0) return { ok: false, error: "fimUnsupported", missing, message: fimUnsupportedMessage(missing) };
+  if (missing.length > 0)
+    return { ok: false, error: "fimUnsupported", missing, message: fimUnsupportedMessage(missing) };
   const b = new SegmentBuilder();
 
   const chunks = input.extraChunks ?? [];
@@ -114,7 +115,12 @@ export function buildFimPrompt(input: FimPromptInput): FimPromptResult {
       break;
     case "psmTail": {
       const cut = startOfLastLines(prefix, Math.max(1, input.tailLines ?? 1));
-      b.special("fimPrefix").text(prefix.slice(0, cut)).special("fimSuffix").text(suffix).special("fimMiddle").text(prefix.slice(cut));
+      b.special("fimPrefix")
+        .text(prefix.slice(0, cut))
+        .special("fimSuffix")
+        .text(suffix)
+        .special("fimMiddle")
+        .text(prefix.slice(cut));
       break;
     }
     case "spm":
