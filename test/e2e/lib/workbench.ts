@@ -104,8 +104,17 @@ export class Workbench {
 
   /** Runs a command by its palette title, e.g. "Local Code: Show Log". */
   async runCommand(title: string): Promise<void> {
-    const input = await this.openCommandPalette();
-    await input.fill(`>${title}`);
+    // The palette can be closed under us by a focus change (a webview such as the walkthrough page
+    // taking focus as it renders): reopen it until the title is in its box.
+    for (let attempt = 1; ; attempt++) {
+      const input = await this.openCommandPalette();
+      const filled = await input.fill(`>${title}`, { timeout: 5000 }).then(
+        () => true,
+        () => false,
+      );
+      if (filled) break;
+      if (attempt === 3) throw new Error(`the command palette closed before "${title}" could be typed into it`);
+    }
     const row = this.page.locator(sel.quickInputRow).filter({ hasText: title }).first();
     try {
       await row.waitFor({ state: "visible", timeout: this.timeoutMs });
