@@ -17,6 +17,7 @@ import {
   ladderWeights,
   rankKey,
   selectModel,
+  selectionOf,
   withinClassScores,
   type ModelLadder,
   type ModelSelection,
@@ -416,17 +417,11 @@ function slotChoice(
   const o = p.option;
   const blocks = c.ladder.arch.blockCount;
   const why = slotReason(role, policy, p, cap, share) + speedText(p.cpuTokensPerSecond, bandwidth, measured);
-  const selection: ModelSelection = {
-    quant: o.q.quant,
-    file: o.q.file,
-    sizeBytes: o.q.sizeBytes,
-    placement: o.placement,
-    gpuLayers: o.gpuLayers,
-    estimate: o.estimate,
-    budgetBytes: o.budgetBytes,
-    reason: `${why}; ${placementText(o, blocks)}, needs ${formatGiB(o.estimate.totalBytes)}`,
-    candidates: single.candidates,
-  };
+  const selection = selectionOf(
+    o,
+    `${why}; ${placementText(o, blocks)}, needs ${formatGiB(o.estimate.totalBytes)}`,
+    single.candidates,
+  );
   return {
     id: c.id,
     model: c.model,

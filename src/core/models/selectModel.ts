@@ -211,6 +211,21 @@ function compareKeys(a: number[], b: number[]): number {
   return 0;
 }
 
+/** The selection a placed quant makes, with the reason that chose it (single and joint picks alike). */
+export function selectionOf(o: Option, reason: string, candidates: Candidate[]): ModelSelection {
+  return {
+    quant: o.q.quant,
+    file: o.q.file,
+    sizeBytes: o.q.sizeBytes,
+    placement: o.placement,
+    gpuLayers: o.gpuLayers,
+    estimate: o.estimate,
+    budgetBytes: o.budgetBytes,
+    reason,
+    candidates,
+  };
+}
+
 export interface SelectOptions {
   /** Only this quant (an explicit "id:QUANT" or a local file). */
   pinQuant?: string;
@@ -287,17 +302,7 @@ export function selectModel(
     };
 
   const o = best.option;
-  return {
-    quant: o.q.quant,
-    file: o.q.file,
-    sizeBytes: o.q.sizeBytes,
-    placement: o.placement,
-    gpuLayers: o.gpuLayers,
-    estimate: o.estimate,
-    budgetBytes: o.budgetBytes,
-    reason: pickReason(policy, o, ladder, budgets, candidates, pin !== undefined),
-    candidates,
-  };
+  return selectionOf(o, pickReason(policy, o, ladder, budgets, candidates, pin !== undefined), candidates);
 }
 
 function placementText(o: Option, blockCount: number): string {
