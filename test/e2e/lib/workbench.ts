@@ -105,25 +105,38 @@ export class Workbench {
   /** Runs a command by its palette title, e.g. "Local Code: Show Log". */
   async runCommand(title: string): Promise<void> {
     // The palette can be closed under us by a focus change (a webview such as the walkthrough page
-    // taking focus as it renders): reopen it until the title is in its box.
+    // taking focus as it renders), before the title is typed or between finding its row and the
+    // click: then the command has not run, so open the palette again and retry.
+    const row = this.page.locator(sel.quickInputRow).filter({ hasText: title }).first();
     for (let attempt = 1; ; attempt++) {
       const input = await this.openCommandPalette();
       const filled = await input.fill(`>${title}`, { timeout: 5000 }).then(
         () => true,
         () => false,
       );
-      if (filled) break;
+      if (filled) {
+        try {
+          await row.waitFor({ state: "visible", timeout: this.timeoutMs });
+        } catch {
+          const paletteOpen = await this.page.locator(sel.quickInput).isVisible();
+          if (!paletteOpen && attempt < 3) continue;
+          const rows = await this.page.locator(sel.quickInputRow).allInnerTexts();
+          await this.page.keyboard.press("Escape");
+          throw new Error(`no command "${title}" in the palette; it shows: ${JSON.stringify(rows.slice(0, 10))}`);
+        }
+        const clicked = await row.click({ timeout: 5000 }).then(
+          () => true,
+          () => false,
+        );
+        if (clicked) break;
+        // A failed click never ran the command; a palette still open here is a real failure.
+        if (await this.page.locator(sel.quickInput).isVisible()) await row.click();
+        else if (attempt < 3) continue;
+        else throw new Error(`the command palette closed before "${title}" could be chosen`);
+        break;
+      }
       if (attempt === 3) throw new Error(`the command palette closed before "${title}" could be typed into it`);
     }
-    const row = this.page.locator(sel.quickInputRow).filter({ hasText: title }).first();
-    try {
-      await row.waitFor({ state: "visible", timeout: this.timeoutMs });
-    } catch {
-      const rows = await this.page.locator(sel.quickInputRow).allInnerTexts();
-      await this.page.keyboard.press("Escape");
-      throw new Error(`no command "${title}" in the palette; it shows: ${JSON.stringify(rows.slice(0, 10))}`);
-    }
-    await row.click();
     await this.page
       .locator(sel.quickInput)
       .waitFor({ state: "hidden", timeout: this.timeoutMs })
