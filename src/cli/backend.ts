@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import { RemoteEngine } from "../client/remote/remoteEngine";
-import type { Logger } from "../client/workerClient";
+import type { Logger } from "../core/util/logger";
 import type { StoppableEngine } from "../core/engine/switchingEngine";
 import {
   BackendSchema,

@@ -14,6 +14,7 @@ import { runSummarize, SUMMARIZE_OPTIONS, SUMMARIZE_USAGE } from "./summarize";
 import { INFILL_OPTIONS, infillRequest } from "./infill";
 import { runSelect, SELECT_OPTIONS, SELECT_USAGE, selectText, type SelectCliOutput } from "./select";
 import { redactSecrets } from "../core/security/redact";
+import { loggerFrom, type Logger } from "../core/util/logger";
 import { BACKEND_OPTIONS, BACKEND_USAGE, backendFromArgs, type BackendChoice, type CliEngine } from "./backend";
 
 const USAGE = `Usage: local-code <command> [options]
@@ -56,14 +57,14 @@ const OPTIONS = new Set([
   ...BACKEND_OPTIONS,
 ]);
 
-function cliLog(args: ParsedArgs): (level: "error" | "warn" | "info" | "debug", message: string) => void {
+function cliLog(args: ParsedArgs): Logger {
   const verbose = args.flags.has("verbose");
-  return (level, message) => {
+  return loggerFrom((level, message) => {
     // Warnings from the engine itself (a forced GPU backend fell back to the CPU) are shown even
     // without --verbose; llama.cpp's own chatter is not. Secrets never reach the terminal.
     const engineWarning = level === "warn" && !message.startsWith("[llama]") && !message.startsWith("[worker]");
     if (verbose || level === "error" || engineWarning) process.stderr.write(`[${level}] ${redactSecrets(message)}\n`);
-  };
+  });
 }
 
 function makeClient(args: ParsedArgs): WorkerClient {

@@ -29,9 +29,7 @@ import {
 } from "../core/engine/engine";
 import { DEFAULT_RESTART_POLICY, RestartPolicy, type RestartPolicyOptions } from "../core/engine/restartPolicy";
 import { redactSecrets } from "../core/security/redact";
-
-export type LogLevel = "error" | "warn" | "info" | "debug";
-export type Logger = (level: LogLevel, message: string) => void;
+import type { LogLevel, Logger } from "../core/util/logger";
 
 export interface WorkerClientOptions {
   /** Absolute path of dist/worker.js. */
@@ -127,7 +125,7 @@ export class WorkerClient implements Engine {
 
   private log(level: LogLevel, message: string): void {
     // Worker and llama log lines can quote paths with credentials or tokens: never log a secret.
-    this.options.log?.(level, redactSecrets(message));
+    this.options.log?.[level](redactSecrets(message));
   }
 
   /** Starts the worker (once); every request waits for this. */

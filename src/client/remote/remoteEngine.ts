@@ -69,7 +69,7 @@ import {
 import { SSE_DONE } from "../../core/remote/sse";
 import { capLength } from "../../core/security/redact";
 import { StopStringMatcher } from "../../core/remote/stopStrings";
-import type { Logger } from "../workerClient";
+import type { LogLevel, Logger } from "../../core/util/logger";
 import { CallerAbort, RemoteHttp, type FetchFn } from "./remoteHttp";
 
 export interface RemoteEngineOptions {
@@ -181,8 +181,8 @@ export class RemoteEngine implements Engine {
     if (!same) for (const listener of [...this.listeners]) listener(state);
   }
 
-  private log(level: "error" | "warn" | "info" | "debug", message: string): void {
-    this.options.log?.(level, this.http.redact(message));
+  private log(level: LogLevel, message: string): void {
+    this.options.log?.[level](this.http.redact(message));
   }
 
   // ------------------------------------------------------------------ health

@@ -14,7 +14,8 @@ import { HistoryStore, type KeyValueStore } from "./historyStore";
 import { truncateMiddle } from "./promptFormat";
 import type { ChatSettings } from "./settings";
 import { TokenCounter } from "./tokenCounter";
-import type { AnswerStatus, ContextInput, ContextItem, Conversation, Logger, Turn } from "./types";
+import type { AnswerStatus, ContextInput, ContextItem, Conversation, Turn } from "./types";
+import type { Logger } from "../util/logger";
 
 /** What the chat needs from the engine. */
 export type ChatEngine = Pick<Engine, "generate" | "countTokens" | "modelInfo" | "state" | "onDidChangeState">;
@@ -24,7 +25,7 @@ export interface ChatControllerDeps {
   /** Where history lives (the extension passes `context.workspaceState`). */
   store: KeyValueStore;
   settings: () => ChatSettings;
-  log: Logger;
+  log: Pick<Logger, "info" | "warn" | "error">;
   /**
    * Loads the configured chat model (resolves at once when it is loaded). Called before each
    * prompt is planned, so the plan counts with the model's tokenizer and fits its real context

@@ -85,10 +85,3 @@ export const ConversationSchema = z
   })
   .strict();
 export type Conversation = z.infer<typeof ConversationSchema>;
-
-/** The small logger the core gets (the extension passes its LogOutputChannel). */
-export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}

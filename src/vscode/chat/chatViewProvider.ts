@@ -7,7 +7,7 @@ import * as vscode from "vscode";
 import { ChatController, type ChatAnswer, type ChatEvent, type ExchangeRequest } from "../../core/chat/chatController";
 import { CHAT_IDS } from "../../core/chat/ids";
 import { parseChatSettings, type ChatSettings } from "../../core/chat/settings";
-import type { Logger } from "../../core/chat/types";
+import type { Logger } from "../../core/util/logger";
 import { buildChatHtml, makeNonce } from "../../core/chat/webviewHtml";
 import type { Engine } from "../../core/engine/engine";
 import {
@@ -59,7 +59,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     private readonly extensionUri: vscode.Uri,
     engine: Engine,
     storage: vscode.Memento,
-    private readonly log: Logger,
+    private readonly log: Pick<Logger, "info" | "warn" | "error">,
     options: ChatViewProviderOptions = {},
   ) {
     this.controller = new ChatController({

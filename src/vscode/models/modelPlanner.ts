@@ -27,14 +27,13 @@ import {
 import { notDownloadedProblem } from "../../core/models/presentation";
 import { isNoFit, type ModelLadder, type ModelSelection } from "../../core/models/selectModel";
 import type { HardwareInfo, Slot } from "../../core/engine/types";
+import type { Logger } from "../../core/util/logger";
 
 /**
  * KV sequences per context: the worker creates every context with 2 sequences (src/worker/llamaHost.ts),
  * and node-llama-cpp allocates contextSize cells for each, so the estimate must count both.
  */
 export const WORKER_SEQUENCES = 2;
-
-export type PlannerLog = Pick<vscode.LogOutputChannel, "info" | "warn" | "error">;
 
 export interface HardwareSnapshot {
   info: HardwareInfo;
@@ -88,7 +87,7 @@ export class ModelPlanner implements vscode.Disposable {
     private readonly engine: Engine,
     /** <globalStorage>/models: where downloads go unless localCode.modelsFolder says otherwise. */
     readonly defaultModelsDir: string,
-    private readonly log: PlannerLog,
+    private readonly log: Pick<Logger, "info" | "warn" | "error">,
     /** Absent (tests): no probe runs and auto assumes its default bandwidth. */
     private readonly store?: CpuBandwidthStore,
   ) {

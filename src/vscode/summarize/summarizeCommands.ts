@@ -25,6 +25,7 @@ import {
 } from "../../core/summarize/mapReduce";
 import { spanLabel } from "../../core/summarize/prompts";
 import type { TokenCountFn } from "../../core/summarize/chunker";
+import type { Logger } from "../../core/util/logger";
 
 export const SUMMARIZE_COMMANDS = {
   summarizeSelection: "localCode.summarizeSelection",
@@ -39,13 +40,8 @@ export interface ChatSink {
   startExchange(request: SummaryExchange): Promise<ChatAnswer>;
 }
 
-/** The extension's LogOutputChannel satisfies this. */
-export interface SummarizeLog {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-  show?(preserveFocus?: boolean): void;
-}
+/** The extension's LogOutputChannel satisfies this (`show` opens it from the error's "Show Log"). */
+type SummarizeLog = Pick<Logger, "info" | "warn" | "error"> & { show?(preserveFocus?: boolean): void };
 
 export type SummarizeEngine = Pick<Engine, "generate" | "countTokens">;
 
