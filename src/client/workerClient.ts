@@ -30,6 +30,7 @@ import {
 import { DEFAULT_RESTART_POLICY, RestartPolicy, type RestartPolicyOptions } from "../core/engine/restartPolicy";
 import { redactSecrets } from "../core/security/redact";
 import type { LogLevel, Logger } from "../core/util/logger";
+import { Emitter } from "../core/util/emitter";
 
 export interface WorkerClientOptions {
   /** Absolute path of dist/worker.js. */
@@ -87,7 +88,7 @@ export class WorkerClient implements Engine {
   private readonly models = new Map<Slot, ModelInfo>();
   /** What the user asked to have loaded; reloaded after a restart. */
   private readonly desired = new Map<Slot, LoadOptionsInput>();
-  private readonly listeners = new Set<(state: EngineState) => void>();
+  private readonly stateChanged = new Emitter<EngineState>();
   private readonly policy: RestartPolicy;
   private ready: Promise<void> | null = null;
   private restartTimer: NodeJS.Timeout | null = null;
@@ -114,13 +115,12 @@ export class WorkerClient implements Engine {
   }
 
   onDidChangeState(listener: (state: EngineState) => void): Disposable {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
+    return this.stateChanged.on(listener);
   }
 
   private setState(state: EngineState): void {
     this.currentState = state;
-    for (const listener of [...this.listeners]) listener(state);
+    this.stateChanged.fire(state);
   }
 
   private log(level: LogLevel, message: string): void {

@@ -70,6 +70,7 @@ import { SSE_DONE } from "../../core/remote/sse";
 import { capLength } from "../../core/security/redact";
 import { StopStringMatcher } from "../../core/remote/stopStrings";
 import type { LogLevel, Logger } from "../../core/util/logger";
+import { Emitter } from "../../core/util/emitter";
 import { CallerAbort, RemoteHttp, type FetchFn } from "./remoteHttp";
 
 export interface RemoteEngineOptions {
@@ -120,7 +121,7 @@ export class RemoteEngine implements Engine {
   readonly server: string;
   private readonly http: RemoteHttp;
   private readonly slots = new Map<Slot, SlotSetup>();
-  private readonly listeners = new Set<(state: EngineState) => void>();
+  private readonly stateChanged = new Emitter<EngineState>();
   private readonly running: Record<Lane, Set<AbortController>> = { completion: new Set(), chat: new Set() };
   private readonly counters: Record<Lane, LaneCounters> = { completion: new LaneCounters(), chat: new LaneCounters() };
   private currentState: EngineState = { kind: "stopped" };
@@ -171,14 +172,13 @@ export class RemoteEngine implements Engine {
   }
 
   onDidChangeState(listener: (state: EngineState) => void): Disposable {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
+    return this.stateChanged.on(listener);
   }
 
   private setState(state: EngineState): void {
     const same = JSON.stringify(state) === JSON.stringify(this.currentState);
     this.currentState = state;
-    if (!same) for (const listener of [...this.listeners]) listener(state);
+    if (!same) this.stateChanged.fire(state);
   }
 
   private log(level: LogLevel, message: string): void {

@@ -6,6 +6,7 @@
  */
 import type { Disposable, Engine, EngineState } from "../engine/engine";
 import { EngineError, isCancellation } from "../engine/engine";
+import { Emitter } from "../util/emitter";
 import type { ModelInfo } from "../engine/types";
 import type { ContextChip, EngineView, TurnView, ViewState } from "../protocol/webviewProtocol";
 import { planPrompt } from "./budget";
@@ -82,7 +83,9 @@ export class ChatController implements Disposable {
   private conversation: Conversation;
   private pending: ContextItem[] = [];
   private active: ActiveGeneration | null = null;
-  private readonly listeners = new Set<(event: ChatEvent) => void>();
+  private readonly changed = new Emitter<ChatEvent>((error) =>
+    this.deps.log.error(`chat: listener failed: ${describeError(error)}`),
+  );
   private readonly history: HistoryStore;
   private readonly counter: TokenCounter;
   private readonly engineSubscription: Disposable;
@@ -112,8 +115,7 @@ export class ChatController implements Disposable {
 
   /** Listen to changes; "state" means: re-read `viewState`. */
   onDidChange(listener: (event: ChatEvent) => void): Disposable {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
+    return this.changed.on(listener);
   }
 
   get busy(): boolean {
@@ -295,7 +297,7 @@ export class ChatController implements Disposable {
     clearTimeout(this.saveTimer);
     void this.history.save(this.conversation);
     this.engineSubscription.dispose();
-    this.listeners.clear();
+    this.changed.dispose();
   }
 
   private async makeContextItem(input: ContextInput): Promise<ContextItem> {
@@ -476,13 +478,7 @@ export class ChatController implements Disposable {
   }
 
   private emit(event: ChatEvent): void {
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.deps.log.error(`chat: listener failed: ${describeError(error)}`);
-      }
-    }
+    this.changed.fire(event);
   }
 }
 
