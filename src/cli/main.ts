@@ -4,6 +4,7 @@
  */
 import * as path from "node:path";
 import { WorkerClient } from "../client/workerClient";
+import type { StoppableEngine } from "../core/engine/switchingEngine";
 import { EngineError } from "../core/engine/engine";
 import type { GenerateRequestInput, GenerationResult, GpuSetting } from "../core/engine/types";
 import { GpuSettingSchema, type HardwareInfo } from "../core/engine/types";
@@ -15,7 +16,7 @@ import { INFILL_OPTIONS, infillRequest } from "./infill";
 import { runSelect, SELECT_OPTIONS, SELECT_USAGE, selectText, type SelectCliOutput } from "./select";
 import { redactSecrets } from "../core/security/redact";
 import { loggerFrom, type Logger } from "../core/util/logger";
-import { BACKEND_OPTIONS, BACKEND_USAGE, backendFromArgs, type BackendChoice, type CliEngine } from "./backend";
+import { BACKEND_OPTIONS, BACKEND_USAGE, backendFromArgs, type BackendChoice } from "./backend";
 
 const USAGE = `Usage: local-code <command> [options]
 
@@ -123,7 +124,7 @@ function inputText(args: ParsedArgs, option: "prompt" | "message"): string {
 }
 
 /** Refuses an input that does not fit the context with the answer, instead of truncating it or answering nothing. */
-async function checkFits(client: CliEngine, body: GenerateRequestInput, contextSize: number): Promise<void> {
+async function checkFits(client: StoppableEngine, body: GenerateRequestInput, contextSize: number): Promise<void> {
   const text =
     body.kind === "complete" ? body.prompt : body.kind === "chat" ? body.messages.map((m) => m.content).join("\n") : "";
   const tokens = await client.countTokens("completion", text);
@@ -225,7 +226,7 @@ async function main(argv: string[]): Promise<number> {
         break;
       case "summarize": {
         const choice = backend(args);
-        const client: CliEngine = choice.makeEngine();
+        const client: StoppableEngine = choice.makeEngine();
         try {
           output = await runSummarize(args, client, choice.model);
         } finally {

@@ -71,6 +71,8 @@ import { capLength } from "../../core/security/redact";
 import { StopStringMatcher } from "../../core/remote/stopStrings";
 import type { LogLevel, Logger } from "../../core/util/logger";
 import { Emitter } from "../../core/util/emitter";
+import { setTimeout as delay } from "node:timers/promises";
+import { estimateTokens } from "../../core/util/tokenEstimate";
 import { CallerAbort, RemoteHttp, type FetchFn } from "./remoteHttp";
 
 export interface RemoteEngineOptions {
@@ -324,7 +326,9 @@ export class RemoteEngine implements Engine {
         const loading =
           error instanceof EngineError && error.code === "remoteServerError" && /loading/i.test(error.message);
         if (!loading || Date.now() > deadline) throw error;
-        await sleep(500, signal);
+        await delay(500, undefined, { signal }).catch(() => {
+          throw new CallerAbort(signal?.reason);
+        });
       }
     }
     const list = await this.http.json("/v1/models", ModelListSchema, { signal });
@@ -756,7 +760,7 @@ export class RemoteEngine implements Engine {
   async countTokens(slot: Slot, text: string, signal?: AbortSignal): Promise<number> {
     const setup = this.slots.get(slot);
     if (!setup) throw new EngineError("noModelLoaded", `No ${slot} model is set up on ${this.server}; load it first.`);
-    if (this.tokenizeSupport === "estimate") return Math.ceil(text.length / 4);
+    if (this.tokenizeSupport === "estimate") return estimateTokens(text);
     try {
       const res = await this.tokenize(this.kind ?? "openai-compatible", setup.model, text, signal);
       return res.count ?? res.tokens.length;
@@ -828,18 +832,4 @@ function cancelled(reason: unknown): EngineError {
   return reason === "superseded"
     ? new EngineError("superseded", "A newer request replaced this one.")
     : new EngineError("cancelled", "The request was cancelled.");
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        reject(new CallerAbort(signal.reason));
-      },
-      { once: true },
-    );
-  });
 }
