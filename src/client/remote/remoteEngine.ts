@@ -24,7 +24,7 @@ import {
   type GenerateRequestBody,
   type GenerateRequestInput,
   type GenerationResult,
-  type HardwareInfo,
+  type RemoteHardware,
   type LoadOptionsInput,
   type ModelInfo,
   type Slot,
@@ -789,11 +789,9 @@ export class RemoteEngine implements Engine {
     return `${this.server} is ${state.kind === "unreachable" ? "still unreachable" : "reachable"}`;
   }
 
-  async hardware(): Promise<HardwareInfo> {
-    throw new EngineError(
-      "badRequest",
-      `Hardware detection describes this machine; with the remote backend the models run on ${this.server}.`,
-    );
+  /** Not this machine's hardware: where the models run (the server does not report its own machine). */
+  async hardware(): Promise<RemoteHardware> {
+    return { kind: "remote", server: this.server };
   }
 
   /** Requests still streaming (tests use it to prove nothing is left behind). */

@@ -33,6 +33,8 @@ export interface ChatControllerDeps {
    * window instead of a guess; a rejection fails the answer with its message.
    */
   ensureModel?: (signal: AbortSignal) => Promise<unknown>;
+  /** Where the chat model runs: null on this machine, else the remote server's URL. */
+  runsOn?: () => string | null;
   newId?: () => string;
   now?: () => number;
   /** How often a streaming answer is saved (ms), so a reload loses at most this much. */
@@ -142,7 +144,7 @@ export class ChatController implements Disposable {
       pendingContext: this.pending.map(toChip),
       history: this.history.list(),
       busy: this.busy,
-      engine: engineView(this.deps.engine.state, this.deps.engine.modelInfo("chat")),
+      engine: engineView(this.deps.engine.state, this.deps.engine.modelInfo("chat"), this.deps.runsOn?.() ?? null),
     };
   }
 
@@ -530,8 +532,9 @@ function baseName(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;
 }
 
-export function engineView(state: EngineState, model: ModelInfo | null): EngineView {
+export function engineView(state: EngineState, model: ModelInfo | null, runsOn: string | null = null): EngineView {
   const base = {
+    runsOn,
     model: model ? (model.name ?? baseName(model.modelPath)) : null,
     contextSize: model?.contextSize ?? null,
   };

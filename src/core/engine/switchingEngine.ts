@@ -9,7 +9,7 @@ import type {
   EngineStatus,
   GenerateRequestInput,
   GenerationResult,
-  HardwareInfo,
+  EngineHardware,
   LoadOptionsInput,
   ModelInfo,
   Slot,
@@ -188,7 +188,7 @@ export class SwitchingEngine implements Engine {
     return this.current?.engine.recoveryLabel ?? "Check Model Backend";
   }
 
-  hardware(): Promise<HardwareInfo> {
+  hardware(): Promise<EngineHardware> {
     return this.engine().engine.hardware();
   }
 

@@ -34,6 +34,8 @@ export interface ChatViewProviderOptions {
   getSettings?: () => ChatSettings;
   /** Loads the configured chat model before a question is planned (see ChatControllerDeps.ensureModel). */
   ensureModel?: (signal: AbortSignal) => Promise<unknown>;
+  /** Where the chat model runs: null on this machine, else the remote server's URL. */
+  runsOn?: () => string | null;
 }
 
 function readChatSettings(): ChatSettings {
@@ -68,6 +70,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       settings: options.getSettings ?? readChatSettings,
       log,
       ensureModel: options.ensureModel,
+      runsOn: options.runsOn,
     });
     this.disposables.push(
       this.controller,

@@ -26,7 +26,7 @@ import {
 } from "../../core/models/modelPlan";
 import { notDownloadedProblem } from "../../core/models/presentation";
 import { isNoFit, type ModelLadder, type ModelSelection } from "../../core/models/selectModel";
-import type { HardwareInfo, Slot } from "../../core/engine/types";
+import { isRemoteHardware, type EngineHardware, type HardwareInfo, type Slot } from "../../core/engine/types";
 import type { Logger } from "../../core/util/logger";
 
 /**
@@ -105,6 +105,20 @@ export class ModelPlanner implements vscode.Disposable {
     return this.engine.modelInfo("completion") !== null || this.engine.modelInfo("chat") !== null;
   }
 
+  /** This machine's hardware, or where a remote backend's models run (Show Hardware reports either). */
+  engineHardware(): Promise<EngineHardware> {
+    return this.engine.hardware();
+  }
+
+  private async localHardware(): Promise<HardwareInfo> {
+    const hardware = await this.engine.hardware();
+    if (isRemoteHardware(hardware))
+      throw new Error(
+        `the model choice is for the local backend; with localCode.backend set to remote the models run on ${hardware.server}.`,
+      );
+    return hardware;
+  }
+
   /**
    * The hardware measurement picks are made on. Measured once; measured again when asked to or
    * after a worker restart, and then adopted only while no model is loaded, or when the backend
@@ -114,8 +128,7 @@ export class ModelPlanner implements vscode.Disposable {
   async hardware(options: { refresh?: boolean } = {}): Promise<HardwareSnapshot> {
     const measure = this.snapshot === null || options.refresh || this.stale;
     if (!measure) return this.snapshot!;
-    this.detecting ??= this.engine
-      .hardware()
+    this.detecting ??= this.localHardware()
       .then((info) => {
         this.stale = false;
         const previous = this.snapshot;
