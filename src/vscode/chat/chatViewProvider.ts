@@ -38,7 +38,8 @@ export interface ChatViewProviderOptions {
   runsOn?: () => string | null;
 }
 
-function readChatSettings(): ChatSettings {
+/** `localCode.chat.*`, read and checked (Summarize reads the same settings). */
+export function readChatSettings(): ChatSettings {
   const config = vscode.workspace.getConfiguration("localCode.chat");
   return parseChatSettings({
     maxTokens: config.get("maxTokens"),

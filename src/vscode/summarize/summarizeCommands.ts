@@ -7,7 +7,8 @@
  */
 import * as vscode from "vscode";
 import type { ChatAnswer } from "../../core/chat/chatController";
-import { parseChatSettings, type ChatSettings } from "../../core/chat/settings";
+import type { ChatSettings } from "../../core/chat/settings";
+import { readChatSettings } from "../chat/chatViewProvider";
 import { EngineError, isCancellation, type Engine } from "../../core/engine/engine";
 import { remoteActions, showRemoteFailure } from "../remote/remoteNotice";
 import type { ModelInfo } from "../../core/engine/types";
@@ -54,15 +55,6 @@ export interface SummarizeCommandsOptions {
 export type SummaryOutcome =
   | { status: "answered"; answer: ChatAnswer; prepared: PreparedSummary }
   | { status: "cancelled" | "noEditor" | "noModel" | "nothingToDo" | "failed"; message?: string };
-
-function readChatSettings(): ChatSettings {
-  const config = vscode.workspace.getConfiguration("localCode.chat");
-  return parseChatSettings({
-    maxTokens: config.get("maxTokens"),
-    temperature: config.get("temperature"),
-    systemPrompt: config.get("systemPrompt"),
-  });
-}
 
 /** The primary selection, or the whole document when nothing (or only blanks) is selected. */
 export function editorSource(editor: vscode.TextEditor, task: SummaryTask): SummarySource {
