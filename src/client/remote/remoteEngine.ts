@@ -72,7 +72,7 @@ import { StopStringMatcher } from "../../core/remote/stopStrings";
 import type { LogLevel, Logger } from "../../core/util/logger";
 import { Emitter } from "../../core/util/emitter";
 import { setTimeout as delay } from "node:timers/promises";
-import { estimateTokens } from "../../core/util/tokenEstimate";
+import { CHARS_PER_TOKEN, estimateTokens } from "../../core/util/tokenEstimate";
 import { CallerAbort, RemoteHttp, type FetchFn } from "./remoteHttp";
 
 export interface RemoteEngineOptions {
@@ -378,7 +378,7 @@ export class RemoteEngine implements Engine {
         this.tokenizeSupport = "estimate";
         this.log(
           "warn",
-          `${this.server} has no /tokenize: token counts for context budgets are estimates (4 characters per token).`,
+          `${this.server} has no /tokenize: token counts for context budgets are estimates (${CHARS_PER_TOKEN} characters per token).`,
         );
       } else throw error;
     }
