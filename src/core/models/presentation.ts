@@ -265,9 +265,12 @@ export class RateMeter {
   }
 }
 
-/** "weights 1.53 GiB + CPU repack 0.86 GiB + KV 0.65 GiB + compute 0.30 GiB + margin 0.29 GiB" (no repack part when there is none). */
+/**
+ * "weights 1.53 GiB (0.86 GiB of it repacked by the CPU) + KV 0.65 GiB + compute 0.30 GiB + margin 0.29 GiB"
+ * (no repack note when there is none): the repacked copy replaces its droppable mmapped source, so it is not added.
+ */
 function memoryParts(e: ModelSelection["estimate"]): string {
-  const repack = e.repackBytes > 0 ? ` + CPU repack ${gib(e.repackBytes)}` : "";
+  const repack = e.repackBytes > 0 ? ` (${gib(e.repackBytes)} of it repacked by the CPU)` : "";
   return `weights ${gib(e.weightsBytes)}${repack} + KV ${gib(e.kvCacheBytes)} + compute ${gib(e.computeBytes)} + margin ${gib(e.marginBytes)}`;
 }
 

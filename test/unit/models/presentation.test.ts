@@ -137,7 +137,7 @@ describe("model presentation", () => {
       assert.equal(rows.filter((r) => r.recommended).length, 1);
       assert.match(
         rows[0].detail,
-        /partial: 15\/26 layers on the GPU · needs 4\.25 GiB · recommended for this machine/,
+        /partial: 15\/26 layers on the GPU · needs 3\.57 GiB · recommended for this machine/,
       );
     });
 
@@ -280,7 +280,7 @@ describe("model presentation", () => {
       assert.match(text, /^Why: +balanced: no 4-8-bit quant fits fully in VRAM/m);
       assert.match(
         text,
-        /^Memory: +weights 1\.53 GiB \+ CPU repack 0\.65 GiB \+ KV 0\.65 GiB \+ compute 0\.99 GiB \+ margin \d\.\d\d GiB = 4\.25 GiB of 18\.00 GiB$/m,
+        /^Memory: +weights 1\.53 GiB \(0\.65 GiB of it repacked by the CPU\) \+ KV 0\.65 GiB \+ compute 0\.99 GiB \+ margin \d\.\d\d GiB = 3\.57 GiB of 18\.00 GiB$/m,
       );
       assert.match(text, /^\* Q4_K_S /m);
       const tableLines = text
