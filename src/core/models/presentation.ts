@@ -3,6 +3,7 @@
  * progress and the messages that point at "Local Code: Select Model". Pure, so every string the
  * user reads about models is tested without VS Code.
  */
+import type { LicenceOffer } from "./licenceOffer";
 import type { CatalogModel, Role } from "./catalogSchema";
 import type { HardwareProfile, MemoryBudgets } from "./hardwareProfile";
 import type { SlotPlan } from "./modelPlan";
@@ -399,6 +400,8 @@ export interface HardwareReportInput {
   slots: SlotReport[];
   /** The CPU bandwidth auto's speed floor used; null/absent: not measured (the default is assumed). */
   cpuBandwidth?: { bytesPerSecond: number; measuredAt: string } | null;
+  /** auto picks that wait on a licence (licenceOffer.ts), shown in their slot. */
+  licenceOffers?: readonly LicenceOffer[];
 }
 
 function budgetText(b: MemoryBudgets | null): string {
@@ -479,6 +482,8 @@ export function hardwareReportMarkdown(input: HardwareReportInput): string {
         ? `- Loads: \`${slot.status.path}\`${slot.status.note ? ` (${slot.status.note})` : ""}`
         : `- Status: ${slot.status.text}`,
     );
+    for (const offer of input.licenceOffers?.filter((o) => o.slot === p.slot) ?? [])
+      md.push(`- Licence: ${offer.message} **Local Code: Select Model** offers to accept it.`);
     if (sel && sel.candidates.length > 0)
       md.push(
         "",
