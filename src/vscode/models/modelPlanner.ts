@@ -15,6 +15,7 @@ import type { Settings } from "../../core/config/settings";
 import type { Engine } from "../../core/engine/engine";
 import { autoCandidates, DEFAULT_CPU_BANDWIDTH_BYTES_PER_SECOND } from "../../core/models/autoChoice";
 import { findQuant } from "../../core/models/catalog";
+import { acceptableLicenceIds, licenceOffers, type LicenceOffer } from "../../core/models/licenceOffer";
 import type { CatalogModel, Role } from "../../core/models/catalogSchema";
 import { hardwareProfileFromInfo, type HardwareProfile } from "../../core/models/hardwareProfile";
 import {
@@ -208,9 +209,22 @@ export class ModelPlanner implements vscode.Disposable {
         completion: await this.slotInput(settings, "completion", settingOf("completion")),
         chat: await this.slotInput(settings, "chat", settingOf("chat")),
       },
-      { sequences: WORKER_SEQUENCES, cpuBandwidthBytesPerSecond: usableBandwidth(this.cpuBandwidth()) },
+      {
+        sequences: WORKER_SEQUENCES,
+        cpuBandwidthBytesPerSecond: usableBandwidth(this.cpuBandwidth()),
+        acceptedLicences: settings.acceptedLicences,
+      },
     );
     return { snapshot, plans };
+  }
+
+  /** What "auto" would pick once a licence is accepted (licenceOffer.ts): none when nothing changes. */
+  async licenceOffers(settings: Settings): Promise<LicenceOffer[]> {
+    const more = acceptableLicenceIds(settings.acceptedLicences);
+    if (more.length === 0) return [];
+    const { plans } = await this.plan(settings);
+    const unlocked = await this.plan({ ...settings, acceptedLicences: [...settings.acceptedLicences, ...more] });
+    return licenceOffers(plans, unlocked.plans, settings.acceptedLicences);
   }
 
   /** The models folder: localCode.modelsFolder, else the extension's global storage. */
@@ -331,7 +345,7 @@ export class ModelPlanner implements vscode.Disposable {
     if (plan.source === "auto") {
       // auto's model can change with the machine (more memory, a new GPU): keep using a downloaded
       // model of the family that fits, largest first, and leave the better pick as an offer.
-      for (const candidate of autoCandidates(plan.slot)) {
+      for (const candidate of autoCandidates(plan.slot, { acceptedLicences: settings.acceptedLicences })) {
         if (candidate.id === model.id || !candidate.model) continue;
         const have = await this.downloadedQuants(
           candidate.model,
