@@ -8,6 +8,7 @@ import { isCancellation } from "../engine/engine";
 import type { GenerationResult, SpecialToken } from "../engine/types";
 import type { CompletionCache } from "./caching/completionCache";
 import type { ContextChunk } from "./context/extraContextRing";
+import { resolvePromptTokens } from "./context/promptBudget";
 import { promptWindow } from "./context/promptWindow";
 import { selectChunks } from "./context/selectChunks";
 import type { TokenCounter } from "./context/tokenCount";
@@ -60,6 +61,8 @@ export interface PipelineInput {
    * pays only for its own tokens. Nothing is cached or shown.
    */
   warmUp?: boolean;
+  /** Measured prompt speed of the loaded model, for `promptTokens: "auto"` (null: not measured yet). */
+  promptTokensPerSecond?: number | null;
 }
 
 export type PipelineReason =
@@ -178,7 +181,12 @@ export async function completionPipeline(input: PipelineInput): Promise<Pipeline
       detail: fimUnsupportedMessage(missing),
     });
 
-  const window = promptWindow(prefix, suffix, { budgetTokens: settings.promptTokens, countTokens: input.countTokens });
+  const budget = resolvePromptTokens(
+    settings.promptTokens,
+    input.promptTokensPerSecond ?? null,
+    settings.extraContextTokens,
+  );
+  const window = promptWindow(prefix, suffix, { budgetTokens: budget.tokens, countTokens: input.countTokens });
   const chunks = selectChunks({
     chunks: input.extraContext ?? [],
     budgetTokens: settings.extraContextTokens,

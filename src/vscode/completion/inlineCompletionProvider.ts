@@ -9,6 +9,8 @@ import type { Engine } from "../../core/engine/engine";
 import {
   AdaptiveDebounce,
   CompletionCache,
+  PromptThroughput,
+  resolvePromptTokens,
   CompletionStats,
   WarmUpPlanner,
   reasonInWords,
@@ -23,6 +25,7 @@ import {
   type ExtraContextRing,
   type GhostText,
   type PipelineResult,
+  type PromptBudget,
   type StepKind,
   type StepPlace,
 } from "../../core/completion";
@@ -57,6 +60,8 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
   readonly stats = new CompletionStats();
   /** When the prompt of a new place is evaluated ahead (see registerCompletionWarmUp). */
   readonly warmUps = new WarmUpPlanner();
+  /** The loaded model's prompt speed, measured from its requests, for `promptTokens: "auto"`. */
+  private readonly throughput = new PromptThroughput();
   /** Where the last request was made, to tell typing from a new line or a new place. */
   private lastPlace: StepPlace | null = null;
   private readonly loggedErrors = new Set<string>();
@@ -99,6 +104,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
   /** The model changed or restarted: cached suggestions came from another model. */
   modelChanged(): void {
     this.cache.clear();
+    this.throughput.reset();
     this.scheduler.cancelAll();
   }
 
@@ -179,6 +185,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
     manual: boolean,
     signal: AbortSignal,
   ): Promise<PipelineResult> {
+    const modelPath = this.engine.modelInfo("completion")?.modelPath ?? "";
     return completionPipeline({
       document: snapshot,
       settings,
@@ -189,7 +196,28 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
       repoName: vscode.workspace.workspaceFolders?.[0]?.name,
       manual,
       signal,
-    });
+      promptTokensPerSecond: this.throughput.tokensPerSecond(modelPath),
+    }).then((result) => this.measured(modelPath, result));
+  }
+
+  private measured(modelPath: string, result: PipelineResult): PipelineResult {
+    if (!modelPath) return result;
+    const before = this.throughput.samples(modelPath);
+    this.throughput.observe(modelPath, result.generation);
+    // Say once per measurement what auto now chose (the log is where a user asks "why so little context?").
+    if (this.throughput.samples(modelPath) > before && this.settings().promptTokens === "auto")
+      this.log.info(`Inline completion prompt window: ${this.promptBudget().why}`);
+    return result;
+  }
+
+  /** The prompt window inline completion uses now, and why (the hardware report shows it). */
+  promptBudget(): PromptBudget & { samples: number } {
+    const s = this.settings();
+    const modelPath = this.engine.modelInfo("completion")?.modelPath ?? "";
+    return {
+      ...resolvePromptTokens(s.promptTokens, this.throughput.tokensPerSecond(modelPath), s.extraContextTokens),
+      samples: this.throughput.samples(modelPath),
+    };
   }
 
   private setLastReason(words: string): void {
@@ -242,7 +270,8 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
           repoName: vscode.workspace.workspaceFolders?.[0]?.name,
           signal,
           warmUp: true,
-        });
+          promptTokensPerSecond: this.throughput.tokensPerSecond(model.modelPath),
+        }).then((result) => this.measured(model.modelPath, result));
       },
       { manual: true },
     );
