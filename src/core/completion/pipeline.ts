@@ -39,6 +39,8 @@ const POSTPROCESS_SUFFIX_CHARS = 20_000;
 export interface CompletionModel {
   /** ModelInfo.specialTokens of the completion slot. */
   specialTokens: SpecialTokenAvailability;
+  /** ModelInfo.contextSize: bounds `promptTokens: "auto"`. */
+  contextSize?: number;
 }
 
 export interface PipelineInput {
@@ -185,6 +187,7 @@ export async function completionPipeline(input: PipelineInput): Promise<Pipeline
     settings.promptTokens,
     input.promptTokensPerSecond ?? null,
     settings.extraContextTokens,
+    { contextSize: input.model.contextSize },
   );
   const window = promptWindow(prefix, suffix, { budgetTokens: budget.tokens, countTokens: input.countTokens });
   const chunks = selectChunks({

@@ -99,6 +99,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
     const s = this.settings();
     this.debounce = new AdaptiveDebounce({ baseMs: s.debounceMs, adaptive: s.adaptiveDebounce });
     this.cache.clear();
+    this.logPromptBudget();
   }
 
   /** The model changed or restarted: cached suggestions came from another model. */
@@ -144,7 +145,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
             this.lastPlace = place;
             this.warmUps.requested(place);
             this.setActivity({ generating: true });
-            return this.run(snapshot, settings, model.specialTokens, manual, signal).finally(() =>
+            return this.run(snapshot, settings, model, manual, signal).finally(() =>
               this.setActivity({ generating: false }),
             );
           },
@@ -181,7 +182,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
   private run(
     snapshot: DocumentSnapshot,
     settings: CompletionSettings,
-    specialTokens: Parameters<typeof completionPipeline>[0]["model"]["specialTokens"],
+    model: Parameters<typeof completionPipeline>[0]["model"],
     manual: boolean,
     signal: AbortSignal,
   ): Promise<PipelineResult> {
@@ -189,7 +190,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
     return completionPipeline({
       document: snapshot,
       settings,
-      model: { specialTokens },
+      model: { specialTokens: model.specialTokens, contextSize: model.contextSize },
       generate: (slot, body, options) => this.engine.generate(slot, body, options),
       extraContext: this.ring.chunks,
       cache: this.cache,
@@ -202,20 +203,31 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
 
   private measured(modelPath: string, result: PipelineResult): PipelineResult {
     if (!modelPath) return result;
-    const before = this.throughput.samples(modelPath);
     this.throughput.observe(modelPath, result.generation);
-    // Say once per measurement what auto now chose (the log is where a user asks "why so little context?").
-    if (this.throughput.samples(modelPath) > before && this.settings().promptTokens === "auto")
-      this.log.info(`Inline completion prompt window: ${this.promptBudget().why}`);
+    this.logPromptBudget();
     return result;
+  }
+
+  private loggedBudget = "";
+
+  /** With auto, says in the log what the window is whenever that changes (where a user asks "why so little context?"). */
+  private logPromptBudget(): void {
+    if (this.settings().promptTokens !== "auto") return;
+    const why = this.promptBudget().why;
+    if (why === this.loggedBudget) return;
+    this.loggedBudget = why;
+    this.log.info(`Inline completion prompt window: ${why}`);
   }
 
   /** The prompt window inline completion uses now, and why (the hardware report shows it). */
   promptBudget(): PromptBudget & { samples: number } {
     const s = this.settings();
-    const modelPath = this.engine.modelInfo("completion")?.modelPath ?? "";
+    const info = this.engine.modelInfo("completion");
+    const modelPath = info?.modelPath ?? "";
     return {
-      ...resolvePromptTokens(s.promptTokens, this.throughput.tokensPerSecond(modelPath), s.extraContextTokens),
+      ...resolvePromptTokens(s.promptTokens, this.throughput.tokensPerSecond(modelPath), s.extraContextTokens, {
+        contextSize: info?.contextSize,
+      }),
       samples: this.throughput.samples(modelPath),
     };
   }
@@ -263,7 +275,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
         return completionPipeline({
           document: snapshot,
           settings,
-          model: { specialTokens: model.specialTokens },
+          model: { specialTokens: model.specialTokens, contextSize: model.contextSize },
           generate: (slot, body, options) => this.engine.generate(slot, body, options),
           extraContext: this.ring.chunks,
           cache: this.cache,
@@ -313,10 +325,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
     });
     if (!plan.run) return;
     const next: DocumentSnapshot = { ...shown.snapshot, prefix: plan.prefix, suffix: plan.suffix };
-    const outcome = await this.scheduler.schedule(
-      (signal) => this.run(next, settings, model.specialTokens, false, signal),
-      {},
-    );
+    const outcome = await this.scheduler.schedule((signal) => this.run(next, settings, model, false, signal), {});
     if (outcome.kind === "done") this.log.debug(`speculative completion: ${outcome.value.reason}`);
   }
 

@@ -74,6 +74,10 @@ describe("promptTokens auto: prompt speed and window", () => {
     assert.equal(fast.tokens, AUTO_PROMPT.maxTokens);
     assert.match(fast.why, /capped at 4096/);
     assert.equal(resolvePromptTokens("auto", 300, 0, { targetMs: 4000 }).tokens, 1152);
+    // The loaded model's context bounds it too: 2048 - 512 extra - 256 for the header and output = 1280.
+    assert.equal(resolvePromptTokens("auto", 50_000, 512, { contextSize: 2048 }).tokens, 1280);
+    assert.equal(resolvePromptTokens("auto", 300, 0, { contextSize: 2048 }).tokens, 576);
+    assert.equal(resolvePromptTokens("auto", 50_000, 512, { contextSize: 512 }).tokens, AUTO_PROMPT.minTokens);
   });
 
   it("uses the fallback before a measurement and the number when the setting is fixed", () => {

@@ -24,6 +24,9 @@ export const AUTO_PROMPT = {
 
 export type PromptTokensSetting = number | "auto";
 
+/** Left free in the context beside auto's window: the prompt header and the generated tokens. */
+const CONTEXT_RESERVE_TOKENS = 256;
+
 export interface ThroughputSample {
   tokens: number;
   ms: number;
@@ -92,9 +95,21 @@ export function resolvePromptTokens(
   setting: PromptTokensSetting,
   tokensPerSecond: number | null,
   extraContextTokens: number,
-  options: Partial<Record<keyof typeof AUTO_PROMPT, number>> = {},
+  options: Partial<Record<keyof typeof AUTO_PROMPT, number>> & {
+    /** The loaded model's context: auto's window leaves room for the extra context, header and output. */
+    contextSize?: number;
+  } = {},
 ): PromptBudget {
-  const o = { ...AUTO_PROMPT, ...options };
+  const { contextSize, ...rest } = options;
+  const o = { ...AUTO_PROMPT, ...rest };
+  if (contextSize !== undefined)
+    o.maxTokens = Math.max(
+      o.minTokens,
+      Math.min(
+        o.maxTokens,
+        Math.floor((contextSize - extraContextTokens - CONTEXT_RESERVE_TOKENS) / o.stepTokens) * o.stepTokens,
+      ),
+    );
   if (setting !== "auto")
     return { tokens: setting, auto: false, tokensPerSecond: null, why: `${setting} tokens (fixed by the setting)` };
   if (tokensPerSecond === null || !(tokensPerSecond > 0))
