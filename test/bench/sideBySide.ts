@@ -8,9 +8,10 @@
  *        (`--cache-reuse 256 -ub 1024 -b 1024`, one slot), sent what llama.vscode sends: `/infill`
  *        with input_prefix = the 256 lines before the cursor line, prompt = the cursor line up to
  *        the cursor, input_suffix = the rest of it and the 64 lines after, input_extra (empty, as
- *        ours has no extra context here), cache_prompt, its samplers. Two deviations, the same for
+ *        ours has no extra context here), cache_prompt, its top_k / top_p. Deviations, the same for
  *        both paths: streamed (to time the first token) and a fixed token count (ignore_eos, no
- *        t_max_predict_ms), since random-weight models end anywhere.
+ *        t_max_predict_ms, and no "infill" sampler: it ends the output at an end-of-generation token
+ *        even with ignore_eos), since random-weight models end anywhere.
  *
  * Steps per round: cold (a place nothing is cached for: ours a fresh file path, the peer's slot
  * erased); one character typed; NEW_LINES times Enter (with the editor's indentation; the line is
@@ -102,7 +103,9 @@ export function llamaVscodeInfill(place: Place, maxTokens: number): Record<strin
     n_predict: maxTokens,
     top_k: 40,
     top_p: 0.99,
-    samplers: ["top_k", "top_p", "infill"],
+    // llama.vscode adds the "infill" sampler, which ends the output at an end-of-generation token even
+    // with ignore_eos (a random-weight model then stops after 1 token): left out for a fixed token count.
+    samplers: ["top_k", "top_p"],
     cache_prompt: true,
     stream: true,
     ignore_eos: true,
