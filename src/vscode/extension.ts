@@ -60,7 +60,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const models = (runtime = backends.runtime);
   const settings = () => models.settings.settings;
   disposables.add(
-    registerModelCommands(context, backends.planner, models.models, log, settings, () => models.settings.invalidKeys),
+    registerModelCommands(
+      context,
+      backends.planner,
+      models.models,
+      log,
+      settings,
+      () => models.settings.invalidKeys,
+      () => completion.promptBudget(),
+    ),
   );
 
   const ring = new ExtraContextRing();

@@ -161,6 +161,61 @@ describe("completion warm-up at a new place, in the real extension host", functi
   });
 });
 
+describe("promptTokens auto, in the real extension host", function () {
+  this.timeout(180_000);
+
+  it("a warm-up measures the model's prompt speed; the log and Show Hardware say which window auto chose and why", async () => {
+    const { engine, models, settings, logLines } = await api();
+    await models.ensureLoaded("completion");
+    const config = vscode.workspace.getConfiguration("localCode");
+    const previous = config.inspect("completion.promptTokens")?.globalValue;
+    await config.update("completion.promptTokens", "auto", vscode.ConfigurationTarget.Global);
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder);
+    const uri = vscode.Uri.joinPath(folder.uri, "src", "autoWindow.js");
+    try {
+      await waitFor(() => settings().settings.completion.promptTokens === "auto", 30_000, "the setting to apply");
+      const lines = Array.from({ length: 60 }, (_, i) => `const item${i} = measure(${i});`);
+      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(lines.join("\n") + "\n"));
+      const editor = await vscode.window.showTextDocument(uri);
+      const before = (await engine.status()).lanes.completion;
+      // A pause at a new place: the warm-up evaluates its prompt (a measurement of the prompt speed,
+      // unless earlier requests of this model already gave the samples auto keeps).
+      editor.selection = new vscode.Selection(40, lines[40].length, 40, lines[40].length);
+      await pollFor(
+        async () => (await engine.status()).lanes.completion.warmUpsCompleted > before.warmUpsCompleted,
+        60_000,
+        "a warm-up to complete",
+      );
+      await waitFor(
+        () =>
+          logLines().find((l) =>
+            /Inline completion prompt window: auto: \d+ tokens.*measured at \d+ tokens\/s/.test(l),
+          ),
+        30_000,
+        "the log to say what auto chose from the measured speed",
+      );
+      await vscode.commands.executeCommand("localCode.showHardware");
+      const doc = await waitFor(
+        () =>
+          vscode.workspace.textDocuments.find(
+            (d) => d.uri.scheme === "localcode-report" && /- Prompt window: /.test(d.getText()),
+          ),
+        60_000,
+        "the hardware report with the prompt window",
+      );
+      assert.match(
+        doc.getText(),
+        /^- Prompt window: \*\*\d+ tokens\*\*: auto: \d+ tokens.*Prompt evaluation measured at \d+ tokens\/s for the loaded model.*\(median of [1-3] measured requests?\)/m,
+      );
+    } finally {
+      await config.update("completion.promptTokens", previous, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+      await vscode.workspace.fs.delete(uri);
+    }
+  });
+});
+
 describe("extra context for inline completion, in the real extension host", function () {
   this.timeout(60_000);
 

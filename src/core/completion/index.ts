@@ -9,6 +9,15 @@ export {
   type PrefilterResult,
 } from "./prefiltering/prefilter";
 export { estimateTokens, calibratedEstimator, type TokenCounter } from "../util/tokenEstimate";
+export {
+  AUTO_PROMPT,
+  PromptThroughput,
+  resolvePromptTokens,
+  throughputSample,
+  type PromptBudget,
+  type PromptTokensSetting,
+  type ThroughputSample,
+} from "./context/promptBudget";
 export { promptWindow, type PromptWindow, type WindowOptions } from "./context/promptWindow";
 export {
   ExtraContextRing,

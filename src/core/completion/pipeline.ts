@@ -8,6 +8,7 @@ import { isCancellation } from "../engine/engine";
 import type { GenerationResult, SpecialToken } from "../engine/types";
 import type { CompletionCache } from "./caching/completionCache";
 import type { ContextChunk } from "./context/extraContextRing";
+import { resolvePromptTokens } from "./context/promptBudget";
 import { promptWindow } from "./context/promptWindow";
 import { selectChunks } from "./context/selectChunks";
 import type { TokenCounter } from "../util/tokenEstimate";
@@ -38,6 +39,8 @@ const POSTPROCESS_SUFFIX_CHARS = 20_000;
 export interface CompletionModel {
   /** ModelInfo.specialTokens of the completion slot. */
   specialTokens: SpecialTokenAvailability;
+  /** ModelInfo.contextSize: bounds `promptTokens: "auto"`. */
+  contextSize?: number;
 }
 
 export interface PipelineInput {
@@ -60,6 +63,8 @@ export interface PipelineInput {
    * pays only for its own tokens. Nothing is cached or shown.
    */
   warmUp?: boolean;
+  /** Measured prompt speed of the loaded model, for `promptTokens: "auto"` (null: not measured yet). */
+  promptTokensPerSecond?: number | null;
 }
 
 export type PipelineReason =
@@ -178,7 +183,13 @@ export async function completionPipeline(input: PipelineInput): Promise<Pipeline
       detail: fimUnsupportedMessage(missing),
     });
 
-  const window = promptWindow(prefix, suffix, { budgetTokens: settings.promptTokens, countTokens: input.countTokens });
+  const budget = resolvePromptTokens(
+    settings.promptTokens,
+    input.promptTokensPerSecond ?? null,
+    settings.extraContextTokens,
+    { contextSize: input.model.contextSize },
+  );
+  const window = promptWindow(prefix, suffix, { budgetTokens: budget.tokens, countTokens: input.countTokens });
   const chunks = selectChunks({
     chunks: input.extraContext ?? [],
     budgetTokens: settings.extraContextTokens,
