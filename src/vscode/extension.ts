@@ -15,6 +15,7 @@ import { ExtraContextRing } from "../core/completion";
 import { ChatViewProvider } from "./chat/chatViewProvider";
 import { registerCommands } from "./commands";
 import { ContextFeeder } from "./completion/contextFeeder";
+import { ContextExclude } from "./context/contextExclude";
 import { InlineCompletionProvider } from "./completion/inlineCompletionProvider";
 import { registerCompletionStatistics } from "./completion/statsView";
 import { registerCompletionWarmUp } from "./completion/warmUpTrigger";
@@ -63,10 +64,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     registerModelCommands(context, backends.planner, models.models, log, settings, () => models.settings.invalidKeys),
   );
 
+  const exclude = new ContextExclude(() => settings().context.exclude);
   const ring = new ExtraContextRing();
-  disposables.add(new ContextFeeder(ring));
+  disposables.add(new ContextFeeder(ring, exclude.isExcluded, exclude.isExcludedPath));
   const completion = disposables.add(
-    new InlineCompletionProvider(models.engine, models.models, () => settings().completion, ring, log),
+    new InlineCompletionProvider(
+      models.engine,
+      models.models,
+      () => settings().completion,
+      ring,
+      log,
+      exclude.isExcludedPath,
+    ),
   );
   disposables.add(vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, completion));
   disposables.add(models.onDidChangeSettings(() => completion.settingsChanged()));
@@ -79,6 +88,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     new ChatViewProvider(context.extensionUri, models.engine, context.workspaceState, log, {
       getSettings: () => settings().chat,
       ensureModel: (signal) => models.engineFor("chat", signal),
+      isExcluded: exclude.isExcluded,
     }),
   );
   disposables.add(chat.register());

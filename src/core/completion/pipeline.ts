@@ -47,6 +47,8 @@ export interface PipelineInput {
   generate: GenerateFn;
   /** Chunks from other files (ExtraContextRing.chunks). */
   extraContext?: readonly ContextChunk[];
+  /** localCode.context.exclude: chunks of these paths never reach the prompt. */
+  exclude?: (path: string) => boolean;
   cache?: CompletionCache;
   countTokens?: TokenCounter;
   repoName?: string;
@@ -185,6 +187,7 @@ export async function completionPipeline(input: PipelineInput): Promise<Pipeline
     uri: doc.uri,
     windowText: window.prefix + window.suffix,
     countTokens: input.countTokens,
+    exclude: input.exclude,
   });
   const prompt = buildFimPrompt({
     layout: settings.layout,

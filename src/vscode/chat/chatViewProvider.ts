@@ -16,6 +16,8 @@ import {
   type ExtensionMessage,
   type WebviewMessage,
 } from "../../core/protocol/webviewProtocol";
+import { excludedMessage } from "../../core/context/exclude";
+import { relativePath } from "../context/contextExclude";
 import { runCodeAction } from "./codeBlockActions";
 import { fileContext, pickOpenFiles, selectionContext } from "./editorContext";
 
@@ -34,6 +36,8 @@ export interface ChatViewProviderOptions {
   getSettings?: () => ChatSettings;
   /** Loads the configured chat model before a question is planned (see ChatControllerDeps.ensureModel). */
   ensureModel?: (signal: AbortSignal) => Promise<unknown>;
+  /** localCode.context.exclude: such files are never attached (the chat says so instead). */
+  isExcluded?: (uri: vscode.Uri) => boolean;
 }
 
 function readChatSettings(): ChatSettings {
@@ -54,6 +58,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private lastEditor: vscode.TextEditor | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private viewDisposables: vscode.Disposable[] = [];
+  private readonly isExcluded: (uri: vscode.Uri) => boolean;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -62,6 +67,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     private readonly log: Logger,
     options: ChatViewProviderOptions = {},
   ) {
+    this.isExcluded = options.isExcluded ?? (() => false);
     this.controller = new ChatController({
       engine,
       store: storage,
@@ -313,8 +319,16 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       : vscode.window.visibleTextEditors[0];
   }
 
+  /** Checked before a document is read: a refused attachment is stated in the chat, never read. */
+  private refused(uri: vscode.Uri): boolean {
+    if (!this.isExcluded(uri)) return false;
+    this.notify("warning", excludedMessage(relativePath(uri)));
+    return true;
+  }
+
   private async attach(source: AttachSource): Promise<void> {
     const editor = this.editor();
+    if (editor && source !== "openFiles" && this.refused(editor.document.uri)) return;
     switch (source) {
       case "selection": {
         const input = editor ? selectionContext(editor) : undefined;
@@ -333,7 +347,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         await this.controller.addContext(fileContext(editor.document, "file"));
         return;
       case "openFiles":
-        for (const input of await pickOpenFiles(editor?.document.uri)) {
+        for (const input of await pickOpenFiles(editor?.document.uri, (uri) => this.refused(uri))) {
           await this.controller.addContext(input);
         }
         return;

@@ -70,6 +70,8 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
     private readonly settings: () => CompletionSettings,
     private readonly ring: ExtraContextRing,
     private readonly log: Log,
+    /** localCode.context.exclude, by workspace-relative path: those chunks never reach a prompt. */
+    private readonly exclude: (path: string) => boolean = () => false,
   ) {
     const s = settings();
     this.debounce = new AdaptiveDebounce({ baseMs: s.debounceMs, adaptive: s.adaptiveDebounce });
@@ -185,6 +187,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
       model: { specialTokens },
       generate: (slot, body, options) => this.engine.generate(slot, body, options),
       extraContext: this.ring.chunks,
+      exclude: this.exclude,
       cache: this.cache,
       repoName: vscode.workspace.workspaceFolders?.[0]?.name,
       manual,
@@ -238,6 +241,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
           model: { specialTokens: model.specialTokens },
           generate: (slot, body, options) => this.engine.generate(slot, body, options),
           extraContext: this.ring.chunks,
+          exclude: this.exclude,
           cache: this.cache,
           repoName: vscode.workspace.workspaceFolders?.[0]?.name,
           signal,
