@@ -122,7 +122,11 @@ const emptyState = h(
   "div",
   { className: "empty-state" },
   h("p", {}, "Ask a question about your code. The model runs locally; nothing leaves your machine."),
-  h("p", {}, "Attach the selection, the current file or other open files with the buttons below the question box."),
+  h(
+    "p",
+    {},
+    "Attach the selection, the current file or other open files with the buttons below the question box; type @ for any file, a symbol, the Problems, the git diff or a workspace search.",
+  ),
 );
 
 const liveRegion = h("div", { id: "live-region", className: "sr-only", "aria-live": "polite", "aria-atomic": "true" });
@@ -149,6 +153,16 @@ const contextBar = h(
     attachButton("selection", "list-selection", "Selection", "attach-selection"),
     attachButton("currentFile", "file", "Current file", "attach-file"),
     attachButton("openFiles", "files", "Open files…", "attach-open-files"),
+    button(
+      {
+        id: "attach-mention",
+        className: "attach-button",
+        icon: "mention",
+        label: "Add…",
+        title: "Add a file, symbol, Problems, the git diff or a workspace search (type @)",
+      },
+      () => post({ type: "mention", draft: input.value }),
+    ),
     contextTotal,
   ),
 );
@@ -159,7 +173,7 @@ const input = h("textarea", {
   rows: 2,
   "aria-label": "Ask a question",
   "aria-describedby": "composer-hint",
-  placeholder: "Ask about your code…",
+  placeholder: "Ask about your code… (@ adds context)",
 });
 const sendButton = button(
   {
@@ -706,7 +720,21 @@ function autoGrow(): void {
   input.style.height = `${Math.min(input.scrollHeight, 240)}px`;
 }
 
-input.addEventListener("input", () => {
+input.addEventListener("input", (event) => {
+  // "@" typed at the start of a word opens the extension's context picker; the "@" itself is not kept.
+  const at = input.selectionStart - 1;
+  if (
+    event instanceof InputEvent &&
+    event.inputType === "insertText" &&
+    event.data === "@" &&
+    input.selectionStart === input.selectionEnd &&
+    input.value[at] === "@" &&
+    (at === 0 || /\s/.test(input.value[at - 1]))
+  ) {
+    input.value = input.value.slice(0, at) + input.value.slice(at + 1);
+    input.setSelectionRange(at, at);
+    post({ type: "mention", draft: input.value });
+  }
   saved = { ...saved, draft: input.value };
   autoGrow();
   persist();

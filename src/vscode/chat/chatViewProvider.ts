@@ -19,6 +19,7 @@ import {
 import { excludedMessage } from "../../core/context/exclude";
 import { relativePath } from "../context/contextExclude";
 import { runCodeAction } from "./codeBlockActions";
+import { pickMention } from "./mentionPicker";
 import { fileContext, pickOpenFiles, selectionContext } from "./editorContext";
 
 export const CHAT_VIEW_ID = CHAT_IDS.view;
@@ -289,6 +290,17 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         return;
       case "attachContext":
         await this.attach(message.source);
+        return;
+      case "mention":
+        for (const input of await pickMention({
+          isExcluded: this.isExcluded,
+          refuse: (uri) => this.refused(uri),
+          notify: (text) => this.notify("info", text),
+          currentDocument: () => this.editor()?.document,
+        })) {
+          await this.controller.addContext(input);
+        }
+        this.post({ type: "focusInput" });
         return;
       case "removeContext":
         this.controller.removeContext(message.id);

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { DEFAULT_CONTEXT_EXCLUDE, excludeMatcher } from "../../../src/core/context/exclude";
 import { filterDiff } from "../../../src/core/context/gitDiff";
+import { gitignoreFilter } from "../../../src/core/context/gitignore";
 import { formatProblems, type Problem } from "../../../src/core/context/problems";
 
 describe("Problems as chat context", () => {
@@ -79,5 +80,14 @@ describe("git diff as chat context", () => {
     assert.ok(text.includes("+b") && text.includes("+c"));
     assert.deepEqual(omitted, [".env"]);
     assert.equal(filterDiff(diff, () => false).text, diff);
+  });
+});
+
+describe("the file picker's .gitignore", () => {
+  it("follows git's rules: folders, negation, anchored patterns", () => {
+    const ignored = gitignoreFilter("node_modules/\ndist\n*.log\n!keep.log\n/build\n");
+    for (const p of ["node_modules/x/index.js", "dist/a.js", "src/dist/a.js", "logs/a.log", "build/out.js"])
+      assert.equal(ignored(p), true, p);
+    for (const p of ["src/a.ts", "keep.log", "src/build/x.ts", "", "../outside.ts"]) assert.equal(ignored(p), false, p);
   });
 });
