@@ -125,7 +125,7 @@ const emptyState = h(
   h(
     "p",
     {},
-    "Attach the selection, the current file or other open files with the buttons below the question box; type @ for any file, a symbol, the Problems, the git diff or a workspace search.",
+    "Attach the selection, the current file or other open files with the buttons below the question box; type @ for any workspace file, a symbol, the Problems or the git diff.",
   ),
 );
 
@@ -159,7 +159,7 @@ const contextBar = h(
         className: "attach-button",
         icon: "mention",
         label: "Add…",
-        title: "Add a file, symbol, Problems, the git diff or a workspace search (type @)",
+        title: "Add a file, a symbol, the Problems or the git diff (type @)",
       },
       () => post({ type: "mention", draft: input.value }),
     ),

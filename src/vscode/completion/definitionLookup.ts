@@ -10,6 +10,8 @@ import * as vscode from "vscode";
 import { definitionSites, definitionSnippet, type DefinitionSnippet, type LookupSite } from "../../core/completion";
 
 const PAUSE_MS = 250;
+/** Documents completion runs in (not output panes, settings, git objects). */
+const CODE_SCHEMES = new Set(["file", "untitled", "vscode-remote", "vscode-vfs"]);
 /** Definitions per site: an overloaded or re-exported name can have several; the first are enough. */
 const TARGETS_PER_SITE = 2;
 /** The prefix the sites are searched in (the call, the receiver and the enclosing signature). */
@@ -58,7 +60,7 @@ export class DefinitionLookup implements vscode.Disposable {
     this.generation++;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (!this.enabled() || editor.document.uri.scheme === "output") return;
+    if (!this.enabled() || !CODE_SCHEMES.has(editor.document.uri.scheme)) return;
     const document = editor.document;
     this.timer = setTimeout(() => {
       this.timer = undefined;
