@@ -93,6 +93,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
       getSettings: () => settings().chat,
       ensureModel: (signal) => models.engineFor("chat", signal),
       isExcluded: exclude.isExcluded,
+      runsOn: () => backends.remote()?.server ?? null,
     }),
   );
   disposables.add(chat.register());

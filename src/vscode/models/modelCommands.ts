@@ -25,6 +25,8 @@ import {
   type SlotReport,
 } from "../../core/models/presentation";
 import { isNoFit } from "../../core/models/selectModel";
+import { remoteHardwareMarkdown } from "../../core/models/remoteReport";
+import { isRemoteHardware } from "../../core/engine/types";
 import { WALKTHROUGH } from "../../core/walkthrough/ids";
 import { downloadWithProgress } from "./downloadWithProgress";
 import type { ModelManager } from "../../core/runtime/modelManager";
@@ -382,18 +384,28 @@ async function slotReports(
 
 async function showHardware(deps: Deps, report: ReportProvider): Promise<void> {
   const settings = deps.getSettings();
-  await deps.planner.hardware({ refresh: true });
-  const { reports, snapshot } = await slotReports(deps, settings);
-  report.set(
-    hardwareReportMarkdown({
-      info: snapshot.info,
-      profile: snapshot.profile,
-      measuredAt: snapshot.at,
-      policy: settings.quantPolicy,
-      slots: reports,
-      cpuBandwidth: deps.planner.cpuBandwidth(),
-    }),
-  );
+  const hardware = await deps.planner.engineHardware();
+  if (isRemoteHardware(hardware)) {
+    report.set(
+      remoteHardwareMarkdown({
+        server: hardware.server,
+        models: { completion: deps.models.modelName("completion"), chat: deps.models.modelName("chat") },
+      }),
+    );
+  } else {
+    await deps.planner.hardware({ refresh: true });
+    const { reports, snapshot } = await slotReports(deps, settings);
+    report.set(
+      hardwareReportMarkdown({
+        info: snapshot.info,
+        profile: snapshot.profile,
+        measuredAt: snapshot.at,
+        policy: settings.quantPolicy,
+        slots: reports,
+        cpuBandwidth: deps.planner.cpuBandwidth(),
+      }),
+    );
+  }
   try {
     await vscode.commands.executeCommand("markdown.showPreview", REPORT_URI);
   } catch {

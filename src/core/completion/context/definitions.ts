@@ -6,7 +6,7 @@
  * Code (executeDefinitionProvider / executeTypeDefinitionProvider) off the keystroke path.
  */
 import type { ContextChunk } from "./extraContextRing";
-import { estimateTokens, type TokenCounter } from "./tokenCount";
+import { estimateTokens, type TokenCounter } from "../../util/tokenEstimate";
 
 export type SiteKind = "call" | "receiver" | "type";
 
