@@ -268,3 +268,103 @@ async function waitForAsync(probe: () => Promise<boolean>, timeoutMs: number, wh
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
   }
 }
+
+describe("context from other files in the completion prompt, in the real extension host", function () {
+  this.timeout(180_000);
+
+  it("a call to a function defined in another file puts that function's signature and doc comment in the prompt", async () => {
+    const { models, definitions, lastCompletionContext } = await api();
+    await models.ensureLoaded("completion");
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder);
+    const geometry = vscode.Uri.joinPath(folder.uri, "src", "geometry.ts");
+    const caller = vscode.Uri.joinPath(folder.uri, "src", "useGeometry.ts");
+    const signature = "export function rectangleArea(width: number, height: number): number {";
+    const encode = (text: string) => new TextEncoder().encode(text);
+    await vscode.workspace.fs.writeFile(
+      geometry,
+      encode(`/** Area of a rectangle, in square metres. */\n${signature}\n  return width * height;\n}\n`),
+    );
+    const callerText = 'import { rectangleArea } from "./geometry";\n\nexport const floor = rectangleArea(';
+    await vscode.workspace.fs.writeFile(caller, encode(callerText));
+    try {
+      const editor = await vscode.window.showTextDocument(caller);
+      const end = editor.document.positionAt(callerText.length);
+      // TypeScript's server starts on the first .ts file: until it answers, each pause asks again.
+      const found = await pollFor(
+        async () => {
+          editor.selection = new vscode.Selection(end, end);
+          await definitions.idle();
+          return definitions.definitionsFor(caller.toString()).find((d) => d.name === "rectangleArea");
+        },
+        120_000,
+        "the definition of rectangleArea from the TypeScript language features",
+      );
+      assert.equal(found.path, "src/geometry.ts");
+      assert.equal(found.text, `/** Area of a rectangle, in square metres. */\n${signature}`);
+      // The completion prompt built at this place carries it (ring chunks first, then definitions).
+      const context = await pollFor(
+        async () => {
+          await vscode.commands.executeCommand("editor.action.inlineSuggest.trigger");
+          return waitForValue(
+            () => lastCompletionContext()?.find((c) => c.source === "definition" && c.text.includes(signature)),
+            5_000,
+          );
+        },
+        60_000,
+        "a completion prompt with the definition",
+      );
+      assert.equal(context.path, "src/geometry.ts");
+    } finally {
+      await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+      await vscode.workspace.fs.delete(geometry);
+      await vscode.workspace.fs.delete(caller);
+    }
+  });
+
+  it("a file matching localCode.context.exclude (.env) never enters the ring, while the files around it do", async () => {
+    const { extraContext } = await api();
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder);
+    const lines = (name: string) => Array.from({ length: 12 }, (_, i) => `${name}_${i}=value-${i}`).join("\n");
+    const env = vscode.Uri.joinPath(folder.uri, ".env");
+    const before = vscode.Uri.joinPath(folder.uri, "src", "beforeEnv.js");
+    const after = vscode.Uri.joinPath(folder.uri, "src", "afterEnv.js");
+    const last = vscode.Uri.joinPath(folder.uri, "src", "lastOpened.js");
+    for (const [uri, text] of [
+      [env, lines("API_KEY")],
+      [before, lines("const before")],
+      [after, lines("const after")],
+      [last, lines("const last")],
+    ] as const)
+      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+    try {
+      // Leaving a file queues the lines around its cursor; the queue is promoted in order while idle.
+      for (const uri of [before, env, after, last]) await vscode.window.showTextDocument(uri);
+      await waitFor(
+        () => extraContext.chunks.some((c) => c.path === "src/afterEnv.js"),
+        30_000,
+        "the file opened after .env in the ring",
+      );
+      assert.ok(extraContext.chunks.some((c) => c.path === "src/beforeEnv.js"));
+      assert.deepEqual(
+        extraContext.chunks.filter((c) => c.path === ".env" || c.text.includes("API_KEY")),
+        [],
+      );
+    } finally {
+      await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+      for (const uri of [env, before, after, last]) await vscode.workspace.fs.delete(uri);
+    }
+  });
+});
+
+/** Polls `probe` until truthy; undefined after `timeoutMs` (the caller retries). */
+async function waitForValue<T>(probe: () => T | undefined | null | false, timeoutMs: number): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) return undefined;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -28,6 +28,15 @@ export {
   type RingOptions,
 } from "./context/extraContextRing";
 export { selectChunks, type SelectChunksInput } from "./context/selectChunks";
+export {
+  definitionSites,
+  definitionSnippet,
+  selectDefinitions,
+  type DefinitionSnippet,
+  type LookupSite,
+  type SelectDefinitionsInput,
+  type SiteKind,
+} from "./context/definitions";
 export { copiedChunk, MAX_COPIED_CHARS, type OpenDocumentText } from "./context/copiedChunk";
 export {
   buildFimPrompt,

@@ -35,6 +35,11 @@ export const CompletionSettingsSchema = z.object({
   promptTokens: z.union([z.number().int().min(32).max(32_768), z.literal("auto")]).default(1024),
   /** Token budget for chunks from other files (the extra-context ring). 0 turns it off. */
   extraContextTokens: z.number().int().min(0).max(32_768).default(512),
+  /**
+   * Token budget for definitions from other files of what is used at the cursor (the call being
+   * written, the receiver, the signature's types), from the language's definition provider. 0 turns it off.
+   */
+  definitionTokens: z.number().int().min(0).max(8_192).default(256),
   /** Pre-compute the completion that follows a shown suggestion, so accepting it shows the next at once. */
   speculative: z.boolean().default(true),
   /**

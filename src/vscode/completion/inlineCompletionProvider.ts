@@ -21,6 +21,8 @@ import {
   planSpeculation,
   systemClock,
   type CompletionSettings,
+  type ContextChunk,
+  type DefinitionSnippet,
   type DocumentSnapshot,
   type ExtraContextRing,
   type GhostText,
@@ -44,6 +46,14 @@ export interface CompletionActivity {
   lastReason: string | null;
 }
 
+/** Context beyond the ring (src/vscode/context, ./definitionLookup). */
+export interface CompletionContextSources {
+  /** localCode.context.exclude, by workspace-relative path: those chunks never reach a prompt. */
+  exclude?: (path: string) => boolean;
+  /** The definitions last looked up for a document (DefinitionLookup.definitionsFor). */
+  definitions?: (uri: string) => readonly DefinitionSnippet[];
+}
+
 export class InlineCompletionProvider implements vscode.InlineCompletionItemProvider, vscode.Disposable {
   private readonly cache = new CompletionCache();
   private debounce: AdaptiveDebounce;
@@ -60,6 +70,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
   /** Where the last request was made, to tell typing from a new line or a new place. */
   private lastPlace: StepPlace | null = null;
   private readonly loggedErrors = new Set<string>();
+  private lastContext: readonly ContextChunk[] | null = null;
   /** The suggestion last shown, for speculation after it is accepted. */
   private shown: { uri: string; prefix: string; suffix: string; snapshot: DocumentSnapshot; ghost: GhostText } | null =
     null;
@@ -70,6 +81,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
     private readonly settings: () => CompletionSettings,
     private readonly ring: ExtraContextRing,
     private readonly log: Pick<Logger, "info" | "warn" | "debug">,
+    private readonly context: CompletionContextSources = {},
   ) {
     const s = settings();
     this.debounce = new AdaptiveDebounce({ baseMs: s.debounceMs, adaptive: s.adaptiveDebounce });
@@ -188,6 +200,8 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
       model: { specialTokens: model.specialTokens, contextSize: model.contextSize },
       generate: (slot, body, options) => this.engine.generate(slot, body, options),
       extraContext: this.ring.chunks,
+      exclude: this.context.exclude,
+      definitions: this.context.definitions?.(snapshot.uri),
       cache: this.cache,
       repoName: vscode.workspace.workspaceFolders?.[0]?.name,
       manual,
@@ -227,11 +241,17 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
     };
   }
 
+  /** The chunks from other files in the last completion prompt (ring, then definitions); for tests and logs. */
+  get lastPromptContext(): readonly ContextChunk[] | null {
+    return this.lastContext;
+  }
+
   private setLastReason(words: string): void {
     if (this.activity.lastReason !== words) this.setActivity({ lastReason: words });
   }
 
   private report(result: PipelineResult): void {
+    if (result.context) this.lastContext = result.context;
     const ms = result.timings.totalMs;
     const g = result.generation;
     const tokens = g ? `, ${g.promptTokens - g.reusedPromptTokens} of ${g.promptTokens} prompt tokens evaluated` : "";
@@ -273,6 +293,8 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
           model: { specialTokens: model.specialTokens, contextSize: model.contextSize },
           generate: (slot, body, options) => this.engine.generate(slot, body, options),
           extraContext: this.ring.chunks,
+          exclude: this.context.exclude,
+          definitions: this.context.definitions?.(snapshot.uri),
           cache: this.cache,
           repoName: vscode.workspace.workspaceFolders?.[0]?.name,
           signal,
