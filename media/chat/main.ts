@@ -821,7 +821,9 @@ function showNotice(level: "info" | "warning" | "error", message: string): void 
     button({ className: "icon-button", icon: "close", label: "Dismiss", iconOnly: true }, () => (notice.hidden = true)),
   );
   notice.hidden = false;
-  noticeTimer = setTimeout(() => (notice.hidden = true), 8000);
+  // Only info fades: a warning or error stays until dismissed or replaced, so it can be read (and
+  // read out) at the reader's pace.
+  if (level === "info") noticeTimer = setTimeout(() => (notice.hidden = true), 8000);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -62,6 +62,10 @@ scenario(
         ["math.js", "Problems: broken.ts (1)"],
       );
 
+      // A warning stays until dismissed: dismiss it, so the next refusal must show a fresh one.
+      await view.locator("#notice").getByRole("button", { name: "Dismiss" }).click();
+      await view.locator("#notice").waitFor({ state: "hidden" });
+
       await wb.step("current file .env refused", async () => {
         await wb.openFile(".env");
         await wb.runCommand("Local Code: Open Chat");
