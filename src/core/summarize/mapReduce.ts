@@ -15,6 +15,7 @@ import type { ContextInput, ContextItem } from "../chat/types";
 import type { ChatMessage, StopReason } from "../engine/types";
 import { FENCE_SLACK_TOKENS, finalQuestionBudget, mapAnswerTokens, safetyMargin, type FinalSettings } from "./budget";
 import { chunkText, splitLines, type TokenCountFn } from "./chunker";
+import { declaredNames } from "./declarations";
 import {
   MAP_SYSTEM_PROMPT,
   combineUserPrompt,
@@ -238,7 +239,8 @@ export async function planSummary(source: SummarySource, options: PlanOptions): 
   }
   // Fail now, not after the map step, when not even a short combined summary fits at the end.
   const bare = {
-    prompt: combinedPrompt(source, span, parts.length) + omissionInstruction(source, omitted),
+    prompt:
+      combinedPrompt(source, span, parts.length, declaredNames(source.text)) + omissionInstruction(source, omitted),
     context: [summariesContext(source, span, [{ ...span, text: "" }])],
   };
   if ((await questionTokens(bare, count)) + MIN_SUMMARY_ROOM > finalQuestionTokens) {
@@ -320,9 +322,11 @@ export async function runSummaryPlan(plan: SummaryPlan, options: RunOptions): Pr
 
   // Reduce: combine groups of summaries until they all fit in the final exchange.
   const instruction = omissionInstruction(source, plan.omitted);
+  // Kept between parts: the file's declared names reach the final answer whatever the part summaries kept.
+  const names = declaredNames(source.text);
   const finalExchange = (summaries: readonly PartSummary[]): SummaryExchange => ({
     title: titleText(source, span),
-    prompt: combinedPrompt(source, span, total) + instruction,
+    prompt: combinedPrompt(source, span, total, names) + instruction,
     display: displayText(source, span, total, notes),
     context: [summariesContext(source, span, summaries)],
   });

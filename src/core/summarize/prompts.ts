@@ -69,9 +69,9 @@ function fenced(content: string, languageId: string | null | undefined): string 
 
 const MAP_INSTRUCTION: Record<SummaryTask, string> = {
   summarize:
-    "Summarize this part in a few sentences: what it defines and what it does. Name the important functions, types and variables. No preamble.",
+    "Summarize this part in a few sentences: what it defines and what it does. Name the important functions, types and variables. Plain sentences, no code. No preamble.",
   explain:
-    "Explain briefly what this part does and how: its key functions, data and control flow. Name the identifiers. No preamble.",
+    "Explain briefly what this part does and how: its key functions, data and control flow. Name the identifiers. Plain sentences, no code. No preamble.",
 };
 
 /** The user message of one map call. */
@@ -120,14 +120,25 @@ export function singlePrompt(source: SummarySource, span: LineSpan): string {
     : `Summarize the code above (${where}): its purpose, the main functions or types, and how they work together. Be concise.`;
 }
 
-/** The final question after the map step (the part summaries are attached as context). */
-export function combinedPrompt(source: SummarySource, span: LineSpan, parts: number): string {
+/**
+ * The final question after the map step (the part summaries are attached as context). `names` are
+ * the declarations of the whole text (declaredNames): kept between parts, so the answer can name
+ * the main function even when a part summary did not; plain sentences, because a small model asked
+ * for Markdown over summaries wrote empty code fences.
+ */
+export function combinedPrompt(
+  source: SummarySource,
+  span: LineSpan,
+  parts: number,
+  names: readonly string[] = [],
+): string {
   const intro =
     `Above are ${source.task === "explain" ? "explanations" : "summaries"} of the ${parts} consecutive parts of ${source.path} ` +
     `(${formatLines(span)}), which is too long to read at once.`;
+  const defines = names.length > 0 ? ` It defines ${names.join(", ")}: name the main ones.` : "";
   return source.task === "explain"
-    ? `${intro} Using them, explain what the whole ${scope(source)} does and how its parts work together. Be clear and concise.`
-    : `${intro} Using them, write one summary of the whole ${scope(source)}: its purpose, the main pieces, and how they fit together. Be concise.`;
+    ? `${intro}${defines} Using them, explain what the whole ${scope(source)} does and how its parts work together, in plain sentences. Be clear and concise.`
+    : `${intro}${defines} Using them, write one summary of the whole ${scope(source)} in plain sentences: its purpose, the main pieces, and how they fit together. Be concise.`;
 }
 
 /** What the question bubble shows. */

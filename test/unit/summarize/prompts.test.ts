@@ -44,7 +44,7 @@ describe("summarize prompts", () => {
     assert.equal(
       prompt,
       "Part 2 of 5 of src/app/main.ts (lines 41-80):\n```typescript\nfunction f() {}\n```\n\n" +
-        "Summarize this part in a few sentences: what it defines and what it does. Name the important functions, types and variables. No preamble.",
+        "Summarize this part in a few sentences: what it defines and what it does. Name the important functions, types and variables. Plain sentences, no code. No preamble.",
     );
   });
 
