@@ -190,7 +190,10 @@ export async function planSummary(source: SummarySource, options: PlanOptions): 
   const finalQuestionTokens = await finalQuestionBudget(contextSize, options.final, count);
   const base = { source, span, contextSize, final: options.final };
 
-  const single = { prompt: singlePrompt(source, span), context: [sourceContext(source, span)] };
+  const single = {
+    prompt: singlePrompt(source, span, declaredNames(source.text)),
+    context: [sourceContext(source, span)],
+  };
   if ((await questionTokens(single, count)) <= finalQuestionTokens) {
     return {
       ...base,
@@ -282,7 +285,7 @@ export async function runSummaryPlan(plan: SummaryPlan, options: RunOptions): Pr
   if (plan.mode === "single") {
     const exchange: SummaryExchange = {
       title: titleText(source, span),
-      prompt: singlePrompt(source, span),
+      prompt: singlePrompt(source, span, declaredNames(source.text)),
       display: displayText(source, span, 1, notes),
       context: [sourceContext(source, span)],
     };

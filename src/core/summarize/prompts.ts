@@ -112,12 +112,17 @@ function scope(source: SummarySource): string {
   return source.wholeFile ? "file" : "selection";
 }
 
-/** The final question when the whole input fits in one prompt (the code is attached as context). */
-export function singlePrompt(source: SummarySource, span: LineSpan): string {
+/**
+ * The final question when the whole input fits in one prompt (the code is attached as context).
+ * `names` (declaredNames) are spelled out: SmolLM2-135M described "a function to parse the file"
+ * without naming parseLineRange until the question named it.
+ */
+export function singlePrompt(source: SummarySource, span: LineSpan, names: readonly string[] = []): string {
   const where = `${source.path}, ${formatLines(span)}`;
+  const defines = names.length > 0 ? ` It defines ${names.join(", ")}: name the main ones.` : "";
   return source.task === "explain"
-    ? `Explain what the code above (${where}) does and how it works, step by step where that helps. Be clear and concise.`
-    : `Summarize the code above (${where}): its purpose, the main functions or types, and how they work together. Be concise.`;
+    ? `Explain what the code above (${where}) does and how it works, step by step where that helps.${defines} Be clear and concise.`
+    : `Summarize the code above (${where}): its purpose, the main functions or types, and how they work together.${defines} Be concise.`;
 }
 
 /**

@@ -66,6 +66,10 @@ describe("summarize prompts", () => {
       /^Explain what the code above \(src\/app\/main\.ts, line 10\)/,
     );
     assert.match(
+      singlePrompt(s, { startLine: 10, endLine: 10 }, ["parseLineRange", "sliceLines"]),
+      /It defines parseLineRange, sliceLines: name the main ones\. Be clear and concise\.$/,
+    );
+    assert.match(
       combinedPrompt(s, { startLine: 1, endLine: 900 }, 4),
       /explanations of the 4 consecutive parts .* explain what the whole selection does/,
     );
