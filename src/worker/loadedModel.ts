@@ -23,6 +23,7 @@ import type {
   SpecialToken,
   StopReason,
 } from "../core/engine/types";
+import { baseModelChatStops } from "../core/chat/baseModel";
 import { LaneCounters } from "../core/engine/laneCounters";
 import { WorkerFailure } from "./failure";
 import type { Logger } from "../core/util/logger";
@@ -130,8 +131,12 @@ export class LoadedModel {
   private readonly completionSequence: LlamaContextSequence;
   private readonly chat: LlamaChat;
   private readonly specials: Partial<Record<SpecialToken, Token>>;
-  /** Special-token turn markers of this model (TURN_MARKER_TEXTS): extra stop triggers for chat. */
-  private readonly turnStops: LlamaText[];
+  /**
+   * Extra stop triggers for chat: the special-token turn markers of this model (TURN_MARKER_TEXTS),
+   * and for a model without a chat template (a base model) the plain-text turn headers it writes
+   * instead of the tokens (baseModelChatStops).
+   */
+  private readonly turnStops: (string | LlamaText)[];
   readonly hasChatTemplate: boolean;
 
   static key(options: LoadOptions): string {
@@ -163,6 +168,7 @@ export class LoadedModel {
       lib.LlamaText(new lib.SpecialTokensText(text)),
     );
     this.hasChatTemplate = typeof model.fileInfo.metadata?.tokenizer?.chat_template === "string";
+    if (!this.hasChatTemplate) this.turnStops.push(...baseModelChatStops());
   }
 
   info(slot: Slot, loadMs: number): ModelInfo {

@@ -124,25 +124,32 @@ describe("real: SmolLM2-135M-Instruct Q4_1", function () {
       );
     });
 
-    it("streams in order and Stop ends it early, keeping what came", async () => {
+    it("streams in order and Stop ends it early in the worker, keeping what came", async () => {
       const abort = new AbortController();
       const chunks: string[] = [];
-      const r = await chat([SYSTEM, { role: "user", content: "Write a long story about a dragon." }], 400, {
+      const pending = chat([SYSTEM, { role: "user", content: "Write a long story about a dragon." }], 400, {
         signal: abort.signal,
         onChunk: (c) => {
           chunks.push(c);
           if (chunks.length === 3) abort.abort();
         },
-      }).catch((e: unknown) => e);
-      if (r instanceof EngineError) assert.equal(r.code, "cancelled");
-      else {
-        assert.ok(!(r instanceof Error), String(r));
-        const result = r as Awaited<ReturnType<typeof chat>>;
-        assert.equal(result.stopReason, "abort");
-        assert.ok(result.generatedTokens < 40, `stopped after ${result.generatedTokens} tokens`);
-        assert.ok(result.text.startsWith(chunks.join("")), "the answer keeps the streamed text");
+      });
+      // The client settles at once on Stop; what came stays with the caller (the chat view keeps it).
+      await assert.rejects(pending, (e: unknown) => e instanceof EngineError && e.code === "cancelled");
+      assert.equal(chunks.length, 3, "no chunk after Stop reached the caller");
+      assert.ok(chunks.join("").trim().length > 0);
+      // The worker must really stop: wait for it to go idle, then read what it generated.
+      let status = await client.status();
+      while (status.busy) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        status = await client.status();
       }
-      assert.ok(chunks.length >= 3);
+      const last = status.last;
+      assert.ok(last?.tokensAfterAbort !== undefined, "the worker never saw the abort (it ran the story to its end)");
+      assert.ok(
+        last.generatedTokens < 100,
+        `the worker generated ${last.generatedTokens} of 400 tokens after a Stop at 3`,
+      );
     });
   });
 
@@ -210,7 +217,7 @@ describe("real: SmolLM2-135M-Instruct Q4_1", function () {
       wholeFile: true,
     });
 
-    it("a real source file: a summary that names one of its exports and is shorter than the file", async () => {
+    it("a real source file: a summary shorter than the file, asked with the file's function names", async () => {
       // A small file with two functions: on tokenCounter.ts (a class and a function) the 135M
       // model described "a token counter" at length without naming either.
       const s = source("test/fixtures/real/samples/lineRange.ts.txt");
@@ -222,14 +229,16 @@ describe("real: SmolLM2-135M-Instruct Q4_1", function () {
       });
       assert.equal(r.mapCalls, 0);
       assert.ok(r.text.length > 20 && r.text.length < s.text.length, `${r.text.length} chars`);
+      // The question names the file's functions (declaredNames); whether the 135M model repeats them
+      // is not asserted: it named none in 3 runs of 3 (docs/real-models.md, "summaries").
       assert.ok(
-        exportedNames(s.text).some((n) => r.text.includes(n)),
-        `names none of ${exportedNames(s.text).join(", ")}: ${r.text}`,
+        exportedNames(s.text).every((n) => r.exchange.prompt.includes(n)),
+        `the question does not name ${exportedNames(s.text).join(", ")}: ${r.exchange.prompt}`,
       );
       assertNoLeak(r.text);
     });
 
-    it("a file larger than the context: map-reduce, progress in order, every call inside the window", async () => {
+    it("a file larger than the context: map-reduce, progress in order, every call inside the window, the names kept for the final question", async () => {
       const s = source("test/fixtures/real/samples/ggufFile.ts.txt");
       assert.ok((await count(s.text)) > SMALL_CONTEXT, "the file must not fit the window");
       const progress: SummaryProgress[] = [];
@@ -249,8 +258,13 @@ describe("real: SmolLM2-135M-Instruct Q4_1", function () {
       for (const call of r.calls)
         assert.ok(call.promptTokens + call.maxTokens <= SMALL_CONTEXT, `${call.purpose} call overflows the window`);
       assert.ok(r.text.length > 20 && r.text.length < s.text.length);
-      // Not asserted: that it names an export. SmolLM2-135M's final answer over the part
-      // summaries was degenerate (empty fences repeated); docs/real-models.md.
+      // The file's declared names are kept between parts: the final question names them whatever the
+      // part summaries kept. Not asserted: that the 135M model's answer repeats one (1 run of 3 did;
+      // docs/real-models.md, "summaries").
+      assert.ok(
+        exportedNames(s.text).every((n) => r.exchange.prompt.includes(n)),
+        `the final question does not name ${exportedNames(s.text).join(", ")}: ${r.exchange.prompt}`,
+      );
       assert.ok(
         r.calls.filter((c) => c.purpose === "map").every((c) => (c.generatedTokens ?? 0) > 0),
         "every part got a summary",

@@ -9,6 +9,7 @@ import { EngineError, isCancellation } from "../engine/engine";
 import { Emitter } from "../util/emitter";
 import type { ModelInfo } from "../engine/types";
 import type { ContextChip, EngineView, TurnView, ViewState } from "../protocol/webviewProtocol";
+import { BASE_MODEL_NOTE } from "./baseModel";
 import { planPrompt } from "./budget";
 import { createConversation, reduceConversation, type ConversationAction } from "./conversation";
 import { HistoryStore, type KeyValueStore } from "./historyStore";
@@ -380,7 +381,8 @@ export class ChatController implements Disposable {
           settle({ type: "stop", turnId, at: this.now() }, "stopped");
           return result;
         }
-        for (const note of plan.notes) {
+        // A model without a chat template is a base model: say so on the answer, before it wanders.
+        for (const note of model?.hasChatTemplate === false ? [...plan.notes, BASE_MODEL_NOTE] : plan.notes) {
           this.apply({ type: "addNote", turnId, note, at: this.now() });
         }
         const generation = await this.deps.engine.generate(

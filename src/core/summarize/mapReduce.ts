@@ -15,6 +15,7 @@ import type { ContextInput, ContextItem } from "../chat/types";
 import type { ChatMessage, StopReason } from "../engine/types";
 import { FENCE_SLACK_TOKENS, finalQuestionBudget, mapAnswerTokens, safetyMargin, type FinalSettings } from "./budget";
 import { chunkText, splitLines, type TokenCountFn } from "./chunker";
+import { declaredNames } from "./declarations";
 import {
   MAP_SYSTEM_PROMPT,
   combineUserPrompt,
@@ -189,7 +190,10 @@ export async function planSummary(source: SummarySource, options: PlanOptions): 
   const finalQuestionTokens = await finalQuestionBudget(contextSize, options.final, count);
   const base = { source, span, contextSize, final: options.final };
 
-  const single = { prompt: singlePrompt(source, span), context: [sourceContext(source, span)] };
+  const single = {
+    prompt: singlePrompt(source, span, declaredNames(source.text)),
+    context: [sourceContext(source, span)],
+  };
   if ((await questionTokens(single, count)) <= finalQuestionTokens) {
     return {
       ...base,
@@ -238,7 +242,8 @@ export async function planSummary(source: SummarySource, options: PlanOptions): 
   }
   // Fail now, not after the map step, when not even a short combined summary fits at the end.
   const bare = {
-    prompt: combinedPrompt(source, span, parts.length) + omissionInstruction(source, omitted),
+    prompt:
+      combinedPrompt(source, span, parts.length, declaredNames(source.text)) + omissionInstruction(source, omitted),
     context: [summariesContext(source, span, [{ ...span, text: "" }])],
   };
   if ((await questionTokens(bare, count)) + MIN_SUMMARY_ROOM > finalQuestionTokens) {
@@ -280,7 +285,7 @@ export async function runSummaryPlan(plan: SummaryPlan, options: RunOptions): Pr
   if (plan.mode === "single") {
     const exchange: SummaryExchange = {
       title: titleText(source, span),
-      prompt: singlePrompt(source, span),
+      prompt: singlePrompt(source, span, declaredNames(source.text)),
       display: displayText(source, span, 1, notes),
       context: [sourceContext(source, span)],
     };
@@ -320,9 +325,11 @@ export async function runSummaryPlan(plan: SummaryPlan, options: RunOptions): Pr
 
   // Reduce: combine groups of summaries until they all fit in the final exchange.
   const instruction = omissionInstruction(source, plan.omitted);
+  // Kept between parts: the file's declared names reach the final answer whatever the part summaries kept.
+  const names = declaredNames(source.text);
   const finalExchange = (summaries: readonly PartSummary[]): SummaryExchange => ({
     title: titleText(source, span),
-    prompt: combinedPrompt(source, span, total) + instruction,
+    prompt: combinedPrompt(source, span, total, names) + instruction,
     display: displayText(source, span, total, notes),
     context: [summariesContext(source, span, summaries)],
   });

@@ -69,9 +69,9 @@ function fenced(content: string, languageId: string | null | undefined): string 
 
 const MAP_INSTRUCTION: Record<SummaryTask, string> = {
   summarize:
-    "Summarize this part in a few sentences: what it defines and what it does. Name the important functions, types and variables. No preamble.",
+    "Summarize this part in a few sentences: what it defines and what it does. Name the important functions, types and variables. Plain sentences, no code. No preamble.",
   explain:
-    "Explain briefly what this part does and how: its key functions, data and control flow. Name the identifiers. No preamble.",
+    "Explain briefly what this part does and how: its key functions, data and control flow. Name the identifiers. Plain sentences, no code. No preamble.",
 };
 
 /** The user message of one map call. */
@@ -112,22 +112,38 @@ function scope(source: SummarySource): string {
   return source.wholeFile ? "file" : "selection";
 }
 
-/** The final question when the whole input fits in one prompt (the code is attached as context). */
-export function singlePrompt(source: SummarySource, span: LineSpan): string {
+/**
+ * The final question when the whole input fits in one prompt (the code is attached as context).
+ * `names` (declaredNames) are spelled out: SmolLM2-135M described "a function to parse the file"
+ * without naming parseLineRange until the question named it.
+ */
+export function singlePrompt(source: SummarySource, span: LineSpan, names: readonly string[] = []): string {
   const where = `${source.path}, ${formatLines(span)}`;
+  const defines = names.length > 0 ? ` It defines ${names.join(", ")}: name the main ones.` : "";
   return source.task === "explain"
-    ? `Explain what the code above (${where}) does and how it works, step by step where that helps. Be clear and concise.`
-    : `Summarize the code above (${where}): its purpose, the main functions or types, and how they work together. Be concise.`;
+    ? `Explain what the code above (${where}) does and how it works, step by step where that helps.${defines} Be clear and concise.`
+    : `Summarize the code above (${where}): its purpose, the main functions or types, and how they work together.${defines} Be concise.`;
 }
 
-/** The final question after the map step (the part summaries are attached as context). */
-export function combinedPrompt(source: SummarySource, span: LineSpan, parts: number): string {
+/**
+ * The final question after the map step (the part summaries are attached as context). `names` are
+ * the declarations of the whole text (declaredNames): kept between parts, so the answer can name
+ * the main function even when a part summary did not; plain sentences, because a small model asked
+ * for Markdown over summaries wrote empty code fences.
+ */
+export function combinedPrompt(
+  source: SummarySource,
+  span: LineSpan,
+  parts: number,
+  names: readonly string[] = [],
+): string {
   const intro =
     `Above are ${source.task === "explain" ? "explanations" : "summaries"} of the ${parts} consecutive parts of ${source.path} ` +
     `(${formatLines(span)}), which is too long to read at once.`;
+  const defines = names.length > 0 ? ` It defines ${names.join(", ")}: name the main ones.` : "";
   return source.task === "explain"
-    ? `${intro} Using them, explain what the whole ${scope(source)} does and how its parts work together. Be clear and concise.`
-    : `${intro} Using them, write one summary of the whole ${scope(source)}: its purpose, the main pieces, and how they fit together. Be concise.`;
+    ? `${intro}${defines} Using them, explain what the whole ${scope(source)} does and how its parts work together, in plain sentences. Be clear and concise.`
+    : `${intro}${defines} Using them, write one summary of the whole ${scope(source)} in plain sentences: its purpose, the main pieces, and how they fit together. Be concise.`;
 }
 
 /** What the question bubble shows. */

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { ChatController, engineView, type ChatEvent } from "../../../src/core/chat/chatController";
+import { BASE_MODEL_NOTE } from "../../../src/core/chat/baseModel";
 import { INTERRUPTED_NOTE } from "../../../src/core/chat/conversation";
 import { HISTORY_KEYS } from "../../../src/core/chat/historyStore";
 import type { ChatSettings } from "../../../src/core/chat/settings";
@@ -261,6 +262,24 @@ describe("chat controller", () => {
       notes.some((n) => /earlier exchanges? did not fit in the model's 1,024-token context window/.test(n)),
       notes.join("|"),
     );
+  });
+
+  it("a model without a chat template (a base model): each answer says so in a note; a chat model gets none", async () => {
+    const engine = new FakeEngine();
+    engine.chatModel = { ...model(), hasChatTemplate: false };
+    s = setup({ engine });
+    const answer = s.chat.ask("What is the capital of France?");
+    (await s.engine.call(0)).finish("stopString", "France is a country");
+    await answer;
+    assert.deepEqual(last(s.chat.current).notes, [BASE_MODEL_NOTE]);
+    assert.match(BASE_MODEL_NOTE, /no chat template/);
+    assert.match(BASE_MODEL_NOTE, /base model/);
+    assert.match(BASE_MODEL_NOTE, /wander/);
+    engine.chatModel = model();
+    const next = s.chat.ask("Again?");
+    (await s.engine.call(1)).finish("eogToken", "Paris");
+    await next;
+    assert.deepEqual(last(s.chat.current).notes, []);
   });
 
   it("startExchange opens a new titled conversation with context and resolves with the answer", async () => {

@@ -13,6 +13,7 @@ import {
   type SummarySource,
 } from "../../../src/core/summarize/mapReduce";
 import { MESSAGE_OVERHEAD_TOKENS } from "../../../src/core/summarize/budget";
+import { declaredNames } from "../../../src/core/summarize/declarations";
 import { combinedPrompt, MAP_SYSTEM_PROMPT, summariesContext } from "../../../src/core/summarize/prompts";
 import { countBytes, FakeModel, syntheticSource } from "./helpers";
 
@@ -171,6 +172,25 @@ describe("summarize map-reduce", () => {
     assert.equal(result.exchange.context[0]!.label, `Part summaries of math.ts:1-${result.span.endLine}`);
   });
 
+  it("the file's declared names are kept between parts: the final question names them though no part summary did", async () => {
+    const text = syntheticSource(3000);
+    const model = new FakeModel((request) => (request.purpose === "map" ? "Some arithmetic." : "Done."));
+    const result = await summarize(source(text, { wholeFile: true }), {
+      contextSize: 1024,
+      final: FINAL,
+      count,
+      generate: model.generate,
+    });
+    assert.ok(result.mapCalls >= 2);
+    const final = model.calls[model.calls.length - 1]!;
+    const user = final.request.messages[final.request.messages.length - 1]!.content;
+    assert.match(user, /It defines add1, add2, add3, add4, add5, add6, add7, add8: name the main ones\./);
+    assert.match(user, /in plain sentences/);
+    assert.ok(final.promptTokens + final.request.maxTokens <= 1024);
+    for (const call of model.byPurpose("map"))
+      assert.match(call.request.messages[1]!.content, /Plain sentences, no code\./);
+  });
+
   it("combines in rounds when the part summaries do not fit at once, keeping every call inside the window", async () => {
     const text = syntheticSource(8000);
     // Each summary uses its whole allowance, so a dozen of them overflow the final prompt.
@@ -316,7 +336,7 @@ describe("summarize map-reduce", () => {
           },
         ]),
       ) + MESSAGE_OVERHEAD_TOKENS;
-    const bare = finalQuestion(combinedPrompt(source(text), plan.span, plan.parts.length), "");
+    const bare = finalQuestion(combinedPrompt(source(text), plan.span, plan.parts.length, declaredNames(text)), "");
     // Room for about 60 tokens of summary: less than one full part summary.
     const tight = { ...plan, budgets: { ...plan.budgets, finalQuestionTokens: bare + 60 } };
     const prepared = await runSummaryPlan(tight, { generate: model.generate, count });

@@ -44,7 +44,7 @@ describe("summarize prompts", () => {
     assert.equal(
       prompt,
       "Part 2 of 5 of src/app/main.ts (lines 41-80):\n```typescript\nfunction f() {}\n```\n\n" +
-        "Summarize this part in a few sentences: what it defines and what it does. Name the important functions, types and variables. No preamble.",
+        "Summarize this part in a few sentences: what it defines and what it does. Name the important functions, types and variables. Plain sentences, no code. No preamble.",
     );
   });
 
@@ -64,6 +64,10 @@ describe("summarize prompts", () => {
     assert.match(
       singlePrompt(s, { startLine: 10, endLine: 10 }),
       /^Explain what the code above \(src\/app\/main\.ts, line 10\)/,
+    );
+    assert.match(
+      singlePrompt(s, { startLine: 10, endLine: 10 }, ["parseLineRange", "sliceLines"]),
+      /It defines parseLineRange, sliceLines: name the main ones\. Be clear and concise\.$/,
     );
     assert.match(
       combinedPrompt(s, { startLine: 1, endLine: 900 }, 4),
