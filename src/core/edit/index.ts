@@ -4,3 +4,4 @@ export * from "./extract";
 export * from "./review";
 export * from "./relocate";
 export * from "./ids";
+export * from "./locate";
