@@ -5,3 +5,4 @@ export * from "./review";
 export * from "./relocate";
 export * from "./ids";
 export * from "./locate";
+export * from "./apply";

@@ -113,13 +113,57 @@ export class EditController implements vscode.Disposable {
     if (!instruction) return "noInstruction";
     if (this.session(document)) return "busy";
 
-    const original = lines.slice(range.startLine, range.endLine + 1);
+    const session = await this.open(document, range, instruction, editor.viewColumn);
+    return this.generate(session, editor, range, instruction);
+  }
+
+  /**
+   * Opens the review of a given rewrite of `range` (Apply from chat): the same hunk-by-hunk review
+   * as an edit, without a model. An empty range (endLine = startLine - 1) inserts before startLine.
+   */
+  async proposeRewrite(request: {
+    document: vscode.TextDocument;
+    range: LineRange;
+    rewrite: readonly string[];
+    title: string;
+    column?: vscode.ViewColumn;
+  }): Promise<EditOutcome> {
+    const { document, range } = request;
+    if (this.session(document)) {
+      void vscode.window.showInformationMessage(
+        "Local Code: an edit is already pending in this file. Accept or reject it first (Escape rejects what is left).",
+      );
+      return "busy";
+    }
+    const original = splitLines(document.getText()).slice(range.startLine, range.endLine + 1);
+    const rewrite = restoreIndentation(original, request.rewrite);
+    if (rewrite.join("\n") === original.join("\n")) {
+      void vscode.window.showInformationMessage("Local Code: the code block is already there; nothing to apply.");
+      return "noChange";
+    }
+    const session = await this.open(document, range, request.title, request.column);
+    session.review.propose(rewrite, true);
+    session.render();
+    this.deps.log.info(
+      `edit: ${session.review.hunks().length} hunk(s) proposed from a chat code block (${request.title})`,
+    );
+    return "pending";
+  }
+
+  /** Creates, registers and shows the review session of `range`. */
+  private async open(
+    document: vscode.TextDocument,
+    range: LineRange,
+    title: string,
+    column: vscode.ViewColumn | undefined,
+  ): Promise<EditSession> {
+    const original = splitLines(document.getText()).slice(range.startLine, range.endLine + 1);
     const session = new EditSession(
       document,
       range.startLine,
       original,
       this.deps.decorations,
-      instruction,
+      title,
       this.contentChanged,
     );
     const key = document.uri.toString();
@@ -134,8 +178,8 @@ export class EditController implements vscode.Disposable {
       this.changed.fire();
     });
     this.changed.fire();
-    await session.show(editor.viewColumn);
-    return this.generate(session, editor, range, instruction);
+    await session.show(column);
+    return session;
   }
 
   private async generate(
@@ -316,7 +360,7 @@ export class EditController implements vscode.Disposable {
 class StaleError extends Error {}
 
 /** The document's symbols as plain data (empty when no language extension provides them). */
-async function documentSymbols(document: vscode.TextDocument): Promise<SymbolInfo[]> {
+export async function documentSymbols(document: vscode.TextDocument): Promise<SymbolInfo[]> {
   try {
     const symbols = await vscode.commands.executeCommand<
       (vscode.DocumentSymbol | vscode.SymbolInformation)[] | undefined

@@ -6,6 +6,7 @@ import * as vscode from "vscode";
 import type { Engine } from "../../core/engine/engine";
 import type { ModelInfo } from "../../core/protocol/workerProtocol";
 import { EDIT_COMMANDS, EDIT_PENDING_CONTEXT } from "../../core/edit/ids";
+import { applyCodeBlock } from "./applyFromChat";
 import { EditController, type EditLog } from "./editController";
 import { createEditDecorations, REVIEW_SCHEME, type EditSession } from "./editSession";
 
@@ -139,6 +140,11 @@ export function registerEditFeatures(deps: EditFeatureDeps): vscode.Disposable &
           instruction: `Fix this problem reported here: ${message}`,
         });
       },
+    ),
+  );
+  add(
+    vscode.commands.registerCommand(EDIT_COMMANDS.applyCodeBlock, (args: unknown) =>
+      applyCodeBlock(controller, deps.log, args),
     ),
   );
   add(

@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { ApplyCodeBlockArgsSchema, blockLines, chooseApplyTarget } from "../../../src/core/edit/apply";
 import { locateSelection, matchBlock, MIN_MATCH_SCORE } from "../../../src/core/edit/locate";
 import type { SymbolInfo } from "../../../src/core/edit/range";
 
@@ -130,5 +131,64 @@ describe("edit apply-from-chat: fuzzy match of a block", () => {
     const match = matchBlock(block, FILE, SYMBOLS);
     assert.ok(match === null || match.score >= MIN_MATCH_SCORE);
     assert.equal(match, null);
+  });
+});
+
+describe("edit apply-from-chat: where the block goes", () => {
+  const block = ["export function multiply(a, b) {", "    return Math.imul(a, b);", "}"];
+  const selection = { startLine: 7, endLine: 9, content: FILE.slice(6, 9).join("\n") };
+
+  it("takes the selection the question was about, even when the block looks like another function", () => {
+    const other = ["export function add(a, b) {", "    return a + b; // sum", "}"];
+    assert.deepEqual(chooseApplyTarget({ block: other, lines: FILE, symbols: SYMBOLS, selection }), {
+      kind: "range",
+      range: { startLine: 6, endLine: 8 },
+      label: "the selection (lines 7-9)",
+      source: "selection",
+      note: null,
+    });
+  });
+
+  it("says where the selection moved when the file changed since the answer", () => {
+    const target = chooseApplyTarget({ block, lines: ["// new", ...FILE], symbols: [], selection });
+    assert.equal(target.kind, "range");
+    assert.deepEqual((target as { range: unknown }).range, { startLine: 7, endLine: 9 });
+    assert.match((target as { note: string }).note, /moved to lines 8-10/);
+  });
+
+  it("falls back to the fuzzy match, with the reason, when the selected code changed", () => {
+    const changed = FILE.map((l) => l.replace("a * b", "b * a"));
+    const target = chooseApplyTarget({ block, lines: changed, symbols: SYMBOLS, selection });
+    assert.equal(target.kind, "range");
+    assert.equal((target as { label: string }).label, "function multiply");
+    assert.match((target as { note: string }).note, /^The code the question was about .* changed .*closest match/);
+  });
+
+  it("asks (with the reason) when neither the selection nor a match is found", () => {
+    const unrelated = ["class Stack {", "  push(x) { this.items.push(x); }", "}"];
+    assert.deepEqual(chooseApplyTarget({ block: unrelated, lines: FILE, symbols: SYMBOLS, selection: null }), {
+      kind: "ask",
+      reason: null,
+    });
+    const gone = chooseApplyTarget({ block: unrelated, lines: FILE.slice(0, 5), symbols: [], selection });
+    assert.equal(gone.kind, "ask");
+    assert.match((gone as { reason: string }).reason, /changed since the answer/);
+  });
+
+  it("takes a block's lines without a trailing newline or a fence left around it", () => {
+    assert.deepEqual(blockLines("a\nb\n"), ["a", "b"]);
+    assert.deepEqual(blockLines("```js\na\n```"), ["a"]);
+    assert.deepEqual(blockLines("a\r\n\r\nb\r\n"), ["a", "", "b"]);
+  });
+
+  it("validates what crosses the command boundary", () => {
+    const ok = { code: "x", language: null, selection: null, editorUri: null };
+    assert.equal(ApplyCodeBlockArgsSchema.safeParse(ok).success, true);
+    assert.equal(ApplyCodeBlockArgsSchema.safeParse({ ...ok, extra: 1 }).success, false);
+    assert.equal(
+      ApplyCodeBlockArgsSchema.safeParse({ ...ok, selection: { path: "a.js", startLine: 0, endLine: 1, content: "" } })
+        .success,
+      false,
+    );
   });
 });
