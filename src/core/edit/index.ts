@@ -6,3 +6,4 @@ export * from "./relocate";
 export * from "./ids";
 export * from "./locate";
 export * from "./apply";
+export * from "./tests";

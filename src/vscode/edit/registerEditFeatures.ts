@@ -148,6 +148,16 @@ export function registerEditFeatures(deps: EditFeatureDeps): vscode.Disposable &
     ),
   );
   add(
+    vscode.commands.registerCommand(EDIT_COMMANDS.generateTests, async () => {
+      const editor = vscode.window.activeTextEditor;
+      if (!editor || editor.document.uri.scheme === REVIEW_SCHEME) {
+        void vscode.window.showInformationMessage("Local Code: open a file and put the cursor in the code to test.");
+        return;
+      }
+      await controller.generateTests(editor);
+    }),
+  );
+  add(
     vscode.commands.registerCommand(EDIT_COMMANDS.document, async () => {
       const editor = vscode.window.activeTextEditor;
       if (!editor) return;
