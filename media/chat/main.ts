@@ -14,6 +14,7 @@ import {
   formatTokens,
   nextAnnouncement,
   parseSavedState,
+  whereQuestionsGo,
   type SavedWebviewState,
 } from "../../src/core/chat/webviewModel";
 import {
@@ -118,10 +119,12 @@ const engineStatus = h("div", { id: "engine-status", className: "engine-status",
 const notice = h("div", { id: "notice", className: "notice", role: "status", hidden: true });
 
 const messages = h("main", { id: "messages", className: "messages", "aria-label": "Conversation", tabindex: -1 });
+// Says where questions go: this machine, or the remote server's host (set from the engine state).
+const whereNote = h("p", { id: "where-questions-go" }, whereQuestionsGo(null));
 const emptyState = h(
   "div",
   { className: "empty-state" },
-  h("p", {}, "Ask a question about your code. The model runs locally; nothing leaves your machine."),
+  whereNote,
   h("p", {}, "Attach the selection, the current file or other open files with the buttons below the question box."),
 );
 
@@ -297,6 +300,7 @@ function renderTurns(): void {
   const turns = state.conversation.turns;
   if (turns.length === 0) {
     turnEntries.clear();
+    whereNote.textContent = whereQuestionsGo(state.engine.runsOn);
     messages.replaceChildren(emptyState);
     return;
   }

@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import { RemoteEngine } from "../client/remote/remoteEngine";
-import type { Logger } from "../client/workerClient";
+import type { Logger } from "../core/util/logger";
 import type { StoppableEngine } from "../core/engine/switchingEngine";
 import {
   BackendSchema,
@@ -29,20 +29,17 @@ export const BACKEND_USAGE =
   "  --fim-family F           auto | qwen2.5-coder | codegemma | starcoder2 | deepseek-coder | codellama (default auto)\n" +
   `  The API key, if the server needs one, is read from $${API_KEY_ENV}.\n`;
 
-/** An engine the CLI can stop when it is done: the same type the extension's switching engine takes. */
-export type CliEngine = StoppableEngine;
-
 export interface BackendChoice {
   kind: "local" | "remote";
   /** The local model path, or the server's model name ("" = its only model). */
   model: string;
   /** What to print as the model in messages. */
   label: string;
-  makeEngine: () => CliEngine;
+  makeEngine: () => StoppableEngine;
 }
 
 /** Reads and checks the backend options (before anything is started). */
-export function backendFromArgs(args: ParsedArgs, makeLocal: () => CliEngine, log: Logger): BackendChoice {
+export function backendFromArgs(args: ParsedArgs, makeLocal: () => StoppableEngine, log: Logger): BackendChoice {
   const backend = BackendSchema.safeParse(args.options.get("backend") ?? "local");
   if (!backend.success)
     throw new UsageError(`--backend must be local or remote, got "${args.options.get("backend")}".`);

@@ -4,6 +4,7 @@
  */
 import * as path from "node:path";
 import { WorkerClient } from "../client/workerClient";
+import type { StoppableEngine } from "../core/engine/switchingEngine";
 import { EngineError } from "../core/engine/engine";
 import type { GenerateRequestInput, GenerationResult, GpuSetting } from "../core/engine/types";
 import { GpuSettingSchema, type HardwareInfo } from "../core/engine/types";
@@ -14,7 +15,8 @@ import { runSummarize, SUMMARIZE_OPTIONS, SUMMARIZE_USAGE } from "./summarize";
 import { INFILL_OPTIONS, infillRequest } from "./infill";
 import { runSelect, SELECT_OPTIONS, SELECT_USAGE, selectText, type SelectCliOutput } from "./select";
 import { redactSecrets } from "../core/security/redact";
-import { BACKEND_OPTIONS, BACKEND_USAGE, backendFromArgs, type BackendChoice, type CliEngine } from "./backend";
+import { loggerFrom, type Logger } from "../core/util/logger";
+import { BACKEND_OPTIONS, BACKEND_USAGE, backendFromArgs, type BackendChoice } from "./backend";
 
 const USAGE = `Usage: local-code <command> [options]
 
@@ -56,14 +58,14 @@ const OPTIONS = new Set([
   ...BACKEND_OPTIONS,
 ]);
 
-function cliLog(args: ParsedArgs): (level: "error" | "warn" | "info" | "debug", message: string) => void {
+function cliLog(args: ParsedArgs): Logger {
   const verbose = args.flags.has("verbose");
-  return (level, message) => {
+  return loggerFrom((level, message) => {
     // Warnings from the engine itself (a forced GPU backend fell back to the CPU) are shown even
     // without --verbose; llama.cpp's own chatter is not. Secrets never reach the terminal.
     const engineWarning = level === "warn" && !message.startsWith("[llama]") && !message.startsWith("[worker]");
     if (verbose || level === "error" || engineWarning) process.stderr.write(`[${level}] ${redactSecrets(message)}\n`);
-  };
+  });
 }
 
 function makeClient(args: ParsedArgs): WorkerClient {
@@ -122,7 +124,7 @@ function inputText(args: ParsedArgs, option: "prompt" | "message"): string {
 }
 
 /** Refuses an input that does not fit the context with the answer, instead of truncating it or answering nothing. */
-async function checkFits(client: CliEngine, body: GenerateRequestInput, contextSize: number): Promise<void> {
+async function checkFits(client: StoppableEngine, body: GenerateRequestInput, contextSize: number): Promise<void> {
   const text =
     body.kind === "complete" ? body.prompt : body.kind === "chat" ? body.messages.map((m) => m.content).join("\n") : "";
   const tokens = await client.countTokens("completion", text);
@@ -224,7 +226,7 @@ async function main(argv: string[]): Promise<number> {
         break;
       case "summarize": {
         const choice = backend(args);
-        const client: CliEngine = choice.makeEngine();
+        const client: StoppableEngine = choice.makeEngine();
         try {
           output = await runSummarize(args, client, choice.model);
         } finally {

@@ -7,7 +7,7 @@
  */
 import * as fs from "node:fs/promises";
 import { constants } from "node:fs";
-import type { GgufHeader, GgufHeaderCheck } from "../core/gguf/ggufHeader";
+import { passedHeaderCheck, type GgufHeader, type GgufHeaderCheck } from "../core/gguf/ggufHeader";
 import {
   checkGgufDataPresent,
   GgufFileError,
@@ -106,13 +106,7 @@ export async function readCompleteGgufFile(
 export async function checkGgufFile(filePath: string): Promise<GgufHeaderCheck> {
   try {
     const { header } = await readCompleteGgufFile(filePath);
-    return {
-      ok: true,
-      version: header.version,
-      tensorCount: header.tensors.length,
-      kvCount: header.metadata.size,
-      minimumFileSize: header.minimumFileSize,
-    };
+    return passedHeaderCheck(header);
   } catch (error) {
     if (error instanceof GgufFileError) return { ok: false, reason: error.reason };
     throw error;

@@ -29,9 +29,8 @@ import {
 } from "../core/engine/engine";
 import { DEFAULT_RESTART_POLICY, RestartPolicy, type RestartPolicyOptions } from "../core/engine/restartPolicy";
 import { redactSecrets } from "../core/security/redact";
-
-export type LogLevel = "error" | "warn" | "info" | "debug";
-export type Logger = (level: LogLevel, message: string) => void;
+import type { LogLevel, Logger } from "../core/util/logger";
+import { Emitter } from "../core/util/emitter";
 
 export interface WorkerClientOptions {
   /** Absolute path of dist/worker.js. */
@@ -89,7 +88,7 @@ export class WorkerClient implements Engine {
   private readonly models = new Map<Slot, ModelInfo>();
   /** What the user asked to have loaded; reloaded after a restart. */
   private readonly desired = new Map<Slot, LoadOptionsInput>();
-  private readonly listeners = new Set<(state: EngineState) => void>();
+  private readonly stateChanged = new Emitter<EngineState>();
   private readonly policy: RestartPolicy;
   private ready: Promise<void> | null = null;
   private restartTimer: NodeJS.Timeout | null = null;
@@ -116,18 +115,17 @@ export class WorkerClient implements Engine {
   }
 
   onDidChangeState(listener: (state: EngineState) => void): Disposable {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
+    return this.stateChanged.on(listener);
   }
 
   private setState(state: EngineState): void {
     this.currentState = state;
-    for (const listener of [...this.listeners]) listener(state);
+    this.stateChanged.fire(state);
   }
 
   private log(level: LogLevel, message: string): void {
     // Worker and llama log lines can quote paths with credentials or tokens: never log a secret.
-    this.options.log?.(level, redactSecrets(message));
+    this.options.log?.[level](redactSecrets(message));
   }
 
   /** Starts the worker (once); every request waits for this. */

@@ -79,6 +79,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     new ChatViewProvider(context.extensionUri, models.engine, context.workspaceState, log, {
       getSettings: () => settings().chat,
       ensureModel: (signal) => models.engineFor("chat", signal),
+      runsOn: () => backends.remote()?.server ?? null,
     }),
   );
   disposables.add(chat.register());

@@ -18,9 +18,9 @@ import { cpuDescription, physicalCores } from "./hardware";
 import { LoadedModel } from "./loadedModel";
 import { LaneCounters } from "../core/engine/laneCounters";
 import * as os from "node:os";
+import type { Logger } from "../core/util/logger";
 
 type NodeLlamaCpp = typeof import("node-llama-cpp", { with: { "resolution-mode": "import" } });
-export type Log = (level: "error" | "warn" | "info" | "debug", message: string) => void;
 
 const DEFAULT_CONTEXT_SIZE = 4096;
 
@@ -39,7 +39,7 @@ export class LlamaHost {
   /** llama.cpp's recent error lines: a failed load says why only there ("unknown model architecture"). */
   private recentLlamaErrors: string[] = [];
 
-  constructor(private readonly log: Log) {}
+  constructor(private readonly log: Logger) {}
 
   async init(
     gpu: GpuSetting,
@@ -60,7 +60,7 @@ export class LlamaHost {
               ? "info"
               : "debug";
       if (mapped === "error") this.recentLlamaErrors = [...this.recentLlamaErrors.slice(-19), message.trim()];
-      this.log(mapped, `[llama] ${message}`);
+      this.log[mapped](`[llama] ${message}`);
     };
     const common = {
       maxThreads: this.threads,
@@ -76,7 +76,7 @@ export class LlamaHost {
       if (gpu === "auto" || gpu === "cpu") throw error;
       // A forced backend that cannot load: fall back to the CPU, and say so rather than hide it.
       this.fallbackReason = `The ${gpu} backend could not be loaded (${(error as Error).message}); running on the CPU.`;
-      this.log("warn", this.fallbackReason);
+      this.log.warn(this.fallbackReason);
       this.llama = await this.lib.getLlama({ ...common, gpu: false });
     }
     return { gpu: this.backend(), threads: this.threads };

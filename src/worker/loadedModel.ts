@@ -25,7 +25,7 @@ import type {
 } from "../core/engine/types";
 import { LaneCounters } from "../core/engine/laneCounters";
 import { WorkerFailure } from "./failure";
-import type { Log } from "./llamaHost";
+import type { Logger } from "../core/util/logger";
 
 type NodeLlamaCpp = typeof import("node-llama-cpp", { with: { "resolution-mode": "import" } });
 
@@ -150,7 +150,7 @@ export class LoadedModel {
     readonly options: LoadOptions,
     readonly key: string,
     readonly sizeBytes: number,
-    private readonly log: Log,
+    private readonly log: Pick<Logger, "debug">,
     readonly loadMs: number,
     counters: Record<LaneName, LaneCounters>,
   ) {
@@ -350,7 +350,7 @@ export class LoadedModel {
     this.chat.dispose();
     await this.context.dispose();
     await this.model.dispose();
-    this.log("debug", `unloaded ${this.options.modelPath}`);
+    this.log.debug(`unloaded ${this.options.modelPath}`);
   }
 }
 

@@ -10,12 +10,13 @@ import {
 } from "../core/protocol/workerProtocol";
 import { WorkerFailure } from "./failure";
 import { LlamaHost } from "./llamaHost";
+import { loggerFrom } from "../core/util/logger";
 
 function send(message: WorkerMessage): void {
   if (process.connected) process.send!(message);
 }
 
-const log = (level: "error" | "warn" | "info" | "debug", message: string) => send({ type: "log", level, message });
+const log = loggerFrom((level, message) => send({ type: "log", level, message }));
 const host = new LlamaHost(log);
 /** Loads in progress, cancellable by id. */
 const loads = new Map<number, AbortController>();
@@ -114,7 +115,7 @@ process.on("disconnect", () => {
   void host.dispose().finally(() => process.exit(0));
   setTimeout(() => process.exit(0), 2000).unref();
 });
-process.on("unhandledRejection", (reason) => log("error", `unhandled rejection: ${String(reason)}`));
+process.on("unhandledRejection", (reason) => log.error(`unhandled rejection: ${String(reason)}`));
 
 send({ type: "ready", pid: process.pid });
 

@@ -1,6 +1,6 @@
 /**
  * Fit estimate vs what node-llama-cpp really allocates, on the shape-true Qwen2.5-Coder fixtures
- * (CPU, f16 KV, batch 512, no flash attention, as the worker runs them). For each model and
+ * and the two real models (CPU, f16 KV, batch 512, no flash attention, as the worker runs them). For each model and
  * context it compares:
  *  - ours: estimateFromGguf (src/core/models/fitEstimate.ts) from the file's header, on the CPU;
  *  - before: the estimate before max(logits, scores) and the repack copy (previousEstimate);
@@ -8,13 +8,16 @@
  *    estimateContextResourceRequirements, and their V2 versions);
  *  - the real allocation in a fresh child process: the buffer sizes llama.cpp logs (model, KV,
  *    compute, output) and the process's peak RSS growth after loadModel + createContext + one
- *    512-token batch (VmHWM minus the RSS before loadModel).
- * Results: docs/fit-estimate.md. Run: `npm run bench -- fitEstimate`.
+ *    512-token batch (VmHWM minus the RSS before loadModel), and how much of the model file's
+ *    mapping is resident and dirty (smaps: clean file pages are droppable page cache).
+ * Results: docs/fit-estimate.md. Run: `npm run bench -- fitEstimate` (`LCA_FIT_CASES=1.5b-q4,gemma`
+ * for some cases only).
  */
 import { fork } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { ensureFixture, type FixtureName } from "../fixtures/gguf/index";
+import { realModelPath, type RealModelId } from "../fixtures/real/index";
 import { readGgufSummary } from "../../src/client/ggufFile";
 import {
   archFromGgufFields,
@@ -24,14 +27,14 @@ import {
   type GgufArchFields,
   type MemoryEstimate,
 } from "../../src/core/models/fitEstimate";
-import { cpuRepackBytes } from "../../src/core/models/quantTypes";
 import { formatTable } from "./stats";
 
 const MiB = 1024 * 1024;
 const BATCH = 512;
 
 interface Case {
-  fixture: FixtureName;
+  /** A shape-true fixture, or a real model (scripts/tools/real-models.mjs fetches them once). */
+  fixture: FixtureName | { real: RealModelId };
   contextSize: number;
   sequences: number;
 }
@@ -52,7 +55,20 @@ const CASES: Case[] = [
   // The other types llama.cpp's CPU backend repacks (IQ4_NL; Q4_K, which needs the 1.5B's rows).
   { fixture: "qwen2.5-coder-0.5b-shape-iq4_nl", contextSize: 2048, sequences: 1 },
   { fixture: "qwen2.5-coder-1.5b-shape-q4_k", contextSize: 2048, sequences: 1 },
+  // Real files as the worker loads them (2 sequences): a Q4_K_M mix (only its Q4_K tensors
+  // repack) and a Q4_1 (not repacked).
+  { fixture: { real: "gemma3-270m" }, contextSize: 4096, sequences: 2 },
+  { fixture: { real: "smollm2-135m" }, contextSize: 4096, sequences: 2 },
 ];
+
+const caseName = (c: Case) =>
+  typeof c.fixture === "string" ? c.fixture.replace("qwen2.5-coder-", "").replace("-shape", "") : c.fixture.real;
+
+/** `LCA_FIT_CASES=1.5b-q4_0,gemma3-270m` measures only the cases whose name contains one of these. */
+function selectedCases(): Case[] {
+  const wanted = (process.env.LCA_FIT_CASES ?? "").split(",").filter(Boolean);
+  return wanted.length ? CASES.filter((c) => wanted.some((w) => caseName(c).includes(w))) : CASES;
+}
 
 /**
  * The estimate before the compute buffer became max(logits, scores) and the CPU's repacked copy
@@ -79,6 +95,8 @@ interface Measured {
   rss: { base: number; afterModel: number; afterContext: number; afterEval: number; peak: number };
   rssAnonGrowth: number;
   rssFileGrowth: number;
+  /** The model file's mapping after the batch (/proc/self/smaps): resident, clean (droppable) and dirty bytes. */
+  fileMap: { rss: number; clean: number; dirty: number };
   evalMs: number;
 }
 
@@ -93,6 +111,27 @@ function procStatus(): ProcStatus {
   const text = fs.readFileSync("/proc/self/status", "utf8");
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN) * 1024;
   return { rss: kb("VmRSS"), hwm: kb("VmHWM"), anon: kb("RssAnon"), file: kb("RssFile") };
+}
+
+/** Sums the smaps entries that map `file`: clean file pages are page cache the kernel may drop. */
+function fileMapping(file: string): Measured["fileMap"] {
+  const out = { rss: 0, clean: 0, dirty: 0 };
+  let inFile = false;
+  for (const line of fs.readFileSync("/proc/self/smaps", "utf8").split("\n")) {
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (header) {
+      inFile = header[1] === file;
+      continue;
+    }
+    if (!inFile) continue;
+    const m = /^(Rss|Shared_Clean|Private_Clean|Shared_Dirty|Private_Dirty):\s+(\d+) kB/.exec(line);
+    if (!m) continue;
+    const bytes = Number(m[2]) * 1024;
+    if (m[1] === "Rss") out.rss += bytes;
+    else if (m[1].endsWith("Clean")) out.clean += bytes;
+    else out.dirty += bytes;
+  }
+  return out;
 }
 
 /** Sums llama.cpp's "<dev> <kind> buffer size = X MiB" lines per kind. */
@@ -142,6 +181,7 @@ async function child(args: {
   await context.getSequence().evaluateWithoutGeneratingNewTokens(tokens);
   const evalMs = performance.now() - started;
   const afterEval = procStatus();
+  const fileMap = fileMapping(fs.realpathSync(args.modelPath));
   const result: Measured = {
     buffers: parseBuffers(lines),
     rss: {
@@ -153,6 +193,7 @@ async function child(args: {
     },
     rssAnonGrowth: afterEval.anon - base.anon,
     rssFileGrowth: afterEval.file - base.file,
+    fileMap,
     evalMs,
   };
   await context.dispose();
@@ -188,13 +229,11 @@ export async function run(options: { threads?: number } = {}): Promise<Record<st
   const lib = await import("node-llama-cpp");
   const llama = await lib.getLlama({ gpu: false, logLevel: lib.LlamaLogLevel.error, build: "never" });
   const rows: Record<string, unknown>[] = [];
-  for (const c of CASES) {
-    const modelPath = await ensureFixture(c.fixture);
+  for (const c of selectedCases()) {
+    const modelPath = typeof c.fixture === "string" ? await ensureFixture(c.fixture) : realModelPath(c.fixture.real);
     const summary = await readGgufSummary(modelPath);
-    const weights = {
-      fileSizeBytes: summary.sizeBytes,
-      cpuRepackBytes: cpuRepackBytes(summary.fileType ?? "custom", summary.sizeBytes),
-    };
+    // The repacked bytes from the header's tensor types, as model choice counts a file on disk.
+    const weights = { fileSizeBytes: summary.sizeBytes, cpuRepackBytes: summary.cpuRepackBytes };
     const ours: MemoryEstimate = estimateFromGguf(
       summary.fields,
       weights,
@@ -217,6 +256,8 @@ export async function run(options: { threads?: number } = {}): Promise<Record<st
       (await insights.estimateContextResourceRequirementsV2(ctxOptions)).cpuRam;
     const real = await measureInChild({ modelPath, contextSize: c.contextSize, sequences: c.sequences, threads });
     const buffers = real.buffers.model + real.buffers.kv + real.buffers.compute + real.buffers.output;
+    // The repacked copy stands in for its source pages in the mapping (clean, never read again).
+    const buffersLessRepack = buffers - real.buffers.repack;
     const rssGrowth = real.rss.peak - real.rss.base;
     // The mmapped pages of repacked weights stay resident but are clean page cache, never read
     // again: the kernel drops them under memory pressure. What must really fit is the rest.
@@ -224,7 +265,7 @@ export async function run(options: { threads?: number } = {}): Promise<Record<st
     const subtotal = ours.totalBytes - ours.marginBytes;
     const before = previousEstimate(summary.fields, summary.sizeBytes, c);
     rows.push({
-      model: c.fixture.replace("qwen2.5-coder-", "").replace("-shape", ""),
+      model: caseName(c),
       contextSize: c.contextSize,
       sequences: c.sequences,
       fileBytes: summary.sizeBytes,
@@ -234,12 +275,14 @@ export async function run(options: { threads?: number } = {}): Promise<Record<st
       nodeLlamaCppV2: v2,
       real,
       buffersTotal: buffers,
+      buffersLessRepack,
       rssGrowth,
       hardNeed,
       error: {
         beforeVsBuffers: pct(before.total, buffers),
         beforeComputeVsBuffers: pct(before.compute, real.buffers.compute + real.buffers.output),
         oursVsBuffers: pct(subtotal, buffers),
+        oursVsBuffersLessRepack: pct(subtotal, buffersLessRepack),
         oursWithMarginVsRss: pct(ours.totalBytes, rssGrowth),
         oursWithMarginVsHardNeed: pct(ours.totalBytes, hardNeed),
         kv: pct(ours.kvCacheBytes, real.buffers.kv),
@@ -248,7 +291,7 @@ export async function run(options: { threads?: number } = {}): Promise<Record<st
         v2VsBuffers: pct(v2, buffers),
       },
     });
-    process.stdout.write(`  measured ${c.fixture} ctx ${c.contextSize}x${c.sequences}\n`);
+    process.stdout.write(`  measured ${caseName(c)} ctx ${c.contextSize}x${c.sequences}\n`);
   }
   await llama.dispose();
 
@@ -262,17 +305,19 @@ export async function run(options: { threads?: number } = {}): Promise<Record<st
       "nlc v1",
       "nlc v2",
       "llama.cpp buffers",
+      "buffers less repack source",
       "peak RSS growth",
       "RSS less repack source",
+      "file map RSS (dirty)",
       "before vs buffers",
-      "ours vs buffers",
-      "v1 vs buffers",
+      "ours vs buffers less repack",
       "v2 vs buffers",
       "ours+margin vs RSS",
       "ours+margin vs RSS less repack",
     ],
     rows.map((r) => {
       const ours = r.ours as MemoryEstimate;
+      const real = r.real as Measured;
       const e = r.error as Record<string, number>;
       return [
         label(r),
@@ -282,11 +327,12 @@ export async function run(options: { threads?: number } = {}): Promise<Record<st
         mib(r.nodeLlamaCppV1 as number),
         mib(r.nodeLlamaCppV2 as number),
         mib(r.buffersTotal as number),
+        mib(r.buffersLessRepack as number),
         mib(r.rssGrowth as number),
         mib(r.hardNeed as number),
+        `${mib(real.fileMap.rss).toFixed(0)} (${mib(real.fileMap.dirty).toFixed(0)})`,
         signed(e.beforeVsBuffers),
-        signed(e.oursVsBuffers),
-        signed(e.v1VsBuffers),
+        signed(e.oursVsBuffersLessRepack),
         signed(e.v2VsBuffers),
         signed(e.oursWithMarginVsRss),
         signed(e.oursWithMarginVsHardNeed),
@@ -297,7 +343,7 @@ export async function run(options: { threads?: number } = {}): Promise<Record<st
     [
       "model ctx×seq",
       "weights: file",
-      "repack: ours",
+      "repack: ours (of the weights)",
       "model buffers",
       "of which repack",
       "KV: ours",

@@ -106,7 +106,7 @@ describe("CLI select", function () {
     assert.equal(sel.quant, "Q4_K_S");
     assert.equal(sel.placement, "partial");
     assert.equal(sel.gpuLayers, 15);
-    assert.ok(sel.estimate.repackBytes > 0, "the CPU's 11 layers of a Q4_K file count twice");
+    assert.ok(sel.estimate.repackBytes > 0, "the CPU's 11 layers of a Q4_K file are named as repacked");
     assert.equal(sel.candidates.length, 28);
     assert.equal(out.model, "gemma-2-2b-it");
     assert.equal(out.hardwareSource, "from flags");
@@ -437,7 +437,7 @@ describe("CLI select", function () {
     ]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Pick: +Q4_K_S .*partial offload, 15 layers on the GPU$/m);
-    assert.match(r.stdout, /^Memory: +weights [\d.]+ GiB \+ CPU repack [\d.]+ GiB \+ KV /m);
+    assert.match(r.stdout, /^Memory: +weights [\d.]+ GiB \([\d.]+ GiB of it repacked by the CPU\) \+ KV /m);
     assert.match(r.stdout, /^\* Q4_K_S /m);
     assert.match(
       r.stdout,

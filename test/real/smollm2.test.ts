@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { WorkerClient } from "../../src/client/workerClient";
 import { DEFAULT_CHAT_SYSTEM_PROMPT } from "../../src/core/chat/settings";
-import { estimateTokens } from "../../src/core/chat/tokenCounter";
+import { estimateTokens } from "../../src/core/util/tokenEstimate";
 import { EngineError } from "../../src/core/engine/engine";
 import type { ChatMessage } from "../../src/core/protocol/workerProtocol";
 import {

@@ -351,7 +351,7 @@ describe("remote engine on an OpenAI-compatible server without llama-server's ex
     );
   });
 
-  it("estimates token counts at 4 characters per token", async () => {
-    assert.equal(await engine.countTokens("chat", "abcdefgh"), 2);
+  it("estimates token counts with the shared estimator (3 characters per token)", async () => {
+    assert.equal(await engine.countTokens("chat", "abcdefgh"), 3);
   });
 });

@@ -5,6 +5,7 @@ import type { ErrorCode } from "../../src/core/protocol/workerProtocol";
 import { ensureFixture, expectedChatReply, expectedCompletion } from "../fixtures/gguf/index";
 import { FaultProxy } from "./faultProxy";
 import { freePort, LlamaServer } from "./llamaServer";
+import { loggerFrom } from "../../src/core/util/logger";
 
 const LONG = { kind: "complete" as const, prompt: "0", maxTokens: 20000 };
 const A = { kind: "complete" as const, prompt: "a", maxTokens: 64 };
@@ -69,7 +70,7 @@ describe("remote engine faults, against a real llama-server", function () {
 
     it("a wrong key gives the 401 message; the key is in no message or log line", async () => {
       const lines: string[] = [];
-      const wrong = make({ url: server.url, apiKey: "wrong-key-123", log: (_l, m) => lines.push(m) });
+      const wrong = make({ url: server.url, apiKey: "wrong-key-123", log: loggerFrom((_l, m) => lines.push(m)) });
       await assert.rejects(
         wrong.load("completion", { modelPath: "" }),
         rejectsWith("remoteUnauthorized", /refused the API key \(HTTP 401\)/, /Invalid API Key/),
@@ -78,7 +79,7 @@ describe("remote engine faults, against a real llama-server", function () {
       const missing = make({ url: server.url });
       await assert.rejects(missing.load("completion", { modelPath: "" }), rejectsWith("remoteUnauthorized"));
 
-      const right = make({ url: server.url, apiKey: KEY, log: (_l, m) => lines.push(m) });
+      const right = make({ url: server.url, apiKey: KEY, log: loggerFrom((_l, m) => lines.push(m)) });
       await right.load("completion", { modelPath: "" });
       assert.equal((await right.generate("completion", A)).text, expectedCompletion("a").text);
       assert.ok(lines.length > 0);

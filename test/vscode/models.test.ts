@@ -67,6 +67,47 @@ describe("model choice in a real VS Code", function () {
     }
   });
 
+  it("accepted licences reach auto: the report names the pick that waits on one, and accepting it makes that the pick", async () => {
+    const config = () => vscode.workspace.getConfiguration("localCode");
+    const chatBefore = config().inspect<string>("chat.model")?.globalValue;
+    const licencesBefore = config().inspect<string[]>("acceptedLicences")?.globalValue;
+    // The report, once it reflects the settings just written (the configuration event is async).
+    const report = async (ready: (chat: string) => boolean): Promise<string> => {
+      const start = Date.now();
+      for (;;) {
+        await vscode.commands.executeCommand("localCode.showHardware");
+        const doc = vscode.workspace.textDocuments.find((d) => d.uri.scheme === "localcode-report");
+        const text = doc?.getText() ?? "";
+        const chat = text.slice(text.indexOf("## Chat: `auto`"));
+        if (text.includes("## Chat: `auto`") && ready(chat)) return chat;
+        if (Date.now() - start > 30000) throw new Error(`report never ready:\n${text}`);
+      }
+    };
+    const pickOf = (chat: string) => /^- Model: .*\(`([\w.-]+)`\), chosen by auto/m.exec(chat)?.[1];
+    try {
+      await config().update("acceptedLicences", [], vscode.ConfigurationTarget.Global);
+      await config().update("chat.model", "auto", vscode.ConfigurationTarget.Global);
+      const before = await report((chat) => Boolean(pickOf(chat)));
+      const offer =
+        /^- Licence: Auto would pick .* for chat .*\(now .*\) once you accept its licence "([\w.-]+)"/m.exec(before);
+      await config().update("acceptedLicences", ["qwen-research"], vscode.ConfigurationTarget.Global);
+      if (offer) {
+        // This machine's pick waits on qwen-research (a CPU-only machine at the assumed 20 GB/s: the 3B).
+        assert.equal(offer[1], "qwen-research");
+        const after = await report((chat) => pickOf(chat) !== pickOf(before));
+        assert.match(pickOf(after)!, /^qwen2\.5-coder-3b-instruct$/);
+        assert.doesNotMatch(after, /^- Licence:/m);
+      } else {
+        // No pick waits on it here (a faster or larger machine): accepting changes nothing.
+        const after = await report(() => true);
+        assert.equal(pickOf(after), pickOf(before));
+      }
+    } finally {
+      await config().update("acceptedLicences", licencesBefore, vscode.ConfigurationTarget.Global);
+      await config().update("chat.model", chatBefore, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it("Select Model for chat, first row (Auto), writes auto into the user setting", async () => {
     const config = () => vscode.workspace.getConfiguration("localCode");
     const before = config().inspect<string>("chat.model")?.globalValue;

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
 import { expectedChatReply, expectedCompletion } from "../fixtures/gguf/deterministicModel";
+import { FaultProxy } from "../remote/faultProxy";
 import { LlamaServer } from "../remote/llamaServer";
 import { api, waitFor } from "./helpers";
 
@@ -23,6 +24,7 @@ describe("remote backend in the real extension host", function () {
   const key = `lca-host-${randomBytes(12).toString("hex")}`;
   let open: LlamaServer | undefined;
   let locked: LlamaServer | undefined;
+  let proxy: FaultProxy | undefined;
 
   before(async () => {
     const model = config().get<string>("completion.model");
@@ -40,7 +42,7 @@ describe("remote backend in the real extension host", function () {
     await vscode.commands.executeCommand("localCode.clearRemoteApiKey");
     await set("backend", undefined);
     await set("remote.url", undefined);
-    await Promise.all([open?.stop(), locked?.stop()]);
+    await Promise.all([open?.stop(), locked?.stop(), proxy?.stop()]);
   });
 
   it("switching to remote stops the local worker and gives the same exact results", async () => {
@@ -119,6 +121,77 @@ describe("remote backend in the real extension host", function () {
     ].join("\n");
     assert.ok(logLines().length > 0, "the log was recorded");
     assert.ok(!everywhere.includes(key), "the API key leaked into settings, the status bar, an error or the log");
+  });
+
+  it("Show Hardware and Model Choice on remote reports the server and its models, not this machine", async () => {
+    const { models, remote } = await api();
+    await set("remote.url", open!.url);
+    await set("backend", "remote");
+    await waitFor(() => remote()?.server === open!.url && remote(), 10_000, "the remote engine on the open server");
+    await models.ensureLoaded("chat");
+    await vscode.commands.executeCommand("localCode.showHardware");
+    const doc = await waitFor(
+      () =>
+        vscode.workspace.textDocuments.find(
+          (d) => d.uri.scheme === "localcode-report" && d.getText().includes("## Remote backend"),
+        ),
+      10_000,
+      "the remote hardware report",
+    );
+    const text = doc.getText();
+    assert.ok(text.includes(`run on **${open!.url}**`), text);
+    assert.match(text, /^\| Chat \| `[^`]*bigram[^`]*` \|$/m);
+    assert.doesNotMatch(text, /\| RAM \|/);
+  });
+
+  it("Summarize's Retry reruns the command that failed: a failed Explain retried explains again", async () => {
+    const { models, remote, chat } = await api();
+    proxy = await FaultProxy.start(open!.url);
+    // Explain of a small selection counts tokens (POST /tokenize) before anything is sent to the chat:
+    // failing that request once fails the command itself, which is where its Retry button comes from.
+    let failNext = false;
+    proxy.fault = (req) => {
+      if (req.method !== "POST" || !/tokenize/.test(req.url ?? "") || !failNext) return { kind: "pass" };
+      failNext = false;
+      return { kind: "status", status: 500, body: JSON.stringify({ error: { message: "injected failure" } }) };
+    };
+    await set("remote.url", proxy.url);
+    await set("backend", "remote");
+    await waitFor(() => remote()?.server === proxy!.url && remote(), 10_000, "the remote engine behind the proxy");
+    await models.ensureLoaded("chat");
+    const doc = await vscode.workspace.openTextDocument({
+      language: "typescript",
+      content: "export function add(a: number, b: number): number {\n  return a + b;\n}\n",
+    });
+    const editor = await vscode.window.showTextDocument(doc);
+    editor.selection = new vscode.Selection(0, 0, 3, 0);
+    const turnsBefore = chat.controller.viewState.conversation.turns.length;
+    // Only this test's notification may be there when its Retry is accepted.
+    await vscode.commands.executeCommand("notifications.clearAll");
+    failNext = true;
+
+    const first = (await vscode.commands.executeCommand("localCode.explainSelection")) as { status: string };
+    assert.equal(first.status, "failed", "the injected 500 fails the first Explain");
+    assert.equal(failNext, false, "the proxy failed the token count");
+    assert.equal(chat.controller.viewState.conversation.turns.length, turnsBefore, "no exchange from the failed run");
+
+    // The error notification's first button is Retry: accept it as a user would, until the rerun shows.
+    const explained = () =>
+      chat.controller.viewState.conversation.turns
+        .slice(turnsBefore)
+        .find((t) => t.question.text.startsWith("Explain what the code above"));
+    for (let tries = 0; !explained() && tries < 50; tries++) {
+      await vscode.commands.executeCommand("notification.acceptPrimaryAction");
+      await waitFor(explained, 200, "the retried Explain").catch(() => undefined);
+    }
+    const turn = await waitFor(explained, 30_000, "the retried Explain in the chat");
+    assert.ok(
+      !chat.controller.viewState.conversation.turns
+        .slice(turnsBefore)
+        .some((t) => t.question.text.startsWith("Summarize the code above")),
+      "Retry ran Summarize instead of Explain",
+    );
+    assert.match(turn.question.text, /Explain what the code above/);
   });
 
   it("switching back to local starts the worker again and completes exactly", async () => {

@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import * as fs from "node:fs/promises";
+import { setTimeout as delay } from "node:timers/promises";
 import * as path from "node:path";
 import type { CatalogModel, CatalogQuant } from "../../core/models/catalogSchema";
 import { quantSizeBytes } from "../../core/models/catalog";
@@ -199,18 +200,6 @@ function causeCode(error: unknown): string {
   return cause?.code ?? cause?.message ?? (error as Error).message;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
-
 function parseContentRange(value: string | null): { start: number; total: number | null } | null {
   const m = value ? /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(value.trim()) : null;
   return m ? { start: Number(m[1]), total: m[2] === "*" ? null : Number(m[2]) } : null;
@@ -393,7 +382,9 @@ async function transfer(
     );
 
   for (let attempt = 0; attempt <= maxRetries; attempt++) {
-    if (attempt > 0) await sleep((options.retryDelayMs ?? 1000) * attempt, userSignal);
+    // An abort ends the wait early; the check below turns it into the cancellation error.
+    if (attempt > 0)
+      await delay((options.retryDelayMs ?? 1000) * attempt, undefined, { signal: userSignal }).catch(() => undefined);
     if (userSignal?.aborted) throw cancelled(url);
     let offset = await fileSize(partial);
     const knownTotal = expectedSize ?? meta?.totalBytes ?? null;

@@ -24,7 +24,7 @@ import {
   type GenerateRequestBody,
   type GenerateRequestInput,
   type GenerationResult,
-  type HardwareInfo,
+  type RemoteHardware,
   type LoadOptionsInput,
   type ModelInfo,
   type Slot,
@@ -69,7 +69,10 @@ import {
 import { SSE_DONE } from "../../core/remote/sse";
 import { capLength } from "../../core/security/redact";
 import { StopStringMatcher } from "../../core/remote/stopStrings";
-import type { Logger } from "../workerClient";
+import type { LogLevel, Logger } from "../../core/util/logger";
+import { Emitter } from "../../core/util/emitter";
+import { setTimeout as delay } from "node:timers/promises";
+import { CHARS_PER_TOKEN, estimateTokens } from "../../core/util/tokenEstimate";
 import { CallerAbort, RemoteHttp, type FetchFn } from "./remoteHttp";
 
 export interface RemoteEngineOptions {
@@ -120,7 +123,7 @@ export class RemoteEngine implements Engine {
   readonly server: string;
   private readonly http: RemoteHttp;
   private readonly slots = new Map<Slot, SlotSetup>();
-  private readonly listeners = new Set<(state: EngineState) => void>();
+  private readonly stateChanged = new Emitter<EngineState>();
   private readonly running: Record<Lane, Set<AbortController>> = { completion: new Set(), chat: new Set() };
   private readonly counters: Record<Lane, LaneCounters> = { completion: new LaneCounters(), chat: new LaneCounters() };
   private currentState: EngineState = { kind: "stopped" };
@@ -171,18 +174,17 @@ export class RemoteEngine implements Engine {
   }
 
   onDidChangeState(listener: (state: EngineState) => void): Disposable {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
+    return this.stateChanged.on(listener);
   }
 
   private setState(state: EngineState): void {
     const same = JSON.stringify(state) === JSON.stringify(this.currentState);
     this.currentState = state;
-    if (!same) for (const listener of [...this.listeners]) listener(state);
+    if (!same) this.stateChanged.fire(state);
   }
 
-  private log(level: "error" | "warn" | "info" | "debug", message: string): void {
-    this.options.log?.(level, this.http.redact(message));
+  private log(level: LogLevel, message: string): void {
+    this.options.log?.[level](this.http.redact(message));
   }
 
   // ------------------------------------------------------------------ health
@@ -324,7 +326,9 @@ export class RemoteEngine implements Engine {
         const loading =
           error instanceof EngineError && error.code === "remoteServerError" && /loading/i.test(error.message);
         if (!loading || Date.now() > deadline) throw error;
-        await sleep(500, signal);
+        await delay(500, undefined, { signal }).catch(() => {
+          throw new CallerAbort(signal?.reason);
+        });
       }
     }
     const list = await this.http.json("/v1/models", ModelListSchema, { signal });
@@ -374,7 +378,7 @@ export class RemoteEngine implements Engine {
         this.tokenizeSupport = "estimate";
         this.log(
           "warn",
-          `${this.server} has no /tokenize: token counts for context budgets are estimates (4 characters per token).`,
+          `${this.server} has no /tokenize: token counts for context budgets are estimates (${CHARS_PER_TOKEN} characters per token).`,
         );
       } else throw error;
     }
@@ -756,7 +760,7 @@ export class RemoteEngine implements Engine {
   async countTokens(slot: Slot, text: string, signal?: AbortSignal): Promise<number> {
     const setup = this.slots.get(slot);
     if (!setup) throw new EngineError("noModelLoaded", `No ${slot} model is set up on ${this.server}; load it first.`);
-    if (this.tokenizeSupport === "estimate") return Math.ceil(text.length / 4);
+    if (this.tokenizeSupport === "estimate") return estimateTokens(text);
     try {
       const res = await this.tokenize(this.kind ?? "openai-compatible", setup.model, text, signal);
       return res.count ?? res.tokens.length;
@@ -785,11 +789,9 @@ export class RemoteEngine implements Engine {
     return `${this.server} is ${state.kind === "unreachable" ? "still unreachable" : "reachable"}`;
   }
 
-  async hardware(): Promise<HardwareInfo> {
-    throw new EngineError(
-      "badRequest",
-      `Hardware detection describes this machine; with the remote backend the models run on ${this.server}.`,
-    );
+  /** Not this machine's hardware: where the models run (the server does not report its own machine). */
+  async hardware(): Promise<RemoteHardware> {
+    return { kind: "remote", server: this.server };
   }
 
   /** Requests still streaming (tests use it to prove nothing is left behind). */
@@ -828,18 +830,4 @@ function cancelled(reason: unknown): EngineError {
   return reason === "superseded"
     ? new EngineError("superseded", "A newer request replaced this one.")
     : new EngineError("cancelled", "The request was cancelled.");
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        reject(new CallerAbort(signal.reason));
-      },
-      { once: true },
-    );
-  });
 }

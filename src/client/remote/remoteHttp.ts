@@ -98,6 +98,14 @@ export class RemoteHttp {
     return new EngineError(failure.code, this.redact(failure.message), failure.retryAfterMs);
   }
 
+  /** A failed connection or read, before the response or while its body streamed. */
+  private networkError(error: unknown, afterResponse: boolean): EngineError {
+    const cause = causeOf(error);
+    return this.error(
+      networkFailure({ server: this.server, causeCode: cause.code, causeMessage: cause.message, afterResponse }),
+    );
+  }
+
   /** Sends a request and waits for the headers; a non-2xx answer becomes an EngineError. */
   async open(path: string, request: RequestOptions = {}): Promise<OpenResponse> {
     const { signal } = request;
@@ -124,15 +132,7 @@ export class RemoteHttp {
       signal?.removeEventListener("abort", onAbort);
       if (signal?.aborted) throw new CallerAbort(signal.reason);
       if (controller.signal.reason === TIMEOUT) throw this.error(timeoutFailure(this.server, path, timeoutMs));
-      const cause = causeOf(error);
-      throw this.error(
-        networkFailure({
-          server: this.server,
-          causeCode: cause.code,
-          causeMessage: cause.message,
-          afterResponse: false,
-        }),
-      );
+      throw this.networkError(error, false);
     } finally {
       clearTimeout(timer);
     }
@@ -252,15 +252,7 @@ export class RemoteHttp {
           if (signal?.aborted) throw new CallerAbort(signal.reason);
           if (controller.signal.reason === STALL) throw this.error(stalledFailure(this.server, stallMs));
           if (controller.signal.aborted) throw new CallerAbort(controller.signal.reason);
-          const cause = causeOf(error);
-          throw this.error(
-            networkFailure({
-              server: this.server,
-              causeCode: cause.code,
-              causeMessage: cause.message,
-              afterResponse: true,
-            }),
-          );
+          throw this.networkError(error, true);
         } finally {
           clearTimeout(timer);
         }

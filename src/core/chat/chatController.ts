@@ -6,6 +6,7 @@
  */
 import type { Disposable, Engine, EngineState } from "../engine/engine";
 import { EngineError, isCancellation } from "../engine/engine";
+import { Emitter } from "../util/emitter";
 import type { ModelInfo } from "../engine/types";
 import type { ContextChip, EngineView, TurnView, ViewState } from "../protocol/webviewProtocol";
 import { planPrompt } from "./budget";
@@ -14,7 +15,8 @@ import { HistoryStore, type KeyValueStore } from "./historyStore";
 import { truncateMiddle } from "./promptFormat";
 import type { ChatSettings } from "./settings";
 import { TokenCounter } from "./tokenCounter";
-import type { AnswerStatus, ContextInput, ContextItem, Conversation, Logger, Turn } from "./types";
+import type { AnswerStatus, ContextInput, ContextItem, Conversation, Turn } from "./types";
+import type { Logger } from "../util/logger";
 
 /** What the chat needs from the engine. */
 export type ChatEngine = Pick<Engine, "generate" | "countTokens" | "modelInfo" | "state" | "onDidChangeState">;
@@ -24,13 +26,15 @@ export interface ChatControllerDeps {
   /** Where history lives (the extension passes `context.workspaceState`). */
   store: KeyValueStore;
   settings: () => ChatSettings;
-  log: Logger;
+  log: Pick<Logger, "info" | "warn" | "error">;
   /**
    * Loads the configured chat model (resolves at once when it is loaded). Called before each
    * prompt is planned, so the plan counts with the model's tokenizer and fits its real context
    * window instead of a guess; a rejection fails the answer with its message.
    */
   ensureModel?: (signal: AbortSignal) => Promise<unknown>;
+  /** Where the chat model runs: null on this machine, else the remote server's URL. */
+  runsOn?: () => string | null;
   newId?: () => string;
   now?: () => number;
   /** How often a streaming answer is saved (ms), so a reload loses at most this much. */
@@ -81,7 +85,9 @@ export class ChatController implements Disposable {
   private conversation: Conversation;
   private pending: ContextItem[] = [];
   private active: ActiveGeneration | null = null;
-  private readonly listeners = new Set<(event: ChatEvent) => void>();
+  private readonly changed = new Emitter<ChatEvent>((error) =>
+    this.deps.log.error(`chat: listener failed: ${describeError(error)}`),
+  );
   private readonly history: HistoryStore;
   private readonly counter: TokenCounter;
   private readonly engineSubscription: Disposable;
@@ -111,8 +117,7 @@ export class ChatController implements Disposable {
 
   /** Listen to changes; "state" means: re-read `viewState`. */
   onDidChange(listener: (event: ChatEvent) => void): Disposable {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
+    return this.changed.on(listener);
   }
 
   get busy(): boolean {
@@ -139,7 +144,7 @@ export class ChatController implements Disposable {
       pendingContext: this.pending.map(toChip),
       history: this.history.list(),
       busy: this.busy,
-      engine: engineView(this.deps.engine.state, this.deps.engine.modelInfo("chat")),
+      engine: engineView(this.deps.engine.state, this.deps.engine.modelInfo("chat"), this.deps.runsOn?.() ?? null),
     };
   }
 
@@ -294,7 +299,7 @@ export class ChatController implements Disposable {
     clearTimeout(this.saveTimer);
     void this.history.save(this.conversation);
     this.engineSubscription.dispose();
-    this.listeners.clear();
+    this.changed.dispose();
   }
 
   private async makeContextItem(input: ContextInput): Promise<ContextItem> {
@@ -475,13 +480,7 @@ export class ChatController implements Disposable {
   }
 
   private emit(event: ChatEvent): void {
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.deps.log.error(`chat: listener failed: ${describeError(error)}`);
-      }
-    }
+    this.changed.fire(event);
   }
 }
 
@@ -533,8 +532,9 @@ function baseName(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;
 }
 
-export function engineView(state: EngineState, model: ModelInfo | null): EngineView {
+export function engineView(state: EngineState, model: ModelInfo | null, runsOn: string | null = null): EngineView {
   const base = {
+    runsOn,
     model: model ? (model.name ?? baseName(model.modelPath)) : null,
     contextSize: model?.contextSize ?? null,
   };

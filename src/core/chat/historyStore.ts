@@ -6,7 +6,8 @@
  */
 import * as z from "zod";
 import type { HistoryEntry } from "../protocol/webviewProtocol";
-import { ConversationSchema, type Conversation, type Logger } from "./types";
+import { ConversationSchema, type Conversation } from "./types";
+import type { Logger } from "../util/logger";
 import { reduceConversation } from "./conversation";
 
 export interface KeyValueStore {
@@ -32,7 +33,7 @@ const IndexSchema = z.array(
 export interface HistoryStoreOptions {
   /** Oldest conversations beyond this are deleted. */
   maxConversations?: number;
-  log?: Logger;
+  log?: Pick<Logger, "warn" | "error">;
 }
 
 export class HistoryStore {

@@ -3,10 +3,8 @@
  * loaded, otherwise (or when counting fails) a conservative estimate. Results are cached by text.
  */
 
-/** Roughly 3 characters per token for code-heavy text; errs on the side of over-counting. */
-export function estimateTokens(text: string): number {
-  return text.length === 0 ? 0 : Math.ceil(text.length / 3);
-}
+import { LruCache } from "../util/lruCache";
+import { estimateTokens } from "../util/tokenEstimate";
 
 export interface TokenCount {
   tokens: number;
@@ -14,7 +12,7 @@ export interface TokenCount {
 }
 
 export class TokenCounter {
-  private readonly cache = new Map<string, number>();
+  private readonly cache: LruCache<string, number>;
 
   /**
    * @param exact counts with the model's tokenizer; null when no model is loaded. Read on every call
@@ -22,8 +20,10 @@ export class TokenCounter {
    */
   constructor(
     private readonly exact: () => ((text: string) => Promise<number>) | null,
-    private readonly maxEntries = 256,
-  ) {}
+    maxEntries = 256,
+  ) {
+    this.cache = new LruCache(maxEntries);
+  }
 
   async count(text: string): Promise<TokenCount> {
     const counter = this.exact();
@@ -32,16 +32,11 @@ export class TokenCounter {
     }
     const cached = this.cache.get(text);
     if (cached !== undefined) {
-      this.cache.delete(text);
-      this.cache.set(text, cached);
       return { tokens: cached, approximate: false };
     }
     try {
       const tokens = await counter(text);
       this.cache.set(text, tokens);
-      while (this.cache.size > this.maxEntries) {
-        this.cache.delete(this.cache.keys().next().value as string);
-      }
       return { tokens, approximate: false };
     } catch {
       return { tokens: estimateTokens(text), approximate: true };

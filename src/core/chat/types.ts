@@ -3,7 +3,7 @@
  * with these schemas when read back, so a corrupt or older entry is dropped instead of crashing.
  */
 import * as z from "zod";
-import { AnswerStatusSchema, ContextKindSchema, IdSchema } from "../protocol/webviewProtocol";
+import { AnswerViewSchema, ContextKindSchema, IdSchema } from "../protocol/webviewProtocol";
 
 export type { AnswerStatus, ContextKind } from "../protocol/webviewProtocol";
 
@@ -44,13 +44,8 @@ export interface ContextInput {
   content: string;
 }
 
-export const AnswerSchema = z
-  .object({
-    text: z.string(),
-    status: AnswerStatusSchema,
-    error: z.string().nullable(),
-  })
-  .strict();
+/** A stored answer has the same shape as the one the webview shows. */
+export const AnswerSchema = AnswerViewSchema;
 export type Answer = z.infer<typeof AnswerSchema>;
 
 export const TurnSchema = z
@@ -85,10 +80,3 @@ export const ConversationSchema = z
   })
   .strict();
 export type Conversation = z.infer<typeof ConversationSchema>;
-
-/** The small logger the core gets (the extension passes its LogOutputChannel). */
-export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}

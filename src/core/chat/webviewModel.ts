@@ -108,6 +108,21 @@ export function nextAnnouncement(text: string, from: number, final: boolean): { 
 }
 
 /** "1,234" / "≈1,234" for chips. */
+/**
+ * The empty chat's promise about privacy, true to the backend: nothing leaves the machine only when
+ * the model runs locally; with a remote server it names the host the questions go to.
+ */
+export function whereQuestionsGo(runsOn: string | null): string {
+  if (runsOn === null) return "Ask a question about your code. The model runs locally; nothing leaves your machine.";
+  let host = runsOn;
+  try {
+    host = new URL(runsOn).host || runsOn;
+  } catch {
+    // Not a URL: name it as given.
+  }
+  return `Ask a question about your code. The model runs on the remote server ${host}: your questions and the code you attach are sent there.`;
+}
+
 export function formatTokens(tokens: number, approximate: boolean): string {
   return `${approximate ? "≈" : ""}${tokens.toLocaleString("en-US")} token${tokens === 1 ? "" : "s"}`;
 }

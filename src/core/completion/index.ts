@@ -8,7 +8,7 @@ export {
   type PrefilterReason,
   type PrefilterResult,
 } from "./prefiltering/prefilter";
-export { estimateTokens, calibratedEstimator, type TokenCounter } from "./context/tokenCount";
+export { estimateTokens, calibratedEstimator, type TokenCounter } from "../util/tokenEstimate";
 export { promptWindow, type PromptWindow, type WindowOptions } from "./context/promptWindow";
 export {
   ExtraContextRing,
@@ -42,7 +42,7 @@ export {
 export { completionMode, type CompletionMode } from "./postprocessing/completionMode";
 export { STOP_MARKERS, ENGINE_STOP_STRINGS, cutAtStopMarker } from "./postprocessing/stopMarkers";
 export { CompletionCache, type CacheLookup, type CompletionCacheOptions } from "./caching/completionCache";
-export { LruCache } from "./caching/lruCache";
+export { LruCache } from "../util/lruCache";
 export { planSpeculation, acceptGhost, type SpeculationInput, type SpeculationPlan } from "./caching/speculation";
 export {
   CompletionScheduler,

@@ -10,7 +10,7 @@ import type { CompletionCache } from "./caching/completionCache";
 import type { ContextChunk } from "./context/extraContextRing";
 import { promptWindow } from "./context/promptWindow";
 import { selectChunks } from "./context/selectChunks";
-import type { TokenCounter } from "./context/tokenCount";
+import type { TokenCounter } from "../util/tokenEstimate";
 import { buildGenerateBody } from "./generation/request";
 import { streamDecision } from "./generation/streaming";
 import { openBlocks } from "./postprocessing/blockEnd";

@@ -55,6 +55,18 @@ export const SettingsSchema = z.object({
   gpu: GpuSettingSchema.default("auto"),
   logLevel: z.enum(["error", "warn", "info", "debug"]).default("info"),
   quantPolicy: z.enum(["quality", "balanced", "speed"]).default("balanced"),
+  /**
+   * Licence ids (the catalog's license.id, e.g. "qwen-research") the user accepted: "auto" only
+   * considers a model whose licence needs acceptance once its id is here. A bad entry costs itself.
+   */
+  acceptedLicences: z
+    .array(
+      z
+        .string()
+        .trim()
+        .regex(/^[a-z0-9][a-z0-9._-]*$/i, 'must be a licence id such as "qwen-research" (letters, digits, . _ -)'),
+    )
+    .default([]),
   downloadEndpoint: z
     .url({ protocol: /^https?$/ })
     // A password in a setting would be shown and logged: refused, and the message never echoes it.

@@ -8,7 +8,7 @@ import type {
   ErrorCode,
   GenerateRequestInput,
   GenerationResult,
-  HardwareInfo,
+  EngineHardware,
   LoadOptionsInput,
   ModelInfo,
   Slot,
@@ -44,7 +44,7 @@ export interface Engine {
   generate(slot: Slot, body: GenerateRequestInput, options?: GenerateCallOptions): Promise<GenerationResult>;
   countTokens(slot: Slot, text: string, signal?: AbortSignal): Promise<number>;
   status(): Promise<EngineStatus>;
-  hardware(): Promise<HardwareInfo>;
+  hardware(): Promise<EngineHardware>;
   /**
    * The user's way back after a failure: the local worker restarts (a fresh process), a remote
    * server is checked again (there is nothing of it to restart). Resolves to what to tell the user.

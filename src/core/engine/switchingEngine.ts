@@ -4,11 +4,12 @@
  * and on a switch cancels what still runs on the old one and stops it (a stopped local worker
  * frees its RAM; switching back builds a fresh one). Pure: the engines come from factories.
  */
+import { Emitter } from "../util/emitter";
 import type {
   EngineStatus,
   GenerateRequestInput,
   GenerationResult,
-  HardwareInfo,
+  EngineHardware,
   LoadOptionsInput,
   ModelInfo,
   Slot,
@@ -36,12 +37,12 @@ export class SwitchingEngine implements Engine {
   private current: Active | null = null;
   /** Why there is no engine (a settings problem), or null before the first use(). */
   private unavailable: string | null = null;
-  private readonly listeners = new Set<(state: EngineState) => void>();
+  private readonly stateChanged = new Emitter<EngineState>();
   /** Requests on the active engine, aborted on a switch. */
   private readonly running = new Set<AbortController>();
   private lastState: EngineState = { kind: "stopped" };
   private lastFailure: EngineError | null = null;
-  private readonly failureListeners = new Set<(failure: EngineError | null) => void>();
+  private readonly failureChanged = new Emitter<EngineError | null>();
 
   constructor(private readonly onStopError: (error: Error) => void = () => undefined) {}
 
@@ -60,14 +61,13 @@ export class SwitchingEngine implements Engine {
   }
 
   onDidChangeFailure(listener: (failure: EngineError | null) => void): Disposable {
-    this.failureListeners.add(listener);
-    return { dispose: () => this.failureListeners.delete(listener) };
+    return this.failureChanged.on(listener);
   }
 
   private setFailure(failure: EngineError | null): void {
     if (failure === this.lastFailure) return;
     this.lastFailure = failure;
-    for (const listener of [...this.failureListeners]) listener(failure);
+    this.failureChanged.fire(failure);
   }
 
   /** The settings problem that leaves no engine to use (null when there is one). */
@@ -110,7 +110,7 @@ export class SwitchingEngine implements Engine {
 
   private emit(state: EngineState): void {
     this.lastState = state;
-    for (const listener of [...this.listeners]) listener(state);
+    this.stateChanged.fire(state);
   }
 
   get state(): EngineState {
@@ -118,8 +118,7 @@ export class SwitchingEngine implements Engine {
   }
 
   onDidChangeState(listener: (state: EngineState) => void): Disposable {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
+    return this.stateChanged.on(listener);
   }
 
   private engine(): Active {
@@ -189,7 +188,7 @@ export class SwitchingEngine implements Engine {
     return this.current?.engine.recoveryLabel ?? "Check Model Backend";
   }
 
-  hardware(): Promise<HardwareInfo> {
+  hardware(): Promise<EngineHardware> {
     return this.engine().engine.hardware();
   }
 

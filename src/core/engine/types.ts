@@ -119,6 +119,19 @@ export const HardwareInfoSchema = z.object({
 });
 export type HardwareInfo = z.infer<typeof HardwareInfoSchema>;
 
+/** What a remote backend knows of the hardware: the models run on that server (llama-server does not report its machine). */
+export interface RemoteHardware {
+  kind: "remote";
+  server: string;
+}
+
+/** This machine's hardware (local worker) or where the remote models run. */
+export type EngineHardware = HardwareInfo | RemoteHardware;
+
+export function isRemoteHardware(hardware: EngineHardware): hardware is RemoteHardware {
+  return "kind" in hardware && hardware.kind === "remote";
+}
+
 /** Generation counters of one lane kind since the worker started (see LaneCounters in the worker). */
 export const LaneStatsSchema = z.object({
   requests: z.number().int().min(0),

@@ -246,6 +246,11 @@ export function checkGgufHeader(buf: Uint8Array, fileSize = buf.length): GgufHea
   if (header === "more") return { ok: false, reason: "the file ends inside its GGUF header (truncated)" };
   if (header.minimumFileSize > fileSize)
     return { ok: false, reason: `truncated: ${fileSize} bytes, but the header describes ${header.minimumFileSize}` };
+  return passedHeaderCheck(header);
+}
+
+/** The check's answer for a header that was read and whose tensor data is all present. */
+export function passedHeaderCheck(header: GgufHeader): GgufHeaderCheck {
   return {
     ok: true,
     version: header.version,

@@ -1,6 +1,6 @@
 /**
- * Memory a model needs: weights (+ the CPU's repacked copy) + KV cache + compute buffer + safety
- * margin. Pure arithmetic from architecture numbers (the catalog's before download, the GGUF
+ * Memory a model needs: weights (the file, once, on either device) + KV cache + compute buffer +
+ * safety margin. Pure arithmetic from architecture numbers (the catalog's before download, the GGUF
  * header's after), so quant selection can run without loading anything. How close it comes to
  * what llama.cpp allocates: docs/fit-estimate.md.
  */
@@ -47,7 +47,8 @@ export interface WeightsInput {
   fileSizeBytes: number;
   /**
    * Bytes of it that llama.cpp's CPU backend copies into an interleaved layout (a CPU_REPACK
-   * buffer) for the layers on the CPU; the mmapped original stays mapped (quantTypes.cpuRepackBytes).
+   * buffer) for the layers on the CPU (quantTypes.cpuRepackBytes). Shown, not added: see
+   * MemoryEstimate.repackBytes.
    */
   cpuRepackBytes: number;
 }
@@ -57,7 +58,12 @@ export type Device = "gpu" | "cpu";
 
 export const MemoryEstimateSchema = z.object({
   weightsBytes: z.number().min(0),
-  /** The CPU's repacked copy of repackable weights (0 on the GPU). */
+  /**
+   * Of weightsBytes, the part the CPU holds as a repacked copy (0 on the GPU). Part of the weights,
+   * not added to them: the copy is as large as its source, and the mmapped pages it was copied
+   * from are clean page cache, never read again, that the kernel drops under memory pressure.
+   * Measured (RSS less the repack source, docs/fit-estimate.md): the file counts once.
+   */
   repackBytes: z.number().min(0),
   kvCacheBytes: z.number().min(0),
   computeBytes: z.number().min(0),
@@ -118,7 +124,8 @@ export function marginFor(subtotalBytes: number): number {
 }
 
 function withMargin(weightsBytes: number, repackBytes: number, kvBytes: number, computeBytes: number): MemoryEstimate {
-  const subtotal = weightsBytes + repackBytes + kvBytes + computeBytes;
+  // repackBytes is part of weightsBytes (the copy stands in for droppable page cache): not added.
+  const subtotal = weightsBytes + kvBytes + computeBytes;
   const marginBytes = marginFor(subtotal);
   return {
     weightsBytes,
@@ -131,8 +138,8 @@ function withMargin(weightsBytes: number, repackBytes: number, kvBytes: number, 
 }
 
 /**
- * Everything on one device (full GPU offload, or CPU only). Weights = the GGUF file's size; on
- * the CPU the repackable part counts twice.
+ * Everything on one device (full GPU offload, or CPU only). Weights = the GGUF file's size on
+ * both; on the CPU the repackable part of it is named (repackBytes) but counts once.
  */
 export function estimateMemory(
   arch: ArchSpec,
@@ -145,8 +152,8 @@ export function estimateMemory(
 }
 
 /**
- * Partial offload: `gpuLayers` of `blockCount` layers on the GPU. Weights, their repacked copy
- * and KV are split in proportion to layers (an approximation: embeddings stay on the CPU, the
+ * Partial offload: `gpuLayers` of `blockCount` layers on the GPU. Weights (and the repacked
+ * part of the CPU's) and KV are split in proportion to layers (an approximation: embeddings stay on the CPU, the
  * output matrix follows the last layer); each device reserves its own compute buffer and margin.
  */
 export function splitEstimate(

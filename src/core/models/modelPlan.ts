@@ -186,8 +186,8 @@ export function selectAmongDownloaded(
 /**
  * Each quant of a plan's ladder placed on its own (pinned), for the per-quant badges, on the share
  * it would get once chosen. Completion sharing the machine reserves what its pinned quant needs
- * (shareBudgets), so a quant that needs more than the current pick (a Q4_K_M on the CPU, held
- * twice, against a Q8_0) is not shown as too big; chat, or a slot alone, keeps its share.
+ * (shareBudgets), so a quant that needs more than the current pick (a Q8_0 against a Q4_K_M)
+ * is not shown as too big; chat, or a slot alone, keeps its share.
  */
 export function pinnedSelections(
   plan: SlotPlan,

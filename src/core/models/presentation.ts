@@ -3,6 +3,7 @@
  * progress and the messages that point at "Local Code: Select Model". Pure, so every string the
  * user reads about models is tested without VS Code.
  */
+import type { LicenceOffer } from "./licenceOffer";
 import type { CatalogModel, Role } from "./catalogSchema";
 import type { HardwareProfile, MemoryBudgets } from "./hardwareProfile";
 import type { SlotPlan } from "./modelPlan";
@@ -265,9 +266,12 @@ export class RateMeter {
   }
 }
 
-/** "weights 1.53 GiB + CPU repack 0.86 GiB + KV 0.65 GiB + compute 0.30 GiB + margin 0.29 GiB" (no repack part when there is none). */
+/**
+ * "weights 1.53 GiB (0.86 GiB of it repacked by the CPU) + KV 0.65 GiB + compute 0.30 GiB + margin 0.29 GiB"
+ * (no repack note when there is none): the repacked copy replaces its droppable mmapped source, so it is not added.
+ */
 function memoryParts(e: ModelSelection["estimate"]): string {
-  const repack = e.repackBytes > 0 ? ` + CPU repack ${gib(e.repackBytes)}` : "";
+  const repack = e.repackBytes > 0 ? ` (${gib(e.repackBytes)} of it repacked by the CPU)` : "";
   return `weights ${gib(e.weightsBytes)}${repack} + KV ${gib(e.kvCacheBytes)} + compute ${gib(e.computeBytes)} + margin ${gib(e.marginBytes)}`;
 }
 
@@ -396,6 +400,8 @@ export interface HardwareReportInput {
   slots: SlotReport[];
   /** The CPU bandwidth auto's speed floor used; null/absent: not measured (the default is assumed). */
   cpuBandwidth?: { bytesPerSecond: number; measuredAt: string } | null;
+  /** auto picks that wait on a licence (licenceOffer.ts), shown in their slot. */
+  licenceOffers?: readonly LicenceOffer[];
 }
 
 function budgetText(b: MemoryBudgets | null): string {
@@ -476,6 +482,8 @@ export function hardwareReportMarkdown(input: HardwareReportInput): string {
         ? `- Loads: \`${slot.status.path}\`${slot.status.note ? ` (${slot.status.note})` : ""}`
         : `- Status: ${slot.status.text}`,
     );
+    for (const offer of input.licenceOffers?.filter((o) => o.slot === p.slot) ?? [])
+      md.push(`- Licence: ${offer.message} **Local Code: Select Model** offers to accept it.`);
     if (sel && sel.candidates.length > 0)
       md.push(
         "",

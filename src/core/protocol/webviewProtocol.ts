@@ -86,6 +86,8 @@ export const EngineViewSchema = z
     /** Name of the loaded chat model, if any. */
     model: z.string().nullable(),
     contextSize: z.number().int().nullable(),
+    /** Where the model runs: null on this machine, else the remote server's URL (the empty chat says where questions go). */
+    runsOn: z.string().max(2000).nullable(),
   })
   .strict();
 export type EngineView = z.infer<typeof EngineViewSchema>;

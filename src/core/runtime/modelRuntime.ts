@@ -10,6 +10,7 @@ import type { StoppableEngine, SwitchingEngine } from "../engine/switchingEngine
 import type { ModelInfo, Slot } from "../engine/types";
 import { Emitter } from "../util/emitter";
 import { ModelManager, type CatalogResolver } from "./modelManager";
+import type { Logger } from "../util/logger";
 
 export type RemotePlan = Extract<BackendPlan, { kind: "remote" }>;
 
@@ -19,12 +20,6 @@ export interface Backends {
   remote(plan: RemotePlan, apiKey: string | undefined): StoppableEngine;
 }
 
-export interface RuntimeLog {
-  error(message: string): void;
-  warn(message: string): void;
-  info(message: string): void;
-}
-
 export interface ModelRuntimeOptions {
   /** The engine features hold; the runtime switches it between backends and stops it (built outside so the model planner can share it). */
   engine: SwitchingEngine;
@@ -32,7 +27,7 @@ export interface ModelRuntimeOptions {
   apiKey: string | undefined;
   backends: Backends;
   resolveCatalog: CatalogResolver;
-  log: RuntimeLog;
+  log: Pick<Logger, "error" | "warn" | "info">;
 }
 
 const SLOTS = ["completion", "chat"] as const;

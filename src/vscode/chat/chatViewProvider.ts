@@ -7,7 +7,7 @@ import * as vscode from "vscode";
 import { ChatController, type ChatAnswer, type ChatEvent, type ExchangeRequest } from "../../core/chat/chatController";
 import { CHAT_IDS } from "../../core/chat/ids";
 import { parseChatSettings, type ChatSettings } from "../../core/chat/settings";
-import type { Logger } from "../../core/chat/types";
+import type { Logger } from "../../core/util/logger";
 import { buildChatHtml, makeNonce } from "../../core/chat/webviewHtml";
 import type { ApplyCodeBlockArgs } from "../../core/edit/apply";
 import { EDIT_COMMANDS } from "../../core/edit/ids";
@@ -36,9 +36,12 @@ export interface ChatViewProviderOptions {
   getSettings?: () => ChatSettings;
   /** Loads the configured chat model before a question is planned (see ChatControllerDeps.ensureModel). */
   ensureModel?: (signal: AbortSignal) => Promise<unknown>;
+  /** Where the chat model runs: null on this machine, else the remote server's URL. */
+  runsOn?: () => string | null;
 }
 
-function readChatSettings(): ChatSettings {
+/** `localCode.chat.*`, read and checked (Summarize reads the same settings). */
+export function readChatSettings(): ChatSettings {
   const config = vscode.workspace.getConfiguration("localCode.chat");
   return parseChatSettings({
     maxTokens: config.get("maxTokens"),
@@ -61,7 +64,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     private readonly extensionUri: vscode.Uri,
     engine: Engine,
     storage: vscode.Memento,
-    private readonly log: Logger,
+    private readonly log: Pick<Logger, "info" | "warn" | "error">,
     options: ChatViewProviderOptions = {},
   ) {
     this.controller = new ChatController({
@@ -70,6 +73,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       settings: options.getSettings ?? readChatSettings,
       log,
       ensureModel: options.ensureModel,
+      runsOn: options.runsOn,
     });
     this.disposables.push(
       this.controller,

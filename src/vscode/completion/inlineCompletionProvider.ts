@@ -27,6 +27,7 @@ import {
   type StepPlace,
 } from "../../core/completion";
 import type { ModelManager } from "../../core/runtime/modelManager";
+import type { Logger } from "../../core/util/logger";
 
 /** Document schemes that hold user code (not output panes, diffs of git objects, settings...). */
 const CODE_SCHEMES = new Set(["file", "untitled", "vscode-remote", "vscode-vfs"]);
@@ -38,12 +39,6 @@ export interface CompletionActivity {
   problem: string | null;
   /** Why the last request showed what it showed (or nothing), in words. */
   lastReason: string | null;
-}
-
-export interface Log {
-  info(message: string): void;
-  warn(message: string): void;
-  debug(message: string): void;
 }
 
 export class InlineCompletionProvider implements vscode.InlineCompletionItemProvider, vscode.Disposable {
@@ -69,7 +64,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
     private readonly models: ModelManager,
     private readonly settings: () => CompletionSettings,
     private readonly ring: ExtraContextRing,
-    private readonly log: Log,
+    private readonly log: Pick<Logger, "info" | "warn" | "debug">,
   ) {
     const s = settings();
     this.debounce = new AdaptiveDebounce({ baseMs: s.debounceMs, adaptive: s.adaptiveDebounce });

@@ -12,7 +12,7 @@ import {
   type LineRange,
   type SymbolInfo,
 } from "../../core/edit";
-import { documentSymbols, type EditController, type EditLog, type EditOutcome } from "./editController";
+import { documentSymbols, type EditController, type EditDeps, type EditOutcome } from "./editController";
 import { REVIEW_SCHEME } from "./editSession";
 
 const TITLE = "Apply from chat";
@@ -50,7 +50,11 @@ function editorFor(uri: string | null): vscode.TextEditor | undefined {
   );
 }
 
-export async function applyCodeBlock(controller: EditController, log: EditLog, raw: unknown): Promise<EditOutcome> {
+export async function applyCodeBlock(
+  controller: EditController,
+  log: EditDeps["log"],
+  raw: unknown,
+): Promise<EditOutcome> {
   const parsed = ApplyCodeBlockArgsSchema.safeParse(raw);
   if (!parsed.success) {
     log.warn(`edit: ignored an invalid Apply request: ${parsed.error.issues.map((i) => i.message).join("; ")}`);

@@ -21,17 +21,12 @@ import {
 import { isCancellation, type Engine } from "../../core/engine/engine";
 import type { ChatMessage, ModelInfo } from "../../core/protocol/workerProtocol";
 import { EditSession, type EditDecorations, type SessionEnd } from "./editSession";
-
-export interface EditLog {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
+import type { Logger } from "../../core/util/logger";
 
 export interface EditDeps {
   engine: Pick<Engine, "generate" | "countTokens">;
   ensureModel: (signal?: AbortSignal) => Promise<ModelInfo>;
-  log: EditLog;
+  log: Pick<Logger, "info" | "warn" | "error">;
   /** Where recent instructions are kept (the extension's globalState). */
   state: vscode.Memento;
   decorations: EditDecorations;

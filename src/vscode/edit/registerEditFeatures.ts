@@ -7,13 +7,13 @@ import type { Engine } from "../../core/engine/engine";
 import type { ModelInfo } from "../../core/protocol/workerProtocol";
 import { EDIT_COMMANDS, EDIT_PENDING_CONTEXT } from "../../core/edit/ids";
 import { applyCodeBlock } from "./applyFromChat";
-import { EditController, type EditLog } from "./editController";
+import { EditController, type EditDeps } from "./editController";
 import { createEditDecorations, REVIEW_SCHEME, type EditSession } from "./editSession";
 
 export interface EditFeatureDeps {
   engine: Pick<Engine, "generate" | "countTokens">;
   ensureModel: (signal?: AbortSignal) => Promise<ModelInfo>;
-  log: EditLog;
+  log: EditDeps["log"];
   state: vscode.Memento;
 }
 

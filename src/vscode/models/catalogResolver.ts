@@ -5,9 +5,13 @@
  */
 import type { Settings } from "../../core/config/settings";
 import type { CatalogResolver, ModelResolution } from "../../core/runtime/modelManager";
-import type { ModelPlanner, PlannerLog } from "./modelPlanner";
+import type { ModelPlanner } from "./modelPlanner";
+import type { Logger } from "../../core/util/logger";
 
-export function createCatalogResolver(planner: Pick<ModelPlanner, "resolve">, log: PlannerLog): CatalogResolver {
+export function createCatalogResolver(
+  planner: Pick<ModelPlanner, "resolve">,
+  log: Pick<Logger, "info" | "warn">,
+): CatalogResolver {
   // ModelManager resolves before every request: log a slot's outcome only when it changes.
   const lastLogged = new Map<string, string>();
   return async (slot, setting, settings: Settings): Promise<ModelResolution> => {

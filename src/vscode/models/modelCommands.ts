@@ -25,8 +25,12 @@ import {
   type SlotReport,
 } from "../../core/models/presentation";
 import { isNoFit } from "../../core/models/selectModel";
+import { remoteHardwareMarkdown } from "../../core/models/remoteReport";
+import { isRemoteHardware } from "../../core/engine/types";
 import { WALKTHROUGH } from "../../core/walkthrough/ids";
 import { downloadWithProgress } from "./downloadWithProgress";
+import { acceptLicence, licenceOfferItem } from "./licenceAcceptance";
+import type { LicenceOffer } from "../../core/models/licenceOffer";
 import type { ModelManager } from "../../core/runtime/modelManager";
 import type { ModelPlanner, SlotResolution } from "./modelPlanner";
 
@@ -127,7 +131,11 @@ async function selectModel(deps: Deps, slotArg?: Role): Promise<void> {
     plans[slot]?.source === "auto"
       ? plans[slot]?.model?.id
       : (await deps.planner.plan(settings, { slot, setting: "auto" })).plans[slot]?.model?.id;
-  type ModelChoice = { kind: "auto" } | { kind: "file" } | { kind: "model"; model: CatalogModel };
+  type ModelChoice =
+    | { kind: "auto" }
+    | { kind: "file" }
+    | { kind: "model"; model: CatalogModel }
+    | { kind: "licence"; offer: LicenceOffer };
   const items: Item<ModelChoice>[] = [];
   const current = plans[slot];
   const autoPick =
@@ -140,6 +148,10 @@ async function selectModel(deps: Deps, slotArg?: Role): Promise<void> {
     detail: settings[slot].model === "auto" ? "current setting" : undefined,
     value: { kind: "auto" },
   });
+  // A better auto pick that waits on a licence: named, with a row that accepts it.
+  const autoSettings: Settings = { ...settings, [slot]: { ...settings[slot], model: "auto" } };
+  for (const offer of (await deps.planner.licenceOffers(autoSettings)).filter((o) => o.slot === slot))
+    items.push({ ...licenceOfferItem(offer), value: { kind: "licence", offer } });
   items.push({ label: "Catalog", kind: vscode.QuickPickItemKind.Separator });
   for (const model of modelsForRole(slot)) {
     const { plans: candidate } = await deps.planner.plan(settings, { slot, setting: model.id });
@@ -179,16 +191,20 @@ async function selectModel(deps: Deps, slotArg?: Role): Promise<void> {
   const choice = chosen?.value;
   if (!choice) return;
   if (choice.kind === "auto") return chooseAuto(deps, slot);
+  if (choice.kind === "licence")
+    return (await acceptLicence(choice.offer)) ? chooseAuto(deps, slot, choice.offer.licenceId) : undefined;
   if (choice.kind === "file") return pickFile(deps, slot);
   await pickQuant(deps, slot, choice.model);
 }
 
-/** "auto", and the download of its pick when that is not on disk yet. */
-async function chooseAuto(deps: Deps, slot: Role): Promise<void> {
+/** "auto", and the download of its pick when that is not on disk yet (`acceptedLicence`: just accepted). */
+async function chooseAuto(deps: Deps, slot: Role, acceptedLicence?: string): Promise<void> {
   await writeSetting(deps, slot, "auto");
   // The configuration event may not have reached getSettings() yet.
   const current = deps.getSettings();
-  const settings: Settings = { ...current, [slot]: { ...current[slot], model: "auto" } };
+  const acceptedLicences = [...current.acceptedLicences];
+  if (acceptedLicence && !acceptedLicences.includes(acceptedLicence)) acceptedLicences.push(acceptedLicence);
+  const settings: Settings = { ...current, acceptedLicences, [slot]: { ...current[slot], model: "auto" } };
   const r = await deps.planner.resolve(settings, slot);
   if (r.modelPath || !r.missing) return;
   const { model, quant, sizeBytes } = r.missing;
@@ -382,18 +398,29 @@ async function slotReports(
 
 async function showHardware(deps: Deps, report: ReportProvider): Promise<void> {
   const settings = deps.getSettings();
-  await deps.planner.hardware({ refresh: true });
-  const { reports, snapshot } = await slotReports(deps, settings);
-  report.set(
-    hardwareReportMarkdown({
-      info: snapshot.info,
-      profile: snapshot.profile,
-      measuredAt: snapshot.at,
-      policy: settings.quantPolicy,
-      slots: reports,
-      cpuBandwidth: deps.planner.cpuBandwidth(),
-    }),
-  );
+  const hardware = await deps.planner.engineHardware();
+  if (isRemoteHardware(hardware)) {
+    report.set(
+      remoteHardwareMarkdown({
+        server: hardware.server,
+        models: { completion: deps.models.modelName("completion"), chat: deps.models.modelName("chat") },
+      }),
+    );
+  } else {
+    await deps.planner.hardware({ refresh: true });
+    const { reports, snapshot } = await slotReports(deps, settings);
+    report.set(
+      hardwareReportMarkdown({
+        info: snapshot.info,
+        profile: snapshot.profile,
+        measuredAt: snapshot.at,
+        policy: settings.quantPolicy,
+        slots: reports,
+        cpuBandwidth: deps.planner.cpuBandwidth(),
+        licenceOffers: await deps.planner.licenceOffers(settings),
+      }),
+    );
+  }
   try {
     await vscode.commands.executeCommand("markdown.showPreview", REPORT_URI);
   } catch {

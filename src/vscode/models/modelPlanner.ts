@@ -15,6 +15,7 @@ import type { Settings } from "../../core/config/settings";
 import type { Engine } from "../../core/engine/engine";
 import { autoCandidates, DEFAULT_CPU_BANDWIDTH_BYTES_PER_SECOND } from "../../core/models/autoChoice";
 import { findQuant } from "../../core/models/catalog";
+import { acceptableLicenceIds, licenceOffers, type LicenceOffer } from "../../core/models/licenceOffer";
 import type { CatalogModel, Role } from "../../core/models/catalogSchema";
 import { hardwareProfileFromInfo, type HardwareProfile } from "../../core/models/hardwareProfile";
 import {
@@ -26,15 +27,14 @@ import {
 } from "../../core/models/modelPlan";
 import { notDownloadedProblem } from "../../core/models/presentation";
 import { isNoFit, type ModelLadder, type ModelSelection } from "../../core/models/selectModel";
-import type { HardwareInfo, Slot } from "../../core/engine/types";
+import { isRemoteHardware, type EngineHardware, type HardwareInfo, type Slot } from "../../core/engine/types";
+import type { Logger } from "../../core/util/logger";
 
 /**
  * KV sequences per context: the worker creates every context with 2 sequences (src/worker/llamaHost.ts),
  * and node-llama-cpp allocates contextSize cells for each, so the estimate must count both.
  */
 export const WORKER_SEQUENCES = 2;
-
-export type PlannerLog = Pick<vscode.LogOutputChannel, "info" | "warn" | "error">;
 
 export interface HardwareSnapshot {
   info: HardwareInfo;
@@ -88,7 +88,7 @@ export class ModelPlanner implements vscode.Disposable {
     private readonly engine: Engine,
     /** <globalStorage>/models: where downloads go unless localCode.modelsFolder says otherwise. */
     readonly defaultModelsDir: string,
-    private readonly log: PlannerLog,
+    private readonly log: Pick<Logger, "info" | "warn" | "error">,
     /** Absent (tests): no probe runs and auto assumes its default bandwidth. */
     private readonly store?: CpuBandwidthStore,
   ) {
@@ -106,6 +106,20 @@ export class ModelPlanner implements vscode.Disposable {
     return this.engine.modelInfo("completion") !== null || this.engine.modelInfo("chat") !== null;
   }
 
+  /** This machine's hardware, or where a remote backend's models run (Show Hardware reports either). */
+  engineHardware(): Promise<EngineHardware> {
+    return this.engine.hardware();
+  }
+
+  private async localHardware(): Promise<HardwareInfo> {
+    const hardware = await this.engine.hardware();
+    if (isRemoteHardware(hardware))
+      throw new Error(
+        `the model choice is for the local backend; with localCode.backend set to remote the models run on ${hardware.server}.`,
+      );
+    return hardware;
+  }
+
   /**
    * The hardware measurement picks are made on. Measured once; measured again when asked to or
    * after a worker restart, and then adopted only while no model is loaded, or when the backend
@@ -115,8 +129,7 @@ export class ModelPlanner implements vscode.Disposable {
   async hardware(options: { refresh?: boolean } = {}): Promise<HardwareSnapshot> {
     const measure = this.snapshot === null || options.refresh || this.stale;
     if (!measure) return this.snapshot!;
-    this.detecting ??= this.engine
-      .hardware()
+    this.detecting ??= this.localHardware()
       .then((info) => {
         this.stale = false;
         const previous = this.snapshot;
@@ -196,9 +209,22 @@ export class ModelPlanner implements vscode.Disposable {
         completion: await this.slotInput(settings, "completion", settingOf("completion")),
         chat: await this.slotInput(settings, "chat", settingOf("chat")),
       },
-      { sequences: WORKER_SEQUENCES, cpuBandwidthBytesPerSecond: usableBandwidth(this.cpuBandwidth()) },
+      {
+        sequences: WORKER_SEQUENCES,
+        cpuBandwidthBytesPerSecond: usableBandwidth(this.cpuBandwidth()),
+        acceptedLicences: settings.acceptedLicences,
+      },
     );
     return { snapshot, plans };
+  }
+
+  /** What "auto" would pick once a licence is accepted (licenceOffer.ts): none when nothing changes. */
+  async licenceOffers(settings: Settings): Promise<LicenceOffer[]> {
+    const more = acceptableLicenceIds(settings.acceptedLicences);
+    if (more.length === 0) return [];
+    const { plans } = await this.plan(settings);
+    const unlocked = await this.plan({ ...settings, acceptedLicences: [...settings.acceptedLicences, ...more] });
+    return licenceOffers(plans, unlocked.plans, settings.acceptedLicences);
   }
 
   /** The models folder: localCode.modelsFolder, else the extension's global storage. */
@@ -319,7 +345,7 @@ export class ModelPlanner implements vscode.Disposable {
     if (plan.source === "auto") {
       // auto's model can change with the machine (more memory, a new GPU): keep using a downloaded
       // model of the family that fits, largest first, and leave the better pick as an offer.
-      for (const candidate of autoCandidates(plan.slot)) {
+      for (const candidate of autoCandidates(plan.slot, { acceptedLicences: settings.acceptedLicences })) {
         if (candidate.id === model.id || !candidate.model) continue;
         const have = await this.downloadedQuants(
           candidate.model,

@@ -34,7 +34,6 @@ export async function createModelRuntime(
   reportSettingErrors(settings.errors, log);
   const keys = disposables.add(apiKeyStore(context.secrets));
   disposables.add(registerApiKeyCommands(context.secrets));
-  const engineLog = (level: "error" | "warn" | "info" | "debug", message: string) => log[level](message);
   const engine = new SwitchingEngine((error) => log.warn(`Stopping the previous backend: ${error.message}`));
   const planner = disposables.add(
     new ModelPlanner(engine, path.join(context.globalStorageUri.fsPath, "models"), log, context.globalState),
@@ -55,7 +54,7 @@ export async function createModelRuntime(
           gpu: s.gpu,
           threads: s.threads,
           logLevel: s.logLevel,
-          log: engineLog,
+          log,
         })),
       remote: (plan, apiKey) =>
         (remote = new RemoteEngine({
@@ -65,7 +64,7 @@ export async function createModelRuntime(
           fimFamily: plan.remote.fimFamily,
           requestTimeoutMs: plan.remote.requestTimeoutMs,
           stallTimeoutMs: plan.remote.stallTimeoutMs,
-          log: engineLog,
+          log,
         })),
     },
   });

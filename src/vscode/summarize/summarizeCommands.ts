@@ -7,7 +7,8 @@
  */
 import * as vscode from "vscode";
 import type { ChatAnswer } from "../../core/chat/chatController";
-import { parseChatSettings, type ChatSettings } from "../../core/chat/settings";
+import type { ChatSettings } from "../../core/chat/settings";
+import { readChatSettings } from "../chat/chatViewProvider";
 import { EngineError, isCancellation, type Engine } from "../../core/engine/engine";
 import { remoteActions, showRemoteFailure } from "../remote/remoteNotice";
 import type { ModelInfo } from "../../core/engine/types";
@@ -25,6 +26,7 @@ import {
 } from "../../core/summarize/mapReduce";
 import { spanLabel } from "../../core/summarize/prompts";
 import type { TokenCountFn } from "../../core/summarize/chunker";
+import type { Logger } from "../../core/util/logger";
 
 export const SUMMARIZE_COMMANDS = {
   summarizeSelection: "localCode.summarizeSelection",
@@ -39,13 +41,8 @@ export interface ChatSink {
   startExchange(request: SummaryExchange): Promise<ChatAnswer>;
 }
 
-/** The extension's LogOutputChannel satisfies this. */
-export interface SummarizeLog {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-  show?(preserveFocus?: boolean): void;
-}
+/** The extension's LogOutputChannel satisfies this (`show` opens it from the error's "Show Log"). */
+type SummarizeLog = Pick<Logger, "info" | "warn" | "error"> & { show?(preserveFocus?: boolean): void };
 
 export type SummarizeEngine = Pick<Engine, "generate" | "countTokens">;
 
@@ -58,15 +55,6 @@ export interface SummarizeCommandsOptions {
 export type SummaryOutcome =
   | { status: "answered"; answer: ChatAnswer; prepared: PreparedSummary }
   | { status: "cancelled" | "noEditor" | "noModel" | "nothingToDo" | "failed"; message?: string };
-
-function readChatSettings(): ChatSettings {
-  const config = vscode.workspace.getConfiguration("localCode.chat");
-  return parseChatSettings({
-    maxTokens: config.get("maxTokens"),
-    temperature: config.get("temperature"),
-    systemPrompt: config.get("systemPrompt"),
-  });
-}
 
 /** The primary selection, or the whole document when nothing (or only blanks) is selected. */
 export function editorSource(editor: vscode.TextEditor, task: SummaryTask): SummarySource {

@@ -74,6 +74,11 @@ describe("remote backend (real llama-server)", function () {
       it("chat answers through the server", async () => {
         await s.wb.runCommand("Local Code: Open Chat");
         const view = await s.wb.waitForWebviewView({ selector: "#chat-input" });
+        // The empty chat says where questions go: the server's host, not "nothing leaves your machine".
+        const where = view.locator("#where-questions-go");
+        await where.filter({ hasText: `127.0.0.1:${server().port}` }).waitFor({ state: "visible", timeout: 30_000 });
+        assert.doesNotMatch(await where.innerText(), /nothing leaves/);
+        await s.wb.screenshot("remote chat empty names the server");
         await view.locator("#chat-input").fill("Say hi");
         await view.locator("#chat-input").press("Enter");
         const answer = view.locator(".message.assistant.status-complete .markdown-body").last();

@@ -389,6 +389,7 @@ describe("chat controller", () => {
       detail: "The model worker stopped (SIGKILL); restarting in 3 s.",
       model: "Tiny Chat",
       contextSize: 4096,
+      runsOn: null,
     });
     assert.equal(engineView({ kind: "ready" }, null).detail, "No chat model is loaded.");
     // The remote backend's outage reads like a worker restart: a warning with the server's message.
@@ -402,8 +403,30 @@ describe("chat controller", () => {
         detail: "Cannot connect to http://h:8080",
         model: null,
         contextSize: null,
+        runsOn: null,
       },
     );
+  });
+
+  it("tells the view where the chat model runs: nowhere but here locally, the server with the remote backend", () => {
+    let runsOn: string | null = null;
+    const engine = new FakeEngine();
+    const chat = new ChatController({
+      engine,
+      store: new MemoryStore(),
+      log: new MemoryLog(),
+      settings: () => ({ maxTokens: 10, temperature: 0, systemPrompt: "S" }),
+      runsOn: () => runsOn,
+    });
+    try {
+      assert.equal(chat.viewState.engine.runsOn, null);
+      runsOn = "http://10.0.0.7:8080";
+      // A backend switch changes the engine state, and the next view state says where questions go.
+      engine.setState({ kind: "ready" });
+      assert.equal(chat.viewState.engine.runsOn, "http://10.0.0.7:8080");
+    } finally {
+      chat.dispose();
+    }
   });
 
   it("dispose interrupts a running answer, aborts it, keeps it, and unsubscribes from the engine", async () => {

@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import type { ChatEngine } from "../../../src/core/chat/chatController";
 import type { KeyValueStore } from "../../../src/core/chat/historyStore";
-import type { ContextItem, Logger, Turn } from "../../../src/core/chat/types";
+import type { ContextItem, Turn } from "../../../src/core/chat/types";
+import type { Logger } from "../../../src/core/util/logger";
 import {
   EngineError,
   type Disposable,
@@ -43,7 +44,7 @@ export class MemoryStore implements KeyValueStore {
   }
 }
 
-export class MemoryLog implements Logger {
+export class MemoryLog implements Pick<Logger, "info" | "warn" | "error"> {
   readonly lines: string[] = [];
   info(message: string): void {
     this.lines.push(`info ${message}`);

@@ -5,6 +5,7 @@ import {
   formatTokens,
   nextAnnouncement,
   parseSavedState,
+  whereQuestionsGo,
   type KeyInput,
 } from "../../../src/core/chat/webviewModel";
 import type { ViewState } from "../../../src/core/protocol/webviewProtocol";
@@ -31,7 +32,7 @@ function viewState(status: "streaming" | "complete"): ViewState {
     pendingContext: [],
     history: [],
     busy: status === "streaming",
-    engine: { state: "ready", detail: null, model: null, contextSize: null },
+    engine: { state: "ready", detail: null, model: null, contextSize: null, runsOn: null },
   };
 }
 
@@ -91,5 +92,18 @@ describe("chat webview model", () => {
   it("formats token counts", () => {
     assert.equal(formatTokens(1234, false), "1,234 tokens");
     assert.equal(formatTokens(1, true), "≈1 token");
+  });
+});
+
+describe("whereQuestionsGo (the empty chat's privacy line)", () => {
+  it("promises that nothing leaves the machine only when the model runs locally", () => {
+    assert.match(whereQuestionsGo(null), /nothing leaves your machine/);
+  });
+
+  it("names the remote server's host instead when the backend is remote", () => {
+    const text = whereQuestionsGo("https://gpu-box.example:8443/api");
+    assert.doesNotMatch(text, /nothing leaves/);
+    assert.match(text, /gpu-box\.example:8443/);
+    assert.doesNotMatch(text, /\/api/);
   });
 });

@@ -23,7 +23,7 @@ const state: ViewState = {
   pendingContext: [],
   history: [{ id: "c1", title: "T", updatedAt: 1, turns: 1 }],
   busy: false,
-  engine: { state: "ready", detail: null, model: "m", contextSize: 4096 },
+  engine: { state: "ready", detail: null, model: "m", contextSize: 4096, runsOn: null },
 };
 
 describe("webview protocol", () => {

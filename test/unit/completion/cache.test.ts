@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { CompletionCache } from "../../../src/core/completion/caching/completionCache";
-import { LruCache } from "../../../src/core/completion/caching/lruCache";
+import { LruCache } from "../../../src/core/util/lruCache";
 import { acceptGhost, planSpeculation } from "../../../src/core/completion/caching/speculation";
 
 describe("LRU cache", () => {

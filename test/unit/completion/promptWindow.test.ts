@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { promptWindow } from "../../../src/core/completion/context/promptWindow";
-import { calibratedEstimator, estimateTokens } from "../../../src/core/completion/context/tokenCount";
+import { calibratedEstimator, estimateTokens } from "../../../src/core/util/tokenEstimate";
 
 const chars = (t: string) => t.length;
 const lines = (n: number, tag: string) =>

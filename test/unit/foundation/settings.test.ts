@@ -42,6 +42,22 @@ describe("settings schema", () => {
     assert.deepEqual(properties["localCode.quantPolicy"].enum, SettingsSchema.shape.quantPolicy.unwrap().options);
   });
 
+  it("acceptedLicences: empty by default, trimmed, a bad entry costs that entry only (named)", () => {
+    assert.deepEqual(parseSettings({}).settings.acceptedLicences, []);
+    assert.deepEqual(properties["localCode.acceptedLicences"].default, []);
+    const r = parseSettings({ acceptedLicences: [" qwen-research ", "no spaces please", "gemma"], threads: 3 });
+    assert.deepEqual(r.settings.acceptedLicences, ["qwen-research", "gemma"]);
+    assert.equal(r.settings.threads, 3);
+    assert.equal(r.errors.length, 1);
+    assert.match(r.errors[0], /^localCode\.acceptedLicences.*licence id/);
+    // The manifest's pattern agrees with the schema on both kinds of entry.
+    const items = (properties["localCode.acceptedLicences"] as { items: { pattern: string } }).items;
+    const pattern = new RegExp(items.pattern);
+    assert.ok(pattern.test("qwen-research") && pattern.test("llama3.1"));
+    assert.ok(!pattern.test("no spaces please") && !pattern.test("-x"));
+    assert.equal(parseSettings({ acceptedLicences: ["-x"] }).errors.length, 1);
+  });
+
   it("names the bad setting and keeps the others", () => {
     const result = parseSettings({ threads: -1, gpu: "cuda", completion: { model: "relative/model.gguf" } });
     assert.equal(result.errors.length, 2);

@@ -24,7 +24,17 @@ import {
   type Option,
   type QuantPolicy,
 } from "./autoChoiceHelpers";
-import { apple, cpuOnly, CPU_RAM, nvidia, NVIDIA_RAM, NVIDIA_VRAM, APPLE_UNIFIED, PROFILES } from "./hardwareProfiles";
+import {
+  apple,
+  cpuOnly,
+  CPU_RAM,
+  nvidia,
+  NVIDIA_RAM,
+  NVIDIA_VRAM,
+  APPLE_UNIFIED,
+  PROFILES,
+  type NamedProfile,
+} from "./hardwareProfiles";
 
 const POLICIES: QuantPolicy[] = ["quality", "balanced", "speed"];
 const completionContext: ContextSpecInput = {
@@ -120,35 +130,56 @@ function allPlacements(
   return out;
 }
 
-/** The best key over every pair of placements that fits, completion within its GPU allowance. */
-function bruteForceBest(hw: HardwareProfile, policy: QuantPolicy): number[] {
+/**
+ * The best key over every pair of placements that fits, completion within its GPU allowance.
+ * Exhaustive without trying all pairs one by one: the pair key takes each position from one slot
+ * (assemblePairKey), so for a fixed completion placement, chat placements compare by their own
+ * parts alone. Sorting the chat placements once by that order, the first one that fits beside a
+ * completion placement is the best partner it has (checked against the pairwise sweep on a few
+ * machines below).
+ */
+function bruteForceBest(hw: HardwareProfile, policy: QuantPolicy, pairwise = false): number[] {
   const budgets = memoryBudgets(hw);
   const unified = hw.unifiedMemory;
   const comps = autoCandidates("completion");
   const chats = autoCandidates("chat");
   const cap = completionGpuCap(budgets, comps, completionContext);
-  // Every chat placement on the whole machine once; per completion option, those that fit what it leaves.
-  const chatAll = chats.flatMap((h) =>
-    h.ladder.quants.flatMap((hq) => allPlacements(h, hq, chatContext, budgets, unified)),
-  );
-  const chatParts = new Map(chatAll.map((hp) => [hp, slotKeyParts(policy, "chat", hp)]));
+  // Every chat placement on the whole machine once, best first.
+  const anyComp = slotKeyParts(policy, "completion", null);
+  const chatAll = chats
+    .flatMap((h) => h.ladder.quants.flatMap((hq) => allPlacements(h, hq, chatContext, budgets, unified)))
+    .map((hp) => {
+      const parts = slotKeyParts(policy, "chat", hp);
+      return { hp, parts, order: assemblePairKey(anyComp, parts) };
+    })
+    .sort((a, b) => compareSelectionKeys(b.order, a.order));
   let best: number[] | null = null;
   for (const c of comps)
     for (const cq of c.ladder.quants)
       for (const cp of allPlacements(c, cq, completionContext, { ...budgets, gpuBytes: cap }, unified)) {
         const rest = remainingBudgets(budgets, cp.use, unified);
         const compParts = slotKeyParts(policy, "completion", cp);
-        for (const hp of chatAll) {
+        for (const { hp, parts } of chatAll) {
           const fits =
             hp.use.gpuBytes <= rest.gpuBytes &&
             hp.use.ramBytes <= rest.ramBytes &&
             (hp.option.placement !== "partial" || rest.partialOffload);
           if (!fits) continue;
-          const key = assemblePairKey(compParts, chatParts.get(hp)!);
+          const key = assemblePairKey(compParts, parts);
           if (!best || compareSelectionKeys(key, best) > 0) best = key;
+          if (!pairwise) break;
         }
       }
   return best!;
+}
+
+/** autoChoiceFor is pure: each machine and policy is chosen once for the tests that sweep them. */
+const choices = new Map<string, AutoChoice>();
+function choiceFor(hw: HardwareProfile, policy: QuantPolicy): AutoChoice {
+  const key = `${policy} ${JSON.stringify(hw)}`;
+  let choice = choices.get(key);
+  if (!choice) choices.set(key, (choice = autoChoiceFor(hw, policy)));
+  return choice;
 }
 
 function anyCompletionFitsOnGpu(hw: HardwareProfile): boolean {
@@ -165,13 +196,8 @@ describe("auto: the joint choice of completion and chat", function () {
 
   for (const policy of POLICIES)
     it(`${policy}: on every listed machine the pair fits, keeps completion on the GPU, and no fitting pair ranks higher`, () => {
-      // The brute force is the slow part: every profile for balanced, one RAM size per GPU for the others.
-      const profiles =
-        policy === "balanced"
-          ? PROFILES
-          : PROFILES.filter((p) => p.kind !== "nvidia" || p.profile.ramTotalBytes === 16 * 1024 ** 3);
-      for (const { name, profile } of profiles) {
-        const choice = autoChoiceFor(profile, policy);
+      for (const { name, profile } of PROFILES) {
+        const choice = choiceFor(profile, policy);
         assertFits(choice, profile, name);
         if (anyCompletionFitsOnGpu(profile))
           assert.equal(
@@ -183,6 +209,16 @@ describe("auto: the joint choice of completion and chat", function () {
       }
     });
 
+  it("the sorted sweep finds the same best pair as trying every pair one by one (a few machines)", () => {
+    const cases: [NamedProfile, QuantPolicy][] = [
+      [cpuOnly(8), "quality"],
+      [nvidia(4, 16), "balanced"],
+      [apple(16), "speed"],
+    ];
+    for (const [{ name, profile }, policy] of cases)
+      assert.deepEqual(bruteForceBest(profile, policy), bruteForceBest(profile, policy, true), `${name} ${policy}`);
+  });
+
   for (const policy of POLICIES)
     it(`${policy}: more memory never gives a worse pair`, () => {
       const chains: HardwareProfile[][] = [
@@ -193,8 +229,8 @@ describe("auto: the joint choice of completion and chat", function () {
       ];
       for (const chain of chains)
         for (let i = 1; i < chain.length; i++) {
-          const smaller = autoChoiceFor(chain[i - 1], policy).key;
-          const bigger = autoChoiceFor(chain[i], policy).key;
+          const smaller = choiceFor(chain[i - 1], policy).key;
+          const bigger = choiceFor(chain[i], policy).key;
           assert.ok(
             compareSelectionKeys(bigger, smaller) >= 0,
             `${JSON.stringify(chain[i])} ranks below ${JSON.stringify(chain[i - 1])}`,

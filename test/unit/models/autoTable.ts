@@ -17,8 +17,8 @@ function gib(bytes: number): string {
 
 export function autoTableMarkdown(policy: QuantPolicy = "balanced"): string {
   const rows = [
-    "| machine | completion | chat | total / budget GiB | chat speed on CPU |",
-    "| --- | --- | --- | --- | --- |",
+    "| machine | completion | chat | total / budget GiB | chat speed on CPU | why (completion; chat) |",
+    "| --- | --- | --- | --- | --- | --- |",
   ];
   for (const { name, profile } of PROFILES) {
     const choice = autoChoiceFor(profile, policy);
@@ -33,9 +33,17 @@ export function autoTableMarkdown(policy: QuantPolicy = "balanced"): string {
             : `${sel.gpuLayers}/${s.ladder.arch.blockCount} layers GPU`;
       return `${s.id} ${sel.quant} (${gib(sel.sizeBytes)} GiB file, ${gib(sel.estimate.totalBytes)} GiB, ${where})`;
     };
+    // The slot's one-line reason, shortened to what decided it ("is the largest ...").
+    const why = (s: typeof choice.completion) =>
+      (s &&
+        /\bis the (.*?)(;|$)/
+          .exec(s.selection.reason)?.[1]
+          .replace(/ \((VRAM|RAM) [^)]*\)/g, "")
+          .replace(/, about [\d.]+ tokens\/s on the CPU \([^)]*\)/, "")) ??
+      "–";
     const tps = choice.chat?.cpuTokensPerSecond;
     rows.push(
-      `| ${name} | ${slot(choice.completion)} | ${slot(choice.chat)} | ${gib(choice.totalBytes)} / ${gib(choice.budgetBytes)} | ${tps == null ? "GPU" : `~${tps.toFixed(1)} tok/s`} |`,
+      `| ${name} | ${slot(choice.completion)} | ${slot(choice.chat)} | ${gib(choice.totalBytes)} / ${gib(choice.budgetBytes)} | ${tps == null ? "GPU" : `~${tps.toFixed(1)} tok/s`} | ${why(choice.completion)}; ${why(choice.chat)} |`,
     );
   }
   return rows.join("\n");

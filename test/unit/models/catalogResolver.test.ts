@@ -165,13 +165,21 @@ describe("catalog resolver", () => {
     );
   });
 
-  it("does not fall back to a downloaded quant that needs more than the pick's share (Q4_K_M on the CPU: file + repacked copy)", async () => {
+  it("does not fall back to a downloaded quant that needs more than the pick's share (F16 against a Q8_0 pick)", async () => {
     const { resolver } = setup();
-    place(q4kmPath());
-    // Explicit settings: completion's share is what its pick (Q8_0, 1.65 GB) needs; on the CPU a Q4_K_M is held twice (2 x 0.99 GB).
+    const f16Path = path.join(modelsDir(), "mradermacher", "Qwen2.5-Coder-1.5B-GGUF", "Qwen2.5-Coder-1.5B.f16.gguf");
+    place(f16Path);
+    // Explicit settings: completion's share is what its pick (Q8_0, 1.65 GB) needs; the F16 file needs more.
     const explicit = { ...settings, chat: { ...settings.chat, model: "qwen2.5-coder-1.5b-instruct" } };
     const r = await resolver("completion", "qwen2.5-coder-1.5b", explicit);
     assert.deepEqual(r, { modelPath: null, problem: notDownloadedProblem("qwen2.5-coder-1.5b", "Q8_0", 1646573056) });
+    // A smaller downloaded quant fits that share: on the CPU a repacked Q4_K_M counts its file once
+    // (the mmapped pages it was copied from are droppable), so it needs less than the Q8_0.
+    place(q4kmPath());
+    assert.deepEqual(await resolver("completion", "qwen2.5-coder-1.5b", explicit), {
+      modelPath: q4kmPath(),
+      problem: null,
+    });
     // auto: the share is what the chosen chat model leaves, and the downloaded Q4_K_M fits in it.
     assert.deepEqual(await resolver("completion", "auto", settings), { modelPath: q4kmPath(), problem: null });
   });

@@ -168,8 +168,8 @@ describe("model plan", () => {
   });
 
   it("badges a completion quant on the share it gets once chosen, not on the current pick's share", () => {
-    // Explicit settings: completion's share is sized for its pick, Q8_0. A Q4_K_M is held twice
-    // on the CPU (file + repacked copy) and needs more than that share, yet chosen it fits.
+    // Explicit settings: completion's share is sized for its pick, Q8_0. An F16 needs more than
+    // that share, yet chosen it fits.
     const hw = machine(0, 16);
     const plans = planSlots(hw, "balanced", {
       completion: { setting: "qwen2.5-coder-1.5b", contextSize: 4096 },
@@ -179,14 +179,14 @@ describe("model plan", () => {
     assert.ok(plan.shared);
     assert.equal(picked(plan.selection).quant, "Q8_0");
     assert.ok(
-      isNoFit(selectModel(plan.ladder!, hw, plan.context, "balanced", { budgets: plan.budgets!, pinQuant: "Q4_K_M" })),
+      isNoFit(selectModel(plan.ladder!, hw, plan.context, "balanced", { budgets: plan.budgets!, pinQuant: "F16" })),
       "not on the Q8_0 share",
     );
-    const badge = picked(pinnedSelections(plan, hw, "balanced").get("Q4_K_M"));
+    const badge = picked(pinnedSelections(plan, hw, "balanced").get("F16"));
     assert.equal(badge.placement, "cpu");
     // What the plan gives once the setting pins it.
     const chosen = planSlots(hw, "balanced", {
-      completion: { setting: "qwen2.5-coder-1.5b:Q4_K_M", contextSize: 4096 },
+      completion: { setting: "qwen2.5-coder-1.5b:F16", contextSize: 4096 },
       chat: { setting: "qwen2.5-coder-1.5b-instruct", contextSize: 8192 },
     }).completion!;
     assert.deepEqual(picked(chosen.selection).estimate, badge.estimate);

@@ -1,3 +1,4 @@
+import { licenceOffers } from "../../../src/core/models/licenceOffer";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -137,7 +138,7 @@ describe("model presentation", () => {
       assert.equal(rows.filter((r) => r.recommended).length, 1);
       assert.match(
         rows[0].detail,
-        /partial: 15\/26 layers on the GPU · needs 4\.25 GiB · recommended for this machine/,
+        /partial: 15\/26 layers on the GPU · needs 3\.57 GiB · recommended for this machine/,
       );
     });
 
@@ -280,7 +281,7 @@ describe("model presentation", () => {
       assert.match(text, /^Why: +balanced: no 4-8-bit quant fits fully in VRAM/m);
       assert.match(
         text,
-        /^Memory: +weights 1\.53 GiB \+ CPU repack 0\.65 GiB \+ KV 0\.65 GiB \+ compute 0\.99 GiB \+ margin \d\.\d\d GiB = 4\.25 GiB of 18\.00 GiB$/m,
+        /^Memory: +weights 1\.53 GiB \(0\.65 GiB of it repacked by the CPU\) \+ KV 0\.65 GiB \+ compute 0\.99 GiB \+ margin \d\.\d\d GiB = 3\.57 GiB of 18\.00 GiB$/m,
       );
       assert.match(text, /^\* Q4_K_S /m);
       const tableLines = text
@@ -382,6 +383,40 @@ describe("model presentation", () => {
       assert.match(md, /^\| \*\*Q8_0\*\* \|/m);
       assert.match(md, /^## Chat: `\/models\/missing\.gguf`$/m);
       assert.match(md, /^- Problem: Model file not found: \/models\/missing\.gguf$/m);
+      assert.doesNotMatch(md, /^- Licence:/m);
+    });
+
+    it("names, in its slot, the auto pick that waits on a licence and how to accept it", () => {
+      const hw = machine(0, 12);
+      const slots = {
+        completion: { setting: "auto", contextSize: 4096 },
+        chat: { setting: "auto", contextSize: 8192 },
+      };
+      const plans = planSlots(hw, "balanced", slots, { sequences: 2 });
+      const unlocked = planSlots(hw, "balanced", slots, { sequences: 2, acceptedLicences: ["qwen-research"] });
+      const offers = licenceOffers(plans, unlocked, []);
+      assert.deepEqual(
+        offers.map((o) => o.slot),
+        ["completion", "chat"],
+      );
+      const md = hardwareReportMarkdown({
+        info: cpuInfo(),
+        profile: hw,
+        measuredAt: new Date(),
+        policy: "balanced",
+        slots: (["completion", "chat"] as const).map((slot) => ({
+          plan: plans[slot]!,
+          status: { kind: "problem" as const, text: "not downloaded" },
+          downloaded: new Set<string>(),
+        })),
+        licenceOffers: offers.filter((o) => o.slot === "chat"),
+      });
+      const chat = md.slice(md.indexOf("## Chat"));
+      assert.match(
+        chat,
+        /^- Licence: Auto would pick Qwen2\.5-Coder 3B Instruct \w+ for chat .*"qwen-research".*localCode\.acceptedLicences\. \*\*Local Code: Select Model\*\* offers to accept it\.$/m,
+      );
+      assert.doesNotMatch(md.slice(0, md.indexOf("## Chat")), /^- Licence:/m);
     });
   });
 

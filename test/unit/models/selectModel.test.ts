@@ -190,7 +190,7 @@ describe("quant selection: exact picks on known machines", () => {
     assert.deepEqual([s.quant, s.placement, s.gpuLayers], ["Q4_K_S", "partial", 15]);
     assert.match(s.reason, /no 4-8-bit quant fits fully in VRAM/);
     assert.match(s.reason, /15\/26 layers on the GPU/);
-    // The CPU's 11 layers of a Q4_K file are held twice (the mmapped file and the repacked copy).
+    // The CPU's 11 layers of a Q4_K file are named as repacked (counted once: the mmapped source is droppable).
     assert.ok(Math.abs(s.estimate.repackBytes - (s.sizeBytes * 11) / 26) <= 1);
   });
 

@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { RemoteEngine, type RemoteEngineOptions } from "../../../src/client/remote/remoteEngine";
 import { EngineError } from "../../../src/core/engine/engine";
 import { RogueServer } from "../../support/rogueServer";
+import { loggerFrom } from "../../../src/core/util/logger";
 
 /**
  * The remote client's own bounds against a rogue server (issue #16), over real HTTP on 127.0.0.1.
@@ -27,7 +28,7 @@ describe("remote engine against a rogue server (its own bounds)", function () {
       url: server.url,
       apiKey: KEY,
       healthRetryMs: 0,
-      log: (level, m) => logs.push(`${level} ${m}`),
+      log: loggerFrom((level, m) => logs.push(`${level} ${m}`)),
       ...options,
     });
     await engine.load("completion", { modelPath: "" });

@@ -5,7 +5,7 @@
  */
 import type { GhostText } from "../types";
 import { hash53, toLf } from "../text";
-import { LruCache } from "./lruCache";
+import { LruCache } from "../../util/lruCache";
 
 export interface CompletionCacheOptions {
   maxEntries?: number;

@@ -3,7 +3,7 @@
  * The prefix start snaps to a multiple of `anchorLines` so it stays put while the user types:
  * the model's KV cache is reused only for the unchanged start of the prompt.
  */
-import { estimateTokens, type TokenCounter } from "./tokenCount";
+import { estimateTokens, type TokenCounter } from "../../util/tokenEstimate";
 
 export interface WindowOptions {
   budgetTokens: number;

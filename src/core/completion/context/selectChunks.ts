@@ -1,6 +1,6 @@
 /** Picks which ring chunks go into one prompt. */
 import type { ContextChunk } from "./extraContextRing";
-import { estimateTokens, type TokenCounter } from "./tokenCount";
+import { estimateTokens, type TokenCounter } from "../../util/tokenEstimate";
 
 export interface SelectChunksInput {
   chunks: readonly ContextChunk[];
