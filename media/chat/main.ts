@@ -125,7 +125,11 @@ const emptyState = h(
   "div",
   { className: "empty-state" },
   whereNote,
-  h("p", {}, "Attach the selection, the current file or other open files with the buttons below the question box."),
+  h(
+    "p",
+    {},
+    "Attach the selection, the current file or other open files with the buttons below the question box; type @ for any workspace file, a symbol, the Problems or the git diff.",
+  ),
 );
 
 const liveRegion = h("div", { id: "live-region", className: "sr-only", "aria-live": "polite", "aria-atomic": "true" });
@@ -152,6 +156,16 @@ const contextBar = h(
     attachButton("selection", "list-selection", "Selection", "attach-selection"),
     attachButton("currentFile", "file", "Current file", "attach-file"),
     attachButton("openFiles", "files", "Open files…", "attach-open-files"),
+    button(
+      {
+        id: "attach-mention",
+        className: "attach-button",
+        icon: "mention",
+        label: "Add…",
+        title: "Add a file, a symbol, the Problems or the git diff (type @)",
+      },
+      () => post({ type: "mention", draft: input.value }),
+    ),
     contextTotal,
   ),
 );
@@ -162,7 +176,7 @@ const input = h("textarea", {
   rows: 2,
   "aria-label": "Ask a question",
   "aria-describedby": "composer-hint",
-  placeholder: "Ask about your code…",
+  placeholder: "Ask about your code… (@ adds context)",
 });
 const sendButton = button(
   {
@@ -710,7 +724,21 @@ function autoGrow(): void {
   input.style.height = `${Math.min(input.scrollHeight, 240)}px`;
 }
 
-input.addEventListener("input", () => {
+input.addEventListener("input", (event) => {
+  // "@" typed at the start of a word opens the extension's context picker; the "@" itself is not kept.
+  const at = input.selectionStart - 1;
+  if (
+    event instanceof InputEvent &&
+    event.inputType === "insertText" &&
+    event.data === "@" &&
+    input.selectionStart === input.selectionEnd &&
+    input.value[at] === "@" &&
+    (at === 0 || /\s/.test(input.value[at - 1]))
+  ) {
+    input.value = input.value.slice(0, at) + input.value.slice(at + 1);
+    input.setSelectionRange(at, at);
+    post({ type: "mention", draft: input.value });
+  }
   saved = { ...saved, draft: input.value };
   autoGrow();
   persist();

@@ -11,10 +11,12 @@ import type { SettingsResult } from "../core/config/settings";
 import type { SwitchingEngine } from "../core/engine/switchingEngine";
 import type { ModelManager } from "../core/runtime/modelManager";
 import type { ModelRuntime } from "../core/runtime/modelRuntime";
-import { ExtraContextRing } from "../core/completion";
+import { ExtraContextRing, type ContextChunk } from "../core/completion";
 import { ChatViewProvider } from "./chat/chatViewProvider";
 import { registerCommands } from "./commands";
 import { ContextFeeder } from "./completion/contextFeeder";
+import { DefinitionLookup } from "./completion/definitionLookup";
+import { ContextExclude } from "./context/contextExclude";
 import { InlineCompletionProvider } from "./completion/inlineCompletionProvider";
 import { registerCompletionStatistics } from "./completion/statsView";
 import { registerCompletionWarmUp } from "./completion/warmUpTrigger";
@@ -45,6 +47,10 @@ export interface ExtensionApi {
   chat: ChatViewProvider;
   /** Inline completion's extra context from other files (opened, edited, copied from). */
   extraContext: ExtraContextRing;
+  /** Definitions of what is used at the cursor, looked up while the user pauses. */
+  definitions: DefinitionLookup;
+  /** The chunks from other files in the last completion prompt (ring, then definitions). */
+  lastCompletionContext(): readonly ContextChunk[] | null;
   /** The validated settings as the extension sees them now. */
   settings(): SettingsResult;
 }
@@ -60,13 +66,28 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const models = (runtime = backends.runtime);
   const settings = () => models.settings.settings;
   disposables.add(
-    registerModelCommands(context, backends.planner, models.models, log, settings, () => models.settings.invalidKeys),
+    registerModelCommands(
+      context,
+      backends.planner,
+      models.models,
+      log,
+      settings,
+      () => models.settings.invalidKeys,
+      () => completion.promptBudget(),
+    ),
   );
 
+  const exclude = new ContextExclude(() => settings().context.exclude);
   const ring = new ExtraContextRing();
-  disposables.add(new ContextFeeder(ring));
+  disposables.add(new ContextFeeder(ring, exclude.isExcluded, exclude.isExcludedPath));
+  const definitions = disposables.add(
+    new DefinitionLookup(() => settings().completion.definitionTokens > 0, exclude.isExcluded, log),
+  );
   const completion = disposables.add(
-    new InlineCompletionProvider(models.engine, models.models, () => settings().completion, ring, log),
+    new InlineCompletionProvider(models.engine, models.models, () => settings().completion, ring, log, {
+      exclude: exclude.isExcludedPath,
+      definitions: (uri) => definitions.definitionsFor(uri),
+    }),
   );
   disposables.add(vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, completion));
   disposables.add(models.onDidChangeSettings(() => completion.settingsChanged()));
@@ -79,6 +100,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     new ChatViewProvider(context.extensionUri, models.engine, context.workspaceState, log, {
       getSettings: () => settings().chat,
       ensureModel: (signal) => models.engineFor("chat", signal),
+      isExcluded: exclude.isExcluded,
       runsOn: () => backends.remote()?.server ?? null,
     }),
   );
@@ -104,6 +126,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     models: models.models,
     chat,
     extraContext: ring,
+    definitions,
+    lastCompletionContext: () => completion.lastPromptContext,
     settings: () => models.settings,
     worker: backends.worker,
     remote: backends.remote,

@@ -19,7 +19,9 @@
  * Cold prompts get a file path of their own (the prompt starts `<|repo_name|>...<|file_sep|>path`),
  * so nothing but a few header tokens is in the KV cache; the plain baseline clears its sequence.
  *
- * Environment: LCA_BENCH_1_5B=1 adds the 1.5B model (a cold request takes ~45 s on a 2-core AVX2
+ * Then, per model, ours side by side with llama-server run the way llama.vscode runs it (sideBySide.ts).
+ *
+ * Environment: LCA_BENCH_PARTS=trace|sideBySide picks parts (default both); LCA_BENCH_1_5B=1 adds the 1.5B model (a cold request takes ~45 s on a 2-core AVX2
  * machine); LCA_BENCH_MODELS=0.5b,1.5b picks models explicitly; LCA_BENCH_LAYOUTS=psmTail,psm picks
  * layouts (default both). Each pass waits for the machine to be quiet and runs again when other
  * processes took more than LCA_BENCH_MAX_FOREIGN (0.1) of the CPU meanwhile (LCA_BENCH_RETRIES, 2).
@@ -53,6 +55,7 @@ import { syntaxFor } from "../../src/core/completion/postprocessing/syntax";
 import type { GenerateRequestInput, GenerationResult, ModelInfo } from "../../src/core/protocol/workerProtocol";
 import { editingTrace, TRACE_STEPS, type EditingTrace, type TraceStep, type TraceStepName } from "./editingTrace";
 import { startLoadProbe, waitForQuiet } from "./machineLoad";
+import { sideBySide } from "./sideBySide";
 import { formatTable, median, percentile } from "./stats";
 
 const root = path.resolve(__dirname, "../../..");
@@ -130,14 +133,22 @@ export async function run(options: {
   const models = sizes.map((size): FixtureName => {
     if (size === "0.5b") return "qwen2.5-coder-0.5b-shape-q8_0";
     if (size === "1.5b") return "qwen2.5-coder-1.5b-shape-q8_0";
+    if (size === "bigram") return "bigram-q8_0"; // a quick check that the suite runs (LCA_BENCH_PARTS=sideBySide), not figures
     throw new Error(`LCA_BENCH_MODELS: unknown model size ${size} (0.5b, 1.5b)`);
   });
   const layouts = (process.env.LCA_BENCH_LAYOUTS ?? "psmTail,psm")
     .split(",")
     .map((l) => FimLayoutSchema.parse(l.trim()));
   const trace = editingTrace(root);
+  // LCA_BENCH_PARTS: "trace" (pipeline / engine / plain infill), "sideBySide" (ours vs llama-server
+  // run as llama.vscode runs it, sideBySide.ts), or both (default).
+  const parts = (process.env.LCA_BENCH_PARTS ?? "trace,sideBySide").split(",").map((p) => p.trim());
   const results: Record<string, unknown>[] = [];
-  for (const fixture of models) results.push(await benchModel(fixture, trace, layouts, options));
+  const peerRows: Record<string, unknown>[] = [];
+  for (const fixture of models) {
+    if (parts.includes("trace")) results.push(await benchModel(fixture, trace, layouts, options));
+    if (parts.includes("sideBySide")) peerRows.push(await sideBySide({ fixture, trace, ...options }));
+  }
   return {
     suite: "inlineCompletion",
     threads: options.threads,
@@ -148,6 +159,7 @@ export async function run(options: {
     trace: { source: trace.source, lines: trace.lines, cursorLine: trace.cursorLine, languageId: trace.languageId },
     promptTokensSetting: PROMPT_TOKENS,
     models: results,
+    sideBySide: peerRows,
   };
 }
 

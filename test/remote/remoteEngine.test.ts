@@ -167,6 +167,55 @@ describe("remote engine on a real llama-server (bigram-q8_0)", function () {
     );
   });
 
+  it("a warm-up evaluates the prompt with n_predict 0 (nothing generated, counted), so the first keystroke there evaluates only its own tokens", async () => {
+    const fresh = make();
+    const info = await fresh.load("completion", { modelPath: "" });
+    const segments = (prefix: string) => {
+      const built = buildFimPrompt({
+        layout: "psmTail",
+        prefix,
+        suffix: ";\n}\n",
+        specialTokens: info.specialTokens,
+        filePath: "src/warm.js",
+      });
+      assert.ok(built.ok);
+      return built.segments;
+    };
+    const place = "function warm() {\n" + "  let value = 1;\n".repeat(20) + "  return value";
+    const predicted = async () => {
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      return Number(/^llamacpp:tokens_predicted_total (\d+)/m.exec(metrics)?.[1]);
+    };
+    const before = (await fresh.status()).lanes.completion;
+    const predictedBefore = await predicted();
+    const warm = await fresh.generate("completion", {
+      kind: "segments",
+      segments: segments(place),
+      maxTokens: 16,
+      warmUp: true,
+    });
+    assert.equal(warm.stopReason, "warmUp");
+    assert.equal(warm.text, "");
+    assert.equal(warm.generatedTokens, 0);
+    // llama-server samples (and counts) one token from the prompt's logits even at n_predict 0, then stops.
+    const spent = (await predicted()) - predictedBefore;
+    assert.ok(spent <= 1, `the server generated ${spent} tokens for a warm-up (maxTokens 16)`);
+    const evaluated = warm.promptTokens - warm.reusedPromptTokens;
+    assert.ok(evaluated > 300, `the warm-up evaluated only ${evaluated} of ${warm.promptTokens} prompt tokens`);
+    const after = (await fresh.status()).lanes.completion;
+    assert.equal(after.warmUps, before.warmUps + 1);
+    assert.equal(after.warmUpsCompleted, before.warmUpsCompleted + 1);
+    assert.equal(after.warmUpTokens, before.warmUpTokens + evaluated);
+    // The server kept the prompt: a keystroke there reuses all of it...
+    const key = await fresh.generate("completion", { kind: "segments", segments: segments(place + ";"), maxTokens: 4 });
+    assert.ok(
+      key.promptTokens - key.reusedPromptTokens <= 3,
+      `${key.promptTokens} prompt, ${key.reusedPromptTokens} reused after the warm-up`,
+    );
+    // ...and the output is exact (the cursor line after the middle token decides, as without a warm-up).
+    assert.equal(key.text, expectedCompletion("  return value;", 4).text);
+  });
+
   it("counts tokens with the server's tokenizer", async () => {
     assert.equal(await engine.countTokens("completion", "abc"), 3);
     assert.equal(await engine.countTokens("completion", "é"), 2); // two UTF-8 bytes

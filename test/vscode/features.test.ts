@@ -161,6 +161,61 @@ describe("completion warm-up at a new place, in the real extension host", functi
   });
 });
 
+describe("promptTokens auto, in the real extension host", function () {
+  this.timeout(180_000);
+
+  it("a warm-up measures the model's prompt speed; the log and Show Hardware say which window auto chose and why", async () => {
+    const { engine, models, settings, logLines } = await api();
+    await models.ensureLoaded("completion");
+    const config = vscode.workspace.getConfiguration("localCode");
+    const previous = config.inspect("completion.promptTokens")?.globalValue;
+    await config.update("completion.promptTokens", "auto", vscode.ConfigurationTarget.Global);
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder);
+    const uri = vscode.Uri.joinPath(folder.uri, "src", "autoWindow.js");
+    try {
+      await waitFor(() => settings().settings.completion.promptTokens === "auto", 30_000, "the setting to apply");
+      const lines = Array.from({ length: 60 }, (_, i) => `const item${i} = measure(${i});`);
+      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(lines.join("\n") + "\n"));
+      const editor = await vscode.window.showTextDocument(uri);
+      const before = (await engine.status()).lanes.completion;
+      // A pause at a new place: the warm-up evaluates its prompt (a measurement of the prompt speed,
+      // unless earlier requests of this model already gave the samples auto keeps).
+      editor.selection = new vscode.Selection(40, lines[40].length, 40, lines[40].length);
+      await pollFor(
+        async () => (await engine.status()).lanes.completion.warmUpsCompleted > before.warmUpsCompleted,
+        60_000,
+        "a warm-up to complete",
+      );
+      await waitFor(
+        () =>
+          logLines().find((l) =>
+            /Inline completion prompt window: auto: \d+ tokens.*measured at \d+ tokens\/s/.test(l),
+          ),
+        30_000,
+        "the log to say what auto chose from the measured speed",
+      );
+      await vscode.commands.executeCommand("localCode.showHardware");
+      const doc = await waitFor(
+        () =>
+          vscode.workspace.textDocuments.find(
+            (d) => d.uri.scheme === "localcode-report" && /- Prompt window: /.test(d.getText()),
+          ),
+        60_000,
+        "the hardware report with the prompt window",
+      );
+      assert.match(
+        doc.getText(),
+        /^- Prompt window: \*\*\d+ tokens\*\*: auto: \d+ tokens.*Prompt evaluation measured at \d+ tokens\/s for the loaded model.*\(median of [1-3] measured requests?\)/m,
+      );
+    } finally {
+      await config.update("completion.promptTokens", previous, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+      await vscode.workspace.fs.delete(uri);
+    }
+  });
+});
+
 describe("extra context for inline completion, in the real extension host", function () {
   this.timeout(60_000);
 
@@ -211,5 +266,105 @@ async function waitForAsync(probe: () => Promise<boolean>, timeoutMs: number, wh
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+  }
+}
+
+describe("context from other files in the completion prompt, in the real extension host", function () {
+  this.timeout(180_000);
+
+  it("a call to a function defined in another file puts that function's signature and doc comment in the prompt", async () => {
+    const { models, definitions, lastCompletionContext } = await api();
+    await models.ensureLoaded("completion");
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder);
+    const geometry = vscode.Uri.joinPath(folder.uri, "src", "geometry.ts");
+    const caller = vscode.Uri.joinPath(folder.uri, "src", "useGeometry.ts");
+    const signature = "export function rectangleArea(width: number, height: number): number {";
+    const encode = (text: string) => new TextEncoder().encode(text);
+    await vscode.workspace.fs.writeFile(
+      geometry,
+      encode(`/** Area of a rectangle, in square metres. */\n${signature}\n  return width * height;\n}\n`),
+    );
+    const callerText = 'import { rectangleArea } from "./geometry";\n\nexport const floor = rectangleArea(';
+    await vscode.workspace.fs.writeFile(caller, encode(callerText));
+    try {
+      const editor = await vscode.window.showTextDocument(caller);
+      const end = editor.document.positionAt(callerText.length);
+      // TypeScript's server starts on the first .ts file: until it answers, each pause asks again.
+      const found = await pollFor(
+        async () => {
+          editor.selection = new vscode.Selection(end, end);
+          await definitions.idle();
+          return definitions.definitionsFor(caller.toString()).find((d) => d.name === "rectangleArea");
+        },
+        120_000,
+        "the definition of rectangleArea from the TypeScript language features",
+      );
+      assert.equal(found.path, "src/geometry.ts");
+      assert.equal(found.text, `/** Area of a rectangle, in square metres. */\n${signature}`);
+      // The completion prompt built at this place carries it (ring chunks first, then definitions).
+      const context = await pollFor(
+        async () => {
+          await vscode.commands.executeCommand("editor.action.inlineSuggest.trigger");
+          return waitForValue(
+            () => lastCompletionContext()?.find((c) => c.source === "definition" && c.text.includes(signature)),
+            5_000,
+          );
+        },
+        60_000,
+        "a completion prompt with the definition",
+      );
+      assert.equal(context.path, "src/geometry.ts");
+    } finally {
+      await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+      await vscode.workspace.fs.delete(geometry);
+      await vscode.workspace.fs.delete(caller);
+    }
+  });
+
+  it("a file matching localCode.context.exclude (.env) never enters the ring, while the files around it do", async () => {
+    const { extraContext } = await api();
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder);
+    const lines = (name: string) => Array.from({ length: 12 }, (_, i) => `${name}_${i}=value-${i}`).join("\n");
+    const env = vscode.Uri.joinPath(folder.uri, ".env");
+    const before = vscode.Uri.joinPath(folder.uri, "src", "beforeEnv.js");
+    const after = vscode.Uri.joinPath(folder.uri, "src", "afterEnv.js");
+    const last = vscode.Uri.joinPath(folder.uri, "src", "lastOpened.js");
+    for (const [uri, text] of [
+      [env, lines("API_KEY")],
+      [before, lines("const before")],
+      [after, lines("const after")],
+      [last, lines("const last")],
+    ] as const)
+      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+    try {
+      // Leaving a file queues the lines around its cursor; the queue is promoted in order while idle.
+      for (const uri of [before, env, after, last]) await vscode.window.showTextDocument(uri);
+      await waitFor(
+        () => extraContext.chunks.some((c) => c.path === "src/afterEnv.js"),
+        30_000,
+        "the file opened after .env in the ring",
+      );
+      assert.ok(extraContext.chunks.some((c) => c.path === "src/beforeEnv.js"));
+      assert.deepEqual(
+        extraContext.chunks.filter((c) => c.path === ".env" || c.text.includes("API_KEY")),
+        [],
+      );
+    } finally {
+      await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+      for (const uri of [env, before, after, last]) await vscode.workspace.fs.delete(uri);
+    }
+  });
+});
+
+/** Polls `probe` until truthy; undefined after `timeoutMs` (the caller retries). */
+async function waitForValue<T>(probe: () => T | undefined | null | false, timeoutMs: number): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) return undefined;
+    await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -9,6 +9,15 @@ export {
   type PrefilterResult,
 } from "./prefiltering/prefilter";
 export { estimateTokens, calibratedEstimator, type TokenCounter } from "../util/tokenEstimate";
+export {
+  AUTO_PROMPT,
+  PromptThroughput,
+  resolvePromptTokens,
+  throughputSample,
+  type PromptBudget,
+  type PromptTokensSetting,
+  type ThroughputSample,
+} from "./context/promptBudget";
 export { promptWindow, type PromptWindow, type WindowOptions } from "./context/promptWindow";
 export {
   ExtraContextRing,
@@ -19,6 +28,15 @@ export {
   type RingOptions,
 } from "./context/extraContextRing";
 export { selectChunks, type SelectChunksInput } from "./context/selectChunks";
+export {
+  definitionSites,
+  definitionSnippet,
+  selectDefinitions,
+  type DefinitionSnippet,
+  type LookupSite,
+  type SelectDefinitionsInput,
+  type SiteKind,
+} from "./context/definitions";
 export { copiedChunk, MAX_COPIED_CHARS, type OpenDocumentText } from "./context/copiedChunk";
 export {
   buildFimPrompt,

@@ -8,7 +8,9 @@ import { isCancellation } from "../engine/engine";
 import type { GenerationResult, SpecialToken } from "../engine/types";
 import type { CompletionCache } from "./caching/completionCache";
 import type { ContextChunk } from "./context/extraContextRing";
+import { resolvePromptTokens } from "./context/promptBudget";
 import { promptWindow } from "./context/promptWindow";
+import { selectDefinitions, type DefinitionSnippet } from "./context/definitions";
 import { selectChunks } from "./context/selectChunks";
 import type { TokenCounter } from "../util/tokenEstimate";
 import { buildGenerateBody } from "./generation/request";
@@ -38,6 +40,8 @@ const POSTPROCESS_SUFFIX_CHARS = 20_000;
 export interface CompletionModel {
   /** ModelInfo.specialTokens of the completion slot. */
   specialTokens: SpecialTokenAvailability;
+  /** ModelInfo.contextSize: bounds `promptTokens: "auto"`. */
+  contextSize?: number;
 }
 
 export interface PipelineInput {
@@ -47,6 +51,10 @@ export interface PipelineInput {
   generate: GenerateFn;
   /** Chunks from other files (ExtraContextRing.chunks). */
   extraContext?: readonly ContextChunk[];
+  /** Definitions of what is used at the cursor, from other files (the adapter's lookup; see context/definitions). */
+  definitions?: readonly DefinitionSnippet[];
+  /** localCode.context.exclude: chunks of these paths never reach the prompt. */
+  exclude?: (path: string) => boolean;
   cache?: CompletionCache;
   countTokens?: TokenCounter;
   repoName?: string;
@@ -60,6 +68,8 @@ export interface PipelineInput {
    * pays only for its own tokens. Nothing is cached or shown.
    */
   warmUp?: boolean;
+  /** Measured prompt speed of the loaded model, for `promptTokens: "auto"` (null: not measured yet). */
+  promptTokensPerSecond?: number | null;
 }
 
 export type PipelineReason =
@@ -97,6 +107,8 @@ export interface PipelineResult {
   /** The generation was stopped by us once the result could not change. */
   stoppedEarly?: boolean;
   promptTokensEstimate?: number;
+  /** The chunks from other files that went into the prompt (ring chunks, then definitions). */
+  context?: readonly ContextChunk[];
 }
 
 /** Lines in LF text ("" is one line). */
@@ -178,14 +190,32 @@ export async function completionPipeline(input: PipelineInput): Promise<Pipeline
       detail: fimUnsupportedMessage(missing),
     });
 
-  const window = promptWindow(prefix, suffix, { budgetTokens: settings.promptTokens, countTokens: input.countTokens });
+  const budget = resolvePromptTokens(
+    settings.promptTokens,
+    input.promptTokensPerSecond ?? null,
+    settings.extraContextTokens,
+    { contextSize: input.model.contextSize },
+  );
+  const window = promptWindow(prefix, suffix, { budgetTokens: budget.tokens, countTokens: input.countTokens });
   const chunks = selectChunks({
     chunks: input.extraContext ?? [],
     budgetTokens: settings.extraContextTokens,
     uri: doc.uri,
     windowText: window.prefix + window.suffix,
     countTokens: input.countTokens,
+    exclude: input.exclude,
   });
+  // After the ring, nearest the code: both are in the prompt's stable part, before the FIM part.
+  const definitions = selectDefinitions({
+    definitions: settings.definitionTokens > 0 ? (input.definitions ?? []) : [],
+    budgetTokens: settings.definitionTokens,
+    uri: doc.uri,
+    windowText: window.prefix + window.suffix,
+    ring: chunks,
+    countTokens: input.countTokens,
+    exclude: input.exclude,
+  });
+  const context = [...chunks, ...definitions];
   const prompt = buildFimPrompt({
     layout: settings.layout,
     tailLines: psmTailLines(lineCount(prefix) - 1, settings.tailLines),
@@ -194,7 +224,7 @@ export async function completionPipeline(input: PipelineInput): Promise<Pipeline
     specialTokens: input.model.specialTokens,
     filePath: doc.path ?? displayPath(doc.uri),
     repoName: input.repoName,
-    extraChunks: chunks,
+    extraChunks: context,
   });
   if (!prompt.ok)
     return finish({ ghost: null, reason: "fimUnsupported", missingTokens: prompt.missing, detail: prompt.message });
@@ -220,7 +250,7 @@ export async function completionPipeline(input: PipelineInput): Promise<Pipeline
     const tGen = now();
     try {
       const generation = await input.generate("completion", { ...body, warmUp: true }, { signal: input.signal });
-      return finish({ ghost: null, reason: "warmUp", generation, promptTokensEstimate });
+      return finish({ ghost: null, reason: "warmUp", generation, promptTokensEstimate, context });
     } catch (error) {
       if (input.signal?.aborted || isCancellation(error)) return finish({ ghost: null, reason: "cancelled" });
       return finish({ ghost: null, reason: "error", detail: error instanceof Error ? error.message : String(error) });
@@ -282,5 +312,5 @@ export async function completionPipeline(input: PipelineInput): Promise<Pipeline
   // stop with nothing usable (say a cold prompt evaluation) may well succeed once the KV cache is warm.
   if (ghost || generation?.stopReason !== "timeBudget") input.cache?.set(prefix, suffix, ghost);
   const reason: PipelineReason = result.kind === "rejected" ? `rejected:${result.reason}` : "ok";
-  return finish({ ghost, reason, generation, stoppedEarly, promptTokensEstimate });
+  return finish({ ghost, reason, generation, stoppedEarly, promptTokensEstimate, context });
 }

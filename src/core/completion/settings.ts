@@ -28,10 +28,18 @@ export const CompletionSettingsSchema = z.object({
    * goes after the middle token (every new line re-evaluates the suffix).
    */
   tailLines: z.number().int().min(1).max(64).default(16),
-  /** Token budget of the prefix+suffix window (3/4 prefix, 1/4 suffix, unused share moves over). */
-  promptTokens: z.number().int().min(32).max(32_768).default(1024),
+  /**
+   * Token budget of the prefix+suffix window (3/4 prefix, 1/4 suffix, unused share moves over).
+   * "auto": sized from the loaded model's measured prompt speed (context/promptBudget.ts).
+   */
+  promptTokens: z.union([z.number().int().min(32).max(32_768), z.literal("auto")]).default(1024),
   /** Token budget for chunks from other files (the extra-context ring). 0 turns it off. */
   extraContextTokens: z.number().int().min(0).max(32_768).default(512),
+  /**
+   * Token budget for definitions from other files of what is used at the cursor (the call being
+   * written, the receiver, the signature's types), from the language's definition provider. 0 turns it off.
+   */
+  definitionTokens: z.number().int().min(0).max(8_192).default(256),
   /** Pre-compute the completion that follows a shown suggestion, so accepting it shows the next at once. */
   speculative: z.boolean().default(true),
   /**

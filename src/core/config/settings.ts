@@ -8,6 +8,7 @@ import * as z from "zod";
 import { GpuSettingSchema } from "../engine/types";
 import { CompletionSettingsSchema } from "../completion/settings";
 import { ChatSettingsSchema } from "../chat/settings";
+import { ContextSettingsSchema } from "../context/exclude";
 import { BackendSchema, normalizeServerUrl, RemoteSettingsSchema } from "../remote/remoteConfig";
 
 /** "auto", a catalog id optionally with ":QUANT", or an absolute path to a .gguf file. */
@@ -89,6 +90,8 @@ export const SettingsSchema = z.object({
     model: ModelSettingSchema.default("auto"),
     contextSize: z.number().int().min(512).max(131072).default(8192),
   }).prefault({}),
+  /** What no context source may read (secrets): see src/core/context/exclude.ts. */
+  context: ContextSettingsSchema.prefault({}),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 

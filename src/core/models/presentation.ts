@@ -402,6 +402,8 @@ export interface HardwareReportInput {
   cpuBandwidth?: { bytesPerSecond: number; measuredAt: string } | null;
   /** auto picks that wait on a licence (licenceOffer.ts), shown in their slot. */
   licenceOffers?: readonly LicenceOffer[];
+  /** Inline completion's prompt window now (localCode.completion.promptTokens) and why. */
+  promptBudget?: { tokens: number; why: string; samples: number } | null;
 }
 
 function budgetText(b: MemoryBudgets | null): string {
@@ -461,6 +463,11 @@ export function hardwareReportMarkdown(input: HardwareReportInput): string {
     md.push(`- Model: ${what}`);
     md.push(`- Context: ${p.context.contextSize} tokens × ${p.context.sequences ?? 1} sequences`);
     md.push(`- Memory share: ${budgetText(p.budgets)}`);
+    const pb = input.promptBudget;
+    if (p.slot === "completion" && pb)
+      md.push(
+        `- Prompt window: **${pb.tokens} tokens**: ${escapeCell(pb.why)}${pb.samples > 0 ? ` (median of ${pb.samples} measured request${pb.samples === 1 ? "" : "s"})` : ""} (\`localCode.completion.promptTokens\`)`,
+      );
     if (p.problem) {
       md.push(`- Problem: ${p.problem}`);
       continue;

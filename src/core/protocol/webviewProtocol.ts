@@ -129,6 +129,12 @@ export const WebviewMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("renameConversation"), id: IdSchema, title: z.string().trim().min(1).max(200) }).strict(),
   z.object({ type: z.literal("attachContext"), source: AttachSourceSchema }).strict(),
   z.object({ type: z.literal("removeContext"), id: IdSchema }).strict(),
+  /**
+   * "@" typed in the question box (or the Add Context button): the extension opens its picker of
+   * files, symbols, Problems, the git diff and a workspace search. `draft` is the question so far
+   * (the search looks for its words).
+   */
+  z.object({ type: z.literal("mention"), draft: z.string().max(MAX_QUESTION_CHARS) }).strict(),
   z
     .object({
       type: z.literal("codeAction"),

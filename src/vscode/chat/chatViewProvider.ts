@@ -18,7 +18,10 @@ import {
   type ExtensionMessage,
   type WebviewMessage,
 } from "../../core/protocol/webviewProtocol";
+import { excludedMessage } from "../../core/context/exclude";
+import { relativePath } from "../context/contextExclude";
 import { runCodeAction } from "./codeBlockActions";
+import { pickMention } from "./mentionPicker";
 import { fileContext, pickOpenFiles, selectionContext } from "./editorContext";
 
 export const CHAT_VIEW_ID = CHAT_IDS.view;
@@ -36,6 +39,8 @@ export interface ChatViewProviderOptions {
   getSettings?: () => ChatSettings;
   /** Loads the configured chat model before a question is planned (see ChatControllerDeps.ensureModel). */
   ensureModel?: (signal: AbortSignal) => Promise<unknown>;
+  /** localCode.context.exclude: such files are never attached (the chat says so instead). */
+  isExcluded?: (uri: vscode.Uri) => boolean;
   /** Where the chat model runs: null on this machine, else the remote server's URL. */
   runsOn?: () => string | null;
 }
@@ -59,6 +64,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private lastEditor: vscode.TextEditor | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private viewDisposables: vscode.Disposable[] = [];
+  private readonly isExcluded: (uri: vscode.Uri) => boolean;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -67,6 +73,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     private readonly log: Pick<Logger, "info" | "warn" | "error">,
     options: ChatViewProviderOptions = {},
   ) {
+    this.isExcluded = options.isExcluded ?? (() => false);
     this.controller = new ChatController({
       engine,
       store: storage,
@@ -290,6 +297,17 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       case "attachContext":
         await this.attach(message.source);
         return;
+      case "mention":
+        for (const input of await pickMention({
+          isExcluded: this.isExcluded,
+          refuse: (uri) => this.refused(uri),
+          notify: (text) => this.notify("info", text),
+          currentDocument: () => this.editor()?.document,
+        })) {
+          await this.controller.addContext(input);
+        }
+        this.post({ type: "focusInput" });
+        return;
       case "removeContext":
         this.controller.removeContext(message.id);
         return;
@@ -347,8 +365,16 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       : vscode.window.visibleTextEditors[0];
   }
 
+  /** Checked before a document is read: a refused attachment is stated in the chat, never read. */
+  private refused(uri: vscode.Uri): boolean {
+    if (!this.isExcluded(uri)) return false;
+    this.notify("warning", excludedMessage(relativePath(uri)));
+    return true;
+  }
+
   private async attach(source: AttachSource): Promise<void> {
     const editor = this.editor();
+    if (editor && source !== "openFiles" && this.refused(editor.document.uri)) return;
     switch (source) {
       case "selection": {
         const input = editor ? selectionContext(editor) : undefined;
@@ -367,7 +393,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         await this.controller.addContext(fileContext(editor.document, "file"));
         return;
       case "openFiles":
-        for (const input of await pickOpenFiles(editor?.document.uri)) {
+        for (const input of await pickOpenFiles(editor?.document.uri, (uri) => this.refused(uri))) {
           await this.controller.addContext(input);
         }
         return;

@@ -73,6 +73,8 @@ function openTabUris(): vscode.Uri[] {
 /** Let the user pick open files to attach. Returns [] when cancelled. */
 export async function pickOpenFiles(
   current: vscode.Uri | undefined,
+  /** localCode.context.exclude: true refuses the file (the caller says so) before it is read. */
+  refused: (uri: vscode.Uri) => boolean = () => false,
   token?: vscode.CancellationToken,
 ): Promise<ContextInput[]> {
   const uris = openTabUris().filter((uri) => uri.toString() !== current?.toString());
@@ -97,6 +99,7 @@ export async function pickOpenFiles(
   );
   const result: ContextInput[] = [];
   for (const item of picked ?? []) {
+    if (refused(item.uri)) continue;
     try {
       const document = await vscode.workspace.openTextDocument(item.uri);
       result.push(fileContext(document, "openFile"));

@@ -20,7 +20,12 @@ export class ContextFeeder implements vscode.Disposable {
   private readingClipboard = false;
   private readonly readsClipboard: boolean;
 
-  constructor(private readonly ring: ExtraContextRing) {
+  /** `isExcluded`: localCode.context.exclude; such files are never read into the ring. */
+  constructor(
+    private readonly ring: ExtraContextRing,
+    private readonly isExcluded: (uri: vscode.Uri) => boolean = () => false,
+    private readonly isExcludedPath: (path: string) => boolean = () => false,
+  ) {
     this.disposables.push(
       vscode.window.onDidChangeActiveTextEditor(
         (editor) => editor && this.enqueue(editor.document, editor.selection.active.line, "open"),
@@ -75,7 +80,7 @@ export class ContextFeeder implements vscode.Disposable {
           path: vscode.workspace.asRelativePath(d.uri, false),
           text: d.getText(),
         }));
-      const chunk = copiedChunk(text, documents, CHUNK_LINES);
+      const chunk = copiedChunk(text, documents, CHUNK_LINES, this.isExcludedPath);
       if (chunk) this.ring.enqueue(chunk);
     } catch {
       // A browser-hosted VS Code may deny clipboard reads: context from copies is then simply absent.
@@ -90,6 +95,7 @@ export class ContextFeeder implements vscode.Disposable {
 
   private enqueue(doc: vscode.TextDocument, line: number, source: ChunkSource): void {
     if (doc.uri.scheme !== "file" && doc.uri.scheme !== "vscode-remote") return;
+    if (this.isExcluded(doc.uri)) return;
     const lines = doc.getText().split(/\r?\n/);
     this.ring.enqueue({
       uri: doc.uri.toString(),

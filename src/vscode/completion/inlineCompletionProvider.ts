@@ -9,6 +9,8 @@ import type { Engine } from "../../core/engine/engine";
 import {
   AdaptiveDebounce,
   CompletionCache,
+  PromptThroughput,
+  resolvePromptTokens,
   CompletionStats,
   WarmUpPlanner,
   reasonInWords,
@@ -19,10 +21,13 @@ import {
   planSpeculation,
   systemClock,
   type CompletionSettings,
+  type ContextChunk,
+  type DefinitionSnippet,
   type DocumentSnapshot,
   type ExtraContextRing,
   type GhostText,
   type PipelineResult,
+  type PromptBudget,
   type StepKind,
   type StepPlace,
 } from "../../core/completion";
@@ -41,6 +46,14 @@ export interface CompletionActivity {
   lastReason: string | null;
 }
 
+/** Context beyond the ring (src/vscode/context, ./definitionLookup). */
+export interface CompletionContextSources {
+  /** localCode.context.exclude, by workspace-relative path: those chunks never reach a prompt. */
+  exclude?: (path: string) => boolean;
+  /** The definitions last looked up for a document (DefinitionLookup.definitionsFor). */
+  definitions?: (uri: string) => readonly DefinitionSnippet[];
+}
+
 export class InlineCompletionProvider implements vscode.InlineCompletionItemProvider, vscode.Disposable {
   private readonly cache = new CompletionCache();
   private debounce: AdaptiveDebounce;
@@ -52,9 +65,12 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
   readonly stats = new CompletionStats();
   /** When the prompt of a new place is evaluated ahead (see registerCompletionWarmUp). */
   readonly warmUps = new WarmUpPlanner();
+  /** The loaded model's prompt speed, measured from its requests, for `promptTokens: "auto"`. */
+  private readonly throughput = new PromptThroughput();
   /** Where the last request was made, to tell typing from a new line or a new place. */
   private lastPlace: StepPlace | null = null;
   private readonly loggedErrors = new Set<string>();
+  private lastContext: readonly ContextChunk[] | null = null;
   /** The suggestion last shown, for speculation after it is accepted. */
   private shown: { uri: string; prefix: string; suffix: string; snapshot: DocumentSnapshot; ghost: GhostText } | null =
     null;
@@ -65,6 +81,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
     private readonly settings: () => CompletionSettings,
     private readonly ring: ExtraContextRing,
     private readonly log: Pick<Logger, "info" | "warn" | "debug">,
+    private readonly context: CompletionContextSources = {},
   ) {
     const s = settings();
     this.debounce = new AdaptiveDebounce({ baseMs: s.debounceMs, adaptive: s.adaptiveDebounce });
@@ -89,11 +106,13 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
     const s = this.settings();
     this.debounce = new AdaptiveDebounce({ baseMs: s.debounceMs, adaptive: s.adaptiveDebounce });
     this.cache.clear();
+    this.logPromptBudget();
   }
 
   /** The model changed or restarted: cached suggestions came from another model. */
   modelChanged(): void {
     this.cache.clear();
+    this.throughput.reset();
     this.scheduler.cancelAll();
   }
 
@@ -133,7 +152,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
             this.lastPlace = place;
             this.warmUps.requested(place);
             this.setActivity({ generating: true });
-            return this.run(snapshot, settings, model.specialTokens, manual, signal).finally(() =>
+            return this.run(snapshot, settings, model, manual, signal).finally(() =>
               this.setActivity({ generating: false }),
             );
           },
@@ -170,21 +189,61 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
   private run(
     snapshot: DocumentSnapshot,
     settings: CompletionSettings,
-    specialTokens: Parameters<typeof completionPipeline>[0]["model"]["specialTokens"],
+    model: Parameters<typeof completionPipeline>[0]["model"],
     manual: boolean,
     signal: AbortSignal,
   ): Promise<PipelineResult> {
+    const modelPath = this.engine.modelInfo("completion")?.modelPath ?? "";
     return completionPipeline({
       document: snapshot,
       settings,
-      model: { specialTokens },
+      model: { specialTokens: model.specialTokens, contextSize: model.contextSize },
       generate: (slot, body, options) => this.engine.generate(slot, body, options),
       extraContext: this.ring.chunks,
+      exclude: this.context.exclude,
+      definitions: this.context.definitions?.(snapshot.uri),
       cache: this.cache,
       repoName: vscode.workspace.workspaceFolders?.[0]?.name,
       manual,
       signal,
-    });
+      promptTokensPerSecond: this.throughput.tokensPerSecond(modelPath),
+    }).then((result) => this.measured(modelPath, result));
+  }
+
+  private measured(modelPath: string, result: PipelineResult): PipelineResult {
+    if (!modelPath) return result;
+    this.throughput.observe(modelPath, result.generation);
+    this.logPromptBudget();
+    return result;
+  }
+
+  private loggedBudget = "";
+
+  /** With auto, says in the log what the window is whenever that changes (where a user asks "why so little context?"). */
+  private logPromptBudget(): void {
+    if (this.settings().promptTokens !== "auto") return;
+    const why = this.promptBudget().why;
+    if (why === this.loggedBudget) return;
+    this.loggedBudget = why;
+    this.log.info(`Inline completion prompt window: ${why}`);
+  }
+
+  /** The prompt window inline completion uses now, and why (the hardware report shows it). */
+  promptBudget(): PromptBudget & { samples: number } {
+    const s = this.settings();
+    const info = this.engine.modelInfo("completion");
+    const modelPath = info?.modelPath ?? "";
+    return {
+      ...resolvePromptTokens(s.promptTokens, this.throughput.tokensPerSecond(modelPath), s.extraContextTokens, {
+        contextSize: info?.contextSize,
+      }),
+      samples: this.throughput.samples(modelPath),
+    };
+  }
+
+  /** The chunks from other files in the last completion prompt (ring, then definitions); for tests and logs. */
+  get lastPromptContext(): readonly ContextChunk[] | null {
+    return this.lastContext;
   }
 
   private setLastReason(words: string): void {
@@ -192,6 +251,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
   }
 
   private report(result: PipelineResult): void {
+    if (result.context) this.lastContext = result.context;
     const ms = result.timings.totalMs;
     const g = result.generation;
     const tokens = g ? `, ${g.promptTokens - g.reusedPromptTokens} of ${g.promptTokens} prompt tokens evaluated` : "";
@@ -230,14 +290,17 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
         return completionPipeline({
           document: snapshot,
           settings,
-          model: { specialTokens: model.specialTokens },
+          model: { specialTokens: model.specialTokens, contextSize: model.contextSize },
           generate: (slot, body, options) => this.engine.generate(slot, body, options),
           extraContext: this.ring.chunks,
+          exclude: this.context.exclude,
+          definitions: this.context.definitions?.(snapshot.uri),
           cache: this.cache,
           repoName: vscode.workspace.workspaceFolders?.[0]?.name,
           signal,
           warmUp: true,
-        });
+          promptTokensPerSecond: this.throughput.tokensPerSecond(model.modelPath),
+        }).then((result) => this.measured(model.modelPath, result));
       },
       { manual: true },
     );
@@ -279,10 +342,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
     });
     if (!plan.run) return;
     const next: DocumentSnapshot = { ...shown.snapshot, prefix: plan.prefix, suffix: plan.suffix };
-    const outcome = await this.scheduler.schedule(
-      (signal) => this.run(next, settings, model.specialTokens, false, signal),
-      {},
-    );
+    const outcome = await this.scheduler.schedule((signal) => this.run(next, settings, model, false, signal), {});
     if (outcome.kind === "done") this.log.debug(`speculative completion: ${outcome.value.reason}`);
   }
 

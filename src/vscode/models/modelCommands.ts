@@ -17,6 +17,7 @@ import {
   firstRunPromptText,
   formatSize,
   hardwareReportMarkdown,
+  type HardwareReportInput,
   MODEL_COMMANDS,
   modelRow,
   quantRows,
@@ -47,9 +48,10 @@ export function registerModelCommands(
   log: Log,
   getSettings: () => Settings,
   invalidSettings: () => readonly string[] = () => [],
+  promptBudget: () => HardwareReportInput["promptBudget"] = () => null,
 ): vscode.Disposable {
   const report = new ReportProvider();
-  const deps: Deps = { context, planner, models, log, getSettings, invalidSettings };
+  const deps: Deps = { context, planner, models, log, getSettings, invalidSettings, promptBudget };
   const disposables: vscode.Disposable[] = [
     report,
     vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, report),
@@ -82,6 +84,8 @@ interface Deps {
   getSettings: () => Settings;
   /** Dotted keys of settings that failed validation. */
   invalidSettings: () => readonly string[];
+  /** Inline completion's prompt window and why (for the report). */
+  promptBudget: () => HardwareReportInput["promptBudget"];
 }
 
 /** Downloads write to the models folder: refuse while its setting is invalid rather than write elsewhere. */
@@ -418,6 +422,7 @@ async function showHardware(deps: Deps, report: ReportProvider): Promise<void> {
         slots: reports,
         cpuBandwidth: deps.planner.cpuBandwidth(),
         licenceOffers: await deps.planner.licenceOffers(settings),
+        promptBudget: deps.promptBudget(),
       }),
     );
   }

@@ -129,6 +129,35 @@ describe("completion pipeline", () => {
     assert.equal(renderSegments(body.segments), "<fileSeparator>src/math.ts\n<fimPrefix>a\nb<fimSuffix><fimMiddle>");
   });
 
+  it('sizes the window from the measured prompt speed with promptTokens "auto" (fixed 1024 before a measurement)', async () => {
+    // 400 lines of ~12 tokens: every budget below cuts the prefix.
+    const long = Array.from({ length: 400 }, (_, i) => `const value${i} = compute(${i}, "some text");\n`).join("");
+    const promptLength = async (over: Partial<PipelineInput>) => {
+      const engine = fakeEngine(["x"]);
+      await completionPipeline(
+        input({ document: doc(long + "|"), generate: engine.generate, cache: new CompletionCache(), ...over }),
+      );
+      const body = engine.calls[0].body;
+      assert.ok(body.kind === "segments");
+      return renderSegments(body.segments).length;
+    };
+    const settings = (promptTokens: number | "auto") => ({
+      ...DEFAULT_COMPLETION_SETTINGS,
+      promptTokens,
+      extraContextTokens: 0,
+    });
+    const fixed1024 = await promptLength({ settings: settings(1024) });
+    const fixed256 = await promptLength({ settings: settings(256) });
+    const fixed1984 = await promptLength({ settings: settings(1984) });
+    assert.ok(fixed256 < fixed1024 && fixed1024 < fixed1984);
+    assert.equal(await promptLength({ settings: settings("auto") }), fixed1024, "not measured yet: 1024");
+    // 128 tokens/s x 2 s = 256 tokens; 1000 tokens/s x 2 s = 2000, in steps of 64: 1984.
+    assert.equal(await promptLength({ settings: settings("auto"), promptTokensPerSecond: 128 }), fixed256);
+    assert.equal(await promptLength({ settings: settings("auto"), promptTokensPerSecond: 1000 }), fixed1984);
+    // A fixed setting ignores the measurement.
+    assert.equal(await promptLength({ settings: settings(1024), promptTokensPerSecond: 128 }), fixed1024);
+  });
+
   it("uses the tailLines setting: 1 puts only the cursor line after the middle token", async () => {
     const engine = fakeEngine(["x"]);
     await completionPipeline(

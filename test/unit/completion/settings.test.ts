@@ -46,6 +46,15 @@ describe("completion settings in package.json", () => {
       assert.ok(properties[id], `${id} not declared`);
       assert.deepEqual(properties[id].default, DEFAULT_COMPLETION_SETTINGS[key], `${id} default`);
     }
+    // promptTokens: a number in the declared bounds, or "auto".
+    const prompt = properties["localCode.completion.promptTokens"] as { anyOf: Property[] };
+    const number = prompt.anyOf.find((p) => (p as { type?: string }).type === "integer")!;
+    assert.deepEqual(prompt.anyOf.map((p) => (p as { enum?: unknown[] }).enum).filter(Boolean), [["auto"]]);
+    assert.equal(CompletionSettingsSchema.safeParse({ promptTokens: "auto" }).success, true);
+    assert.equal(CompletionSettingsSchema.safeParse({ promptTokens: "max" }).success, false);
+    assert.equal(CompletionSettingsSchema.safeParse({ promptTokens: number.minimum! - 1 }).success, false);
+    assert.equal(CompletionSettingsSchema.safeParse({ promptTokens: number.maximum! + 1 }).success, false);
+    assert.equal(CompletionSettingsSchema.safeParse({ promptTokens: number.maximum! }).success, true);
     const tail = properties["localCode.completion.tailLines"];
     assert.equal(CompletionSettingsSchema.safeParse({ tailLines: tail.minimum! - 1 }).success, false);
     assert.equal(CompletionSettingsSchema.safeParse({ tailLines: tail.maximum! + 1 }).success, false);

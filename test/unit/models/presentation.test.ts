@@ -370,6 +370,19 @@ describe("model presentation", () => {
         slow,
         /^\| CPU memory bandwidth \| 8\.5 GB\/s \(copy probe, 2026-12-03\); auto's CPU speed estimate uses 20\.0 GB\/s/m,
       );
+      assert.doesNotMatch(md, /Prompt window/, "no line without a prompt budget");
+      const withBudget = hardwareReportMarkdown({
+        info: cpuInfo(),
+        profile: hw,
+        measuredAt: new Date(),
+        policy: "balanced",
+        slots: [{ plan: plans.completion!, status: { kind: "problem", text: "x" }, downloaded: new Set() }],
+        promptBudget: { tokens: 256, why: "auto: 256 tokens | measured", samples: 2 },
+      });
+      assert.match(
+        withBudget,
+        /^- Prompt window: \*\*256 tokens\*\*: auto: 256 tokens \\\| measured \(median of 2 measured requests\) \(`localCode\.completion\.promptTokens`\)$/m,
+      );
       assert.match(md, /Measured 2025-01-02 03:04:05 UTC/);
       assert.match(md, /^## Completion: `auto`$/m);
       assert.match(md, /Qwen2\.5-Coder 1\.5B \(base, FIM\) \(`qwen2\.5-coder-1\.5b`\), chosen by auto/);

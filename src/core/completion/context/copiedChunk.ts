@@ -14,9 +14,20 @@ export interface OpenDocumentText {
 /** Clipboards beyond this are not code the user is about to type against. */
 export const MAX_COPIED_CHARS = 100_000;
 
-export function copiedChunk(copied: string, documents: readonly OpenDocumentText[], size = 64): ContextChunk | null {
+/**
+ * `exclude` (localCode.context.exclude): text found in an excluded open document is never queued,
+ * not even as bare copied lines (a key copied out of `.env` stays out of every prompt).
+ */
+export function copiedChunk(
+  copied: string,
+  documents: readonly OpenDocumentText[],
+  size = 64,
+  exclude?: (path: string) => boolean,
+): ContextChunk | null {
   const needle = copied.replace(/\r\n/g, "\n");
   if (needle.trim().length === 0 || needle.length > MAX_COPIED_CHARS) return null;
+  if (exclude && documents.some((doc) => exclude(doc.path) && doc.text.replace(/\r\n/g, "\n").includes(needle)))
+    return null;
   for (const doc of documents) {
     const text = doc.text.replace(/\r\n/g, "\n");
     const at = text.indexOf(needle);

@@ -5,7 +5,7 @@
  * prompt, so the whole KV cache is recomputed; doing it between keystrokes would cost latency.
  */
 
-export type ChunkSource = "open" | "edit" | "save" | "copy" | "scope";
+export type ChunkSource = "open" | "edit" | "save" | "copy" | "scope" | "definition";
 
 export interface ContextChunk {
   uri: string;

@@ -9,6 +9,8 @@ export interface SelectChunksInput {
   uri: string;
   windowText: string;
   countTokens?: TokenCounter;
+  /** localCode.context.exclude: a chunk of such a file never reaches a prompt, even if it is in the ring. */
+  exclude?: (path: string) => boolean;
 }
 
 /**
@@ -22,6 +24,7 @@ export function selectChunks(input: SelectChunksInput): ContextChunk[] {
   for (let i = input.chunks.length - 1; i >= 0; i--) {
     const chunk = input.chunks[i];
     if (chunk.uri === input.uri && input.windowText.includes(chunk.text)) continue;
+    if (input.exclude?.(chunk.path)) continue;
     const cost = count(chunk.path) + count(chunk.text) + 2;
     if (used + cost > input.budgetTokens) break;
     used += cost;
