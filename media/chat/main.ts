@@ -801,11 +801,11 @@ messages.addEventListener("click", (event) => {
   const index = Number(target.getAttribute("data-code-index"));
   const action = target.getAttribute("data-action");
   const block = turnId ? turnEntries.get(turnId)?.codeBlocks[index] : undefined;
-  if (!block || (action !== "copy" && action !== "insert" && action !== "newFile")) {
+  if (!block || (action !== "copy" && action !== "insert" && action !== "newFile" && action !== "apply")) {
     return;
   }
   event.preventDefault();
-  post({ type: "codeAction", action, code: block.code, language: block.language });
+  post({ type: "codeAction", action, code: block.code, language: block.language, turnId: turnId ?? undefined });
   if (action === "copy") {
     liveRegion.textContent = "Code copied.";
   }

@@ -156,6 +156,7 @@ function renderCodeBlock(code: string, language: string | null, env: RenderEnv):
     button("copy", "copy", "Copy code") +
     button("insert", "insert", "Insert code at cursor") +
     button("newFile", "new-file", "Open code in a new file") +
+    button("apply", "diff", "Apply to the file (review the changes)") +
     `</span></div><pre><code class="hljs${languageClass}">${highlight(code, language)}</code></pre></div>\n`
   );
 }

@@ -50,7 +50,7 @@ const ATTRIBUTE_CHECKS: Record<string, (value: string) => boolean> = {
   start: (v) => /^\d{1,9}$/.test(v),
   type: (v) => v === "button",
   role: (v) => v === "group" || v === "note",
-  "data-action": (v) => v === "copy" || v === "insert" || v === "newFile",
+  "data-action": (v) => v === "copy" || v === "insert" || v === "newFile" || v === "apply",
   "data-code-index": (v) => /^\d{1,6}$/.test(v),
   "aria-hidden": (v) => v === "true",
 };

@@ -8,6 +8,9 @@ export const EDIT_COMMANDS = {
   cancel: "localCode.edit.cancel",
   fix: "localCode.edit.fix",
   document: "localCode.documentSymbol",
+  generateTests: "localCode.generateTests",
+  /** Internal: the chat's "Apply" on a code block (arguments: ApplyCodeBlockArgs). */
+  applyCodeBlock: "localCode.edit.applyCodeBlock",
 } as const;
 
 /** True while the active editor's document has a pending edit review. */

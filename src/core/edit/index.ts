@@ -4,3 +4,6 @@ export * from "./extract";
 export * from "./review";
 export * from "./relocate";
 export * from "./ids";
+export * from "./locate";
+export * from "./apply";
+export * from "./tests";

@@ -109,7 +109,8 @@ export const ViewStateSchema = z
   .strict();
 export type ViewState = z.infer<typeof ViewStateSchema>;
 
-export const CodeActionSchema = z.enum(["copy", "insert", "newFile"]);
+/** "apply" opens the hunk-by-hunk review of the block against the file it belongs to. */
+export const CodeActionSchema = z.enum(["copy", "insert", "newFile", "apply"]);
 export type CodeAction = z.infer<typeof CodeActionSchema>;
 
 export const AttachSourceSchema = z.enum(["selection", "currentFile", "openFiles"]);
@@ -144,6 +145,8 @@ export const WebviewMessageSchema = z.discriminatedUnion("type", [
         .max(64)
         .regex(/^[A-Za-z0-9_+#.-]*$/)
         .nullable(),
+      /** The exchange the block is from (Apply uses the selection the question was about). */
+      turnId: IdSchema.optional(),
     })
     .strict(),
   z.object({ type: z.literal("copyText"), text: z.string().max(MAX_CODE_ACTION_CHARS) }).strict(),

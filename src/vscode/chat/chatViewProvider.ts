@@ -9,6 +9,8 @@ import { CHAT_IDS } from "../../core/chat/ids";
 import { parseChatSettings, type ChatSettings } from "../../core/chat/settings";
 import type { Logger } from "../../core/util/logger";
 import { buildChatHtml, makeNonce } from "../../core/chat/webviewHtml";
+import type { ApplyCodeBlockArgs } from "../../core/edit/apply";
+import { EDIT_COMMANDS } from "../../core/edit/ids";
 import type { Engine } from "../../core/engine/engine";
 import {
   parseWebviewMessage,
@@ -310,6 +312,10 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         this.controller.removeContext(message.id);
         return;
       case "codeAction": {
+        if (message.action === "apply") {
+          await this.apply(message.code, message.language, message.turnId);
+          return;
+        }
         const notice = await runCodeAction(message.action, message.code, message.language, this.editor());
         if (notice) {
           this.notify("info", notice);
@@ -321,6 +327,30 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         vscode.window.setStatusBarMessage("$(check) Answer copied", 2000);
         return;
     }
+  }
+
+  /**
+   * Apply: the edit features open the review of the block against the file, starting from the
+   * selection the question of this exchange was about (kept with the turn's context).
+   */
+  private async apply(code: string, language: string | null, turnId: string | undefined): Promise<void> {
+    const turn = this.controller.current.turns.find((t) => t.id === turnId);
+    const selection = turn?.question.context.find((c) => c.kind === "selection" && c.range && c.path);
+    const args: ApplyCodeBlockArgs = {
+      code,
+      language,
+      selection:
+        selection?.range && selection.path
+          ? {
+              path: selection.path,
+              startLine: selection.range.startLine,
+              endLine: selection.range.endLine,
+              content: selection.content,
+            }
+          : null,
+      editorUri: this.editor()?.document.uri.toString() ?? null,
+    };
+    await vscode.commands.executeCommand(EDIT_COMMANDS.applyCodeBlock, args);
   }
 
   /** The text editor the user last worked in (focus may be in the webview now). */

@@ -8,7 +8,7 @@ import type { CodeAction } from "../../core/protocol/webviewProtocol";
  * text editor, so the adapter tracks it). Returns a message for the user when nothing was done.
  */
 export async function runCodeAction(
-  action: CodeAction,
+  action: Exclude<CodeAction, "apply">,
   code: string,
   language: string | null,
   editor: vscode.TextEditor | undefined,

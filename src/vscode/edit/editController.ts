@@ -11,12 +11,15 @@ import {
   planEditPrompt,
   restoreIndentation,
   rewriteComplete,
+  planTestsPrompt,
   splitLines,
+  testFileFor,
+  testFileGlob,
   type LineRange,
   type SymbolInfo,
 } from "../../core/edit";
 import { isCancellation, type Engine } from "../../core/engine/engine";
-import type { ModelInfo } from "../../core/protocol/workerProtocol";
+import type { ChatMessage, ModelInfo } from "../../core/protocol/workerProtocol";
 import { EditSession, type EditDecorations, type SessionEnd } from "./editSession";
 import type { Logger } from "../../core/util/logger";
 
@@ -108,13 +111,129 @@ export class EditController implements vscode.Disposable {
     if (!instruction) return "noInstruction";
     if (this.session(document)) return "busy";
 
-    const original = lines.slice(range.startLine, range.endLine + 1);
+    const session = await this.open(document, range, instruction, editor.viewColumn);
+    return this.generate(session, async (contextSize, signal) => {
+      const plan = await planEditPrompt(
+        {
+          instruction,
+          path: displayPath(document),
+          languageId: document.languageId,
+          indentation: {
+            insertSpaces: editor.options.insertSpaces !== false,
+            tabSize: typeof editor.options.tabSize === "number" ? editor.options.tabSize : 4,
+          },
+          lines: splitLines(document.getText()),
+          range,
+        },
+        { contextSize, count: (text, s) => this.deps.engine.countTokens("chat", text, s), signal },
+      );
+      return {
+        ...plan,
+        detail: `${plan.contextBefore} + ${plan.contextAfter} context lines, up to ${plan.maxTokens} answer tokens`,
+      };
+    });
+  }
+
+  /**
+   * Generate Tests: unit tests for the symbol at the cursor, proposed (the same review) into a new
+   * untitled file next to the source, in the style of an existing test file of the project.
+   */
+  async generateTests(editor: vscode.TextEditor): Promise<EditOutcome> {
+    const source = editor.document;
+    const lines = splitLines(source.getText());
+    const choice = chooseEditRange({
+      lines,
+      selection: editor.selection.isEmpty ? null : editor.selection,
+      cursor: editor.selection.active,
+      symbols: await documentSymbols(source),
+    });
+    if (!choice) {
+      void vscode.window.showInformationMessage(
+        "Local Code: put the cursor inside the function or class to test, or select it.",
+      );
+      return "noRange";
+    }
+    const path = displayPath(source);
+    const glob = testFileGlob(path);
+    const found = glob ? await vscode.workspace.findFiles(glob, "**/node_modules/**", 1) : [];
+    let example: { path: string; text: string } | null = null;
+    if (found[0]) {
+      const bytes = await vscode.workspace.fs.readFile(found[0]);
+      example = { path: vscode.workspace.asRelativePath(found[0], false), text: new TextDecoder().decode(bytes) };
+    }
+    const testPath = testFileFor(path, example?.path ?? null);
+    const folder = vscode.workspace.getWorkspaceFolder(source.uri);
+    const document = folder
+      ? await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, testPath).with({ scheme: "untitled" }))
+      : await vscode.workspace.openTextDocument({ language: source.languageId });
+    if (document.languageId !== source.languageId)
+      await vscode.languages.setTextDocumentLanguage(document, source.languageId).then(undefined, () => undefined);
+    // An empty new file gets the tests at line 0; one reopened with text keeps it and gets them after it.
+    const startLine = document.getText() === "" ? 0 : document.lineCount;
+    const range = { startLine, endLine: startLine - 1 };
+    const label = choice.source === "selection" ? "the selection" : choice.label;
+    const session = await this.open(document, range, `Tests for ${label}`, editor.viewColumn);
+    this.deps.log.info(`edit: tests for ${label} go to ${testPath}${example ? ` (style of ${example.path})` : ""}`);
+    const code = lines.slice(choice.range.startLine, choice.range.endLine + 1).join("\n");
+    return this.generate(session, async (contextSize, signal) => {
+      const plan = await planTestsPrompt(
+        { code, label, path, testPath, languageId: source.languageId, example },
+        { contextSize, count: (text, s) => this.deps.engine.countTokens("chat", text, s), signal },
+      );
+      return {
+        ...plan,
+        detail: `${plan.withExample ? "with" : "without"} a style example, up to ${plan.maxTokens} answer tokens`,
+      };
+    });
+  }
+
+  /**
+   * Opens the review of a given rewrite of `range` (Apply from chat): the same hunk-by-hunk review
+   * as an edit, without a model. An empty range (endLine = startLine - 1) inserts before startLine.
+   */
+  async proposeRewrite(request: {
+    document: vscode.TextDocument;
+    range: LineRange;
+    rewrite: readonly string[];
+    title: string;
+    column?: vscode.ViewColumn;
+  }): Promise<EditOutcome> {
+    const { document, range } = request;
+    if (this.session(document)) {
+      void vscode.window.showInformationMessage(
+        "Local Code: an edit is already pending in this file. Accept or reject it first (Escape rejects what is left).",
+      );
+      return "busy";
+    }
+    const original = splitLines(document.getText()).slice(range.startLine, range.endLine + 1);
+    const rewrite = restoreIndentation(original, request.rewrite);
+    if (rewrite.join("\n") === original.join("\n")) {
+      void vscode.window.showInformationMessage("Local Code: the code block is already there; nothing to apply.");
+      return "noChange";
+    }
+    const session = await this.open(document, range, request.title, request.column);
+    session.review.propose(rewrite, true);
+    session.render();
+    this.deps.log.info(
+      `edit: ${session.review.hunks().length} hunk(s) proposed from a chat code block (${request.title})`,
+    );
+    return "pending";
+  }
+
+  /** Creates, registers and shows the review session of `range`. */
+  private async open(
+    document: vscode.TextDocument,
+    range: LineRange,
+    title: string,
+    column: vscode.ViewColumn | undefined,
+  ): Promise<EditSession> {
+    const original = splitLines(document.getText()).slice(range.startLine, range.endLine + 1);
     const session = new EditSession(
       document,
       range.startLine,
       original,
       this.deps.decorations,
-      instruction,
+      title,
       this.contentChanged,
     );
     const key = document.uri.toString();
@@ -129,17 +248,17 @@ export class EditController implements vscode.Disposable {
       this.changed.fire();
     });
     this.changed.fire();
-    await session.show(editor.viewColumn);
-    return this.generate(session, editor, range, instruction);
+    await session.show(column);
+    return session;
   }
 
   private async generate(
     session: EditSession,
-    editor: vscode.TextEditor,
-    range: LineRange,
-    instruction: string,
+    planFor: (
+      contextSize: number,
+      signal: AbortSignal,
+    ) => Promise<{ messages: ChatMessage[]; maxTokens: number; detail: string }>,
   ): Promise<EditOutcome> {
-    const { document } = session;
     const signal = session.abort.signal;
     const original = session.review.original;
     let answer = "";
@@ -175,29 +294,8 @@ export class EditController implements vscode.Disposable {
         async () => {
           const model = await this.deps.ensureModel(signal);
           log(`chat model ready (${model.contextSize} tokens of context)`);
-          const plan = await planEditPrompt(
-            {
-              instruction,
-              path: document.isUntitled
-                ? document.uri.path.split("/").pop() || "Untitled"
-                : vscode.workspace.asRelativePath(document.uri, false),
-              languageId: document.languageId,
-              indentation: {
-                insertSpaces: editor.options.insertSpaces !== false,
-                tabSize: typeof editor.options.tabSize === "number" ? editor.options.tabSize : 4,
-              },
-              lines: splitLines(document.getText()),
-              range,
-            },
-            {
-              contextSize: model.contextSize,
-              count: (text, s) => this.deps.engine.countTokens("chat", text, s),
-              signal,
-            },
-          );
-          log(
-            `prompt planned: ${plan.contextBefore} + ${plan.contextAfter} context lines, up to ${plan.maxTokens} answer tokens`,
-          );
+          const plan = await planFor(model.contextSize, signal);
+          log(`prompt planned: ${plan.detail}`);
           // The rewrite is done once its fence closes: stop there instead of letting the model ramble on.
           const generation = new AbortController();
           const stop = () => generation.abort();
@@ -311,7 +409,7 @@ export class EditController implements vscode.Disposable {
 class StaleError extends Error {}
 
 /** The document's symbols as plain data (empty when no language extension provides them). */
-async function documentSymbols(document: vscode.TextDocument): Promise<SymbolInfo[]> {
+export async function documentSymbols(document: vscode.TextDocument): Promise<SymbolInfo[]> {
   try {
     const symbols = await vscode.commands.executeCommand<
       (vscode.DocumentSymbol | vscode.SymbolInformation)[] | undefined
@@ -329,4 +427,11 @@ async function documentSymbols(document: vscode.TextDocument): Promise<SymbolInf
   } catch {
     return [];
   }
+}
+
+/** The path shown to the model: workspace-relative, or the name of an untitled file. */
+function displayPath(document: vscode.TextDocument): string {
+  return document.isUntitled
+    ? document.uri.path.split("/").pop() || "Untitled"
+    : vscode.workspace.asRelativePath(document.uri, false);
 }

@@ -6,6 +6,7 @@ import * as vscode from "vscode";
 import type { Engine } from "../../core/engine/engine";
 import type { ModelInfo } from "../../core/protocol/workerProtocol";
 import { EDIT_COMMANDS, EDIT_PENDING_CONTEXT } from "../../core/edit/ids";
+import { applyCodeBlock } from "./applyFromChat";
 import { EditController, type EditDeps } from "./editController";
 import { createEditDecorations, REVIEW_SCHEME, type EditSession } from "./editSession";
 
@@ -140,6 +141,21 @@ export function registerEditFeatures(deps: EditFeatureDeps): vscode.Disposable &
         });
       },
     ),
+  );
+  add(
+    vscode.commands.registerCommand(EDIT_COMMANDS.applyCodeBlock, (args: unknown) =>
+      applyCodeBlock(controller, deps.log, args),
+    ),
+  );
+  add(
+    vscode.commands.registerCommand(EDIT_COMMANDS.generateTests, async () => {
+      const editor = vscode.window.activeTextEditor;
+      if (!editor || editor.document.uri.scheme === REVIEW_SCHEME) {
+        void vscode.window.showInformationMessage("Local Code: open a file and put the cursor in the code to test.");
+        return;
+      }
+      await controller.generateTests(editor);
+    }),
   );
   add(
     vscode.commands.registerCommand(EDIT_COMMANDS.document, async () => {

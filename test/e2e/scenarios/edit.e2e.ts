@@ -3,35 +3,13 @@ import fs from "node:fs";
 import { diffReviewLines, extractRewrite } from "../../../src/core/edit";
 import { EDIT_REPLY, ensureFixture, expectedScriptedChatReply, fixturePath } from "../../fixtures/gguf/index";
 import { waitUntil } from "../lib/chatView";
+import { dumpLogOnFailure, lenses, topLens, waitForEditorText } from "../lib/editReview";
 import { scenario, type ScenarioContext } from "../lib/scenario";
 import { sel } from "../lib/workbench";
 
 /** The rewrite the edit fixture answers with, computed from its declared pieces. */
 const REWRITE = extractRewrite(expectedScriptedChatReply(EDIT_REPLY).text, true)!;
 const TITLE = "Local Code: Edit Selection with Instruction…";
-
-const lenses = (s: ScenarioContext) => s.wb.page.locator(`${sel.activeEditor} .codelens-decoration a`);
-
-/** Waits until the active editor shows exactly `expected` (the whole short file is in view). */
-async function waitForEditorText(s: ScenarioContext, expected: string, what: string): Promise<void> {
-  let shown = "";
-  await waitUntil(s.wb, async () => (shown = await s.wb.activeEditorText()) === expected, 60_000, what).catch(
-    (e: unknown) => {
-      throw new Error(`${String(e)}; the editor shows ${JSON.stringify(shown)}`);
-    },
-  );
-}
-
-/** On a failed test: the extension's log, for the reason. */
-function dumpLogOnFailure(s: ScenarioContext): void {
-  afterEach(async function () {
-    if (this.currentTest?.state !== "failed") return;
-    await s.wb.page.keyboard.press("Escape");
-    await s.wb.runCommand("Local Code: Show Log").catch(() => undefined);
-    const text = await s.wb.outputPanelText().catch((e: unknown) => `<no log: ${String(e)}>`);
-    console.log(`      [edit e2e] log:\n${text}`);
-  });
-}
 
 /** Selects the whole file and runs Edit Selection with an instruction typed into its input. */
 async function editAll(s: ScenarioContext, file: string, instruction: string): Promise<void> {
@@ -48,20 +26,6 @@ async function editAll(s: ScenarioContext, file: string, instruction: string): P
   await s.wb.page.keyboard.press("Enter");
 }
 
-/** The CodeLens link with this exact title nearest the top of the editor. */
-async function topLens(s: ScenarioContext, title: string) {
-  const all = lenses(s);
-  let best: { index: number; y: number } | null = null;
-  for (let i = 0; i < (await all.count()); i++) {
-    const link = all.nth(i);
-    if ((await link.innerText()).trim() !== title) continue;
-    const y = (await link.boundingBox())?.y ?? Infinity;
-    if (!best || y < best.y) best = { index: i, y };
-  }
-  assert.ok(best, `no CodeLens "${title}"; lenses: ${JSON.stringify(await all.allInnerTexts())}`);
-  return all.nth(best.index);
-}
-
 scenario(
   "edit selection",
   {
@@ -76,7 +40,7 @@ scenario(
     },
   },
   (s) => {
-    dumpLogOnFailure(s);
+    dumpLogOnFailure(s, "edit");
     let original = "";
 
     it("streams the rewrite in as a live diff with Accept/Reject per hunk and for all", async () => {
@@ -176,7 +140,7 @@ scenario(
     },
   },
   (s) => {
-    dumpLogOnFailure(s);
+    dumpLogOnFailure(s, "edit");
     it("Escape while the rewrite streams stops it and leaves the file untouched", async () => {
       await editAll(s, "src/big.js", "Count up");
       // Streaming: the first rewritten line is in, shown as added, and the Cancel lens is up.

@@ -72,13 +72,13 @@ describe("chat markdown renderer: hostile model output", () => {
     assert.match(html, /<a class="image-link" href="https:\/\/example\.com\/d\.png"[^>]*>Image: diagram<\/a>/);
   });
 
-  it("highlights code blocks and gives each Copy / Insert / New File buttons", () => {
+  it("highlights code blocks and gives each Copy / Insert / New File / Apply buttons", () => {
     const { html, codeBlocks } = renderMarkdown("Text\n\n```ts\nconst a: number = 1;\n```\n\n```\nplain < text\n```\n");
     assert.equal(codeBlocks.length, 2);
     assert.deepEqual(codeBlocks[0], { index: 0, language: "ts", code: "const a: number = 1;\n" });
     assert.deepEqual(codeBlocks[1], { index: 1, language: null, code: "plain < text\n" });
     assert.match(html, /<span class="hljs-keyword">const<\/span>/);
-    for (const action of ["copy", "insert", "newFile"]) {
+    for (const action of ["copy", "insert", "newFile", "apply"]) {
       assert.equal(html.match(new RegExp(`data-action="${action}"`, "g"))?.length, 2, action);
     }
     assert.match(html, /plain &lt; text/);

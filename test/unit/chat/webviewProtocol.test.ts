@@ -44,6 +44,7 @@ describe("webview protocol", () => {
       { type: "mention", draft: "where is the area computed?" },
       { type: "codeAction", action: "insert", code: "x", language: "ts" },
       { type: "codeAction", action: "copy", code: "", language: null },
+      { type: "codeAction", action: "apply", code: "x", language: "js", turnId: "t-1" },
       { type: "copyText", text: "answer" },
     ];
     for (const message of good) {
@@ -72,6 +73,7 @@ describe("webview protocol", () => {
       { type: "codeAction", action: "run", code: "rm -rf /", language: null },
       { type: "codeAction", action: "newFile", code: "x", language: 'ts"><script>' },
       { type: "codeAction", action: "copy", code: "x" },
+      { type: "codeAction", action: "apply", code: "x", language: null, turnId: "../t" },
       { type: "renameConversation", id: "c1", title: "" },
     ];
     for (const message of bad) {

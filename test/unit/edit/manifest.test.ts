@@ -55,5 +55,12 @@ describe("edit contributions in package.json", () => {
     const palette = menus["commandPalette"]!;
     assert.equal(palette.find((m) => m.command === EDIT_COMMANDS.acceptAll)?.when, EDIT_PENDING_CONTEXT);
     assert.equal(palette.find((m) => m.command === EDIT_COMMANDS.fix)?.when, "false");
+    // Apply is the chat code block's button: it needs the block, so never from the palette.
+    assert.equal(palette.find((m) => m.command === EDIT_COMMANDS.applyCodeBlock)?.when, "false");
+  });
+
+  it("puts Generate Tests in the editor context menu and the palette", () => {
+    assert.ok(menus["editor/context"]!.some((m) => m.command === EDIT_COMMANDS.generateTests));
+    assert.equal(menus["commandPalette"]!.find((m) => m.command === EDIT_COMMANDS.generateTests)?.when, "editorIsOpen");
   });
 });

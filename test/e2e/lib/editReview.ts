@@ -1,0 +1,43 @@
+/** Helpers for the edit review (a review tab with CodeLens Accept/Reject), shared by the edit scenarios. */
+import assert from "node:assert/strict";
+import { waitUntil } from "./chatView";
+import type { ScenarioContext } from "./scenario";
+import { sel } from "./workbench";
+
+/** The CodeLens links of the active editor. */
+export const lenses = (s: ScenarioContext) => s.wb.page.locator(`${sel.activeEditor} .codelens-decoration a`);
+
+/** Waits until the active editor shows exactly `expected` (the whole short file is in view). */
+export async function waitForEditorText(s: ScenarioContext, expected: string, what: string): Promise<void> {
+  let shown = "";
+  await waitUntil(s.wb, async () => (shown = await s.wb.activeEditorText()) === expected, 60_000, what).catch(
+    (e: unknown) => {
+      throw new Error(`${String(e)}; the editor shows ${JSON.stringify(shown)}`);
+    },
+  );
+}
+
+/** On a failed test: the extension's log, for the reason. */
+export function dumpLogOnFailure(s: ScenarioContext, name: string): void {
+  afterEach(async function () {
+    if (this.currentTest?.state !== "failed") return;
+    await s.wb.page.keyboard.press("Escape");
+    await s.wb.runCommand("Local Code: Show Log").catch(() => undefined);
+    const text = await s.wb.outputPanelText().catch((e: unknown) => `<no log: ${String(e)}>`);
+    console.log(`      [${name} e2e] log:\n${text}`);
+  });
+}
+
+/** The CodeLens link with this exact title nearest the top of the editor. */
+export async function topLens(s: ScenarioContext, title: string) {
+  const all = lenses(s);
+  let best: { index: number; y: number } | null = null;
+  for (let i = 0; i < (await all.count()); i++) {
+    const link = all.nth(i);
+    if ((await link.innerText()).trim() !== title) continue;
+    const y = (await link.boundingBox())?.y ?? Infinity;
+    if (!best || y < best.y) best = { index: i, y };
+  }
+  assert.ok(best, `no CodeLens "${title}"; lenses: ${JSON.stringify(await all.allInnerTexts())}`);
+  return all.nth(best.index);
+}
