@@ -77,3 +77,43 @@ export function restoreIndentation(original: readonly string[], rewrite: readonl
   if (base === "" || commonIndent(rewrite) !== "") return [...rewrite];
   return rewrite.map((l) => (l.trim() === "" ? l : base + l));
 }
+
+/** Lines of the edit prompt itself (prompt.ts): an answer that holds them repeated the prompt. */
+const PROMPT_ECHOES = ["(read-only, do not repeat it):", "Rewrite this code (line", "Instruction: "];
+
+/** Offset just past the line that closes the answer's first code fence, or -1 when none closes. */
+function firstFenceEnd(answer: string): number {
+  const lines = splitLines(answer);
+  const openAt = lines.findIndex((l) => FENCE_OPEN.test(l));
+  if (openAt < 0) return -1;
+  const fence = FENCE_OPEN.exec(lines[openAt]!)![1]!;
+  const closeAt = lines.findIndex((l, i) => i > openAt && isClosing(l, fence));
+  if (closeAt < 0) return -1;
+  return lines.slice(0, closeAt + 1).reduce((n, l) => n + l.length + 1, 0);
+}
+
+/**
+ * Why a finished answer must not be offered as a rewrite, or null when it may be. Seen on the real
+ * models (docs/edits.md): Gemma 3 270M, a base model, writes the edit prompt back (its read-only
+ * context block came out as "the rewrite" and the review proposed deleting the whole function),
+ * and an answer cut at its token limit would propose deleting the rest of the range. Prose after
+ * a complete code block is harmless (SmolLM2 repeats the instruction there).
+ */
+export function unusableRewrite(
+  answer: string,
+  stopReason: string,
+  model: { hasChatTemplate?: boolean },
+): string | null {
+  const end = firstFenceEnd(answer);
+  const beforeCode = end < 0 ? answer : answer.slice(0, end);
+  if (PROMPT_ECHOES.some((echo) => beforeCode.includes(echo)))
+    return (
+      "the model repeated the prompt instead of rewriting the code" +
+      (model.hasChatTemplate === false
+        ? ": it has no chat template (a base model, not instruction-tuned). Edits need an instruct (chat) model."
+        : ". Try a shorter instruction or a larger model.")
+    );
+  if (stopReason === "maxTokens" && end < 0)
+    return "the answer reached its token limit before the code was complete, so nothing is proposed. Select less code, or raise localCode.chat.contextSize.";
+  return null;
+}

@@ -11,6 +11,7 @@ import {
   planEditPrompt,
   restoreIndentation,
   rewriteComplete,
+  unusableRewrite,
   planTestsPrompt,
   splitLines,
   testFileFor,
@@ -41,7 +42,7 @@ export interface EditRequest {
 }
 
 export type EditOutcome =
-  SessionEnd | "pending" | "noRange" | "noInstruction" | "busy" | "tooLong" | "noChange" | "stale";
+  SessionEnd | "pending" | "noRange" | "noInstruction" | "busy" | "tooLong" | "noChange" | "unusable" | "stale";
 
 const RECENT_KEY = "localCode.edit.recentInstructions";
 const RECENT_MAX = 12;
@@ -265,6 +266,7 @@ export class EditController implements vscode.Disposable {
     const started = Date.now();
     const log = (what: string) => this.deps.log.info(`edit: ${what} (${Date.now() - started} ms)`);
     let stale: string | null = null;
+    let hasChatTemplate: boolean | undefined;
     let shown = false;
     let lastShown: string | null = null;
     const show = (final: boolean): void => {
@@ -293,6 +295,7 @@ export class EditController implements vscode.Disposable {
         { location: vscode.ProgressLocation.Window, title: "$(loading~spin) Local Code: editing (Escape cancels)" },
         async () => {
           const model = await this.deps.ensureModel(signal);
+          hasChatTemplate = model.hasChatTemplate;
           log(`chat model ready (${model.contextSize} tokens of context)`);
           const plan = await planFor(model.contextSize, signal);
           log(`prompt planned: ${plan.detail}`);
@@ -328,6 +331,13 @@ export class EditController implements vscode.Disposable {
       );
       if (stale) throw new StaleError(stale);
       if (session.isEnded || signal.aborted) return "cancelled";
+      const unusable = unusableRewrite(answer, result, { hasChatTemplate });
+      if (unusable) {
+        await session.cancel();
+        log(`answer refused (${result}): ${unusable}`);
+        void vscode.window.showWarningMessage(`Local Code: ${unusable}`);
+        return "unusable";
+      }
       const final = restoreIndentation(original, extractRewrite(answer, true) ?? []);
       if (final.join("\n") === original.join("\n")) {
         await session.cancel();

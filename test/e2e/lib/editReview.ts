@@ -41,3 +41,20 @@ export async function topLens(s: ScenarioContext, title: string) {
   assert.ok(best, `no CodeLens "${title}"; lenses: ${JSON.stringify(await all.allInnerTexts())}`);
   return all.nth(best.index);
 }
+
+const EDIT_TITLE = "Local Code: Edit Selection with Instruction…";
+
+/** Selects the whole file and runs Edit Selection with an instruction typed into its input. */
+export async function editAll(s: ScenarioContext, file: string, instruction: string): Promise<void> {
+  await s.wb.openFile(file);
+  await s.wb.focusEditor();
+  await s.wb.page.keyboard.press("Control+A");
+  await s.wb.runCommand(EDIT_TITLE);
+  await s.wb.page
+    .locator(sel.quickInputTitle)
+    .filter({ hasText: "Local Code: Edit selection" })
+    .waitFor({ state: "visible", timeout: 30_000 });
+  await s.wb.page.locator(sel.quickInputBox).fill(instruction);
+  await s.wb.page.locator(sel.quickInputRow).filter({ hasText: instruction }).first().waitFor({ state: "visible" });
+  await s.wb.page.keyboard.press("Enter");
+}

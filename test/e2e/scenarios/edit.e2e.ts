@@ -3,29 +3,12 @@ import fs from "node:fs";
 import { diffReviewLines, extractRewrite } from "../../../src/core/edit";
 import { EDIT_REPLY, ensureFixture, expectedScriptedChatReply, fixturePath } from "../../fixtures/gguf/index";
 import { waitUntil } from "../lib/chatView";
-import { dumpLogOnFailure, lenses, topLens, waitForEditorText } from "../lib/editReview";
-import { scenario, type ScenarioContext } from "../lib/scenario";
+import { dumpLogOnFailure, editAll, lenses, topLens, waitForEditorText } from "../lib/editReview";
+import { scenario } from "../lib/scenario";
 import { sel } from "../lib/workbench";
 
 /** The rewrite the edit fixture answers with, computed from its declared pieces. */
 const REWRITE = extractRewrite(expectedScriptedChatReply(EDIT_REPLY).text, true)!;
-const TITLE = "Local Code: Edit Selection with Instruction…";
-
-/** Selects the whole file and runs Edit Selection with an instruction typed into its input. */
-async function editAll(s: ScenarioContext, file: string, instruction: string): Promise<void> {
-  await s.wb.openFile(file);
-  await s.wb.focusEditor();
-  await s.wb.page.keyboard.press("Control+A");
-  await s.wb.runCommand(TITLE);
-  await s.wb.page
-    .locator(sel.quickInputTitle)
-    .filter({ hasText: "Local Code: Edit selection" })
-    .waitFor({ state: "visible", timeout: 30_000 });
-  await s.wb.page.locator(sel.quickInputBox).fill(instruction);
-  await s.wb.page.locator(sel.quickInputRow).filter({ hasText: instruction }).first().waitFor({ state: "visible" });
-  await s.wb.page.keyboard.press("Enter");
-}
-
 scenario(
   "edit selection",
   {

@@ -8,6 +8,7 @@ import path from "node:path";
 import type { Locator } from "playwright-core";
 import { realModelPath } from "../../fixtures/real/index";
 import { ChatView, waitUntil } from "../lib/chatView";
+import { dumpLogOnFailure, editAll, lenses, waitForEditorText } from "../lib/editReview";
 import { repoRoot } from "../lib/paths";
 import { scenario } from "../lib/scenario";
 
@@ -42,6 +43,7 @@ scenario(
     },
   },
   (s) => {
+    dumpLogOnFailure(s, "real model");
     let chat: ChatView;
 
     it("the status bar names the real model", async () => {
@@ -127,6 +129,43 @@ scenario(
       assert.match(summary, /commonPrefixLength/, `the summary does not name the function: ${summary.slice(0, 300)}`);
       assert.ok(summary.length > 0 && !TEMPLATE_LEAKS.test(summary));
       await chat.screenshot("summary");
+    });
+
+    it("Edit Selection on a real function streams a review; Reject All leaves the file as it was", async () => {
+      // SmolLM2-135M (greedy) answers "Convert the for loop to reduce." with one whole code block
+      // (test/real/edit.test.ts shows the same prompt): the review must come up with Accept/Reject,
+      // and nothing reaches the file without a decision.
+      const original = [
+        "export function total(items) {",
+        "  let sum = 0;",
+        "  for (const item of items) {",
+        "    sum += item.price * item.quantity;",
+        "  }",
+        "  return sum;",
+        "}",
+        "",
+      ].join("\n");
+      fs.writeFileSync(s.workspaceFile("src/cart.js"), original);
+      await editAll(s, "src/cart.js", "Convert the for loop to reduce.");
+      await s.wb.step("review shown", () =>
+        lenses(s).filter({ hasText: "Reject All" }).first().waitFor({ state: "visible", timeout: 300_000 }),
+      );
+      // Streaming done: the Cancel lens is gone and Accept/Reject stay.
+      await waitUntil(
+        s.wb,
+        async () => !(await lenses(s).allInnerTexts()).some((t) => /Cancel/.test(t)),
+        300_000,
+        "the rewrite to finish",
+      );
+      const titles = (await lenses(s).allInnerTexts()).map((t) => t.trim());
+      assert.ok(titles.includes("Accept"), JSON.stringify(titles));
+      assert.doesNotMatch(await s.wb.activeEditorText(), TEMPLATE_LEAKS);
+      await s.wb.screenshot("real edit review");
+      await lenses(s).filter({ hasText: "Reject All" }).first().click();
+      await waitUntil(s.wb, async () => (await lenses(s).count()) === 0, 30_000, "the review to close");
+      await waitForEditorText(s, original, "the file as it was");
+      assert.equal(fs.readFileSync(s.workspaceFile("src/cart.js"), "utf8"), original);
+      await s.wb.screenshot("real edit rejected");
     });
   },
 );

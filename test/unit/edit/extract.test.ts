@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { extractRewrite, restoreIndentation, rewriteComplete } from "../../../src/core/edit/extract";
+import { extractRewrite, restoreIndentation, rewriteComplete, unusableRewrite } from "../../../src/core/edit/extract";
 
 describe("edit answer extraction", () => {
   it("takes the first fenced block's content, ignoring prose around it", () => {
@@ -48,5 +48,54 @@ describe("edit answer extraction", () => {
     assert.equal(rewriteComplete("```js\nx\n```"), false, "the line may still grow into ```` or text");
     assert.equal(rewriteComplete("````\n```\nx\n"), false);
     assert.equal(rewriteComplete("x\n```\n"), false, "an unfenced answer is complete only when it ends");
+  });
+});
+
+describe("edit answers that must not become a review (seen on the real models)", () => {
+  // Gemma 3 270M (base model, greedy) on "Add a comment ..." for a 7-line function: it wrote the
+  // prompt back; its first block is the (empty) read-only context, which the review took for the
+  // rewrite and proposed deleting the whole function.
+  const GEMMA_ECHO = [
+    "You edit code. Rewrite only the code you are given, following the instruction.",
+    "",
+    "---",
+    "",
+    "File: src/cart.js (javascript), indentation: 2 spaces.",
+    "",
+    "Code after the range (read-only, do not repeat it):",
+    "```javascript",
+    "",
+    "```",
+    "",
+    "Rewrite this code (lines 1-7):",
+    "```javascript",
+    "export function total(items) {",
+    "  let sum = 0;",
+  ].join("\n");
+  // SmolLM2-135M-Instruct on "Rename the variable sum to result.": a complete block, then the instruction repeated.
+  const SMOLLM_AFTER =
+    "```javascript\nexport function total(items) {\n  return 0;\n}\n```\n\nInstruction: Rename the variable sum to result.";
+
+  it("refuses an answer that repeats the prompt before its code, naming a base model", () => {
+    const why = unusableRewrite(GEMMA_ECHO, "maxTokens", { hasChatTemplate: false });
+    assert.match(why ?? "", /repeated the prompt/);
+    assert.match(why ?? "", /base model.*instruct/);
+    assert.match(
+      unusableRewrite(GEMMA_ECHO, "eogToken", { hasChatTemplate: true }) ?? "",
+      /repeated the prompt.*larger model/,
+    );
+  });
+
+  it("accepts a complete block followed by prose, even prose that repeats the instruction", () => {
+    assert.equal(unusableRewrite(SMOLLM_AFTER, "eogToken", { hasChatTemplate: true }), null);
+    assert.equal(unusableRewrite(SMOLLM_AFTER, "fence", { hasChatTemplate: true }), null);
+    assert.equal(unusableRewrite("return a + b;\n", "eogToken", {}), null);
+  });
+
+  it("refuses an answer cut at its token limit before the code closed (fenced or plain)", () => {
+    assert.match(unusableRewrite("```js\nconst a = 1;\nconst b", "maxTokens", {}) ?? "", /token limit/);
+    assert.match(unusableRewrite("const a = 1;\nconst b", "maxTokens", {}) ?? "", /token limit/);
+    // The block closed before the limit: the rewrite is whole.
+    assert.equal(unusableRewrite("```js\nconst a = 1;\n```\nand then some", "maxTokens", {}), null);
   });
 });
