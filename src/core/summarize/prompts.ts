@@ -114,15 +114,17 @@ function scope(source: SummarySource): string {
 
 /**
  * The final question when the whole input fits in one prompt (the code is attached as context).
- * `names` (declaredNames) are spelled out: SmolLM2-135M described "a function to parse the file"
- * without naming parseLineRange until the question named it.
+ * `names` (declaredNames) are spelled out where the question asks for the main functions:
+ * SmolLM2-135M described "a function to parse the file" without naming parseLineRange until the
+ * question named it, and named neither file's function with the names in a separate sentence
+ * ("It defines X: name the main ones."); in parentheses it named both (docs/real-models.md).
  */
 export function singlePrompt(source: SummarySource, span: LineSpan, names: readonly string[] = []): string {
   const where = `${source.path}, ${formatLines(span)}`;
-  const defines = names.length > 0 ? ` It defines ${names.join(", ")}: name the main ones.` : "";
+  const list = names.length > 0 ? ` (${names.join(", ")})` : "";
   return source.task === "explain"
-    ? `Explain what the code above (${where}) does and how it works, step by step where that helps.${defines} Be clear and concise.`
-    : `Summarize the code above (${where}): its purpose, the main functions or types, and how they work together.${defines} Be concise.`;
+    ? `Explain what the code above (${where}) does and how it works${list ? `, with its key functions${list}` : ""}, step by step where that helps. Be clear and concise.`
+    : `Summarize the code above (${where}): its purpose, the main functions or types${list}, and how they work together. Be concise.`;
 }
 
 /**

@@ -67,7 +67,7 @@ describe("summarize prompts", () => {
     );
     assert.match(
       singlePrompt(s, { startLine: 10, endLine: 10 }, ["parseLineRange", "sliceLines"]),
-      /It defines parseLineRange, sliceLines: name the main ones\. Be clear and concise\.$/,
+      /how it works, with its key functions \(parseLineRange, sliceLines\), step by step where that helps\. Be clear and concise\.$/,
     );
     assert.match(
       combinedPrompt(s, { startLine: 1, endLine: 900 }, 4),
