@@ -345,13 +345,13 @@ export class ChatController implements Disposable {
     const result: ChatAnswer = { text: "", status: "streaming", error: null };
     const isCurrent = () =>
       this.active?.turnId === turnId && this.active.conversationId === conversationId && !abort.signal.aborted;
-    const settle = (action: ConversationAction, status: AnswerStatus, error: string | null = null) => {
+    const settle = async (action: ConversationAction, status: AnswerStatus, error: string | null = null) => {
       markSettled(result, status, error);
       if (this.active?.turnId === turnId && this.active.conversationId === conversationId) {
         this.active = null;
       }
       if (this.conversation.id === conversationId) {
-        this.apply(action);
+        await this.apply(action, true);
       }
     };
 
@@ -364,7 +364,7 @@ export class ChatController implements Disposable {
         }
         await this.deps.ensureModel?.(abort.signal);
         if (!isCurrent()) {
-          settle({ type: "stop", turnId, at: this.now() }, "stopped");
+          await settle({ type: "stop", turnId, at: this.now() }, "stopped");
           return result;
         }
         const settings = this.deps.settings();
@@ -378,7 +378,7 @@ export class ChatController implements Disposable {
           count: this.counter.countTokens,
         });
         if (!isCurrent()) {
-          settle({ type: "stop", turnId, at: this.now() }, "stopped");
+          await settle({ type: "stop", turnId, at: this.now() }, "stopped");
           return result;
         }
         // A model without a chat template is a base model: say so on the answer, before it wanders.
@@ -405,21 +405,21 @@ export class ChatController implements Disposable {
           this.chunk(conversationId, turnId, rest);
         }
         if (generation.stopReason === "abort" || abort.signal.aborted) {
-          settle({ type: "stop", turnId, at: this.now() }, "stopped");
+          await settle({ type: "stop", turnId, at: this.now() }, "stopped");
         } else {
-          settle({ type: "complete", turnId, at: this.now() }, "complete");
+          await settle({ type: "complete", turnId, at: this.now() }, "complete");
         }
       } catch (error) {
         if (abort.signal.aborted || isCancellation(error)) {
-          settle({ type: "stop", turnId, at: this.now() }, "stopped");
+          await settle({ type: "stop", turnId, at: this.now() }, "stopped");
         } else if (error instanceof EngineError && error.code === "workerCrashed") {
           this.deps.log.warn(`chat: the model worker stopped mid-answer: ${error.message}`);
           const reason = `The model worker stopped while answering (${error.message}).`;
-          settle({ type: "interrupt", turnId, reason, at: this.now() }, "interrupted", reason);
+          await settle({ type: "interrupt", turnId, reason, at: this.now() }, "interrupted", reason);
         } else {
           const message = describeError(error);
           this.deps.log.error(`chat: generation failed: ${message}`);
-          settle({ type: "fail", turnId, error: message, at: this.now() }, "error", message);
+          await settle({ type: "fail", turnId, error: message, at: this.now() }, "error", message);
         }
       }
       return result;
@@ -448,18 +448,31 @@ export class ChatController implements Disposable {
     this.scheduleSave();
   }
 
-  private apply(action: ConversationAction): void {
+  /**
+   * Reduce, save and tell the view. With `savedFirst` (an answer's end) the view hears of it only
+   * once the store took it: a window reloaded the moment "complete" shows must not find the answer
+   * still streaming in the history (seen in code-server under load).
+   */
+  private apply(action: ConversationAction, savedFirst = false): Promise<void> {
     const next = reduceConversation(this.conversation, action);
     if (next === this.conversation) {
-      return;
+      return Promise.resolve();
     }
     this.conversation = next;
     clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
-    if (!this.disposed) {
-      void this.history.save(next);
+    const saved = this.disposed ? Promise.resolve() : this.history.save(next);
+    if (!savedFirst) {
+      this.emit({ kind: "state" });
+      return Promise.resolve();
     }
-    this.emit({ kind: "state" });
+    return saved.then(
+      () => this.emit({ kind: "state" }),
+      (error: unknown) => {
+        this.deps.log.warn(`chat: saving the conversation failed: ${describeError(error)}`);
+        this.emit({ kind: "state" });
+      },
+    );
   }
 
   private scheduleSave(): void {

@@ -92,6 +92,8 @@ export interface SummaryPlan {
   parts: PlannedPart[];
   /** Lines not read at all (beyond `maxParts`). */
   omitted: LineSpan[];
+  /** The declared names the final question spells out (none when they would not fit the window). */
+  names: string[];
   /** Sentences for the user about anything left out or shortened. */
   notes: string[];
   /** Token budgets used (for logs and tests). */
@@ -189,14 +191,16 @@ export async function planSummary(source: SummarySource, options: PlanOptions): 
   const mapAnswer = mapAnswerTokens(contextSize);
   const finalQuestionTokens = await finalQuestionBudget(contextSize, options.final, count);
   const base = { source, span, contextSize, final: options.final };
+  const declared = declaredNames(source.text);
 
   const single = {
-    prompt: singlePrompt(source, span, declaredNames(source.text)),
+    prompt: singlePrompt(source, span, declared),
     context: [sourceContext(source, span)],
   };
   if ((await questionTokens(single, count)) <= finalQuestionTokens) {
     return {
       ...base,
+      names: declared,
       mode: "single",
       parts: [],
       omitted: [],
@@ -240,17 +244,25 @@ export async function planSummary(source: SummarySource, options: PlanOptions): 
       ),
     );
   }
-  // Fail now, not after the map step, when not even a short combined summary fits at the end.
-  const bare = {
-    prompt:
-      combinedPrompt(source, span, parts.length, declaredNames(source.text)) + omissionInstruction(source, omitted),
-    context: [summariesContext(source, span, [{ ...span, text: "" }])],
-  };
-  if ((await questionTokens(bare, count)) + MIN_SUMMARY_ROOM > finalQuestionTokens) {
+  // Fail now, not after the map step, when not even a short combined summary fits at the end. The
+  // names are a hint: a small window drops them before it gives up.
+  const fits = async (names: readonly string[]) =>
+    (await questionTokens(
+      {
+        prompt: combinedPrompt(source, span, parts.length, names) + omissionInstruction(source, omitted),
+        context: [summariesContext(source, span, [{ ...span, text: "" }])],
+      },
+      count,
+    )) +
+      MIN_SUMMARY_ROOM <=
+    finalQuestionTokens;
+  const names = (await fits(declared)) ? declared : [];
+  if (names.length === 0 && !(await fits([]))) {
     throw new SummaryError(tooSmallMessage(contextSize, options.final.maxTokens));
   }
   return {
     ...base,
+    names,
     mode: "mapReduce",
     parts,
     omitted,
@@ -285,7 +297,7 @@ export async function runSummaryPlan(plan: SummaryPlan, options: RunOptions): Pr
   if (plan.mode === "single") {
     const exchange: SummaryExchange = {
       title: titleText(source, span),
-      prompt: singlePrompt(source, span, declaredNames(source.text)),
+      prompt: singlePrompt(source, span, plan.names),
       display: displayText(source, span, 1, notes),
       context: [sourceContext(source, span)],
     };
@@ -326,7 +338,7 @@ export async function runSummaryPlan(plan: SummaryPlan, options: RunOptions): Pr
   // Reduce: combine groups of summaries until they all fit in the final exchange.
   const instruction = omissionInstruction(source, plan.omitted);
   // Kept between parts: the file's declared names reach the final answer whatever the part summaries kept.
-  const names = declaredNames(source.text);
+  const names = plan.names;
   const finalExchange = (summaries: readonly PartSummary[]): SummaryExchange => ({
     title: titleText(source, span),
     prompt: combinedPrompt(source, span, total, names) + instruction,

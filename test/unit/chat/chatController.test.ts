@@ -53,6 +53,41 @@ describe("chat controller", () => {
     await s.chat.idle();
   });
 
+  it("tells the view an answer is complete only once the store holds it (a reload right then keeps it)", async () => {
+    // A store whose writes land later, like VS Code's Memento across the extension host boundary.
+    const store = new MemoryStore();
+    const held: Array<() => void> = [];
+    const update = store.update.bind(store);
+    let holding = true;
+    store.update = (key, value) =>
+      holding
+        ? new Promise<void>((resolve) => held.push(() => void update(key, value).then(resolve)))
+        : update(key, value);
+    s = setup({ store });
+    const answer = s.chat.ask("Say hi");
+    const generation = await s.engine.call(0);
+    generation.chunk("HI!");
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    const before = s.events.filter((e) => e.kind === "state").length;
+    generation.finish();
+    const completeShown = () =>
+      s.events.some((e) => e.kind === "state") && s.chat.viewState.conversation.turns[0]!.answer?.status === "complete";
+    const stateEvents = () => s.events.filter((e) => e.kind === "state").length;
+    // Let the generation settle; the store has not written anything yet.
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    while (held.length > 0) {
+      assert.equal(stateEvents(), before, "the view heard of the end before the store took it");
+      held.shift()!();
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+    }
+    holding = false;
+    assert.deepEqual(await answer, { text: "HI!", status: "complete", error: null });
+    assert.ok(completeShown());
+    assert.ok(stateEvents() > before, "the end was never told");
+    const stored = store.get<Conversation>(HISTORY_KEYS.conversation(s.chat.viewState.conversation.id))!;
+    assert.equal(last(stored).answer!.status, "complete");
+  });
+
   it("streams an answer: chunk events, final state, persisted, and the right request", async () => {
     s = setup();
     await s.chat.addContext({

@@ -191,6 +191,19 @@ describe("summarize map-reduce", () => {
       assert.match(call.request.messages[1]!.content, /Plain sentences, no code\./);
   });
 
+  it("a window too small for the names in the final question drops the names, not the summary", async () => {
+    // A long path and 256 answer tokens in 1,024 (the engine tier's CLI case): the names would
+    // not leave room for the combined summary, the question without them does.
+    const text = syntheticSource(3000);
+    const long = source(text, { path: `/tmp/${"d".repeat(100)}/math.ts`, wholeFile: true });
+    const final = { ...FINAL, maxTokens: 256 };
+    const plan = await planSummary(long, { contextSize: 1024, final, count });
+    assert.equal(plan.mode, "mapReduce");
+    assert.deepEqual(plan.names, []);
+    // With room, the names are kept.
+    assert.deepEqual((await planSummary(long, { contextSize: 2048, final, count })).names, declaredNames(text));
+  });
+
   it("combines in rounds when the part summaries do not fit at once, keeping every call inside the window", async () => {
     const text = syntheticSource(8000);
     // Each summary uses its whole allowance, so a dozen of them overflow the final prompt.
