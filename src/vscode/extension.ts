@@ -17,6 +17,7 @@ import { registerCommands } from "./commands";
 import { ContextFeeder } from "./completion/contextFeeder";
 import { DefinitionLookup } from "./completion/definitionLookup";
 import { ContextExclude } from "./context/contextExclude";
+import { WorkspaceSearch } from "./context/workspaceSearch";
 import { InlineCompletionProvider } from "./completion/inlineCompletionProvider";
 import { registerCompletionStatistics } from "./completion/statsView";
 import { registerCompletionWarmUp } from "./completion/warmUpTrigger";
@@ -102,6 +103,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
       ensureModel: (signal) => models.engineFor("chat", signal),
       isExcluded: exclude.isExcluded,
       runsOn: () => backends.remote()?.server ?? null,
+      searchWorkspace: new WorkspaceSearch({
+        isExcluded: exclude.isExcluded,
+        isExcludedPath: exclude.isExcludedPath,
+        excludeGlobs: () => settings().context.exclude,
+        budgetTokens: () => settings().context.searchTokens,
+        log,
+      }).run,
     }),
   );
   disposables.add(chat.register());

@@ -241,8 +241,7 @@ export function rankSnippets(
       }
       const kws = lowered.filter((k) => found.has(k));
       const score =
-        kws.reduce((s, k) => s + weight(k) * (defined.has(k) ? 2 : 1), 0) +
-        0.1 * Math.min(5, w.matches.length - 1);
+        kws.reduce((s, k) => s + weight(k) * (defined.has(k) ? 2 : 1), 0) + 0.1 * Math.min(5, w.matches.length - 1);
       snippets.push({ path, startLine: start, endLine: end, text: text.join("\n"), score, keywords: kws });
     }
   }
@@ -256,7 +255,9 @@ function compareSnippets(a: Snippet, b: Snippet): number {
 
 /** The header a snippet gets in the chip's content. */
 export function snippetHeader(s: Pick<Snippet, "path" | "startLine" | "endLine">): string {
-  return s.startLine === s.endLine ? `${s.path} (line ${s.startLine})` : `${s.path} (lines ${s.startLine}-${s.endLine})`;
+  return s.startLine === s.endLine
+    ? `${s.path} (line ${s.startLine})`
+    : `${s.path} (lines ${s.startLine}-${s.endLine})`;
 }
 
 function snippetBlock(s: Snippet): string {

@@ -194,8 +194,11 @@ describe("@workspace search: exclude (localCode.context.exclude)", () => {
 
   it("an excluded file does not even weigh in the keyword rarity", () => {
     const withSecrets = rankSnippets(search(files, ["api_token"]), ["api_token"], defaultExclude).snippets;
-    const without = rankSnippets(search({ "src/auth.ts": files["src/auth.ts"] }, ["api_token"]), ["api_token"], none)
-      .snippets;
+    const without = rankSnippets(
+      search({ "src/auth.ts": files["src/auth.ts"] }, ["api_token"]),
+      ["api_token"],
+      none,
+    ).snippets;
     assert.deepEqual(withSecrets, without);
   });
 
