@@ -8,13 +8,17 @@
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import * as readline from "node:readline";
 import * as vscode from "vscode";
-import * as z from "zod";
 import type { ContextInput } from "../../core/chat/types";
 import {
-  CONTEXT_LINES,
+  parseRgLine,
+  RG_MAX_FILE_BYTES,
+  RG_MAX_MATCHES_PER_FILE,
+  ripgrepArgs,
+  ripgrepCandidates,
+} from "../../core/context/ripgrep";
+import {
   formatSnippets,
   scanText,
   searchDescription,
@@ -30,9 +34,6 @@ const TIMEOUT_MS = 5000;
 /** rg's output is cut off (rg killed) after this many bytes or match lines. */
 const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
 const MAX_MATCHES = 2000;
-/** Per file: at most this many matches; larger files are skipped. */
-const MAX_MATCHES_PER_FILE = 30;
-const MAX_FILE_BYTES = 1024 * 1024;
 /** Fallback only: files listed and bytes read at most. */
 const FALLBACK_MAX_FILES = 3000;
 const FALLBACK_MAX_BYTES = 32 * 1024 * 1024;
@@ -50,17 +51,8 @@ export interface WorkspaceSearchDeps {
   log: Pick<Logger, "info" | "warn">;
 }
 
-/** Where VS Code keeps its ripgrep: `@vscode/ripgrep` (older) or `@vscode/ripgrep-universal` (newer), maybe in the asar's unpacked folder. */
-export function ripgrepCandidates(appRoot: string, platform = process.platform, arch = process.arch): string[] {
-  const exe = platform === "win32" ? "rg.exe" : "rg";
-  return ["node_modules", "node_modules.asar.unpacked"].flatMap((modules) => [
-    path.join(appRoot, modules, "@vscode", "ripgrep", "bin", exe),
-    path.join(appRoot, modules, "@vscode", "ripgrep-universal", "bin", `${platform}-${arch}`, exe),
-  ]);
-}
-
 export function findRipgrep(appRoot: string): string | undefined {
-  return ripgrepCandidates(appRoot).find((candidate) => {
+  return ripgrepCandidates(appRoot, process.platform, process.arch).find((candidate) => {
     try {
       fs.accessSync(candidate, fs.constants.X_OK);
       return true;
@@ -69,16 +61,6 @@ export function findRipgrep(appRoot: string): string | undefined {
     }
   });
 }
-
-/** The lines of `rg --json` this reads; anything else (begin, end, summary, non-UTF-8 `bytes`) is skipped. */
-const RgLineSchema = z.object({
-  type: z.enum(["match", "context"]),
-  data: z.object({
-    path: z.object({ text: z.string() }),
-    lines: z.object({ text: z.string() }),
-    line_number: z.number().int().min(1),
-  }),
-});
 
 export class WorkspaceSearch {
   private rg: string | undefined | null = null;
@@ -154,22 +136,7 @@ export class WorkspaceSearch {
     signal: AbortSignal,
     maxMatches: number,
   ): Promise<SearchLine[]> {
-    const args = [
-      "--json",
-      "--fixed-strings",
-      "--ignore-case",
-      "--context",
-      String(CONTEXT_LINES),
-      "--max-count",
-      String(MAX_MATCHES_PER_FILE),
-      "--max-filesize",
-      String(MAX_FILE_BYTES),
-      "--no-config",
-      "--no-require-git",
-      ...filesExclude(folder).flatMap((glob) => ["--glob", `!${glob}`]),
-      ...this.deps.excludeGlobs().flatMap((glob) => ["--iglob", `!${glob}`]),
-      ...keywords.flatMap((k) => ["-e", k]),
-    ];
+    const args = ripgrepArgs(keywords, this.deps.excludeGlobs(), filesExclude(folder));
     return new Promise((resolve, reject) => {
       const child = spawn(rg, args, { cwd: folder.uri.fsPath, stdio: ["ignore", "pipe", "pipe"] });
       const found: SearchLine[] = [];
@@ -183,24 +150,13 @@ export class WorkspaceSearch {
       lines.on("line", (raw) => {
         bytes += raw.length + 1;
         if (bytes > MAX_OUTPUT_BYTES || matches >= maxMatches) return stop();
-        let parsed: z.infer<typeof RgLineSchema>;
-        try {
-          const result = RgLineSchema.safeParse(JSON.parse(raw));
-          if (!result.success) return;
-          parsed = result.data;
-        } catch {
-          return;
-        }
-        const uri = vscode.Uri.joinPath(folder.uri, parsed.data.path.text.replace(/\\/g, "/"));
+        const parsed = parseRgLine(raw);
+        if (!parsed) return;
+        const uri = vscode.Uri.joinPath(folder.uri, parsed.path);
         // rg was told the globs; checked again here all the same: an excluded file's line is dropped.
         if (this.deps.isExcluded(uri)) return;
-        if (parsed.type === "match") matches++;
-        found.push({
-          path: vscode.workspace.asRelativePath(uri, false),
-          line: parsed.data.line_number,
-          text: parsed.data.lines.text.replace(/\r?\n$/, ""),
-          match: parsed.type === "match",
-        });
+        if (parsed.match) matches++;
+        found.push({ ...parsed, path: vscode.workspace.asRelativePath(uri, false) });
       });
       child.on("error", (error) => {
         signal.removeEventListener("abort", stop);
@@ -230,7 +186,7 @@ export class WorkspaceSearch {
         if (this.deps.isExcluded(uri)) continue;
         try {
           const stat = await vscode.workspace.fs.stat(uri);
-          if (stat.size > MAX_FILE_BYTES) continue;
+          if (stat.size > RG_MAX_FILE_BYTES) continue;
           const data = await vscode.workspace.fs.readFile(uri);
           bytes += data.byteLength;
           if (data.subarray(0, 8000).includes(0)) continue; // Binary.
@@ -239,7 +195,7 @@ export class WorkspaceSearch {
               vscode.workspace.asRelativePath(uri, false),
               new TextDecoder().decode(data),
               keywords,
-              MAX_MATCHES_PER_FILE,
+              RG_MAX_MATCHES_PER_FILE,
             ),
           );
         } catch {

@@ -1,5 +1,9 @@
 import * as assert from "node:assert/strict";
-import { DEFAULT_CONTEXT_EXCLUDE, excludeMatcher } from "../../../src/core/context/exclude";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseSettings } from "../../../src/core/config/settings";
+import { DEFAULT_CONTEXT_EXCLUDE, DEFAULT_SEARCH_TOKENS, excludeMatcher } from "../../../src/core/context/exclude";
+import { parseRgLine, ripgrepArgs, ripgrepCandidates } from "../../../src/core/context/ripgrep";
 import {
   formatSnippets,
   identifierParts,
@@ -234,5 +238,57 @@ describe("@workspace search: the chip", () => {
   it("minified lines are cut", () => {
     const { snippets } = rankSnippets(scanText("m.js", `var needle=${"a".repeat(5000)}`, ["needle"]), ["needle"], none);
     assert.ok(snippets[0].text.length < 300);
+  });
+});
+
+describe("@workspace search: ripgrep and the setting", () => {
+  it("looks for VS Code's ripgrep in both package layouts, unpacked asar included", () => {
+    const found = ripgrepCandidates("/app", "linux", "x64");
+    assert.ok(found.includes(path.join("/app", "node_modules", "@vscode", "ripgrep", "bin", "rg")));
+    assert.ok(
+      found.includes(path.join("/app", "node_modules", "@vscode", "ripgrep-universal", "bin", "linux-x64", "rg")),
+    );
+    assert.ok(found.includes(path.join("/app", "node_modules.asar.unpacked", "@vscode", "ripgrep", "bin", "rg")));
+    assert.ok(ripgrepCandidates("C:\\vs", "win32", "x64").every((c) => c.endsWith("rg.exe")));
+  });
+
+  it("passes every exclude glob to rg as a case-insensitive negative glob, and each keyword with -e", () => {
+    const args = ripgrepArgs(["-foo", "bar"], DEFAULT_CONTEXT_EXCLUDE, ["**/.git"]);
+    for (const glob of DEFAULT_CONTEXT_EXCLUDE) {
+      const i = args.indexOf(`!${glob}`);
+      assert.ok(i > 0 && args[i - 1] === "--iglob", glob);
+    }
+    assert.deepEqual(args.slice(args.indexOf("--glob"), args.indexOf("--glob") + 2), ["--glob", "!**/.git"]);
+    assert.deepEqual(args.slice(-4), ["-e", "-foo", "-e", "bar"]);
+    for (const flag of ["--json", "--fixed-strings", "--ignore-case", "--no-config"]) assert.ok(args.includes(flag));
+  });
+
+  it("reads rg --json match and context lines, nothing else", () => {
+    const match = JSON.stringify({
+      type: "match",
+      data: { path: { text: "src\\a.ts" }, lines: { text: "const x = 1;\r\n" }, line_number: 3, submatches: [] },
+    });
+    assert.deepEqual(parseRgLine(match), { path: "src/a.ts", line: 3, text: "const x = 1;", match: true });
+    const context = match.replace('"match"', '"context"');
+    assert.equal(parseRgLine(context)?.match, false);
+    assert.equal(parseRgLine(JSON.stringify({ type: "begin", data: { path: { text: "a" } } })), null);
+    // A line that is not UTF-8 comes as base64 "bytes": skipped, not guessed at.
+    assert.equal(
+      parseRgLine(
+        JSON.stringify({ type: "match", data: { path: { text: "a" }, lines: { bytes: "AA==" }, line_number: 1 } }),
+      ),
+      null,
+    );
+    assert.equal(parseRgLine("not json"), null);
+  });
+
+  it("the manifest's searchTokens is the schema's default", () => {
+    const root = path.resolve(__dirname, "../../../..");
+    const manifest = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+    const contributed = manifest.contributes.configuration.properties["localCode.context.searchTokens"];
+    assert.equal(contributed.default, DEFAULT_SEARCH_TOKENS);
+    assert.equal(parseSettings({}).settings.context.searchTokens, DEFAULT_SEARCH_TOKENS);
+    assert.equal(contributed.minimum, 100);
+    assert.equal(parseSettings({ context: { searchTokens: 5 } }).settings.context.searchTokens, DEFAULT_SEARCH_TOKENS);
   });
 });
