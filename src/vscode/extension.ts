@@ -54,6 +54,8 @@ export interface ExtensionApi {
   lastCompletionContext(): readonly ContextChunk[] | null;
   /** The validated settings as the extension sees them now. */
   settings(): SettingsResult;
+  /** The chat's `@workspace` search (what the picker runs). */
+  searchWorkspace: WorkspaceSearch["run"];
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<ExtensionApi> {
@@ -97,19 +99,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   disposables.add(registerCompletionWarmUp(completion, () => settings().completion));
   disposables.add(registerCompletionStatistics(completion));
 
+  const search = new WorkspaceSearch({
+    isExcluded: exclude.isExcluded,
+    isExcludedPath: exclude.isExcludedPath,
+    excludeGlobs: () => settings().context.exclude,
+    budgetTokens: () => settings().context.searchTokens,
+    log,
+  });
   const chat = disposables.add(
     new ChatViewProvider(context.extensionUri, models.engine, context.workspaceState, log, {
       getSettings: () => settings().chat,
       ensureModel: (signal) => models.engineFor("chat", signal),
       isExcluded: exclude.isExcluded,
       runsOn: () => backends.remote()?.server ?? null,
-      searchWorkspace: new WorkspaceSearch({
-        isExcluded: exclude.isExcluded,
-        isExcludedPath: exclude.isExcludedPath,
-        excludeGlobs: () => settings().context.exclude,
-        budgetTokens: () => settings().context.searchTokens,
-        log,
-      }).run,
+      searchWorkspace: search.run,
     }),
   );
   disposables.add(chat.register());
@@ -136,6 +139,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     extraContext: ring,
     definitions,
     lastCompletionContext: () => completion.lastPromptContext,
+    searchWorkspace: search.run,
     settings: () => models.settings,
     worker: backends.worker,
     remote: backends.remote,

@@ -358,6 +358,61 @@ describe("context from other files in the completion prompt, in the real extensi
   });
 });
 
+describe("@workspace search in the chat, in the real extension host", function () {
+  this.timeout(120_000);
+
+  it("VS Code's ripgrep finds a definition, its snippet reaches the chat prompt, and no .env file is read into it", async () => {
+    const { chat, engine, models, searchWorkspace, logLines } = await api();
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder);
+    const secret = "sk-host-do-not-read-5151";
+    const files = {
+      triangle: vscode.Uri.joinPath(folder.uri, "src", "triangle.ts"),
+      env: vscode.Uri.joinPath(folder.uri, ".env"),
+      prodEnv: vscode.Uri.joinPath(folder.uri, "deploy", "prod.env"),
+    };
+    const definition = "export function hypotenuseLength(a: number, b: number): number {";
+    const write = (uri: vscode.Uri, text: string) => vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+    await write(files.triangle, `// Right triangles.\n\n${definition}\n  return Math.sqrt(a * a + b * b);\n}\n`);
+    await write(files.env, `hypotenuseLength=${secret}\n`);
+    await write(files.prodEnv, `hypotenuseLength=${secret}\n`);
+    const generate = engine.generate;
+    const prompts: string[] = [];
+    try {
+      const source = new vscode.CancellationTokenSource();
+      const outcome = await searchWorkspace("Where is hypotenuseLength defined?", source.token);
+      source.dispose();
+      assert.ok(outcome.input, "a chip");
+      assert.ok(
+        logLines().some((l) => /workspace search: ripgrep at .*rg$/.test(l)),
+        "VS Code's own ripgrep ran (not the fallback scanner)",
+      );
+      assert.equal(outcome.input.label, "workspace: Where is hypotenuseLength defined?");
+      assert.match(outcome.input.content, /^--- src\/triangle\.ts \(lines 1-5\) ---\n/);
+      assert.ok(outcome.input.content.includes(definition));
+      assert.ok(!outcome.input.content.includes(secret), "no secret in the chip");
+      assert.doesNotMatch(outcome.input.path ?? "", /\.env/);
+
+      // What the chat sends to the model carries the snippet (recorded on its way to the engine).
+      await models.ensureLoaded("chat");
+      engine.generate = (slot, body, options) => {
+        if (body.kind === "chat") prompts.push(JSON.stringify(body.messages));
+        return generate.call(engine, slot, body, options);
+      };
+      await chat.controller.addContext(outcome.input);
+      const answer = await chat.controller.ask("Where is it defined?");
+      assert.equal(answer.status, "complete");
+      assert.equal(prompts.length, 1);
+      assert.ok(prompts[0].includes(JSON.stringify(definition).slice(1, -1)), "the definition is in the prompt");
+      assert.ok(prompts[0].includes("src/triangle.ts (lines 1-5)"));
+      assert.ok(!prompts[0].includes(secret), "no secret in the prompt");
+    } finally {
+      engine.generate = generate;
+      for (const uri of Object.values(files)) await vscode.workspace.fs.delete(uri);
+    }
+  });
+});
+
 /** Polls `probe` until truthy; undefined after `timeoutMs` (the caller retries). */
 async function waitForValue<T>(probe: () => T | undefined | null | false, timeoutMs: number): Promise<T | undefined> {
   const deadline = Date.now() + timeoutMs;
