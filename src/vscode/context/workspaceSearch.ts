@@ -49,6 +49,8 @@ export interface WorkspaceSearchDeps {
   /** Token budget for one search's snippets. */
   budgetTokens(): number;
   log: Pick<Logger, "info" | "warn">;
+  /** The rg to run; null: none (the fallback scanner); left out: VS Code's own, looked up once. */
+  ripgrep?: string | null;
 }
 
 export function findRipgrep(appRoot: string): string | undefined {
@@ -63,9 +65,12 @@ export function findRipgrep(appRoot: string): string | undefined {
 }
 
 export class WorkspaceSearch {
-  private rg: string | undefined | null = null;
+  /** null until looked up; undefined: there is none. */
+  private rg: string | undefined | null;
 
-  constructor(private readonly deps: WorkspaceSearchDeps) {}
+  constructor(private readonly deps: WorkspaceSearchDeps) {
+    this.rg = deps.ripgrep === undefined ? null : (deps.ripgrep ?? undefined);
+  }
 
   /** Searches the workspace for the query's keywords; the chip to attach, or why there is none. */
   readonly run = async (query: string, token: vscode.CancellationToken): Promise<SearchOutcome> => {
