@@ -89,6 +89,7 @@ scenario(
         await wb.page.locator(sel.quickInputTitle).filter({ hasText: PICKER }).waitFor({ state: "visible" });
         // "workspace <words>" typed in the picker searches straight away.
         await wb.page.locator(sel.quickInputBox).fill("workspace zzqxwv_nowhere");
+        await wb.screenshot("workspace typed in the picker");
         await wb.page.locator(sel.quickInputBox).press("Enter");
         await view
           .locator("#notice")
@@ -109,6 +110,7 @@ scenario(
           .filter({ hasText: "Search the workspace" })
           .waitFor({ state: "visible" });
         assert.equal(await box.inputValue(), "Where is hypotenuseLength defined?");
+        await wb.screenshot("workspace query box");
         await box.press("Enter");
         await chips.filter({ hasText: "workspace: Where is hypotenuseLength defined?" }).waitFor({ state: "visible" });
       });
