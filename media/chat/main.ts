@@ -128,7 +128,7 @@ const emptyState = h(
   h(
     "p",
     {},
-    "Attach the selection, the current file or other open files with the buttons below the question box; type @ for any workspace file, a symbol, the Problems or the git diff.",
+    "Attach the selection, the current file or other open files with the buttons below the question box; type @ for any workspace file, a symbol, the Problems, the git diff or a search of the workspace.",
   ),
 );
 

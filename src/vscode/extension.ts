@@ -17,6 +17,7 @@ import { registerCommands } from "./commands";
 import { ContextFeeder } from "./completion/contextFeeder";
 import { DefinitionLookup } from "./completion/definitionLookup";
 import { ContextExclude } from "./context/contextExclude";
+import { WorkspaceSearch } from "./context/workspaceSearch";
 import { InlineCompletionProvider } from "./completion/inlineCompletionProvider";
 import { registerCompletionStatistics } from "./completion/statsView";
 import { registerCompletionWarmUp } from "./completion/warmUpTrigger";
@@ -53,6 +54,8 @@ export interface ExtensionApi {
   lastCompletionContext(): readonly ContextChunk[] | null;
   /** The validated settings as the extension sees them now. */
   settings(): SettingsResult;
+  /** The chat's `@workspace` search (what the picker runs). */
+  searchWorkspace: WorkspaceSearch["run"];
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<ExtensionApi> {
@@ -96,12 +99,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   disposables.add(registerCompletionWarmUp(completion, () => settings().completion));
   disposables.add(registerCompletionStatistics(completion));
 
+  const search = new WorkspaceSearch({
+    isExcluded: exclude.isExcluded,
+    isExcludedPath: exclude.isExcludedPath,
+    excludeGlobs: () => settings().context.exclude,
+    budgetTokens: () => settings().context.searchTokens,
+    log,
+  });
   const chat = disposables.add(
     new ChatViewProvider(context.extensionUri, models.engine, context.workspaceState, log, {
       getSettings: () => settings().chat,
       ensureModel: (signal) => models.engineFor("chat", signal),
       isExcluded: exclude.isExcluded,
       runsOn: () => backends.remote()?.server ?? null,
+      searchWorkspace: search.run,
     }),
   );
   disposables.add(chat.register());
@@ -128,6 +139,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     extraContext: ring,
     definitions,
     lastCompletionContext: () => completion.lastPromptContext,
+    searchWorkspace: search.run,
     settings: () => models.settings,
     worker: backends.worker,
     remote: backends.remote,

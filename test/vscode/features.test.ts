@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import * as vscode from "vscode";
 import { expectedChatReply, expectedCompletion } from "../fixtures/gguf/deterministicModel";
+import { DEFAULT_CONTEXT_EXCLUDE, excludeMatcher } from "../../src/core/context/exclude";
+import { WorkspaceSearch } from "../../src/vscode/context/workspaceSearch";
 import { api, waitFor } from "./helpers";
 
 describe("features in the real extension host", function () {
@@ -354,6 +356,106 @@ describe("context from other files in the completion prompt, in the real extensi
     } finally {
       await vscode.commands.executeCommand("workbench.action.closeAllEditors");
       for (const uri of [env, before, after, last]) await vscode.workspace.fs.delete(uri);
+    }
+  });
+});
+
+describe("@workspace search in the chat, in the real extension host", function () {
+  this.timeout(120_000);
+
+  it("VS Code's ripgrep finds a definition, its snippet reaches the chat prompt, and no .env file is read into it", async () => {
+    const { chat, engine, models, searchWorkspace, logLines } = await api();
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder);
+    const secret = "sk-host-do-not-read-5151";
+    const files = {
+      triangle: vscode.Uri.joinPath(folder.uri, "src", "triangle.ts"),
+      env: vscode.Uri.joinPath(folder.uri, ".env"),
+      prodEnv: vscode.Uri.joinPath(folder.uri, "deploy", "prod.env"),
+    };
+    const definition = "export function hypotenuseLength(a: number, b: number): number {";
+    const write = (uri: vscode.Uri, text: string) => vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+    await write(files.triangle, `// Right triangles.\n\n${definition}\n  return Math.sqrt(a * a + b * b);\n}\n`);
+    await write(files.env, `hypotenuseLength=${secret}\n`);
+    await write(files.prodEnv, `hypotenuseLength=${secret}\n`);
+    const generate = engine.generate;
+    const prompts: string[] = [];
+    try {
+      const source = new vscode.CancellationTokenSource();
+      const outcome = await searchWorkspace("Where is hypotenuseLength defined?", source.token);
+      source.dispose();
+      assert.ok(outcome.input, "a chip");
+      assert.ok(
+        logLines().some((l) => /workspace search: ripgrep at .*rg$/.test(l)),
+        "VS Code's own ripgrep ran (not the fallback scanner)",
+      );
+      assert.equal(outcome.input.label, "workspace: Where is hypotenuseLength defined?");
+      assert.match(outcome.input.content, /^--- src\/triangle\.ts \(lines 1-5\) ---\n/);
+      assert.ok(outcome.input.content.includes(definition));
+      assert.ok(!outcome.input.content.includes(secret), "no secret in the chip");
+      assert.doesNotMatch(outcome.input.path ?? "", /\.env/);
+
+      // What the chat sends to the model carries the snippet (recorded on its way to the engine).
+      await models.ensureLoaded("chat");
+      engine.generate = (slot, body, options) => {
+        if (body.kind === "chat") prompts.push(JSON.stringify(body.messages));
+        return generate.call(engine, slot, body, options);
+      };
+      await chat.controller.addContext(outcome.input);
+      const answer = await chat.controller.ask("Where is it defined?");
+      assert.equal(answer.status, "complete");
+      assert.equal(prompts.length, 1);
+      assert.ok(prompts[0].includes(JSON.stringify(definition).slice(1, -1)), "the definition is in the prompt");
+      assert.ok(prompts[0].includes("src/triangle.ts (lines 1-5)"));
+      assert.ok(!prompts[0].includes(secret), "no secret in the prompt");
+    } finally {
+      engine.generate = generate;
+      for (const uri of Object.values(files)) await vscode.workspace.fs.delete(uri);
+    }
+  });
+});
+
+describe("@workspace search without ripgrep (the fallback scanner), in the real extension host", function () {
+  this.timeout(60_000);
+
+  it("findFiles and a line scan find the definition; the exclude rule is asked about the secret files, none reaches the chip", async () => {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder);
+    const secret = "sk-host-fallback-6262";
+    const files = {
+      circle: vscode.Uri.joinPath(folder.uri, "src", "circle.ts"),
+      env: vscode.Uri.joinPath(folder.uri, ".env"),
+      prodEnv: vscode.Uri.joinPath(folder.uri, "deploy", "prod.env"),
+    };
+    const definition = "export function circumferenceOfCircle(radius: number): number {";
+    const write = (uri: vscode.Uri, text: string) => vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+    await write(files.circle, `${definition}\n  return 2 * Math.PI * radius;\n}\n`);
+    await write(files.env, `circumferenceOfCircle=${secret}\n`);
+    await write(files.prodEnv, `circumferenceOfCircle=${secret}\n`);
+    const { matches } = excludeMatcher(DEFAULT_CONTEXT_EXCLUDE);
+    const asked: string[] = [];
+    const search = new WorkspaceSearch({
+      ripgrep: null,
+      isExcluded: (uri) => {
+        const path = vscode.workspace.asRelativePath(uri, false);
+        asked.push(path);
+        return matches(path);
+      },
+      isExcludedPath: matches,
+      excludeGlobs: () => DEFAULT_CONTEXT_EXCLUDE,
+      budgetTokens: () => 1536,
+      log: { info: () => undefined, warn: () => undefined },
+    });
+    try {
+      const source = new vscode.CancellationTokenSource();
+      const outcome = await search.run("circumferenceOfCircle", source.token);
+      source.dispose();
+      assert.ok(outcome.input, "a chip");
+      assert.match(outcome.input.content, /^--- src\/circle\.ts \(lines 1-3\) ---\n/);
+      assert.ok(!outcome.input.content.includes(secret));
+      assert.ok(asked.includes(".env") && asked.includes("deploy/prod.env"), "the exclude rule was asked for them");
+    } finally {
+      for (const uri of Object.values(files)) await vscode.workspace.fs.delete(uri);
     }
   });
 });

@@ -39,10 +39,14 @@ export const DEFAULT_CONTEXT_EXCLUDE: readonly string[] = [
   "**/private_keys/**",
 ];
 
+export const DEFAULT_SEARCH_TOKENS = 1536;
+
 export const ContextSettingsSchema = z.object({
   exclude: z
     .array(z.string().trim().min(1, "an empty glob matches nothing; remove it"))
     .default([...DEFAULT_CONTEXT_EXCLUDE]),
+  /** Token budget for the snippets of one `@workspace` search in the chat. */
+  searchTokens: z.number().int().min(100).max(16384).default(DEFAULT_SEARCH_TOKENS),
 });
 export type ContextSettings = z.infer<typeof ContextSettingsSchema>;
 

@@ -21,7 +21,7 @@ import {
 import { excludedMessage } from "../../core/context/exclude";
 import { relativePath } from "../context/contextExclude";
 import { runCodeAction } from "./codeBlockActions";
-import { pickMention } from "./mentionPicker";
+import { pickMention, type MentionDeps } from "./mentionPicker";
 import { fileContext, pickOpenFiles, selectionContext } from "./editorContext";
 
 export const CHAT_VIEW_ID = CHAT_IDS.view;
@@ -43,6 +43,8 @@ export interface ChatViewProviderOptions {
   isExcluded?: (uri: vscode.Uri) => boolean;
   /** Where the chat model runs: null on this machine, else the remote server's URL. */
   runsOn?: () => string | null;
+  /** The `@workspace` keyword search (src/vscode/context/workspaceSearch.ts); the picker offers it when given. */
+  searchWorkspace?: MentionDeps["searchWorkspace"];
 }
 
 /** `localCode.chat.*`, read and checked (Summarize reads the same settings). */
@@ -65,6 +67,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private readonly disposables: vscode.Disposable[] = [];
   private viewDisposables: vscode.Disposable[] = [];
   private readonly isExcluded: (uri: vscode.Uri) => boolean;
+  private readonly searchWorkspace: MentionDeps["searchWorkspace"];
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -74,6 +77,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     options: ChatViewProviderOptions = {},
   ) {
     this.isExcluded = options.isExcluded ?? (() => false);
+    this.searchWorkspace = options.searchWorkspace;
     this.controller = new ChatController({
       engine,
       store: storage,
@@ -303,6 +307,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
           refuse: (uri) => this.refused(uri),
           notify: (text) => this.notify("info", text),
           currentDocument: () => this.editor()?.document,
+          draft: message.draft,
+          searchWorkspace: this.searchWorkspace,
         })) {
           await this.controller.addContext(input);
         }

@@ -1,14 +1,16 @@
 /**
  * The chat's "@" picker: one keyboard-first QuickPick (fuzzy by VS Code) of the Problems, the git
  * diff of uncommitted changes, workspace files (files.exclude and the root .gitignore respected)
- * and, as the user types, workspace symbols. The choice becomes a context input; files matching
- * localCode.context.exclude are listed with a lock and refused (the chat says why), never read.
+ * and, as the user types, workspace symbols; at the top, a keyword search of the workspace
+ * (`@workspace`, src/vscode/context/workspaceSearch.ts). The choice becomes a context input; files
+ * matching localCode.context.exclude are listed with a lock and refused (the chat says why), never read.
  */
 import * as vscode from "vscode";
 import type { ContextInput } from "../../core/chat/types";
 import { filterDiff } from "../../core/context/gitDiff";
 import { gitignoreFilter } from "../../core/context/gitignore";
 import { formatProblems, type Problem, type ProblemSeverity } from "../../core/context/problems";
+import type { SearchOutcome } from "../context/workspaceSearch";
 import { fileContext } from "./editorContext";
 
 const MAX_FILES = 5000;
@@ -24,11 +26,19 @@ export interface MentionDeps {
   notify(message: string): void;
   /** The document the user last worked in (focus is in the webview). */
   currentDocument(): vscode.TextDocument | undefined;
+  /** The question typed so far: the workspace search's query starts from it. */
+  draft?: string;
+  /** The `@workspace` keyword search; without it the picker does not offer one. */
+  searchWorkspace?(query: string, token: vscode.CancellationToken): Promise<SearchOutcome>;
 }
+
+/** Typed in the picker, `workspace <words>` searches for the words straight away. */
+const WORKSPACE_PREFIX = /^@?workspace\s+/i;
 
 type Choice =
   | { kind: "problems"; uri: vscode.Uri | null }
   | { kind: "diff" }
+  | { kind: "search"; typed: string }
   | { kind: "file"; uri: vscode.Uri }
   | { kind: "symbol"; symbol: vscode.SymbolInformation };
 
@@ -53,7 +63,16 @@ export async function pickMention(deps: MentionDeps, token?: vscode.Cancellation
   pick.matchOnDescription = true;
   pick.busy = true;
   const current = deps.currentDocument();
+  const searchItem: Item | undefined = deps.searchWorkspace
+    ? {
+        label: "$(search) Search the workspace…",
+        description: "@workspace: keyword search, best snippets within the budget",
+        alwaysShow: true,
+        choice: { kind: "search", typed: "" },
+      }
+    : undefined;
   const fixed: Item[] = [
+    ...(searchItem ? [searchItem] : []),
     ...(current && !current.isUntitled
       ? [
           {
@@ -90,7 +109,8 @@ export async function pickMention(deps: MentionDeps, token?: vscode.Cancellation
   const chosen = new Promise<Choice | undefined>((resolve) => {
     disposables.push(
       pick.onDidAccept(() => {
-        resolve(pick.selectedItems[0]?.choice);
+        const choice = pick.selectedItems[0]?.choice;
+        resolve(choice?.kind === "search" ? { kind: "search", typed: pick.value } : choice);
         pick.hide();
       }),
       pick.onDidHide(() => resolve(undefined)),
@@ -101,6 +121,7 @@ export async function pickMention(deps: MentionDeps, token?: vscode.Cancellation
   let symbolQuery = 0;
   disposables.push(
     pick.onDidChangeValue((value) => {
+      if (searchItem && WORKSPACE_PREFIX.test(value)) pick.activeItems = [searchItem];
       if (symbolTimer) clearTimeout(symbolTimer);
       const query = ++symbolQuery;
       if (value.trim().length < 2) {
@@ -130,10 +151,53 @@ export async function pickMention(deps: MentionDeps, token?: vscode.Cancellation
   });
   try {
     const choice = await chosen;
+    if (choice?.kind === "search") return await searchContext(choice.typed, deps, token);
     return choice ? await contextFor(choice, deps) : [];
   } finally {
     if (symbolTimer) clearTimeout(symbolTimer);
     for (const d of disposables) d.dispose();
+  }
+}
+
+/**
+ * `@workspace`: "workspace <words>" typed in the picker searches for the words; otherwise an input
+ * box asks, prefilled with the question typed in the chat so far.
+ */
+async function searchContext(
+  typed: string,
+  deps: MentionDeps,
+  token: vscode.CancellationToken | undefined,
+): Promise<ContextInput[]> {
+  const search = deps.searchWorkspace;
+  if (!search) return [];
+  let query: string | undefined = WORKSPACE_PREFIX.test(typed) ? typed.replace(WORKSPACE_PREFIX, "").trim() : "";
+  if (query === "") {
+    query = await vscode.window.showInputBox(
+      {
+        title: "Search the workspace",
+        prompt: "Identifiers or words to look for; the best matching snippets are attached",
+        value: (deps.draft ?? "").trim(),
+        ignoreFocusOut: true,
+      },
+      token,
+    );
+  }
+  if (!query?.trim()) return [];
+  const source = new vscode.CancellationTokenSource();
+  const cancel = token?.onCancellationRequested(() => source.cancel());
+  try {
+    const outcome = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: "Searching the workspace…" },
+      () => search(query, source.token),
+    );
+    if (!outcome.input) {
+      deps.notify(outcome.message);
+      return [];
+    }
+    return [outcome.input];
+  } finally {
+    cancel?.dispose();
+    source.dispose();
   }
 }
 
@@ -188,7 +252,7 @@ function symbolIcon(kind: vscode.SymbolKind): string {
   return name === "typeparameter" ? "type-parameter" : name === "enummember" ? "enum-member" : name;
 }
 
-async function contextFor(choice: Choice, deps: MentionDeps): Promise<ContextInput[]> {
+async function contextFor(choice: Exclude<Choice, { kind: "search" }>, deps: MentionDeps): Promise<ContextInput[]> {
   switch (choice.kind) {
     case "file": {
       if (deps.isExcluded(choice.uri)) {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import { expectedChatReply } from "../../fixtures/gguf/index";
 import { scenario } from "../lib/scenario";
+import { sel } from "../lib/workbench";
 
 const PICKER = "Add context to the chat";
 const SECRET = "sk-e2e-do-not-read-4242";
@@ -14,10 +15,18 @@ scenario(
       fs.writeFileSync(s.workspaceFile(".env"), `API_KEY=${SECRET}\nDB_PASSWORD=hunter2\n`);
       // A type error TypeScript reports in the Problems list.
       fs.writeFileSync(s.workspaceFile("src/broken.ts"), 'export const count: number = "three";\n');
+      // @workspace: an identifier defined in a workspace file, and named in two secret files too.
+      fs.writeFileSync(
+        s.workspaceFile("src/geometry.ts"),
+        "// Plane geometry helpers.\n\nexport function hypotenuseLength(a: number, b: number): number {\n  return Math.sqrt(a * a + b * b);\n}\n",
+      );
+      fs.appendFileSync(s.workspaceFile(".env"), `hypotenuseLength=${SECRET}\n`);
+      fs.mkdirSync(s.workspaceFile("deploy"), { recursive: true });
+      fs.writeFileSync(s.workspaceFile("deploy/prod.env"), `hypotenuseLength=${SECRET}\n`);
     },
   },
   (s) => {
-    it("@ attaches a workspace file and the Problems of the current file; .env is refused, never read", async () => {
+    it("@ attaches a workspace file, the Problems of the current file and a workspace search; .env is refused, never read", async () => {
       const wb = s.wb;
       await wb.step("problems reported", async () => {
         await wb.openFile("src/broken.ts");
@@ -74,6 +83,45 @@ scenario(
       });
       assert.equal(await chips.count(), 2);
 
+      await wb.step("@workspace nothing found", async () => {
+        await input.focus();
+        await input.press("@");
+        await wb.page.locator(sel.quickInputTitle).filter({ hasText: PICKER }).waitFor({ state: "visible" });
+        // "workspace <words>" typed in the picker searches straight away.
+        await wb.page.locator(sel.quickInputBox).fill("workspace zzqxwv_nowhere");
+        await wb.screenshot("workspace typed in the picker");
+        await wb.page.locator(sel.quickInputBox).press("Enter");
+        await view
+          .locator("#notice")
+          .filter({ hasText: "Nothing in the workspace matches “zzqxwv_nowhere”" })
+          .waitFor({ state: "visible" });
+      });
+      assert.equal(await chips.count(), 2, "nothing found: no chip");
+
+      await wb.step("@workspace search", async () => {
+        await input.fill("Where is hypotenuseLength defined? ");
+        await input.press("End");
+        await input.press("@");
+        await wb.pickQuickItem(PICKER, "Search the workspace…");
+        // The input box asks, prefilled with the question typed so far.
+        const box = wb.page.locator(sel.quickInputBox);
+        await wb.page
+          .locator(sel.quickInputTitle)
+          .filter({ hasText: "Search the workspace" })
+          .waitFor({ state: "visible" });
+        assert.equal(await box.inputValue(), "Where is hypotenuseLength defined?");
+        await wb.screenshot("workspace query box");
+        await box.press("Enter");
+        await chips.filter({ hasText: "workspace: Where is hypotenuseLength defined?" }).waitFor({ state: "visible" });
+      });
+      const searchChip = chips.filter({ hasText: "workspace:" });
+      const tooltip = (await searchChip.getAttribute("title")) ?? "";
+      await wb.screenshot("workspace search chip");
+      // The tooltip lists the snippets: the definition, never a secret file.
+      assert.match(tooltip, /src\/geometry\.ts:1-5/);
+      assert.doesNotMatch(tooltip, /\.env/);
+      assert.equal(await chips.count(), 3);
+
       await wb.step("send", async () => {
         await input.fill("Explain these");
         await input.press("Enter");
@@ -86,6 +134,9 @@ scenario(
       const turnText = await turn.innerText();
       assert.match(turnText, /math\.js/);
       assert.match(turnText, /Problems: broken\.ts \(1\)/);
+      assert.match(turnText, /workspace: Where is hypotenuseLength defined\?/);
+      const sentSearch = turn.locator(".context-chip").filter({ hasText: "workspace:" });
+      assert.match((await sentSearch.getAttribute("title")) ?? "", /src\/geometry\.ts:1-5/);
       await wb.screenshot("sent with context");
       assert.ok(!(await view.locator("body").innerText()).includes(SECRET));
     });
