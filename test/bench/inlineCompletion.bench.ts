@@ -21,7 +21,10 @@
  *
  * Then, per model, ours side by side with llama-server run the way llama.vscode runs it (sideBySide.ts).
  *
- * Environment: LCA_BENCH_PARTS=trace|sideBySide picks parts (default both); LCA_BENCH_1_5B=1 adds the 1.5B model (a cold request takes ~45 s on a 2-core AVX2
+ * Then, per model, the same steps with and without definitions in the prompt, interleaved
+ * (definitionsSideBySide.ts): whether the definitions lookup changes the typed-character step.
+ *
+ * Environment: LCA_BENCH_PARTS=trace|sideBySide|definitions picks parts (default all three); LCA_BENCH_1_5B=1 adds the 1.5B model (a cold request takes ~45 s on a 2-core AVX2
  * machine); LCA_BENCH_MODELS=0.5b,1.5b picks models explicitly; LCA_BENCH_LAYOUTS=psmTail,psm picks
  * layouts (default both). Each pass waits for the machine to be quiet and runs again when other
  * processes took more than LCA_BENCH_MAX_FOREIGN (0.1) of the CPU meanwhile (LCA_BENCH_RETRIES, 2).
@@ -55,6 +58,7 @@ import { syntaxFor } from "../../src/core/completion/postprocessing/syntax";
 import type { GenerateRequestInput, GenerationResult, ModelInfo } from "../../src/core/protocol/workerProtocol";
 import { editingTrace, TRACE_STEPS, type EditingTrace, type TraceStep, type TraceStepName } from "./editingTrace";
 import { startLoadProbe, waitForQuiet } from "./machineLoad";
+import { definitionsSideBySide } from "./definitionsSideBySide";
 import { sideBySide } from "./sideBySide";
 import { formatTable, median, percentile } from "./stats";
 
@@ -141,13 +145,16 @@ export async function run(options: {
     .map((l) => FimLayoutSchema.parse(l.trim()));
   const trace = editingTrace(root);
   // LCA_BENCH_PARTS: "trace" (pipeline / engine / plain infill), "sideBySide" (ours vs llama-server
-  // run as llama.vscode runs it, sideBySide.ts), or both (default).
-  const parts = (process.env.LCA_BENCH_PARTS ?? "trace,sideBySide").split(",").map((p) => p.trim());
+  // run as llama.vscode runs it, sideBySide.ts), "definitions" (with and without definitions in the
+  // prompt, definitionsSideBySide.ts), or all three (default).
+  const parts = (process.env.LCA_BENCH_PARTS ?? "trace,sideBySide,definitions").split(",").map((p) => p.trim());
   const results: Record<string, unknown>[] = [];
   const peerRows: Record<string, unknown>[] = [];
+  const definitionRows: Record<string, unknown>[] = [];
   for (const fixture of models) {
     if (parts.includes("trace")) results.push(await benchModel(fixture, trace, layouts, options));
     if (parts.includes("sideBySide")) peerRows.push(await sideBySide({ fixture, trace, ...options }));
+    if (parts.includes("definitions")) definitionRows.push(await definitionsSideBySide({ fixture, trace, ...options }));
   }
   return {
     suite: "inlineCompletion",
@@ -160,6 +167,7 @@ export async function run(options: {
     promptTokensSetting: PROMPT_TOKENS,
     models: results,
     sideBySide: peerRows,
+    definitions: definitionRows,
   };
 }
 
