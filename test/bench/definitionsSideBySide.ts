@@ -49,33 +49,32 @@ const RETRIES = Number(process.env.LCA_BENCH_RETRIES ?? 2);
 const QUIET_WAIT_MS = Number(process.env.LCA_BENCH_QUIET_WAIT_S ?? 60) * 1000;
 
 /**
- * What a definition lookup at the trace's cursor (in `resolveContextShiftSize(contextShiftSize,
- * sequence)`) finds in a typed workspace: the option's declaration and the sequence's class, from
- * node-llama-cpp's declaration files (pinned with the trace's source, so the text never drifts).
+ * What a definition lookup around the trace's cursor (in `resolveContextShiftSize(contextShiftSize,
+ * sequence)`) finds in a typed workspace: the option's declaration and the members of the sequence
+ * it uses, from node-llama-cpp's declaration files (pinned with the trace's source, so the text never
+ * drifts), most useful first. `nth`: which match in the file (LlamaContext also has a contextSize).
+ * The pipeline takes them in this order while they fit definitionTokens (selectDefinitions).
  */
-const DEFINITION_SOURCES: readonly { file: string; name: string; line: RegExp }[] = [
-  {
-    file: "node_modules/node-llama-cpp/dist/evaluator/LlamaCompletion.d.ts",
-    name: "contextShiftSize",
-    line: /^\s*contextShiftSize\?:/,
-  },
-  {
-    file: "node_modules/node-llama-cpp/dist/evaluator/LlamaContext/LlamaContext.d.ts",
-    name: "LlamaContextSequence",
-    line: /^export declare class LlamaContextSequence\b/,
-  },
-  {
-    file: "node_modules/node-llama-cpp/dist/evaluator/LlamaContext/LlamaContext.d.ts",
-    name: "LlamaContext",
-    line: /^export declare class LlamaContext\b/,
-  },
+const COMPLETION_DTS = "node_modules/node-llama-cpp/dist/evaluator/LlamaCompletion.d.ts";
+const CONTEXT_DTS = "node_modules/node-llama-cpp/dist/evaluator/LlamaContext/LlamaContext.d.ts";
+const DEFINITION_SOURCES: readonly { file: string; name: string; line: RegExp; nth?: number }[] = [
+  { file: COMPLETION_DTS, name: "contextShiftSize", line: /^\s*contextShiftSize\?:/ },
+  { file: CONTEXT_DTS, name: "contextSize", line: /^\s*get contextSize\(\): number;/, nth: 1 },
+  { file: COMPLETION_DTS, name: "minPrefixKeepTokens", line: /^\s*minPrefixKeepTokens\?:/ },
+  { file: CONTEXT_DTS, name: "contextTokens", line: /^\s*get contextTokens\(\)/ },
+  { file: CONTEXT_DTS, name: "nextTokenIndex", line: /^\s*get nextTokenIndex\(\)/ },
+  { file: CONTEXT_DTS, name: "LlamaContextSequence", line: /^export declare class LlamaContextSequence\b/ },
 ];
+/** The setting's default (256) unless LCA_BENCH_DEFINITION_TOKENS says otherwise. */
+const DEFINITION_TOKENS = process.env.LCA_BENCH_DEFINITION_TOKENS
+  ? Number(process.env.LCA_BENCH_DEFINITION_TOKENS)
+  : undefined;
 
 /** The definitions as DefinitionLookup would keep them for the trace's document. */
 export function traceDefinitions(repoRoot: string): DefinitionSnippet[] {
   return DEFINITION_SOURCES.map((d) => {
     const lines = fs.readFileSync(path.join(repoRoot, d.file), "utf8").split(/\r?\n/);
-    const at = lines.findIndex((l) => d.line.test(l));
+    const at = lines.map((l, i) => (d.line.test(l) ? i : -1)).filter((i) => i >= 0)[d.nth ?? 0] ?? -1;
     if (at < 0) throw new Error(`${d.file}: ${d.name}'s declaration was not found (node-llama-cpp version changed?)`);
     return { uri: `file:///work/${d.file}`, path: d.file, name: d.name, text: definitionSnippet(lines, at) };
   });
@@ -99,6 +98,8 @@ interface Sample {
   evaluated: number;
   /** Definition chunks that went into the prompt (PipelineResult.context). */
   definitions: number;
+  /** Their names, for the record. */
+  names: string[];
   foreign: number | null;
 }
 type Samples = Record<Step, Sample[]>;
@@ -132,7 +133,7 @@ export async function definitionsSideBySide(options: {
   try {
     const info = await worker.load("completion", { modelPath, contextSize: CONTEXT_SIZE });
     // The editor's defaults (definitionTokens 256); no speculative decoding, as in sideBySide.ts.
-    const settings = CompletionSettingsSchema.parse({ speculative: false });
+    const settings = CompletionSettingsSchema.parse({ speculative: false, definitionTokens: DEFINITION_TOKENS });
     const definitionTokens = await Promise.all(definitions.map((d) => worker.countTokens("completion", d.text)));
     const lines = trace.text.split("\n");
     const indent = /^\s*/.exec(lines[trace.cursorLine - 1])![0];
@@ -182,6 +183,9 @@ export async function definitionsSideBySide(options: {
         promptTokens: g.promptTokens,
         evaluated: g.promptTokens - g.reusedPromptTokens,
         definitions: (r.context ?? []).filter((c) => c.source === "definition").length,
+        names: (r.context ?? [])
+          .filter((c) => c.source === "definition")
+          .map((c) => defs.find((d) => d.text.trim() === c.text)?.name ?? "?"),
         foreign: probe.foreignShare(),
       };
     };
@@ -307,7 +311,10 @@ export async function definitionsSideBySide(options: {
       const b = table.without[step].firstP50;
       return a !== null && b !== null && b > 0 ? a / b : null;
     };
+    const inPrompt = [...new Set(samples.with.typedChar.flatMap((x) => x.names))];
+    const extraTokens = (table.with.typedChar.promptTokensP50 ?? 0) - (table.without.typedChar.promptTokensP50 ?? 0);
     const reading = [
+      `definitions in the prompt (definitionTokens ${settings.definitionTokens}, estimated): ${inPrompt.join(", ")}: the prompt is ${extraTokens} real tokens longer`,
       `typed char: evaluated ${table.with.typedChar.evaluated.join(", ")} with vs ${table.without.typedChar.evaluated.join(", ")} without; first token with/without ${ratio("typedChar")?.toFixed(2) ?? "-"}x`,
       `Enter: evaluated ${table.with.newLine.evaluated.join(", ")} with vs ${table.without.newLine.evaluated.join(", ")} without; first token with/without ${ratio("newLine")?.toFixed(2) ?? "-"}x`,
       `definitions arriving (once per lookup with new names): evaluated ${table.with.arrival.evaluated.join(", ")} vs ${table.without.arrival.evaluated.join(", ")} for a typed char; first token ${fmtMs(table.with.arrival.firstP50)} vs ${fmtMs(table.without.arrival.firstP50)} ms`,
@@ -329,6 +336,9 @@ export async function definitionsSideBySide(options: {
       loadAverage: { start: loadAtStart, end: loadAtEnd, perRound: loadPerRound },
       durationS,
       table,
+      definitionTokens: settings.definitionTokens,
+      inPrompt,
+      extraTokens,
       reading,
       reruns,
       keptBusy,
