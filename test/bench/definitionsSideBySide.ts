@@ -273,20 +273,32 @@ export async function definitionsSideBySide(options: {
       `${new Set(s.evaluated).size > 1 ? `${s.evaluated.join(", ")} (p50 ${s.evaluatedP50})` : s.evaluatedP50} of ${s.promptTokensP50}`;
     const table = { without: {}, with: {} } as Record<Variant, Record<Step, ReturnType<typeof summary>>>;
     const rows: string[][] = [];
+    const row = (label: string, variant: Variant, s: ReturnType<typeof summary>) =>
+      rows.push([
+        label,
+        variant,
+        String(s.n),
+        `${fmtMs(s.firstP50)} / ${fmtMs(s.firstP90)}`,
+        `${fmtMs(s.finalP50)} / ${fmtMs(s.finalP90)}`,
+        tokens(s),
+        s.definitionChunks.join(", "),
+      ]);
     for (const step of STEPS)
       for (const variant of ["without", "with"] as const) {
         const s = summary(samples[variant][step]);
         table[variant][step] = s;
-        rows.push([
-          STEP_LABEL[step],
-          variant,
-          String(s.n),
-          `${fmtMs(s.firstP50)} / ${fmtMs(s.firstP90)}`,
-          `${fmtMs(s.finalP50)} / ${fmtMs(s.finalP90)}`,
-          tokens(s),
-          s.definitionChunks.join(", "),
-        ]);
+        row(STEP_LABEL[step], variant, s);
       }
+    // Each Enter of a pass on its own: they evaluate different amounts (the line typed without a
+    // request before it; a 16-line tail anchor crossed), the same with and without definitions.
+    if (NEW_LINES > 1)
+      for (let k = 0; k < NEW_LINES; k++)
+        for (const variant of ["without", "with"] as const)
+          row(
+            `Enter ${k + 1} of ${NEW_LINES}`,
+            variant,
+            summary(samples[variant].newLine.filter((_, i) => i % NEW_LINES === k)),
+          );
     console.log(
       `\ndefinitions in the prompt: ${options.fixture}, ${threads} threads, ${rounds} rounds, ${maxTokens} tokens, ` +
         `${NEW_LINES} Enters per round; definitions ${definitions.map((d, i) => `${d.name} (${definitionTokens[i]} tokens)`).join(", ")}; ` +
