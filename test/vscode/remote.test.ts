@@ -165,7 +165,9 @@ describe("remote backend in the real extension host", function () {
     });
     const editor = await vscode.window.showTextDocument(doc);
     editor.selection = new vscode.Selection(0, 0, 3, 0);
-    const turnsBefore = chat.controller.viewState.conversation.turns.length;
+    // Summarize starts a new conversation: the retried Explain is told by a new conversation id (the
+    // earlier tests' chat may have left turns in the current one).
+    const before = chat.controller.viewState.conversation;
     // Only this test's notification may be there when its Retry is accepted.
     await vscode.commands.executeCommand("notifications.clearAll");
     failNext = true;
@@ -173,22 +175,26 @@ describe("remote backend in the real extension host", function () {
     const first = (await vscode.commands.executeCommand("localCode.explainSelection")) as { status: string };
     assert.equal(first.status, "failed", "the injected 500 fails the first Explain");
     assert.equal(failNext, false, "the proxy failed the token count");
-    assert.equal(chat.controller.viewState.conversation.turns.length, turnsBefore, "no exchange from the failed run");
+    assert.equal(chat.controller.viewState.conversation.id, before.id, "no exchange from the failed run");
+    assert.equal(
+      chat.controller.viewState.conversation.turns.length,
+      before.turns.length,
+      "no exchange from the failed run",
+    );
 
     // The error notification's first button is Retry: accept it as a user would, until the rerun shows.
-    const explained = () =>
-      chat.controller.viewState.conversation.turns
-        .slice(turnsBefore)
-        .find((t) => t.question.text.startsWith("Explain what the code above"));
+    const newTurns = () => {
+      const now = chat.controller.viewState.conversation;
+      return now.id === before.id ? [] : now.turns;
+    };
+    const explained = () => newTurns().find((t) => t.question.text.startsWith("Explain what the code above"));
     for (let tries = 0; !explained() && tries < 50; tries++) {
       await vscode.commands.executeCommand("notification.acceptPrimaryAction");
       await waitFor(explained, 200, "the retried Explain").catch(() => undefined);
     }
     const turn = await waitFor(explained, 30_000, "the retried Explain in the chat");
     assert.ok(
-      !chat.controller.viewState.conversation.turns
-        .slice(turnsBefore)
-        .some((t) => t.question.text.startsWith("Summarize the code above")),
+      !newTurns().some((t) => t.question.text.startsWith("Summarize the code above")),
       "Retry ran Summarize instead of Explain",
     );
     assert.match(turn.question.text, /Explain what the code above/);
