@@ -13,21 +13,13 @@ import {
   unusableRewrite,
   type EditPromptInput,
 } from "../../src/core/edit";
+import { CART_TOTAL_INSTRUCTION, CART_TOTAL_LINES } from "../fixtures/real/editSample";
 import { realModelPath, type RealModelId } from "../fixtures/real/index";
 import { assertNoLeak, realClient } from "./realHarness";
 
 const CONTEXT = 2048;
-/** A small function with 2-space indentation, as the e2e scenario's file. */
-const SOURCE = [
-  "export function total(items) {",
-  "  let sum = 0;",
-  "  for (const item of items) {",
-  "    sum += item.price * item.quantity;",
-  "  }",
-  "  return sum;",
-  "}",
-  "",
-];
+/** A small function with 2-space indentation, the e2e scenario's file too. */
+const SOURCE = CART_TOTAL_LINES;
 
 function input(instruction: string): EditPromptInput {
   return {
@@ -76,7 +68,7 @@ function assertSafe(o: Outcome): void {
   assert.ok(removed < 7, `the review would delete the whole function: ${JSON.stringify(o.answer)}`);
 }
 
-const INSTRUCTIONS = ["Add a comment that explains what the function returns.", "Convert the for loop to reduce."];
+const INSTRUCTIONS = ["Add a comment that explains what the function returns.", CART_TOTAL_INSTRUCTION];
 
 type Run = (instruction: string) => Promise<Outcome>;
 

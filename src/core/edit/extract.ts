@@ -17,12 +17,11 @@ const FENCE_OPEN = /^[ \t]*(`{3,}|~{3,})[^\n]*$/;
  */
 export function extractRewrite(answer: string, final: boolean): string[] | null {
   const lines = splitLines(answer);
-  const openAt = lines.findIndex((l) => FENCE_OPEN.test(l));
+  const found = firstFence(lines);
   let body: string[];
   let complete = final;
-  if (openAt >= 0) {
-    const fence = FENCE_OPEN.exec(lines[openAt]!)![1]!;
-    const closeAt = lines.findIndex((l, i) => i > openAt && isClosing(l, fence));
+  if (found) {
+    const { openAt, closeAt } = found;
     if (closeAt >= 0) {
       body = lines.slice(openAt + 1, closeAt);
       complete = true;
@@ -45,10 +44,16 @@ export function extractRewrite(answer: string, final: boolean): string[] | null 
 /** True once the answer's first code fence has closed: nothing after it is part of the rewrite. */
 export function rewriteComplete(answer: string): boolean {
   const lines = splitLines(answer);
+  const found = firstFence(lines);
+  return found !== null && found.closeAt >= 0 && found.closeAt < lines.length - 1;
+}
+
+/** The answer's first code fence: the line that opens it and the line that closes it (-1: not yet). */
+function firstFence(lines: readonly string[]): { openAt: number; closeAt: number } | null {
   const openAt = lines.findIndex((l) => FENCE_OPEN.test(l));
-  if (openAt < 0) return false;
+  if (openAt < 0) return null;
   const fence = FENCE_OPEN.exec(lines[openAt]!)![1]!;
-  return lines.some((l, i) => i > openAt && i < lines.length - 1 && isClosing(l, fence));
+  return { openAt, closeAt: lines.findIndex((l, i) => i > openAt && isClosing(l, fence)) };
 }
 
 const isClosing = (line: string, fence: string): boolean => {
@@ -84,10 +89,7 @@ const PROMPT_ECHOES = ["(read-only, do not repeat it):", "Rewrite this code (lin
 /** Offset just past the line that closes the answer's first code fence, or -1 when none closes. */
 function firstFenceEnd(answer: string): number {
   const lines = splitLines(answer);
-  const openAt = lines.findIndex((l) => FENCE_OPEN.test(l));
-  if (openAt < 0) return -1;
-  const fence = FENCE_OPEN.exec(lines[openAt]!)![1]!;
-  const closeAt = lines.findIndex((l, i) => i > openAt && isClosing(l, fence));
+  const closeAt = firstFence(lines)?.closeAt ?? -1;
   if (closeAt < 0) return -1;
   return lines.slice(0, closeAt + 1).reduce((n, l) => n + l.length + 1, 0);
 }

@@ -1,8 +1,13 @@
 /** Helpers for the edit review (a review tab with CodeLens Accept/Reject), shared by the edit scenarios. */
 import assert from "node:assert/strict";
+import { extractRewrite } from "../../../src/core/edit";
+import { EDIT_REPLY, expectedScriptedChatReply } from "../../fixtures/gguf/index";
 import { waitUntil } from "./chatView";
 import type { ScenarioContext } from "./scenario";
 import { sel } from "./workbench";
+
+/** The rewrite the edit fixture (`bigram-chat-edit`) answers with: a known rewrite of src/math.js. */
+export const EDIT_REWRITE = extractRewrite(expectedScriptedChatReply(EDIT_REPLY).text, true)!;
 
 /** The CodeLens links of the active editor. */
 export const lenses = (s: ScenarioContext) => s.wb.page.locator(`${sel.activeEditor} .codelens-decoration a`);

@@ -1,14 +1,19 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { diffReviewLines, extractRewrite } from "../../../src/core/edit";
-import { EDIT_REPLY, ensureFixture, expectedScriptedChatReply, fixturePath } from "../../fixtures/gguf/index";
+import { diffReviewLines } from "../../../src/core/edit";
+import { ensureFixture, fixturePath } from "../../fixtures/gguf/index";
 import { waitUntil } from "../lib/chatView";
-import { dumpLogOnFailure, editAll, lenses, topLens, waitForEditorText } from "../lib/editReview";
+import {
+  dumpLogOnFailure,
+  EDIT_REWRITE as REWRITE,
+  editAll,
+  lenses,
+  topLens,
+  waitForEditorText,
+} from "../lib/editReview";
 import { scenario } from "../lib/scenario";
 import { sel } from "../lib/workbench";
 
-/** The rewrite the edit fixture answers with, computed from its declared pieces. */
-const REWRITE = extractRewrite(expectedScriptedChatReply(EDIT_REPLY).text, true)!;
 scenario(
   "edit selection",
   {

@@ -1,13 +1,10 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { diffReviewLines, extractRewrite } from "../../../src/core/edit";
-import { EDIT_REPLY, ensureFixture, expectedScriptedChatReply, fixturePath } from "../../fixtures/gguf/index";
+import { diffReviewLines } from "../../../src/core/edit";
+import { ensureFixture, fixturePath } from "../../fixtures/gguf/index";
 import { ChatView, waitUntil } from "../lib/chatView";
-import { dumpLogOnFailure, lenses, topLens, waitForEditorText } from "../lib/editReview";
+import { dumpLogOnFailure, EDIT_REWRITE as REWRITE, lenses, topLens, waitForEditorText } from "../lib/editReview";
 import { scenario } from "../lib/scenario";
-
-/** The code block of the edit fixture's answer: a known rewrite of src/math.js. */
-const REWRITE = extractRewrite(expectedScriptedChatReply(EDIT_REPLY).text, true)!;
 
 scenario(
   "edit apply from chat",

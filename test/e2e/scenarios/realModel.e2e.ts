@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import type { Locator } from "playwright-core";
+import { CART_TOTAL_INSTRUCTION, CART_TOTAL_LINES } from "../../fixtures/real/editSample";
 import { realModelPath } from "../../fixtures/real/index";
 import { ChatView, waitUntil } from "../lib/chatView";
 import { dumpLogOnFailure, editAll, lenses, waitForEditorText } from "../lib/editReview";
@@ -135,18 +136,9 @@ scenario(
       // SmolLM2-135M (greedy) answers "Convert the for loop to reduce." with one whole code block
       // (test/real/edit.test.ts shows the same prompt): the review must come up with Accept/Reject,
       // and nothing reaches the file without a decision.
-      const original = [
-        "export function total(items) {",
-        "  let sum = 0;",
-        "  for (const item of items) {",
-        "    sum += item.price * item.quantity;",
-        "  }",
-        "  return sum;",
-        "}",
-        "",
-      ].join("\n");
+      const original = CART_TOTAL_LINES.join("\n");
       fs.writeFileSync(s.workspaceFile("src/cart.js"), original);
-      await editAll(s, "src/cart.js", "Convert the for loop to reduce.");
+      await editAll(s, "src/cart.js", CART_TOTAL_INSTRUCTION);
       await s.wb.step("review shown", () =>
         lenses(s).filter({ hasText: "Reject All" }).first().waitFor({ state: "visible", timeout: 300_000 }),
       );
