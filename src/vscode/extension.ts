@@ -44,6 +44,9 @@ export interface ExtensionApi {
   statusText(): { text: string; tooltip: string };
   /** The last lines written to the log (tests check that secrets never reach it). */
   logLines(): readonly string[];
+  /** How many lines the log has had so far: a mark for `logLinesSince` (lines after it, while kept). */
+  logWritten(): number;
+  logLinesSince(mark: number): readonly string[];
   models: ModelManager;
   chat: ChatViewProvider;
   /** Inline completion's extra context from other files (opened, edited, copied from). */
@@ -62,9 +65,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   // zod's JIT probes `navigator`, which code-server's extension host reports as an error.
   z.config({ jitless: true });
   const disposables = (store = new DisposableStore());
-  const { log, lines: logLines } = recordingLog(
-    disposables.add(vscode.window.createOutputChannel("Local Code Assistant", { log: true })),
-  );
+  const {
+    log,
+    lines: logLines,
+    written: logWritten,
+    since: logLinesSince,
+  } = recordingLog(disposables.add(vscode.window.createOutputChannel("Local Code Assistant", { log: true })));
   const backends = disposables.add(await createModelRuntime(context, log));
   const models = (runtime = backends.runtime);
   const settings = () => models.settings.settings;
@@ -96,7 +102,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   disposables.add(models.onDidChangeSettings(() => completion.settingsChanged()));
   disposables.add(models.onDidChangeBackend(() => completion.backendChanged()));
   disposables.add(models.onDidChangeModel((slot) => slot === "completion" && completion.modelChanged()));
-  disposables.add(registerCompletionWarmUp(completion, () => settings().completion));
+  disposables.add(registerCompletionWarmUp(completion, () => settings().completion, definitions.onDidChange));
   disposables.add(registerCompletionStatistics(completion));
 
   const search = new WorkspaceSearch({
@@ -145,6 +151,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     remote: backends.remote,
     statusText: () => statusBar.current(),
     logLines: () => logLines,
+    logWritten,
+    logLinesSince,
   };
 }
 

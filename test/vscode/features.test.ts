@@ -163,6 +163,61 @@ describe("completion warm-up at a new place, in the real extension host", functi
   });
 });
 
+describe("completion warm-up after Enter, in the real extension host", function () {
+  this.timeout(180_000);
+
+  it("a suggestion at the end of a line, then a pause: the prompt after Enter is warmed, and Enter evaluates only its own tokens", async () => {
+    const { engine, models, logWritten, logLinesSince } = await api();
+    await models.ensureLoaded("completion");
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder);
+    const uri = vscode.Uri.joinPath(folder.uri, "src", "afterEnter.js");
+    const lines = Array.from({ length: 48 }, (_, i) => `const total${i} = compute(${i});`);
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(lines.join("\n") + "\n"));
+    const editor = await vscode.window.showTextDocument(uri);
+    try {
+      // Line 31 (0-based): Enter moves to line 32, where the prompt's 16-line tail anchor moves, so
+      // without the warm-up the new line would evaluate the whole suffix again.
+      const line = 31;
+      editor.selection = new vscode.Selection(line, lines[line].length, line, lines[line].length);
+      const before = (await engine.status()).lanes.completion;
+      const start = logWritten();
+      await vscode.commands.executeCommand("editor.action.inlineSuggest.trigger");
+      const warm = await waitFor(
+        () =>
+          logLinesSince(start).find((l) =>
+            /completion warm-up after Enter: warmUp in \d+ ms, \d+ prompt tokens/.test(l),
+          ),
+        60_000,
+        "the warm-up after Enter",
+      );
+      const warmed = Number(/, (\d+) prompt tokens/.exec(warm)![1]);
+      assert.ok(warmed > 50, `the warm-up evaluated the suffix again after the anchor (${warmed} tokens)`);
+      const lanes = (await engine.status()).lanes.completion;
+      assert.ok(lanes.warmUpsCompleted > before.warmUpsCompleted, "counted in the worker's lanes");
+
+      const enterAt = logWritten();
+      await vscode.commands.executeCommand("type", { text: "\n" });
+      assert.equal(editor.selection.active.line, line + 1);
+      await vscode.commands.executeCommand("editor.action.inlineSuggest.trigger");
+      const answered = await waitFor(
+        () =>
+          logLinesSince(enterAt).find((l) =>
+            /\] completion: \w+ in \d+ ms, \d+ of \d+ prompt tokens evaluated/.test(l),
+          ),
+        60_000,
+        "the request after Enter",
+      );
+      const evaluated = Number(/, (\d+) of \d+ prompt tokens evaluated/.exec(answered)![1]);
+      assert.ok(evaluated <= 3, `Enter evaluated ${evaluated} prompt tokens: ${answered}`);
+      console.log(`[after Enter] warm-up ${warmed} tokens in the pause; Enter then ${evaluated}`);
+    } finally {
+      await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
+      await vscode.workspace.fs.delete(uri);
+    }
+  });
+});
+
 describe("promptTokens auto, in the real extension host", function () {
   this.timeout(180_000);
 
@@ -275,7 +330,7 @@ describe("context from other files in the completion prompt, in the real extensi
   this.timeout(180_000);
 
   it("a call to a function defined in another file puts that function's signature and doc comment in the prompt", async () => {
-    const { models, definitions, lastCompletionContext } = await api();
+    const { models, definitions, lastCompletionContext, logWritten, logLinesSince } = await api();
     await models.ensureLoaded("completion");
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder);
@@ -293,6 +348,7 @@ describe("context from other files in the completion prompt, in the real extensi
       const editor = await vscode.window.showTextDocument(caller);
       const end = editor.document.positionAt(callerText.length);
       // TypeScript's server starts on the first .ts file: until it answers, each pause asks again.
+      const start = logWritten();
       const found = await pollFor(
         async () => {
           editor.selection = new vscode.Selection(end, end);
@@ -304,6 +360,21 @@ describe("context from other files in the completion prompt, in the real extensi
       );
       assert.equal(found.path, "src/geometry.ts");
       assert.equal(found.text, `/** Area of a rectangle, in square metres. */\n${signature}`);
+      // Their arrival made the prompt here stale: the pause warms it up with them, so the next
+      // keystroke does not pay for the new definitions' tokens.
+      const since = logLinesSince(start);
+      const landed = since.findIndex((l) => /definitions: rectangleArea \(src\/geometry\.ts\)/.test(l));
+      assert.ok(landed >= 0, "the lookup logged what it found");
+      const landedMark = logWritten() - (since.length - landed);
+      await waitFor(
+        () => logLinesSince(landedMark).find((l) => /completion warm-up( after Enter)?: warmUp in/.test(l)),
+        60_000,
+        "a warm-up after the definitions landed",
+      );
+      assert.ok(
+        lastCompletionContext()?.some((c) => c.source === "definition" && c.text.includes(signature)),
+        "the warmed prompt holds the definition",
+      );
       // The completion prompt built at this place carries it (ring chunks first, then definitions).
       const context = await pollFor(
         async () => {

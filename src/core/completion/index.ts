@@ -89,7 +89,9 @@ export {
   type WarmUpCheck,
   type WarmUpDecision,
   type WarmUpSkip,
+  type WarmUpTarget,
 } from "./scheduling/warmUp";
+export { afterEnter } from "./scheduling/afterEnter";
 export {
   CompletionStats,
   STEP_KINDS,

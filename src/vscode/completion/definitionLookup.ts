@@ -32,6 +32,9 @@ export class DefinitionLookup implements vscode.Disposable {
   /** Bumped by every keystroke or cursor move: a lookup that sees another value was superseded. */
   private generation = 0;
   private running: Promise<void> | undefined;
+  private readonly changed = new vscode.EventEmitter<string>();
+  /** New definitions were found for a document (its uri): its completion prompt holds other text now. */
+  readonly onDidChange = this.changed.event;
 
   constructor(
     private readonly enabled: () => boolean,
@@ -93,6 +96,7 @@ export class DefinitionLookup implements vscode.Disposable {
     if (this.generation !== started || document.version !== version) return;
     // Nothing found (a language server still starting, a local name): asked again at the next pause.
     this.byDocument.set(uri, { version, key: definitions.length > 0 ? key : "", definitions });
+    if (definitions.length > 0) this.changed.fire(uri);
     this.log.debug(
       `definitions: ${definitions.map((d) => `${d.name} (${d.path})`).join(", ") || "none"} for ${key || "no site"}`,
     );
@@ -138,5 +142,6 @@ export class DefinitionLookup implements vscode.Disposable {
     if (this.timer) clearTimeout(this.timer);
     this.generation++;
     for (const d of this.disposables.splice(0)) d.dispose();
+    this.changed.dispose();
   }
 }

@@ -6,6 +6,7 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { Engine } from "../../core/engine/engine";
+import type { ModelInfo } from "../../core/engine/types";
 import {
   AdaptiveDebounce,
   CompletionCache,
@@ -13,6 +14,7 @@ import {
   resolvePromptTokens,
   CompletionStats,
   WarmUpPlanner,
+  afterEnter,
   reasonInWords,
   stepKind,
   CompletionScheduler,
@@ -28,8 +30,8 @@ import {
   type GhostText,
   type PipelineResult,
   type PromptBudget,
-  type StepKind,
   type StepPlace,
+  type WarmUpTarget,
 } from "../../core/completion";
 import type { ModelManager } from "../../core/runtime/modelManager";
 import type { Logger } from "../../core/util/logger";
@@ -60,6 +62,12 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
   private readonly scheduler: CompletionScheduler;
   private readonly activityEmitter = new vscode.EventEmitter<CompletionActivity>();
   readonly onDidChangeActivity = this.activityEmitter.event;
+  private readonly answeredEmitter = new vscode.EventEmitter<{
+    document: vscode.TextDocument;
+    position: vscode.Position;
+  }>();
+  /** A request was answered (from the model or the cache) at this place (the after-Enter warm-up listens). */
+  readonly onDidAnswer = this.answeredEmitter.event;
   private activity: CompletionActivity = { generating: false, lastLatencyMs: null, problem: null, lastReason: null };
   /** Statistics since the window opened (Local Code: Completion Statistics); never sent anywhere. */
   readonly stats = new CompletionStats();
@@ -164,6 +172,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
         this.stats.record(kind, result);
       } else this.stats.record(kind, result);
       this.report(result);
+      this.answeredEmitter.fire({ document, position });
       const ghost = result.ghost;
       if (!ghost || token.isCancellationRequested) return undefined;
       const split = this.halves(document, position);
@@ -189,11 +198,11 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
   private run(
     snapshot: DocumentSnapshot,
     settings: CompletionSettings,
-    model: Parameters<typeof completionPipeline>[0]["model"],
+    model: ModelInfo,
     manual: boolean,
     signal: AbortSignal,
+    warmUp = false,
   ): Promise<PipelineResult> {
-    const modelPath = this.engine.modelInfo("completion")?.modelPath ?? "";
     return completionPipeline({
       document: snapshot,
       settings,
@@ -206,8 +215,9 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
       repoName: vscode.workspace.workspaceFolders?.[0]?.name,
       manual,
       signal,
-      promptTokensPerSecond: this.throughput.tokensPerSecond(modelPath),
-    }).then((result) => this.measured(modelPath, result));
+      warmUp,
+      promptTokensPerSecond: this.throughput.tokensPerSecond(model.modelPath),
+    }).then((result) => this.measured(model.modelPath, result));
   }
 
   private measured(modelPath: string, result: PipelineResult): PipelineResult {
@@ -241,7 +251,7 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
     };
   }
 
-  /** The chunks from other files in the last completion prompt (ring, then definitions); for tests and logs. */
+  /** The chunks from other files in the last completion prompt, a warm-up's too (ring, then definitions); for tests and logs. */
   get lastPromptContext(): readonly ContextChunk[] | null {
     return this.lastContext;
   }
@@ -272,47 +282,42 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
   }
 
   /**
-   * Evaluates the prompt at the cursor without generating (the planner said the user paused at a
-   * new place). Runs through the scheduler, so the next keystroke supersedes it at once.
+   * Evaluates a prompt without generating (the planner said the user paused): the cursor's place,
+   * or with target "afterEnter" the document as it will be after Enter at the end of this line.
+   * Runs through the scheduler, so the next keystroke supersedes it at once.
    */
-  async warmUp(document: vscode.TextDocument, position: vscode.Position): Promise<PipelineResult | null> {
+  async warmUp(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+    target: WarmUpTarget = "place",
+  ): Promise<PipelineResult | null> {
     const model = this.engine.modelInfo("completion");
     const settings = this.settings();
     if (!model || !CODE_SCHEMES.has(document.uri.scheme)) return null;
-    const snapshot = this.snapshot(document, position);
+    const here = this.snapshot(document, position);
+    const snapshot = target === "afterEnter" ? afterEnter(here) : here;
+    if (!snapshot) return null;
     // The ring would be promoted at the next idle tick anyway; doing it now keeps the warmed prompt's start.
     this.ring.promote();
-    const kind: StepKind = "warmUp";
-    const place: StepPlace = { uri: document.uri.toString(), line: position.line };
     const outcome = await this.scheduler.schedule(
       (signal) => {
-        this.lastPlace = place;
-        return completionPipeline({
-          document: snapshot,
-          settings,
-          model: { specialTokens: model.specialTokens, contextSize: model.contextSize },
-          generate: (slot, body, options) => this.engine.generate(slot, body, options),
-          extraContext: this.ring.chunks,
-          exclude: this.context.exclude,
-          definitions: this.context.definitions?.(snapshot.uri),
-          cache: this.cache,
-          repoName: vscode.workspace.workspaceFolders?.[0]?.name,
-          signal,
-          warmUp: true,
-          promptTokensPerSecond: this.throughput.tokensPerSecond(model.modelPath),
-        }).then((result) => this.measured(model.modelPath, result));
+        // After Enter the next request is still a new line below this place (its kind in the statistics).
+        this.lastPlace = { uri: document.uri.toString(), line: position.line };
+        return this.run(snapshot, settings, model, false, signal, true);
       },
       { manual: true },
     );
+    const what = target === "afterEnter" ? "completion warm-up after Enter" : "completion warm-up";
     if (outcome.kind !== "done") {
-      this.log.debug(`completion warm-up: ${outcome.kind}`);
+      this.log.debug(`${what}: ${outcome.kind}`);
       return null;
     }
     const g = outcome.value.generation;
     this.log.debug(
-      `completion warm-up: ${outcome.value.reason} in ${outcome.value.timings.totalMs.toFixed(0)} ms${g ? `, ${g.promptTokens - g.reusedPromptTokens} prompt tokens evaluated` : ""}`,
+      `${what}: ${outcome.value.reason} in ${outcome.value.timings.totalMs.toFixed(0)} ms${g ? `, ${g.promptTokens - g.reusedPromptTokens} prompt tokens evaluated` : ""}`,
     );
-    this.stats.record(kind, outcome.value);
+    if (outcome.value.context) this.lastContext = outcome.value.context;
+    this.stats.record("warmUp", outcome.value);
     return outcome.value;
   }
 
@@ -372,5 +377,6 @@ export class InlineCompletionProvider implements vscode.InlineCompletionItemProv
   dispose(): void {
     this.scheduler.dispose();
     this.activityEmitter.dispose();
+    this.answeredEmitter.dispose();
   }
 }

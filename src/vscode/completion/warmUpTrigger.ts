@@ -1,7 +1,8 @@
 /**
  * Tells the provider's WarmUpPlanner (pure, src/core/completion/scheduling/warmUp.ts) what the user
- * does: typing anywhere, the cursor landing somewhere (click, jump, another editor), and asks it
- * at the end of the pause whether to warm up. Power: Linux reads /sys/class/power_supply, macOS
+ * does: typing anywhere, the cursor landing somewhere (click, jump, another editor), a request
+ * answered at the end of a line, the prompt's context changing (definitions landed), and asks it
+ * at the end of the pause whether to warm up, and what. Power: Linux reads /sys/class/power_supply, macOS
  * asks `pmset -g batt`; elsewhere (Windows) the power source is unknown and counts as mains.
  */
 import { execFile } from "node:child_process";
@@ -16,19 +17,25 @@ const POWER_CACHE_MS = 30_000;
 export function registerCompletionWarmUp(
   provider: InlineCompletionProvider,
   settings: () => CompletionSettings,
+  /** Fires with a document's uri when what its prompt holds changed (DefinitionLookup.onDidChange). */
+  contextChanged?: vscode.Event<string>,
 ): vscode.Disposable {
   const planner = provider.warmUps;
   let timer: NodeJS.Timeout | undefined;
   const power = new PowerSource();
 
-  const arm = (editor: vscode.TextEditor | undefined) => {
-    if (!editor) return;
-    const place = { uri: editor.document.uri.toString(), line: editor.selection.active.line };
-    const delay = planner.moved(place, Date.now());
+  const placeOf = (editor: vscode.TextEditor) => ({
+    uri: editor.document.uri.toString(),
+    line: editor.selection.active.line,
+  });
+  const wait = (editor: vscode.TextEditor, delay: number | null) => {
     if (timer) clearTimeout(timer);
     timer = undefined;
     if (delay === null) return;
     timer = setTimeout(() => void fire(editor), delay);
+  };
+  const arm = (editor: vscode.TextEditor | undefined) => {
+    if (editor) wait(editor, planner.moved(placeOf(editor), Date.now()));
   };
 
   const fire = async (editor: vscode.TextEditor) => {
@@ -43,7 +50,9 @@ export function registerCompletionWarmUp(
       onBattery: await power.onBattery(),
       modelLoaded: provider.modelLoaded,
     });
-    if (decision.run) await provider.warmUp(editor.document, position);
+    if (decision.run) await provider.warmUp(editor.document, position, decision.target);
+    // A request (or another warm-up) still runs: the pending warm-up is kept and asked again later.
+    else if (decision.reason === "busy") wait(editor, planner.pauseMs);
   };
 
   const disposables = [
@@ -63,7 +72,23 @@ export function registerCompletionWarmUp(
         arm(event.textEditor);
     }),
     vscode.window.onDidChangeActiveTextEditor((editor) => arm(editor)),
+    provider.onDidAnswer(({ document, position }) => {
+      const editor = vscode.window.activeTextEditor;
+      if (editor?.document !== document || !editor.selection.isEmpty || !editor.selection.active.isEqual(position))
+        return;
+      // Only at the end of a line with code on it: where Enter comes next.
+      const line = document.lineAt(position.line).text;
+      if (line.slice(position.character).trim() !== "" || line.trim() === "") return;
+      wait(editor, planner.answered(placeOf(editor), Date.now()));
+    }),
   ];
+  if (contextChanged)
+    disposables.push(
+      contextChanged((uri) => {
+        const editor = vscode.window.activeTextEditor;
+        if (editor?.document.uri.toString() === uri) wait(editor, planner.contextChanged(placeOf(editor), Date.now()));
+      }),
+    );
   arm(vscode.window.activeTextEditor);
   return {
     dispose: () => {

@@ -5,6 +5,7 @@ import {
   onBatteryFromSysfs,
   type WarmUpCheck,
 } from "../../../src/core/completion/scheduling/warmUp";
+import { afterEnter } from "../../../src/core/completion/scheduling/afterEnter";
 import { completionPipeline } from "../../../src/core/completion/pipeline";
 import { DEFAULT_COMPLETION_SETTINGS } from "../../../src/core/completion/settings";
 import { CompletionCache } from "../../../src/core/completion/caching/completionCache";
@@ -19,7 +20,7 @@ describe("warm-up planner", () => {
   it("warms up a new place after the pause, once", () => {
     const p = new WarmUpPlanner(500);
     assert.equal(p.moved(A, 1000), 500);
-    assert.deepEqual(check(p, 1500), { run: true });
+    assert.deepEqual(check(p, 1500), { run: true, target: "place" });
     assert.equal(p.moved(A, 1600), null, "the place is prompted now");
     assert.deepEqual(check(p, 2200), { run: false, reason: "samePlace" });
   });
@@ -36,7 +37,7 @@ describe("warm-up planner", () => {
     p.typed(1000);
     p.moved(A, 1100);
     assert.deepEqual(check(p, 1400), { run: false, reason: "typing" });
-    assert.deepEqual(check(p, 1650), { run: true });
+    assert.deepEqual(check(p, 1650), { run: true, target: "place" });
   });
 
   it("a place a request was made for needs no warm-up", () => {
@@ -59,6 +60,83 @@ describe("warm-up planner", () => {
       p.moved(A, 1000);
       assert.deepEqual(check(p, 2000, change), { run: false, reason }, reason);
     }
+  });
+});
+
+describe("warm-up after Enter", () => {
+  it("a request answered at the end of a line, then a pause: warm the next line's prompt, once", () => {
+    const p = new WarmUpPlanner(500);
+    p.requested(A);
+    assert.equal(p.answered(A, 1000), 500);
+    assert.deepEqual(check(p, 1400), { run: false, reason: "typing" }, "not before the pause is over");
+    assert.deepEqual(check(p, 1500), { run: true, target: "afterEnter" });
+    assert.equal(p.answered(A, 2000), null, "the prompt after Enter is warm already");
+    // Enter: the request for the next line finds that place prompted, so no new-place warm-up either.
+    p.typed(3000);
+    assert.equal(p.moved({ uri: A.uri, line: A.line + 1 }, 3000), null);
+  });
+
+  it("a keystroke in the pause cancels it; a move elsewhere makes it a new place instead", () => {
+    const p = new WarmUpPlanner(500);
+    p.answered(A, 1000);
+    p.typed(1200);
+    assert.deepEqual(check(p, 1500), { run: false, reason: "typing" });
+    p.answered(A, 2000);
+    assert.equal(p.moved(B, 2100), 500);
+    assert.deepEqual(check(p, 2700, { place: B }), { run: true, target: "place" });
+  });
+
+  it("new context (definitions landed) makes a prompted place stale: the pause warms it again, after Enter when that waits", () => {
+    const p = new WarmUpPlanner(500);
+    p.requested(A);
+    assert.equal(p.moved(A, 1000), null, "prompted");
+    assert.equal(p.contextChanged(A, 1000), 500);
+    assert.deepEqual(check(p, 1500), { run: true, target: "place" });
+    p.answered(A, 2000);
+    p.contextChanged(A, 2100);
+    assert.deepEqual(check(p, 2600), { run: true, target: "afterEnter" });
+    p.typed(2700);
+    assert.deepEqual(check(p, 3300), { run: false, reason: "samePlace" }, "typing ended the pending one");
+  });
+});
+
+describe("a warm-up that found the model busy", () => {
+  it("is kept: asked again once the request is over, it runs", () => {
+    const p = new WarmUpPlanner(500);
+    p.answered(A, 1000);
+    assert.deepEqual(check(p, 1500, { busy: true }), { run: false, reason: "busy" });
+    assert.deepEqual(check(p, 2000), { run: true, target: "afterEnter" });
+  });
+});
+
+describe("the document after Enter", () => {
+  const doc = (prefix: string, suffix: string, languageId = "typescript", useTabs = false) => ({
+    uri: "file:///a.ts",
+    path: "a.ts",
+    languageId,
+    eol: "\n" as const,
+    indent: { useTabs, size: 2 },
+    prefix,
+    suffix,
+  });
+
+  it("keeps the line's indentation, one level more after a block opener", () => {
+    assert.equal(afterEnter(doc("  const a = 1;", "\n}\n"))?.prefix, "  const a = 1;\n  ");
+    assert.equal(afterEnter(doc("  if (a) {", "\n}\n"))?.prefix, "  if (a) {\n    ");
+    assert.equal(afterEnter(doc("\tfoo(", "", "typescript", true))?.prefix, "\tfoo(\n\t\t");
+    assert.equal(afterEnter(doc("def f(x):  # note", "\n", "python"))?.prefix, "def f(x):  # note\n  ");
+    assert.equal(afterEnter(doc("  if (a) {", "\n}\n"))?.suffix, "\n}\n", "the rest of the document stays");
+  });
+
+  it("only at the end of a line with code on it", () => {
+    assert.equal(afterEnter(doc("  foo(", "a);\n")), null, "text right of the cursor");
+    assert.equal(afterEnter(doc("x;\n   ", "\n")), null, "a blank line");
+    assert.ok(afterEnter(doc("x;", "   \n")), "white space right of the cursor");
+  });
+
+  it("uses the document's line ending", () => {
+    const crlf = { ...doc("a;\r\nb;", "\r\n"), eol: "\r\n" as const };
+    assert.equal(afterEnter(crlf)?.prefix, "a;\r\nb;\r\n");
   });
 });
 

@@ -1,8 +1,14 @@
 /**
- * When to warm up the prompt of a new place (evaluate it without generating, so the first
- * keystroke there pays only for its own tokens): the cursor landed on a line the last prompt was
- * not built for (a file opened or focused, a jump, a click), and the user paused there. Never while
- * the user types (anywhere), never while a request runs, never on battery, never twice for a place.
+ * When to warm up a prompt (evaluate it without generating, so the next keystroke pays only for its
+ * own tokens), and which one:
+ * - "place": the cursor landed on a line the last prompt was not built for (a file opened or
+ *   focused, a jump, a click), or the prompt's context changed (definitions landed), and the user
+ *   paused there;
+ * - "afterEnter": a request was answered at the end of a line and the user paused there: the prompt
+ *   as it will be after Enter, so Enter finds it cached (it is what pays when a new line moves the
+ *   prompt's tail anchor, ~300 tokens once per 16 lines).
+ * Never while the user types (anywhere), never while a request runs, never on battery, never twice
+ * for a place.
  */
 
 export interface Place {
@@ -13,7 +19,10 @@ export interface Place {
 
 export type WarmUpSkip = "disabled" | "samePlace" | "typing" | "moved" | "busy" | "onBattery" | "noModel";
 
-export type WarmUpDecision = { run: true } | { run: false; reason: WarmUpSkip };
+/** The prompt a warm-up evaluates: the cursor's place, or the place after Enter at the end of its line. */
+export type WarmUpTarget = "place" | "afterEnter";
+
+export type WarmUpDecision = { run: true; target: WarmUpTarget } | { run: false; reason: WarmUpSkip };
 
 export interface WarmUpCheck {
   now: number;
@@ -32,8 +41,8 @@ export const WARM_UP_PAUSE_MS = 500;
 export class WarmUpPlanner {
   /** The place the model's prompt was last built for (a request or a warm-up). */
   private prompted: Place | null = null;
-  /** Where the cursor landed without typing, and when; null after a keystroke. */
-  private landed: { place: Place; at: number } | null = null;
+  /** Where the cursor landed without typing (or a request was answered), when, and what to warm; null after a keystroke. */
+  private landed: { place: Place; at: number; target: WarmUpTarget } | null = null;
   private lastKeystrokeAt = -Infinity;
 
   constructor(readonly pauseMs = WARM_UP_PAUSE_MS) {}
@@ -58,7 +67,28 @@ export class WarmUpPlanner {
       this.landed = null;
       return null;
     }
-    this.landed = { place, at };
+    this.landed = { place, at, target: "place" };
+    return this.pauseMs;
+  }
+
+  /**
+   * A request at this place was answered with the cursor at the end of a non-blank line: after the
+   * pause, warm the prompt after Enter. Returns the delay after which `check` should be asked.
+   */
+  answered(place: Place, at: number): number | null {
+    if (samePlace(this.prompted, below(place))) return null;
+    this.landed = { place, at, target: "afterEnter" };
+    return this.pauseMs;
+  }
+
+  /**
+   * What the prompt holds for this place changed (definitions landed): the cached prompt is stale,
+   * so a pause warms it again (after Enter, when that is what waits here).
+   */
+  contextChanged(place: Place, at: number): number {
+    this.prompted = null;
+    const target = this.landed && samePlace(this.landed.place, place) ? this.landed.target : "place";
+    this.landed = { place, at, target };
     return this.pauseMs;
   }
 
@@ -71,17 +101,23 @@ export class WarmUpPlanner {
     if (!landed) return skip(input.now - this.lastKeystrokeAt < this.pauseMs ? "typing" : "samePlace");
     if (!samePlace(landed.place, input.place)) return skip("moved");
     if (input.now - this.lastKeystrokeAt < this.pauseMs || input.now - landed.at < this.pauseMs) return skip("typing");
-    if (samePlace(this.prompted, input.place)) return skip("samePlace");
+    // After Enter the prompt is the next line's (the indentation Enter adds is all it holds there).
+    const warmed = landed.target === "afterEnter" ? below(input.place) : input.place;
+    if (samePlace(this.prompted, warmed)) return skip("samePlace");
     if (input.busy) return skip("busy");
     if (input.onBattery) return skip("onBattery");
     this.landed = null;
-    this.prompted = input.place;
-    return { run: true };
+    this.prompted = warmed;
+    return { run: true, target: landed.target };
   }
 }
 
 function samePlace(a: Place | null, b: Place): boolean {
   return a !== null && a.uri === b.uri && a.line === b.line;
+}
+
+function below(place: Place): Place {
+  return { uri: place.uri, line: place.line + 1 };
 }
 
 /**
