@@ -81,11 +81,13 @@ export function traceDefinitions(repoRoot: string): DefinitionSnippet[] {
 }
 
 type Variant = "without" | "with";
-type Step = "cold" | "arrival" | "typedChar" | "newLine";
-const STEPS: readonly Step[] = ["cold", "arrival", "typedChar", "newLine"];
+type Step = "cold" | "arrival" | "warmUp" | "arrivalPaused" | "typedChar" | "newLine";
+const STEPS: readonly Step[] = ["cold", "arrival", "warmUp", "arrivalPaused", "typedChar", "newLine"];
 const STEP_LABEL: Record<Step, string> = {
   cold: "cold (a new place; no definitions yet in either)",
   arrival: "next character: definitions arrive (with) / typed char (without)",
+  warmUp: "(definitions landed in a pause: the warm-up)",
+  arrivalPaused: "next character after that pause",
   typedChar: "one character typed",
   newLine: "Enter (new line)",
 };
@@ -103,7 +105,14 @@ interface Sample {
   foreign: number | null;
 }
 type Samples = Record<Step, Sample[]>;
-const emptySamples = (): Samples => ({ cold: [], arrival: [], typedChar: [], newLine: [] });
+const emptySamples = (): Samples => ({
+  cold: [],
+  arrival: [],
+  warmUp: [],
+  arrivalPaused: [],
+  typedChar: [],
+  newLine: [],
+});
 
 interface Place {
   prefix: string;
@@ -148,7 +157,12 @@ export async function definitionsSideBySide(options: {
 
     let pathId = 0;
     const freshPath = () => `src/evaluator${String(pathId++).padStart(3, "0")}/LlamaCompletion.js`;
-    const request = async (filePath: string, place: Place, defs: readonly DefinitionSnippet[]): Promise<Sample> => {
+    const request = async (
+      filePath: string,
+      place: Place,
+      defs: readonly DefinitionSnippet[],
+      warmUp = false,
+    ): Promise<Sample> => {
       const document: DocumentSnapshot = {
         uri: `file:///work/${filePath}`,
         path: filePath,
@@ -166,12 +180,14 @@ export async function definitionsSideBySide(options: {
         settings,
         model: { specialTokens: info.specialTokens },
         generate: (slot, body, o) =>
-          worker.generate(slot, { ...body, maxTokens, stop: [], timeBudgetMs: undefined } as GenerateRequestInput, {
-            supersede: o?.supersede,
-            onChunk: (text) => ((first ??= performance.now()), o?.onChunk?.(text)),
-          }),
+          worker.generate(
+            slot,
+            warmUp ? body : ({ ...body, maxTokens, stop: [], timeBudgetMs: undefined } as GenerateRequestInput),
+            { supersede: o?.supersede, onChunk: (text) => ((first ??= performance.now()), o?.onChunk?.(text)) },
+          ),
         definitions: defs,
         repoName: REPO_NAME,
+        warmUp,
       });
       const ms = performance.now() - t0;
       const g = r.generation;
@@ -208,6 +224,15 @@ export async function definitionsSideBySide(options: {
         prefix += line;
         await sleep(GAP_MS);
       }
+      // The same first keystrokes at another fresh place, but the definitions land while the user
+      // pauses: the warm-up evaluates the prompt with them (WarmUpPlanner.contextChanged), then the
+      // next character. Without definitions nothing changed, so nothing is warmed.
+      const pausedFile = freshPath();
+      await request(pausedFile, places.cold, []);
+      await sleep(500);
+      if (variant === "with") s.warmUp.push(await request(pausedFile, places.cold, defs, true));
+      s.arrivalPaused.push(await request(pausedFile, places.arrival, defs));
+      await sleep(GAP_MS);
       return s;
     };
     const reruns: string[] = [];
@@ -287,7 +312,7 @@ export async function definitionsSideBySide(options: {
       for (const variant of ["without", "with"] as const) {
         const s = summary(samples[variant][step]);
         table[variant][step] = s;
-        row(STEP_LABEL[step], variant, s);
+        if (s.n > 0) row(STEP_LABEL[step], variant, s);
       }
     // Each Enter of a pass on its own: they evaluate different amounts (the line typed without a
     // request before it; a 16-line tail anchor crossed), the same with and without definitions.
@@ -330,6 +355,7 @@ export async function definitionsSideBySide(options: {
       `typed char: evaluated ${table.with.typedChar.evaluated.join(", ")} with vs ${table.without.typedChar.evaluated.join(", ")} without; first token with/without ${ratio("typedChar")?.toFixed(2) ?? "-"}x`,
       `Enter: evaluated ${table.with.newLine.evaluated.join(", ")} with vs ${table.without.newLine.evaluated.join(", ")} without; first token with/without ${ratio("newLine")?.toFixed(2) ?? "-"}x`,
       `definitions arriving (once per lookup with new names): evaluated ${table.with.arrival.evaluated.join(", ")} vs ${table.without.arrival.evaluated.join(", ")} for a typed char; first token ${fmtMs(table.with.arrival.firstP50)} vs ${fmtMs(table.without.arrival.firstP50)} ms`,
+      `definitions arriving in a pause (warm-up ${table.with.warmUp.evaluated.join(", ")} tokens): the next character evaluated ${table.with.arrivalPaused.evaluated.join(", ")} with vs ${table.without.arrivalPaused.evaluated.join(", ")} without; first token ${fmtMs(table.with.arrivalPaused.firstP50)} vs ${fmtMs(table.without.arrivalPaused.firstP50)} ms`,
     ];
     for (const line of reading) console.log(line);
     if (reruns.length)
