@@ -31,11 +31,10 @@ import {
   completionPipeline,
   definitionSnippet,
   type DefinitionSnippet,
-  type DocumentSnapshot,
 } from "../../src/core/completion";
 import type { GenerateRequestInput } from "../../src/core/protocol/workerProtocol";
 import { ensureFixture, type FixtureName } from "../fixtures/gguf/index";
-import type { EditingTrace } from "./editingTrace";
+import { traceDocument, type EditingTrace } from "./editingTrace";
 import { startLoadProbe, waitForQuiet } from "./machineLoad";
 import { formatTable, median, percentile } from "./stats";
 
@@ -163,15 +162,7 @@ export async function definitionsSideBySide(options: {
       defs: readonly DefinitionSnippet[],
       warmUp = false,
     ): Promise<Sample> => {
-      const document: DocumentSnapshot = {
-        uri: `file:///work/${filePath}`,
-        path: filePath,
-        languageId: trace.languageId,
-        eol: "\n",
-        indent: { useTabs: false, size: 4 },
-        prefix: place.prefix,
-        suffix: place.suffix,
-      };
+      const document = traceDocument(trace, filePath, place);
       let first: number | null = null;
       const probe = startLoadProbe([worker.pid]);
       const t0 = performance.now();

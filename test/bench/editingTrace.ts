@@ -13,6 +13,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { DocumentSnapshot } from "../../src/core/completion";
 
 export type TraceStepName = "cold" | "typedChar" | "newLine";
 export const TRACE_STEPS: readonly TraceStepName[] = ["cold", "typedChar", "newLine"];
@@ -41,6 +42,26 @@ export interface EditingTrace {
   typedAheadSuggestion: string;
   /** The whole text (for calibrating the token counter). */
   text: string;
+}
+
+/**
+ * The trace's document at a place, as the editor's adapter snapshots it, under a given file path
+ * (benchmarks use a fresh path for a prompt that nothing in the KV cache shares).
+ */
+export function traceDocument(
+  trace: Pick<EditingTrace, "languageId">,
+  filePath: string,
+  place: { prefix: string; suffix: string },
+): DocumentSnapshot & { prefix: string; suffix: string } {
+  return {
+    uri: `file:///work/${filePath}`,
+    path: filePath,
+    languageId: trace.languageId,
+    eol: "\n",
+    indent: { useTabs: false, size: 4 },
+    prefix: place.prefix,
+    suffix: place.suffix,
+  };
 }
 
 export const TRACE_SOURCE = "node_modules/node-llama-cpp/dist/evaluator/LlamaCompletion.js";

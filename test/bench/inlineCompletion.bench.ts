@@ -56,7 +56,14 @@ import {
 } from "../../src/core/completion";
 import { syntaxFor } from "../../src/core/completion/postprocessing/syntax";
 import type { GenerateRequestInput, GenerationResult, ModelInfo } from "../../src/core/protocol/workerProtocol";
-import { editingTrace, TRACE_STEPS, type EditingTrace, type TraceStep, type TraceStepName } from "./editingTrace";
+import {
+  editingTrace,
+  traceDocument,
+  TRACE_STEPS,
+  type EditingTrace,
+  type TraceStep,
+  type TraceStepName,
+} from "./editingTrace";
 import { startLoadProbe, waitForQuiet } from "./machineLoad";
 import { definitionsSideBySide } from "./definitionsSideBySide";
 import { sideBySide } from "./sideBySide";
@@ -230,15 +237,7 @@ async function benchModel(
   let pathCounter = 0;
   // Same digit count, so every path tokenizes to the same length (Qwen2 splits digits).
   const freshPath = () => `src/evaluator${String(pathCounter++).padStart(3, "0")}/LlamaCompletion.js`;
-  const documentFor = (step: TraceStep, filePath: string): DocumentSnapshot => ({
-    uri: `file:///work/${filePath}`,
-    path: filePath,
-    languageId: trace.languageId,
-    eol: "\n",
-    indent: { useTabs: false, size: 4 },
-    prefix: step.prefix,
-    suffix: step.suffix,
-  });
+  const documentFor = (step: TraceStep, filePath: string): DocumentSnapshot => traceDocument(trace, filePath, step);
   const bodyFor = (step: TraceStep, layout: FimLayout, filePath: string, max: number): GenerateRequestInput => {
     const window = windowOf(step);
     const tailLines = psmTailLines(step.prefix.split("\n").length - 1, settingsFor(layout).tailLines);

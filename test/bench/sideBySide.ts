@@ -23,16 +23,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { WorkerClient } from "../../src/client/workerClient";
-import {
-  CompletionSettingsSchema,
-  afterEnter,
-  completionPipeline,
-  type DocumentSnapshot,
-} from "../../src/core/completion";
+import { CompletionSettingsSchema, afterEnter, completionPipeline } from "../../src/core/completion";
 import type { GenerateRequestInput } from "../../src/core/protocol/workerProtocol";
 import { ensureFixture, type FixtureName } from "../fixtures/gguf/index";
 import { LlamaServer } from "../remote/llamaServer";
-import type { EditingTrace } from "./editingTrace";
+import { traceDocument, type EditingTrace } from "./editingTrace";
 import { formatTable, median, percentile } from "./stats";
 
 const root = path.resolve(__dirname, "../../..");
@@ -219,15 +214,7 @@ export async function sideBySide(options: {
 
     let pathId = 0;
     const freshPath = () => `src/evaluator${String(pathId++).padStart(3, "0")}/LlamaCompletion.js`;
-    const snapshot = (filePath: string, place: Place): DocumentSnapshot => ({
-      uri: `file:///work/${filePath}`,
-      path: filePath,
-      languageId: trace.languageId,
-      eol: "\n",
-      indent: { useTabs: false, size: 4 },
-      prefix: place.prefix,
-      suffix: place.suffix,
-    });
+    const snapshot = (filePath: string, place: Place) => traceDocument(trace, filePath, place);
     const ours = async (filePath: string, place: Place, warmUp = false): Promise<Sample> => {
       const document = snapshot(filePath, place);
       let first: number | null = null;

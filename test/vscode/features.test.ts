@@ -3,7 +3,7 @@ import * as vscode from "vscode";
 import { expectedChatReply, expectedCompletion } from "../fixtures/gguf/deterministicModel";
 import { DEFAULT_CONTEXT_EXCLUDE, excludeMatcher } from "../../src/core/context/exclude";
 import { WorkspaceSearch } from "../../src/vscode/context/workspaceSearch";
-import { api, waitFor } from "./helpers";
+import { api, openLines, waitFor } from "./helpers";
 
 describe("features in the real extension host", function () {
   this.timeout(120_000);
@@ -108,12 +108,8 @@ describe("completion warm-up at a new place, in the real extension host", functi
   it("a pause at a new place warms its prompt up (counted in the worker's lanes), and a keystroke supersedes a warm-up in flight", async () => {
     const { engine, models } = await api();
     await models.ensureLoaded("completion");
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    assert.ok(folder);
-    const uri = vscode.Uri.joinPath(folder.uri, "src", "warmup.js");
     const lines = Array.from({ length: 60 }, (_, i) => `const value${i} = compute(${i});`);
-    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(lines.join("\n") + "\n"));
-    const editor = await vscode.window.showTextDocument(uri);
+    const { uri, editor } = await openLines("warmup.js", lines);
     const lanes = async () => (await engine.status()).lanes.completion;
 
     // 1. The cursor lands on a line no request was made for, and the user pauses: a warm-up runs to the end.
@@ -169,12 +165,8 @@ describe("completion warm-up after Enter, in the real extension host", function 
   it("a suggestion at the end of a line, then a pause: the prompt after Enter is warmed, and Enter evaluates only its own tokens", async () => {
     const { engine, models, logWritten, logLinesSince } = await api();
     await models.ensureLoaded("completion");
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    assert.ok(folder);
-    const uri = vscode.Uri.joinPath(folder.uri, "src", "afterEnter.js");
     const lines = Array.from({ length: 48 }, (_, i) => `const total${i} = compute(${i});`);
-    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(lines.join("\n") + "\n"));
-    const editor = await vscode.window.showTextDocument(uri);
+    const { uri, editor } = await openLines("afterEnter.js", lines);
     try {
       // Line 31 (0-based): Enter moves to line 32, where the prompt's 16-line tail anchor moves, so
       // without the warm-up the new line would evaluate the whole suffix again.

@@ -26,3 +26,15 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Writes `lines` to src/<name> in the test workspace and opens it in an editor. */
+export async function openLines(
+  name: string,
+  lines: readonly string[],
+): Promise<{ uri: vscode.Uri; editor: vscode.TextEditor }> {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, "the test window has a workspace folder");
+  const uri = vscode.Uri.joinPath(folder.uri, "src", name);
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(lines.join("\n") + "\n"));
+  return { uri, editor: await vscode.window.showTextDocument(uri) };
+}
