@@ -6,6 +6,7 @@ import {
   expectedScriptedChatReply,
   fixturePath,
 } from "../../fixtures/gguf/index";
+import { waitUntil } from "../lib/chatView";
 import { scenario } from "../lib/scenario";
 
 // The deterministic fixture continues the text before the cursor: with the default psmTail
@@ -59,41 +60,25 @@ scenario("inline completion", { waitForStatus: /Local Code: bigram/ }, (s) => {
     assert.equal(ghost, GHOST);
     await s.wb.screenshot(`after burst (${typingMs} ms typing)`);
   });
+
+  it("Completion Statistics says what happened since the window opened: requests, shown, accepted, per kind of step, the last reason", async () => {
+    await s.wb.step("Completion Statistics", () => s.wb.runCommand("Local Code: Completion Statistics"));
+    const text = await waitUntil(
+      s.wb,
+      async () => {
+        const shown = await s.wb.activeEditorText();
+        return /- Accepted: \d+/.test(shown) && shown;
+      },
+      30_000,
+      "the statistics document",
+    );
+    assert.match(text, /Kept in memory on this machine only, never sent anywhere/);
+    assert.match(text, /- Accepted: 1\b/, "the one Tab of this window");
+    const number = (label: RegExp) => Number(label.exec(text)?.[1] ?? NaN);
+    assert.ok(number(/- Requests: (\d+)/) >= 2, text);
+    assert.ok(number(/- Suggestions shown: (\d+)/) >= 2, text);
+    assert.ok(number(/\| typing in a line \| (\d+) \|/) >= 1, text);
+    assert.match(text, /- Last request: (?!none yet)\S/, "the last request's reason in words");
+    await s.wb.screenshot("completion statistics");
+  });
 });
-
-// `{|}`: with bracket auto-closing on, typing the signature leaves the cursor between `{` and `}`.
-// The fixture's answer after "{" is a chosen raw completion, a body that starts with a newline.
-const SIGNATURE = "function findMin(arr) {";
-const BODY = expectedScriptedChatReply(FINDMIN_BODY).text;
-
-scenario(
-  "inline completion between auto-closed brackets",
-  {
-    waitForStatus: /Local Code: bigram/,
-    settings: {
-      "localCode.completion.model": fixturePath("bigram-infill-findmin"),
-      // The deterministic settings turn auto-closing off; this case is about it being on.
-      "editor.autoClosingBrackets": "always",
-    },
-    beforeOpen: async () => {
-      await ensureFixture("bigram-infill-findmin");
-    },
-  },
-  (s) => {
-    it("shows the multi-line body in {|} and Tab puts exactly that body before the }", async () => {
-      assert.equal(BODY, FINDMIN_BODY.pieces.join(""));
-      await s.wb.step("open empty.js", () => s.wb.openFile("src/empty.js"));
-      await s.wb.step("type the signature", () => s.wb.typeInEditor(SIGNATURE, 40));
-      const ghost = await s.wb.step("ghost text", () =>
-        s.wb.waitForGhostText({ contains: "return m;", timeoutMs: 60_000 }),
-      );
-      assert.ok(ghost.includes("let m = arr[0];"), ghost);
-      await s.wb.screenshot("findMin body shown before the auto-closed brace");
-      await s.wb.page.keyboard.press("Tab");
-      await s.wb.save();
-      const text = await s.waitForFile("src/empty.js", (t) => t.includes("return m;"));
-      assert.equal(text, `${SIGNATURE}${BODY}}`);
-      await s.wb.screenshot("findMin accepted");
-    });
-  },
-);
