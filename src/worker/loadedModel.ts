@@ -78,7 +78,7 @@ class Lane {
     controller.signal.addEventListener("abort", leave, { once: true });
     const result = this.tail.then(async () => {
       if (controller.signal.aborted) {
-        counters.skipped++;
+        counters.skip();
         this.pending.delete(id);
         throw abortFailure(controller.signal);
       }
@@ -241,10 +241,7 @@ export class LoadedModel {
     controller: AbortController,
     hooks: GenerateHooks,
   ): Promise<GenerationResult> {
-    const input = this.promptTokens(body);
-    const bos = this.model.tokens.shouldPrependBosToken ? this.model.tokens.bos : null;
-    const fullInput = bos !== null ? [bos, ...input] : input;
-    const target = fullInput.slice(0, -1);
+    const target = this.withBos(this.promptTokens(body)).slice(0, -1);
     const sequence = this.completionSequence;
     await sequence.adaptStateToTokens(target, false);
     const reused = sequence.nextTokenIndex;
@@ -270,6 +267,12 @@ export class LoadedModel {
     return tokens;
   }
 
+  /** The tokens the completion sequence holds for a prompt: LlamaCompletion prepends BOS when the model wants it. */
+  private withBos(input: Token[]): Token[] {
+    const bos = this.model.tokens.shouldPrependBosToken ? this.model.tokens.bos : null;
+    return bos !== null ? [bos, ...input] : input;
+  }
+
   private segmentTokens(segment: PromptSegment): Token[] {
     if ("text" in segment) return segment.text === "" ? [] : this.model.tokenize(segment.text, false);
     const token = this.specials[segment.special];
@@ -291,8 +294,7 @@ export class LoadedModel {
     hooks: GenerateHooks,
   ): Promise<GenerationResult> {
     const input = this.promptTokens(body);
-    const bos = this.model.tokens.shouldPrependBosToken ? this.model.tokens.bos : null;
-    const fullInput = bos !== null ? [bos, ...input] : input;
+    const fullInput = this.withBos(input);
     const reused = commonPrefixLength(this.completionSequence.contextTokens, fullInput);
     return this.metered(body, controller, hooks, fullInput.length, reused, (options) =>
       this.completion.generateCompletionWithMeta(input, options),

@@ -218,6 +218,16 @@ function verifyAdvice(endpoint: string): string {
     : `If it fails again, the catalog entry is out of date: choose another quant, or set the model setting to the absolute path of a .gguf you have.`;
 }
 
+/** The result for the file at `spec.destPath` once it passed verifyModelFile. */
+function verified(
+  spec: DownloadSpec,
+  url: string,
+  check: { sizeBytes: number; sha256: string | null },
+  how: Pick<DownloadResult, "sha256Source" | "resumedFromBytes" | "alreadyPresent">,
+): DownloadResult {
+  return { path: spec.destPath, url, sizeBytes: check.sizeBytes, sha256: check.sha256, ...how };
+}
+
 /**
  * Downloads `spec` to `spec.destPath`. Resolves with the verified file; rejects with a
  * DownloadError. After "cancelled" or "interrupted" the .partial file stays and the next call
@@ -246,18 +256,12 @@ export async function downloadModelFile(spec: DownloadSpec, options: DownloadOpt
 
   if (await fileSize(spec.destPath)) {
     const check = await verifyModelFile(spec.destPath, expected);
-    if (check.ok) {
-      const sha256Source = check.sha256 ? "catalog" : null;
-      return {
-        path: spec.destPath,
-        url,
-        sizeBytes: check.sizeBytes,
-        sha256: check.sha256,
-        sha256Source,
+    if (check.ok)
+      return verified(spec, url, check, {
+        sha256Source: check.sha256 ? "catalog" : null,
         resumedFromBytes: 0,
         alreadyPresent: true,
-      };
-    }
+      });
     await fs.rm(spec.destPath, { force: true });
   }
   await fs.mkdir(path.dirname(spec.destPath), { recursive: true });
@@ -285,15 +289,7 @@ export async function downloadModelFile(spec: DownloadSpec, options: DownloadOpt
     }
     await fs.rename(partial, spec.destPath);
     await fs.rm(`${partial}.json`, { force: true });
-    return {
-      path: spec.destPath,
-      url,
-      sizeBytes: check.sizeBytes,
-      sha256: check.sha256,
-      sha256Source,
-      resumedFromBytes,
-      alreadyPresent: false,
-    };
+    return verified(spec, url, check, { sha256Source, resumedFromBytes, alreadyPresent: false });
   } finally {
     await release();
   }

@@ -3,7 +3,7 @@
  * with these schemas when read back, so a corrupt or older entry is dropped instead of crashing.
  */
 import * as z from "zod";
-import { AnswerViewSchema, ContextKindSchema, IdSchema } from "../protocol/webviewProtocol";
+import { AnswerViewSchema, ContextChipSchema, IdSchema, TurnViewSchema } from "../protocol/webviewProtocol";
 
 export type { AnswerStatus, ContextKind } from "../protocol/webviewProtocol";
 
@@ -16,22 +16,17 @@ export const LineRangeSchema = z
   .strict();
 export type LineRange = z.infer<typeof LineRangeSchema>;
 
-/** A piece of context the user attached (snapshot taken when it was attached). */
-export const ContextItemSchema = z
-  .object({
-    id: IdSchema,
-    kind: ContextKindSchema,
-    /** Short chip label, e.g. "main.ts:10-20". */
-    label: z.string().max(500),
-    /** Workspace-relative path (or file name) shown to the model. */
-    path: z.string().max(4000).nullable(),
-    languageId: z.string().max(100).nullable(),
-    range: LineRangeSchema.nullable(),
-    content: z.string(),
-    tokens: z.number().int().min(0),
-    approximate: z.boolean(),
-  })
-  .strict();
+/**
+ * A piece of context the user attached (snapshot taken when it was attached): the chip the webview
+ * shows (id, kind, label, token cost), with what the model reads instead of the chip's tooltip.
+ */
+export const ContextItemSchema = ContextChipSchema.omit({ detail: true }).extend({
+  /** Workspace-relative path (or file name) shown to the model. */
+  path: z.string().max(4000).nullable(),
+  languageId: z.string().max(100).nullable(),
+  range: LineRangeSchema.nullable(),
+  content: z.string(),
+});
 export type ContextItem = z.infer<typeof ContextItemSchema>;
 
 /** What an adapter hands in to attach context; id and token cost are filled in by the controller. */
@@ -48,23 +43,14 @@ export interface ContextInput {
 export const AnswerSchema = AnswerViewSchema;
 export type Answer = z.infer<typeof AnswerSchema>;
 
-export const TurnSchema = z
-  .object({
-    id: IdSchema,
-    question: z
-      .object({
-        /** The prompt sent to the model. */
-        text: z.string(),
-        /** Shown instead of `text` when set (e.g. "Summarize selection"). */
-        display: z.string().nullable(),
-        context: z.array(ContextItemSchema),
-      })
-      .strict(),
-    answer: AnswerSchema.nullable(),
-    notes: z.array(z.string()),
-    createdAt: z.number(),
-  })
-  .strict();
+/**
+ * A stored turn is the turn the webview shows (its `question.text` is the prompt sent to the
+ * model), with the full context items instead of chips, and when it was asked.
+ */
+export const TurnSchema = TurnViewSchema.extend({
+  question: TurnViewSchema.shape.question.extend({ context: z.array(ContextItemSchema) }),
+  createdAt: z.number(),
+});
 export type Turn = z.infer<typeof TurnSchema>;
 
 export const ConversationSchema = z

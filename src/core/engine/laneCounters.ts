@@ -6,45 +6,53 @@
 import type { LaneStats } from "./types";
 
 export class LaneCounters {
-  requests = 0;
-  /** Requests whose generation actually ran (remote: whose HTTP request was sent). */
-  started = 0;
-  /** Requests aborted (superseded or cancelled) before they ran: no tokens were spent on them. */
-  skipped = 0;
-  running = 0;
-  peakRunning = 0;
-  /** Most live (not aborted) requests ahead of a new one when it arrived. */
-  peakAhead = 0;
-
-  warmUps = 0;
-  warmUpsCompleted = 0;
-  warmUpsAborted = 0;
-  warmUpTokens = 0;
+  /**
+   * What snapshot() reports. started: requests whose generation actually ran (remote: whose HTTP
+   * request was sent); skipped: aborted (superseded or cancelled) before they ran, so no tokens were
+   * spent on them; peakAhead: most live (not aborted) requests ahead of a new one when it arrived.
+   */
+  private readonly stats: LaneStats = {
+    requests: 0,
+    started: 0,
+    skipped: 0,
+    peakRunning: 0,
+    peakAhead: 0,
+    warmUps: 0,
+    warmUpsCompleted: 0,
+    warmUpsAborted: 0,
+    warmUpTokens: 0,
+  };
+  private running = 0;
 
   /** Counts a warm-up (its request is counted by arrived() as any other) and how it ends. */
   warmUp<T extends { promptTokens: number; reusedPromptTokens: number }>(result: Promise<T>): Promise<T> {
-    this.warmUps++;
+    this.stats.warmUps++;
     return result.then(
       (r) => {
-        this.warmUpsCompleted++;
-        this.warmUpTokens += r.promptTokens - r.reusedPromptTokens;
+        this.stats.warmUpsCompleted++;
+        this.stats.warmUpTokens += r.promptTokens - r.reusedPromptTokens;
         return r;
       },
       (error: unknown) => {
-        this.warmUpsAborted++;
+        this.stats.warmUpsAborted++;
         throw error;
       },
     );
   }
 
   arrived(liveAhead: number): void {
-    this.requests++;
-    this.peakAhead = Math.max(this.peakAhead, liveAhead);
+    this.stats.requests++;
+    this.stats.peakAhead = Math.max(this.stats.peakAhead, liveAhead);
+  }
+
+  /** A request was aborted before it ran. */
+  skip(): void {
+    this.stats.skipped++;
   }
 
   start(): void {
-    this.started++;
-    this.peakRunning = Math.max(this.peakRunning, ++this.running);
+    this.stats.started++;
+    this.stats.peakRunning = Math.max(this.stats.peakRunning, ++this.running);
   }
 
   end(): void {
@@ -52,27 +60,6 @@ export class LaneCounters {
   }
 
   snapshot(): LaneStats {
-    const {
-      requests,
-      started,
-      skipped,
-      peakRunning,
-      peakAhead,
-      warmUps,
-      warmUpsCompleted,
-      warmUpsAborted,
-      warmUpTokens,
-    } = this;
-    return {
-      requests,
-      started,
-      skipped,
-      peakRunning,
-      peakAhead,
-      warmUps,
-      warmUpsCompleted,
-      warmUpsAborted,
-      warmUpTokens,
-    };
+    return { ...this.stats };
   }
 }

@@ -58,8 +58,28 @@ class NeedMoreBytes extends Error {
 
 /** Arrays longer than this (vocabularies, merges) are skipped and only counted. */
 const MAX_KEPT_ARRAY = 1 << 16;
-// GGUF value types: 0 u8, 1 i8, 2 u16, 3 i16, 4 u32, 5 i32, 6 f32, 7 bool, 8 string, 9 array, 10 u64, 11 i64, 12 f64.
-const FIXED_SIZE: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
+interface ScalarType {
+  size: number;
+  read: (view: DataView, at: number) => number | bigint | boolean;
+}
+
+/**
+ * The fixed-size GGUF value types (little-endian): how many bytes one takes and how to read it.
+ * The others: 8 string, 9 array.
+ */
+const SCALAR_TYPES: Record<number, ScalarType> = {
+  0: { size: 1, read: (view, at) => view.getUint8(at) },
+  1: { size: 1, read: (view, at) => view.getInt8(at) },
+  2: { size: 2, read: (view, at) => view.getUint16(at, true) },
+  3: { size: 2, read: (view, at) => view.getInt16(at, true) },
+  4: { size: 4, read: (view, at) => view.getUint32(at, true) },
+  5: { size: 4, read: (view, at) => view.getInt32(at, true) },
+  6: { size: 4, read: (view, at) => view.getFloat32(at, true) },
+  7: { size: 1, read: (view, at) => view.getUint8(at) !== 0 },
+  10: { size: 8, read: (view, at) => view.getBigUint64(at, true) },
+  11: { size: 8, read: (view, at) => view.getBigInt64(at, true) },
+  12: { size: 8, read: (view, at) => view.getFloat64(at, true) },
+};
 
 /** Little-endian cursor; throws NeedMoreBytes when the header runs past the buffer. */
 class Cursor {
@@ -97,39 +117,16 @@ class Cursor {
     return new TextDecoder().decode(this.buf.subarray(at, at + len));
   }
   scalar(type: number): number | bigint | boolean | string {
-    switch (type) {
-      case 0:
-        return this.view.getUint8(this.take(1));
-      case 1:
-        return this.view.getInt8(this.take(1));
-      case 2:
-        return this.view.getUint16(this.take(2), true);
-      case 3:
-        return this.view.getInt16(this.take(2), true);
-      case 4:
-        return this.view.getUint32(this.take(4), true);
-      case 5:
-        return this.view.getInt32(this.take(4), true);
-      case 6:
-        return this.view.getFloat32(this.take(4), true);
-      case 7:
-        return this.view.getUint8(this.take(1)) !== 0;
-      case 8:
-        return this.string();
-      case 10:
-        return this.view.getBigUint64(this.take(8), true);
-      case 11:
-        return this.view.getBigInt64(this.take(8), true);
-      case 12:
-        return this.view.getFloat64(this.take(8), true);
-    }
+    if (type === 8) return this.string();
+    const scalar = SCALAR_TYPES[type];
+    if (scalar) return scalar.read(this.view, this.take(scalar.size));
     throw new GgufFormatError(`unknown metadata value type ${type}`);
   }
 }
 
 /** The fewest bytes one value of a type takes (a string or an array: its length field). */
 function minimumValueBytes(type: number): number {
-  return FIXED_SIZE[type] ?? 8;
+  return SCALAR_TYPES[type]?.size ?? 8;
 }
 
 function readValue(c: Cursor, type: number, keep: boolean): GgufValue {
@@ -137,14 +134,14 @@ function readValue(c: Cursor, type: number, keep: boolean): GgufValue {
   const itemType = c.u32();
   // llama.cpp reads no arrays of arrays either; refusing them also bounds the recursion.
   if (itemType === 9) throw new GgufFormatError("an array of arrays (not supported by llama.cpp)");
-  if (FIXED_SIZE[itemType] === undefined && itemType !== 8)
+  if (SCALAR_TYPES[itemType] === undefined && itemType !== 8)
     throw new GgufFormatError(`unknown metadata value type ${itemType}`);
   const count = c.u64();
   // A hostile count (2^40 strings) must not start a loop: the items cannot be shorter than this,
   // so the bytes they need are known before reading any (and checked against the size cap).
   c.need(count * minimumValueBytes(itemType));
   if (!keep || count > MAX_KEPT_ARRAY) {
-    const size = FIXED_SIZE[itemType];
+    const size = SCALAR_TYPES[itemType]?.size;
     if (size !== undefined) c.skip(size * count);
     else for (let i = 0; i < count; i++) readValue(c, itemType, false);
     return { arrayOf: itemType, count };

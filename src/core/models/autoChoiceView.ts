@@ -4,20 +4,21 @@
  */
 import * as z from "zod";
 import type { AutoChoice, SlotChoice } from "./autoChoice";
-import { MemoryEstimateSchema } from "./fitEstimate";
-import { PlacementSchema, formatGiB } from "./selectModel";
+import { ModelSelectionSchema, formatGiB } from "./selectModel";
 
-export const AutoSlotJsonSchema = z.object({
+/** One slot's pick: the fields of `select`'s own answer it shares, with the model and its CPU speed. */
+export const AutoSlotJsonSchema = ModelSelectionSchema.pick({
+  quant: true,
+  file: true,
+  sizeBytes: true,
+  placement: true,
+  gpuLayers: true,
+  estimate: true,
+  reason: true,
+}).extend({
   id: z.string(),
-  quant: z.string(),
-  file: z.string(),
-  sizeBytes: z.number(),
-  placement: PlacementSchema,
-  gpuLayers: z.number().int().min(0),
-  estimate: MemoryEstimateSchema,
   /** Generation speed estimated from CPU bandwidth; null when the model is fully on the GPU. */
   cpuTokensPerSecond: z.number().nullable(),
-  reason: z.string(),
 });
 export type AutoSlotJson = z.infer<typeof AutoSlotJsonSchema>;
 

@@ -414,37 +414,30 @@ export function shareBudgets(
     });
     return isNoFit(pick) ? 0 : pick.estimate.totalBytes;
   };
+  // Completion takes up to its reserve of each pool; chat gets the rest. Once completion's pick
+  // sits fully in VRAM it needs no RAM share.
+  const split = (gpuReserve: number, ramReserve: number, partialOffload: boolean, completionOnGpu = false) => {
+    const mine = {
+      gpuBytes: Math.min(all.gpuBytes, gpuReserve),
+      ramBytes: Math.min(all.ramBytes, ramReserve),
+      partialOffload,
+    };
+    const chat = {
+      gpuBytes: all.gpuBytes - mine.gpuBytes,
+      ramBytes: completionOnGpu ? all.ramBytes : all.ramBytes - mine.ramBytes,
+      partialOffload,
+    };
+    return { completion: mine, chat };
+  };
   const hasGpu = all.gpuBytes > 0;
   if (!hasGpu || !all.partialOffload) {
     // CPU only, or unified memory: one pool.
     const reserve = ideal({ gpuBytes: hasGpu ? Infinity : 0, ramBytes: Infinity, partialOffload: false });
-    const mine = {
-      gpuBytes: Math.min(all.gpuBytes, reserve),
-      ramBytes: Math.min(all.ramBytes, reserve),
-      partialOffload: false,
-    };
-    return {
-      completion: mine,
-      chat: { gpuBytes: all.gpuBytes - mine.gpuBytes, ramBytes: all.ramBytes - mine.ramBytes, partialOffload: false },
-    };
+    return split(reserve, reserve, false);
   }
   const gpuReserve = ideal({ gpuBytes: Infinity, ramBytes: Infinity, partialOffload: true });
   const ramReserve = ideal({ gpuBytes: 0, ramBytes: Infinity, partialOffload: false });
-  const completionOnGpu = all.gpuBytes >= gpuReserve;
-  const mine = {
-    gpuBytes: Math.min(all.gpuBytes, gpuReserve),
-    ramBytes: Math.min(all.ramBytes, ramReserve),
-    partialOffload: true,
-  };
-  return {
-    completion: mine,
-    chat: {
-      gpuBytes: all.gpuBytes - mine.gpuBytes,
-      // Once completion's pick sits fully in VRAM it needs no RAM share.
-      ramBytes: completionOnGpu ? all.ramBytes : all.ramBytes - mine.ramBytes,
-      partialOffload: true,
-    },
-  };
+  return split(gpuReserve, ramReserve, true, all.gpuBytes >= gpuReserve);
 }
 
 /**

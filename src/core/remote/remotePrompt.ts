@@ -144,24 +144,15 @@ export function segmentsToInfill(segments: readonly PromptSegment[]): Mapped<Inf
     const t = textAt(k + 1);
     return t === undefined ? { text: "", next: k + 1 } : { text: t, next: k + 2 };
   };
-  let prefix: string;
-  let suffix: string;
-  let k: number;
-  if (isSpecial(at(0), "fimPrefix")) {
-    const p = read("fimPrefix", 0);
-    const s = p && read("fimSuffix", p.next);
-    if (!p || !s) return fail("expected FIM prefix, suffix, middle in that order");
-    prefix = p.text;
-    suffix = s.text;
-    k = s.next;
-  } else {
-    const s = read("fimSuffix", 0);
-    const p = s && read("fimPrefix", s.next);
-    if (!s || !p) return fail("expected FIM suffix, prefix, middle in that order");
-    prefix = p.text;
-    suffix = s.text;
-    k = p.next;
-  }
+  // PSM order puts the prefix first, SPM the suffix; the middle token follows either way.
+  const prefixFirst = isSpecial(at(0), "fimPrefix");
+  const order = prefixFirst ? (["fimPrefix", "fimSuffix"] as const) : (["fimSuffix", "fimPrefix"] as const);
+  const first = read(order[0], 0);
+  const second = first && read(order[1], first.next);
+  if (!first || !second)
+    return fail(`expected FIM ${prefixFirst ? "prefix, suffix" : "suffix, prefix"}, middle in that order`);
+  const [prefix, suffix] = prefixFirst ? [first.text, second.text] : [second.text, first.text];
+  const k = second.next;
   if (!isSpecial(at(k), "fimMiddle")) return fail("the FIM middle token is missing");
   const tail = textAt(k + 1) ?? "";
   const end = k + 1 + (textAt(k + 1) === undefined ? 0 : 1);

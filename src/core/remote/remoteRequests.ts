@@ -8,6 +8,8 @@ import {
   NativeCompletionChunkSchema,
   OaiChatChunkSchema,
   OaiCompletionChunkSchema,
+  type OaiChatChunk,
+  type OaiCompletionChunk,
   type Timings,
   type Usage,
 } from "./schemas";
@@ -38,20 +40,23 @@ function sampling(options: Options, kind: ServerKind): Record<string, unknown> {
   return fields;
 }
 
+/** What an OpenAI-style request carries besides its prompt: streamed, with usage on the last event. */
+function oaiStreamFields(options: Options, kind: ServerKind): Record<string, unknown> {
+  return {
+    max_tokens: options.maxTokens,
+    stream: true,
+    stream_options: { include_usage: true },
+    ...sampling(options, kind),
+  };
+}
+
 export function completionsBody(
   model: string,
   prompt: string,
   options: Options,
   kind: ServerKind,
 ): Record<string, unknown> {
-  return {
-    model,
-    prompt,
-    max_tokens: options.maxTokens,
-    stream: true,
-    stream_options: { include_usage: true },
-    ...sampling(options, kind),
-  };
+  return { model, prompt, ...oaiStreamFields(options, kind) };
 }
 
 export function chatBody(
@@ -63,10 +68,7 @@ export function chatBody(
   return {
     model,
     messages: messages.map((m) => ({ role: m.role, content: m.content })),
-    max_tokens: options.maxTokens,
-    stream: true,
-    stream_options: { include_usage: true },
-    ...sampling(options, kind),
+    ...oaiStreamFields(options, kind),
   };
 }
 
@@ -146,28 +148,20 @@ export function parseStep(style: EndpointStyle, json: unknown): StepResult {
   if (style === "completions") {
     const parsed = OaiCompletionChunkSchema.safeParse(json);
     if (!parsed.success) return { ok: false, message: issue(parsed.error) };
-    const choice = parsed.data.choices[0];
-    return {
-      ok: true,
-      step: {
-        text: choice?.text ?? "",
-        finish: finishReason(choice?.finish_reason),
-        last: false,
-        ...fromUsage(parsed.data.usage, parsed.data.timings),
-      },
-    };
+    return { ok: true, step: oaiStep(parsed.data, parsed.data.choices[0]?.text) };
   }
   const parsed = OaiChatChunkSchema.safeParse(json);
   if (!parsed.success) return { ok: false, message: issue(parsed.error) };
-  const choice = parsed.data.choices[0];
+  return { ok: true, step: oaiStep(parsed.data, parsed.data.choices[0]?.delta?.content) };
+}
+
+/** An OpenAI-style event: `text` of its first choice, that choice's finish reason, usage if any. */
+function oaiStep(chunk: OaiCompletionChunk | OaiChatChunk, text: string | null | undefined): StreamStep {
   return {
-    ok: true,
-    step: {
-      text: choice?.delta?.content ?? "",
-      finish: finishReason(choice?.finish_reason),
-      last: false,
-      ...fromUsage(parsed.data.usage, parsed.data.timings),
-    },
+    text: text ?? "",
+    finish: finishReason(chunk.choices[0]?.finish_reason),
+    last: false,
+    ...fromUsage(chunk.usage, chunk.timings),
   };
 }
 

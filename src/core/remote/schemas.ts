@@ -90,31 +90,27 @@ export const NativeCompletionChunkSchema = z.looseObject({
 });
 export type NativeCompletionChunk = z.infer<typeof NativeCompletionChunkSchema>;
 
-/** One event of a streamed POST /v1/completions (the last one may carry usage and no choices). */
-export const OaiCompletionChunkSchema = z.looseObject({
-  choices: z.array(
-    z.looseObject({
-      text: z.string().nullish(),
-      index: z.number().int().optional(),
-      finish_reason: z.string().nullish(),
-    }),
-  ),
-  usage: UsageSchema.nullish(),
-  timings: TimingsSchema.optional(),
-});
+/**
+ * One event of an OpenAI-style stream: each choice carries its own content (`choice`) besides its
+ * index and finish reason; the last event may carry usage and no choices.
+ */
+function oaiChunkSchema<Choice extends z.ZodRawShape>(choice: Choice) {
+  return z.looseObject({
+    choices: z.array(
+      z.looseObject({ ...choice, index: z.number().int().optional(), finish_reason: z.string().nullish() }),
+    ),
+    usage: UsageSchema.nullish(),
+    timings: TimingsSchema.optional(),
+  });
+}
+
+/** One event of a streamed POST /v1/completions. */
+export const OaiCompletionChunkSchema = oaiChunkSchema({ text: z.string().nullish() });
 export type OaiCompletionChunk = z.infer<typeof OaiCompletionChunkSchema>;
 
 /** One event of a streamed POST /v1/chat/completions. */
-export const OaiChatChunkSchema = z.looseObject({
-  choices: z.array(
-    z.looseObject({
-      delta: z.looseObject({ role: z.string().nullish(), content: z.string().nullish() }).nullish(),
-      index: z.number().int().optional(),
-      finish_reason: z.string().nullish(),
-    }),
-  ),
-  usage: UsageSchema.nullish(),
-  timings: TimingsSchema.optional(),
+export const OaiChatChunkSchema = oaiChunkSchema({
+  delta: z.looseObject({ role: z.string().nullish(), content: z.string().nullish() }).nullish(),
 });
 export type OaiChatChunk = z.infer<typeof OaiChatChunkSchema>;
 

@@ -17,6 +17,7 @@ import {
   testFileFor,
   testFileGlob,
   type LineRange,
+  type RangeChoice,
   type SymbolInfo,
 } from "../../core/edit";
 import { isCancellation, type Engine } from "../../core/engine/engine";
@@ -88,18 +89,12 @@ export class EditController implements vscode.Disposable {
     let range = request.range;
     let label = "selection";
     if (!range) {
-      const choice = chooseEditRange({
+      const choice = await rangeAtCursor(
+        editor,
         lines,
-        selection: editor.selection.isEmpty ? null : editor.selection,
-        cursor: editor.selection.active,
-        symbols: await documentSymbols(document),
-      });
-      if (!choice) {
-        void vscode.window.showInformationMessage(
-          "Local Code: select the code to edit, or put the cursor inside a function or a block of code.",
-        );
-        return "noRange";
-      }
+        "Local Code: select the code to edit, or put the cursor inside a function or a block of code.",
+      );
+      if (!choice) return "noRange";
       range = choice.range;
       label = choice.label;
     } else {
@@ -142,18 +137,12 @@ export class EditController implements vscode.Disposable {
   async generateTests(editor: vscode.TextEditor): Promise<EditOutcome> {
     const source = editor.document;
     const lines = splitLines(source.getText());
-    const choice = chooseEditRange({
+    const choice = await rangeAtCursor(
+      editor,
       lines,
-      selection: editor.selection.isEmpty ? null : editor.selection,
-      cursor: editor.selection.active,
-      symbols: await documentSymbols(source),
-    });
-    if (!choice) {
-      void vscode.window.showInformationMessage(
-        "Local Code: put the cursor inside the function or class to test, or select it.",
-      );
-      return "noRange";
-    }
+      "Local Code: put the cursor inside the function or class to test, or select it.",
+    );
+    if (!choice) return "noRange";
     const path = displayPath(source);
     const glob = testFileGlob(path);
     const found = glob ? await vscode.workspace.findFiles(glob, "**/node_modules/**", 1) : [];
@@ -437,6 +426,18 @@ export async function documentSymbols(document: vscode.TextDocument): Promise<Sy
   } catch {
     return [];
   }
+}
+
+/** The selection, else the function or block at the cursor; with neither, tells the user `hint`. */
+async function rangeAtCursor(editor: vscode.TextEditor, lines: string[], hint: string): Promise<RangeChoice | null> {
+  const choice = chooseEditRange({
+    lines,
+    selection: editor.selection.isEmpty ? null : editor.selection,
+    cursor: editor.selection.active,
+    symbols: await documentSymbols(editor.document),
+  });
+  if (!choice) void vscode.window.showInformationMessage(hint);
+  return choice;
 }
 
 /** The path shown to the model: workspace-relative, or the name of an untitled file. */

@@ -298,17 +298,15 @@ export class ModelPlanner implements vscode.Disposable {
     const selection = plan.selection;
     const pick = selection && !isNoFit(selection) ? (selection as ModelSelection) : null;
     const pickSpec = pick ? this.spec(model, pick.quant, settings) : null;
-    if (pick && pickSpec && !options.full && (await this.isDownloaded(pickSpec))) {
-      return {
-        plan,
-        modelPath: pickSpec.destPath,
-        problem: null,
-        quant: pick.quant,
-        note: null,
-        missing: null,
-        downloaded: new Set([pick.quant]),
-      };
-    }
+    // A downloaded file to load: the pick, or a stand-in (`instead` says why and what is missing).
+    const use = (
+      modelPath: string,
+      quant: string,
+      downloaded: Set<string>,
+      instead: Pick<SlotResolution, "note" | "missing" | "usingModelId"> = { note: null, missing: null },
+    ): SlotResolution => ({ plan, modelPath, problem: null, quant, downloaded, ...instead });
+    if (pick && pickSpec && !options.full && (await this.isDownloaded(pickSpec)))
+      return use(pickSpec.destPath, pick.quant, new Set([pick.quant]));
     const downloaded = await this.downloadedQuants(
       model,
       settings,
@@ -318,29 +316,12 @@ export class ModelPlanner implements vscode.Disposable {
       const why = selection ? selection.reason : "no quant to select";
       return { plan, modelPath: null, problem: `${model.id}: ${why}`, ...empty, downloaded };
     }
-    if (downloaded.has(pick.quant))
-      return {
-        plan,
-        modelPath: pickSpec.destPath,
-        problem: null,
-        quant: pick.quant,
-        note: null,
-        missing: null,
-        downloaded,
-      };
+    if (downloaded.has(pick.quant)) return use(pickSpec.destPath, pick.quant, downloaded);
     const missing = { model, quant: pick.quant, sizeBytes: pick.sizeBytes, spec: pickSpec };
     const fallback = selectAmongDownloaded(plan, downloaded, hardware, settings.quantPolicy);
     if (fallback && !isNoFit(fallback)) {
       const note = `${pick.quant} would fit better but is not downloaded; using the downloaded ${fallback.quant}`;
-      return {
-        plan,
-        modelPath: this.spec(model, fallback.quant, settings).destPath,
-        problem: null,
-        quant: fallback.quant,
-        note,
-        missing,
-        downloaded,
-      };
+      return use(this.spec(model, fallback.quant, settings).destPath, fallback.quant, downloaded, { note, missing });
     }
     if (plan.source === "auto") {
       // auto's model can change with the machine (more memory, a new GPU): keep using a downloaded
@@ -360,16 +341,11 @@ export class ModelPlanner implements vscode.Disposable {
         );
         if (other && !isNoFit(other)) {
           const note = `${model.id} ${pick.quant} would fit better but is not downloaded; using the downloaded ${candidate.id} ${other.quant}`;
-          return {
-            plan,
-            modelPath: this.spec(candidate.model, other.quant, settings).destPath,
-            problem: null,
-            quant: other.quant,
+          return use(this.spec(candidate.model, other.quant, settings).destPath, other.quant, downloaded, {
             note,
             missing,
-            downloaded,
             usingModelId: candidate.id,
-          };
+          });
         }
       }
     }

@@ -23,48 +23,40 @@ export function stepKind(previous: StepPlace | null, current: StepPlace): Exclud
   return "newPlace";
 }
 
+type PlainReason = Exclude<PipelineReason, `rejected:${string}`> | "modelLoading" | "superseded";
+
+/** Every reason but a rejection, in words; a function says the failure's detail when there is one. */
+const REASON_WORDS: Record<PlainReason, string | ((detail?: string) => string)> = {
+  ok: "a suggestion was shown",
+  cache: "shown from the cache (no model call)",
+  typedAhead: "you typed what the suggestion said: the rest was shown from the cache",
+  cachedRejection: "nothing suggested: the model's answer here was rejected before (not asked again)",
+  disabled: "nothing suggested: inline completion is off",
+  languageDisabled: "nothing suggested: completion is disabled for this language",
+  cursorBeforeText: "nothing suggested: text sits right of the cursor",
+  fimUnsupported: (detail) => `nothing suggested: ${detail ?? "the model has no fill-in-the-middle tokens"}`,
+  cancelled: "nothing suggested: the request was cancelled",
+  superseded: "nothing suggested: a newer keystroke replaced the request",
+  modelLoading: "nothing suggested: the model is still loading",
+  error: (detail) => `nothing suggested: ${detail ?? "the engine failed"}`,
+  warmUp: "the prompt of this place was evaluated ahead (warm-up)",
+};
+
+const REJECTION_WORDS: Record<string, string> = {
+  empty: "the model suggested nothing",
+  repeatsLineAbove: "rejected as a repeat of the line above",
+  repeatsLineBelow: "rejected as a repeat of the line below",
+};
+
 /** The reason of a request in words, for the status bar tooltip and the log. */
 export function reasonInWords(reason: PipelineReason | "modelLoading" | "superseded", detail?: string): string {
-  switch (reason) {
-    case "ok":
-      return "a suggestion was shown";
-    case "cache":
-      return "shown from the cache (no model call)";
-    case "typedAhead":
-      return "you typed what the suggestion said: the rest was shown from the cache";
-    case "cachedRejection":
-      return "nothing suggested: the model's answer here was rejected before (not asked again)";
-    case "disabled":
-      return "nothing suggested: inline completion is off";
-    case "languageDisabled":
-      return "nothing suggested: completion is disabled for this language";
-    case "cursorBeforeText":
-      return "nothing suggested: text sits right of the cursor";
-    case "fimUnsupported":
-      return `nothing suggested: ${detail ?? "the model has no fill-in-the-middle tokens"}`;
-    case "cancelled":
-      return "nothing suggested: the request was cancelled";
-    case "superseded":
-      return "nothing suggested: a newer keystroke replaced the request";
-    case "modelLoading":
-      return "nothing suggested: the model is still loading";
-    case "error":
-      return `nothing suggested: ${detail ?? "the engine failed"}`;
-    case "warmUp":
-      return "the prompt of this place was evaluated ahead (warm-up)";
-    default:
-      break;
-  }
   if (reason.startsWith("rejected:")) {
     const why = reason.slice("rejected:".length);
-    const words: Record<string, string> = {
-      empty: "the model suggested nothing",
-      repeatsLineAbove: "rejected as a repeat of the line above",
-      repeatsLineBelow: "rejected as a repeat of the line below",
-    };
-    return `nothing suggested: ${words[why] ?? `rejected (${why})`}`;
+    return `nothing suggested: ${REJECTION_WORDS[why] ?? `rejected (${why})`}`;
   }
-  return String(reason);
+  if (!Object.hasOwn(REASON_WORDS, reason)) return String(reason);
+  const words = REASON_WORDS[reason as PlainReason];
+  return typeof words === "string" ? words : words(detail);
 }
 
 export interface StepSummary {
