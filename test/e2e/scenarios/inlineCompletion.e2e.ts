@@ -82,3 +82,40 @@ scenario("inline completion", { waitForStatus: /Local Code: bigram/ }, (s) => {
     await s.wb.screenshot("completion statistics");
   });
 });
+
+// `{|}`: with bracket auto-closing on, typing the signature leaves the cursor between `{` and `}`.
+// The fixture's answer after "{" is a chosen raw completion, a body that starts with a newline.
+const SIGNATURE = "function findMin(arr) {";
+const BODY = expectedScriptedChatReply(FINDMIN_BODY).text;
+
+scenario(
+  "inline completion between auto-closed brackets",
+  {
+    waitForStatus: /Local Code: bigram/,
+    settings: {
+      "localCode.completion.model": fixturePath("bigram-infill-findmin"),
+      // The deterministic settings turn auto-closing off; this case is about it being on.
+      "editor.autoClosingBrackets": "always",
+    },
+    beforeOpen: async () => {
+      await ensureFixture("bigram-infill-findmin");
+    },
+  },
+  (s) => {
+    it("shows the multi-line body in {|} and Tab puts exactly that body before the }", async () => {
+      assert.equal(BODY, FINDMIN_BODY.pieces.join(""));
+      await s.wb.step("open empty.js", () => s.wb.openFile("src/empty.js"));
+      await s.wb.step("type the signature", () => s.wb.typeInEditor(SIGNATURE, 40));
+      const ghost = await s.wb.step("ghost text", () =>
+        s.wb.waitForGhostText({ contains: "return m;", timeoutMs: 60_000 }),
+      );
+      assert.ok(ghost.includes("let m = arr[0];"), ghost);
+      await s.wb.screenshot("findMin body shown before the auto-closed brace");
+      await s.wb.page.keyboard.press("Tab");
+      await s.wb.save();
+      const text = await s.waitForFile("src/empty.js", (t) => t.includes("return m;"));
+      assert.equal(text, `${SIGNATURE}${BODY}}`);
+      await s.wb.screenshot("findMin accepted");
+    });
+  },
+);
