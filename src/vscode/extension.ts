@@ -11,16 +11,13 @@ import type { SettingsResult } from "../core/config/settings";
 import type { SwitchingEngine } from "../core/engine/switchingEngine";
 import type { ModelManager } from "../core/runtime/modelManager";
 import type { ModelRuntime } from "../core/runtime/modelRuntime";
-import { ExtraContextRing, type ContextChunk } from "../core/completion";
+import type { ContextChunk, ExtraContextRing } from "../core/completion";
 import { ChatViewProvider } from "./chat/chatViewProvider";
 import { registerCommands } from "./commands";
-import { ContextFeeder } from "./completion/contextFeeder";
-import { DefinitionLookup } from "./completion/definitionLookup";
+import type { DefinitionLookup } from "./completion/definitionLookup";
+import { registerInlineCompletion } from "./completion/registerInlineCompletion";
 import { ContextExclude } from "./context/contextExclude";
 import { WorkspaceSearch } from "./context/workspaceSearch";
-import { InlineCompletionProvider } from "./completion/inlineCompletionProvider";
-import { registerCompletionStatistics } from "./completion/statsView";
-import { registerCompletionWarmUp } from "./completion/warmUpTrigger";
 import { DisposableStore } from "./disposables";
 import { registerEditFeatures } from "./edit/registerEditFeatures";
 import { registerModelCommands } from "./models/modelCommands";
@@ -87,23 +84,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   );
 
   const exclude = new ContextExclude(() => settings().context.exclude);
-  const ring = new ExtraContextRing();
-  disposables.add(new ContextFeeder(ring, exclude.isExcluded, exclude.isExcludedPath));
-  const definitions = disposables.add(
-    new DefinitionLookup(() => settings().completion.definitionTokens > 0, exclude.isExcluded, log),
-  );
-  const completion = disposables.add(
-    new InlineCompletionProvider(models.engine, models.models, () => settings().completion, ring, log, {
-      exclude: exclude.isExcludedPath,
-      definitions: (uri) => definitions.definitionsFor(uri),
-    }),
-  );
-  disposables.add(vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, completion));
-  disposables.add(models.onDidChangeSettings(() => completion.settingsChanged()));
-  disposables.add(models.onDidChangeBackend(() => completion.backendChanged()));
-  disposables.add(models.onDidChangeModel((slot) => slot === "completion" && completion.modelChanged()));
-  disposables.add(registerCompletionWarmUp(completion, () => settings().completion, definitions.onDidChange));
-  disposables.add(registerCompletionStatistics(completion));
+  const { provider: completion, ring, definitions } = registerInlineCompletion(models, exclude, log, disposables);
 
   const search = new WorkspaceSearch({
     isExcluded: exclude.isExcluded,
