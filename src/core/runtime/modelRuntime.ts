@@ -8,7 +8,7 @@ import { backendPlan, type BackendPlan, type SettingsResult } from "../config/se
 import { isCancellation, type Disposable, type Engine, type EngineState } from "../engine/engine";
 import type { StoppableEngine, SwitchingEngine } from "../engine/switchingEngine";
 import type { ModelInfo, Slot } from "../engine/types";
-import { Emitter } from "../util/emitter";
+import { EventMap } from "../util/emitter";
 import { ModelManager, type CatalogResolver } from "./modelManager";
 import type { Logger } from "../util/logger";
 
@@ -32,6 +32,17 @@ export interface ModelRuntimeOptions {
 
 const SLOTS = ["completion", "chat"] as const;
 
+/** The runtime's events and what each carries. */
+interface RuntimeEvents {
+  problem: string;
+  backend: void;
+  model: Slot;
+  settings: void;
+  status: void;
+  recovered: string;
+  failed: string;
+}
+
 export class ModelRuntime implements Disposable {
   readonly engine: SwitchingEngine;
   readonly models: ModelManager;
@@ -44,26 +55,20 @@ export class ModelRuntime implements Disposable {
   private crashReason: string | null = null;
   private readonly subscriptions: Disposable[] = [];
 
-  private readonly problemEvent = new Emitter<string>();
+  private readonly events = new EventMap<RuntimeEvents>();
   /** A settings problem leaves no backend (reported once per problem): the UI offers to fix it. */
-  readonly onProblem = this.problemEvent.on;
-  private readonly backendEvent = new Emitter<void>();
+  readonly onProblem = this.events.on("problem");
   /** Another backend is active: nothing is loaded on it yet. */
-  readonly onDidChangeBackend = this.backendEvent.on;
-  private readonly modelEvent = new Emitter<Slot>();
+  readonly onDidChangeBackend = this.events.on("backend");
   /** The model of a slot changed or was lost (settings change, worker crash). */
-  readonly onDidChangeModel = this.modelEvent.on;
-  private readonly settingsEvent = new Emitter<void>();
-  readonly onDidChangeSettings = this.settingsEvent.on;
-  private readonly statusEvent = new Emitter<void>();
+  readonly onDidChangeModel = this.events.on("model");
+  readonly onDidChangeSettings = this.events.on("settings");
   /** Anything the status bar shows may have changed. */
-  readonly onDidChangeStatus = this.statusEvent.on;
-  private readonly recoveredEvent = new Emitter<string>();
+  readonly onDidChangeStatus = this.events.on("status");
   /** The worker is back after a crash (with the crash's reason): worth a quiet note, not a popup. */
-  readonly onDidRecover = this.recoveredEvent.on;
-  private readonly failedEvent = new Emitter<string>();
+  readonly onDidRecover = this.events.on("recovered");
   /** The engine gave up (e.g. the worker crashed too often): the user must act. */
-  readonly onDidFail = this.failedEvent.on;
+  readonly onDidFail = this.events.on("failed");
 
   constructor(private readonly options: ModelRuntimeOptions) {
     this.current = options.settings;
@@ -73,8 +78,8 @@ export class ModelRuntime implements Disposable {
     this.models = new ModelManager(this.engine, () => this.current, options.resolveCatalog);
     this.subscriptions.push(
       this.engine.onDidChangeState((state) => this.stateChanged(state)),
-      this.engine.onDidChangeFailure(() => this.statusEvent.fire()),
-      this.models.onDidChange(() => this.statusEvent.fire()),
+      this.engine.onDidChangeFailure(() => this.events.fire("status")),
+      this.models.onDidChange(() => this.events.fire("status")),
     );
   }
 
@@ -126,23 +131,23 @@ export class ModelRuntime implements Disposable {
     const previous = this.current.settings;
     this.current = next;
     if (affects("localCode.backend") || affects("localCode.remote")) {
-      this.settingsEvent.fire();
+      this.events.fire("settings");
       this.switchBackend();
       return;
     }
     if (affects("localCode.gpu") || affects("localCode.threads"))
       this.options.log.info("GPU/threads settings change after a worker restart (Local Code: Restart Model Worker).");
-    this.settingsEvent.fire();
+    this.events.fire("settings");
     for (const slot of SLOTS)
       if (
         previous[slot].model !== next.settings[slot].model ||
         previous[slot].contextSize !== next.settings[slot].contextSize
       ) {
-        this.modelEvent.fire(slot);
+        this.events.fire("model", slot);
         await this.models.reload(slot);
       }
     if (next.settings.completion.model !== previous.completion.model) this.preload();
-    this.statusEvent.fire();
+    this.events.fire("status");
   }
 
   /** The remote API key was set or cleared. */
@@ -155,9 +160,9 @@ export class ModelRuntime implements Disposable {
 
   private switchBackend(): void {
     if (!this.applyBackend()) return;
-    this.backendEvent.fire();
+    this.events.fire("backend");
     this.models.backendChanged();
-    this.statusEvent.fire();
+    this.events.fire("status");
     if (this.currentPlan.kind !== "misconfigured") this.preload();
   }
 
@@ -169,7 +174,7 @@ export class ModelRuntime implements Disposable {
       if (this.reportedProblem !== plan.problem) {
         this.reportedProblem = plan.problem;
         this.options.log.error(plan.problem);
-        this.problemEvent.fire(plan.problem);
+        this.events.fire("problem", plan.problem);
       }
       return true;
     }
@@ -188,18 +193,18 @@ export class ModelRuntime implements Disposable {
   }
 
   private stateChanged(state: EngineState): void {
-    this.statusEvent.fire();
+    this.events.fire("status");
     if (state.kind === "crashed") {
-      this.modelEvent.fire("completion");
+      this.events.fire("model", "completion");
       this.crashReason = state.reason;
       this.options.log.warn(`Model worker stopped (${state.reason}); restarting in ${state.restartInMs} ms.`);
     }
     if (state.kind === "ready" && this.crashReason) {
       this.options.log.info(`Model worker restarted after it stopped (${this.crashReason}).`);
-      this.recoveredEvent.fire(this.crashReason);
+      this.events.fire("recovered", this.crashReason);
       this.crashReason = null;
     }
-    if (state.kind === "failed") this.failedEvent.fire(state.reason);
+    if (state.kind === "failed") this.events.fire("failed", state.reason);
   }
 
   /** Stops the active engine (extension shutdown). */
@@ -211,15 +216,6 @@ export class ModelRuntime implements Disposable {
   dispose(): void {
     for (const subscription of this.subscriptions.splice(0)) subscription.dispose();
     this.models.dispose();
-    for (const emitter of [
-      this.problemEvent,
-      this.backendEvent,
-      this.modelEvent,
-      this.settingsEvent,
-      this.statusEvent,
-      this.recoveredEvent,
-      this.failedEvent,
-    ])
-      emitter.dispose();
+    this.events.dispose();
   }
 }

@@ -34,3 +34,32 @@ export class Emitter<T> {
     this.listeners.clear();
   }
 }
+
+/**
+ * The named events of one owner (`Events` maps each name to its value type): `on(name)` is that
+ * event's subscribe function, `fire(name, value)` delivers it, `dispose()` drops every listener.
+ */
+export class EventMap<Events> {
+  private readonly emitters = new Map<keyof Events, Emitter<Events[keyof Events]>>();
+
+  on<K extends keyof Events>(name: K): (listener: (value: Events[K]) => void) => Disposable {
+    return this.emitter(name).on;
+  }
+
+  fire<K extends keyof Events>(name: K, ...value: Events[K] extends void ? [] : [Events[K]]): void {
+    this.emitter(name).fire(value[0] as Events[K]);
+  }
+
+  dispose(): void {
+    for (const emitter of this.emitters.values()) emitter.dispose();
+  }
+
+  private emitter<K extends keyof Events>(name: K): Emitter<Events[K]> {
+    let emitter = this.emitters.get(name) as unknown as Emitter<Events[K]> | undefined;
+    if (!emitter) {
+      emitter = new Emitter<Events[K]>();
+      this.emitters.set(name, emitter as unknown as Emitter<Events[keyof Events]>);
+    }
+    return emitter;
+  }
+}

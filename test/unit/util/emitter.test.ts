@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { Emitter } from "../../../src/core/util/emitter";
+import { Emitter, EventMap } from "../../../src/core/util/emitter";
 
 describe("Emitter", () => {
   it("delivers to each listener until its subscription is disposed", () => {
@@ -54,5 +54,19 @@ describe("Emitter", () => {
     emitter.dispose();
     emitter.fire(1);
     assert.equal(calls, 0);
+  });
+});
+
+describe("EventMap", () => {
+  it("keeps each named event apart, fires with or without a value, and drops every listener on dispose", () => {
+    const events = new EventMap<{ saved: string; changed: void }>();
+    const seen: string[] = [];
+    events.on("saved")((v) => seen.push(`saved ${v}`));
+    events.on("changed")(() => seen.push("changed"));
+    events.fire("saved", "a");
+    events.fire("changed");
+    events.dispose();
+    events.fire("saved", "b");
+    assert.deepEqual(seen, ["saved a", "changed"]);
   });
 });
