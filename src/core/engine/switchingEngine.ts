@@ -5,15 +5,7 @@
  * frees its RAM; switching back builds a fresh one). Pure: the engines come from factories.
  */
 import { Emitter } from "../util/emitter";
-import type {
-  EngineStatus,
-  GenerateRequestInput,
-  GenerationResult,
-  EngineHardware,
-  LoadOptionsInput,
-  ModelInfo,
-  Slot,
-} from "./types";
+import type { GenerateRequestInput, GenerationResult, LoadOptionsInput, ModelInfo, Slot } from "./types";
 import {
   EngineError,
   isCancellation,
@@ -175,9 +167,8 @@ export class SwitchingEngine implements Engine {
     return this.track(signal, (engine, s) => engine.countTokens(slot, text, s));
   }
 
-  status(): Promise<EngineStatus> {
-    return this.engine().engine.status();
-  }
+  // Plain delegations, typed by the interface they implement.
+  readonly status: Engine["status"] = () => this.engine().engine.status();
 
   /** Recovers the active engine; with none (a settings problem), says what to fix. */
   async recover(): Promise<string> {
@@ -188,9 +179,7 @@ export class SwitchingEngine implements Engine {
     return this.current?.engine.recoveryLabel ?? "Check Model Backend";
   }
 
-  hardware(): Promise<EngineHardware> {
-    return this.engine().engine.hardware();
-  }
+  readonly hardware: Engine["hardware"] = () => this.engine().engine.hardware();
 
   /** Stops the active engine (extension shutdown). */
   async stop(): Promise<void> {
