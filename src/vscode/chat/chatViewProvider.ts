@@ -250,89 +250,83 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     });
   }
 
+  /** One handler per webview message type: the compiler asks for a handler when a type is added. */
+  private readonly handlers: MessageHandlers = {
+    ready: () => this.onReady(),
+    send: (m) => this.send(m.text),
+    stop: () => this.controller.stop(),
+    regenerate: () => this.controller.regenerate(),
+    editLast: (m) => this.controller.editLast(m.text),
+    newChat: () => this.controller.newChat(),
+    openConversation: (m) => this.controller.open(m.id),
+    deleteConversation: (m) => this.deleteConversation(m.id),
+    renameConversation: (m) => this.controller.rename(m.id, m.title),
+    attachContext: (m) => this.attach(m.source),
+    mention: (m) => this.mention(m.draft),
+    removeContext: (m) => this.controller.removeContext(m.id),
+    codeAction: (m) => this.codeAction(m),
+    copyText: (m) => this.copyText(m.text),
+  };
+
   private async handle(message: WebviewMessage): Promise<void> {
-    switch (message.type) {
-      case "ready":
-        this.ready = true;
-        this.post({ type: "state", state: this.controller.viewState });
-        if (this.focusWhenReady) {
-          this.focusWhenReady = false;
-          this.post({ type: "focusInput" });
-        }
-        return;
-      case "send":
-        if (this.controller.busy) {
-          this.notify("info", "Wait for the current answer, or press Stop (Escape) first.");
-          return;
-        }
-        await this.controller.ask(message.text);
-        return;
-      case "stop":
-        this.controller.stop();
-        return;
-      case "regenerate":
-        await this.controller.regenerate();
-        return;
-      case "editLast":
-        await this.controller.editLast(message.text);
-        return;
-      case "newChat":
-        this.controller.newChat();
-        return;
-      case "openConversation":
-        this.controller.open(message.id);
-        return;
-      case "deleteConversation": {
-        const entry = this.controller.viewState.history.find((e) => e.id === message.id);
-        const title = entry?.title ?? this.controller.current.title;
-        const choice = await vscode.window.showWarningMessage(
-          `Delete the conversation “${title}”?`,
-          { modal: true },
-          "Delete",
-        );
-        if (choice === "Delete") {
-          await this.controller.delete(message.id);
-        }
-        return;
-      }
-      case "renameConversation":
-        await this.controller.rename(message.id, message.title);
-        return;
-      case "attachContext":
-        await this.attach(message.source);
-        return;
-      case "mention":
-        for (const input of await pickMention({
-          isExcluded: this.isExcluded,
-          refuse: (uri) => this.refused(uri),
-          notify: (text) => this.notify("info", text),
-          currentDocument: () => this.editor()?.document,
-          draft: message.draft,
-          searchWorkspace: this.searchWorkspace,
-        })) {
-          await this.controller.addContext(input);
-        }
-        this.post({ type: "focusInput" });
-        return;
-      case "removeContext":
-        this.controller.removeContext(message.id);
-        return;
-      case "codeAction": {
-        if (message.action === "apply") {
-          await this.apply(message.code, message.language, message.turnId);
-          return;
-        }
-        const notice = await runCodeAction(message.action, message.code, message.language, this.editor());
-        if (notice) {
-          this.notify("info", notice);
-        }
-        return;
-      }
-      case "copyText":
-        await vscode.env.clipboard.writeText(message.text);
-        vscode.window.setStatusBarMessage("$(check) Answer copied", 2000);
-        return;
+    await (this.handlers[message.type] as (m: WebviewMessage) => unknown)(message);
+  }
+
+  private onReady(): void {
+    this.ready = true;
+    this.post({ type: "state", state: this.controller.viewState });
+    if (this.focusWhenReady) {
+      this.focusWhenReady = false;
+      this.post({ type: "focusInput" });
     }
+  }
+
+  private async send(text: string): Promise<void> {
+    if (this.controller.busy) {
+      this.notify("info", "Wait for the current answer, or press Stop (Escape) first.");
+      return;
+    }
+    await this.controller.ask(text);
+  }
+
+  private async deleteConversation(id: string): Promise<void> {
+    const entry = this.controller.viewState.history.find((e) => e.id === id);
+    const title = entry?.title ?? this.controller.current.title;
+    const choice = await vscode.window.showWarningMessage(
+      `Delete the conversation “${title}”?`,
+      { modal: true },
+      "Delete",
+    );
+    if (choice === "Delete") await this.controller.delete(id);
+  }
+
+  /** `@` in the question box: the picker's choices become context chips. */
+  private async mention(draft: MentionDraft): Promise<void> {
+    for (const input of await pickMention({
+      isExcluded: this.isExcluded,
+      refuse: (uri) => this.refused(uri),
+      notify: (text) => this.notify("info", text),
+      currentDocument: () => this.editor()?.document,
+      draft,
+      searchWorkspace: this.searchWorkspace,
+    })) {
+      await this.controller.addContext(input);
+    }
+    this.post({ type: "focusInput" });
+  }
+
+  private async codeAction(message: MessageOf<"codeAction">): Promise<void> {
+    if (message.action === "apply") {
+      await this.apply(message.code, message.language, message.turnId);
+      return;
+    }
+    const notice = await runCodeAction(message.action, message.code, message.language, this.editor());
+    if (notice) this.notify("info", notice);
+  }
+
+  private async copyText(text: string): Promise<void> {
+    await vscode.env.clipboard.writeText(text);
+    vscode.window.setStatusBarMessage("$(check) Answer copied", 2000);
   }
 
   /**
@@ -406,3 +400,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     }
   }
 }
+
+type MessageOf<K extends WebviewMessage["type"]> = Extract<WebviewMessage, { type: K }>;
+type MessageHandlers = { [K in WebviewMessage["type"]]: (message: MessageOf<K>) => unknown };
+type MentionDraft = MessageOf<"mention">["draft"];
