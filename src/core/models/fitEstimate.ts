@@ -29,6 +29,8 @@ export interface ArchSpec {
 
 export const KvCacheTypeSchema = z.enum(["f16", "q8_0", "q4_0"]);
 export type KvCacheType = z.infer<typeof KvCacheTypeSchema>;
+/** Bytes per cached element of each type (ggml blocks: q8_0 = 34 bytes / 32, q4_0 = 18 bytes / 32 elements). */
+const KV_BYTES_PER_ELEMENT: Record<KvCacheType, number> = { f16: 2, q8_0: 34 / 32, q4_0: 18 / 32 };
 
 export const ContextSpecSchema = z.object({
   contextSize: z.number().int().min(1),
@@ -77,9 +79,6 @@ export type MemoryEstimate = z.infer<typeof MemoryEstimateSchema>;
  * the rest because HF listing sizes are rounded and the compute estimate is approximate.
  */
 export const SAFETY_MARGIN = { fixedBytes: 128 * MiB, fraction: 0.05 } as const;
-
-/** ggml block sizes: f16 = 2 bytes, q8_0 = 34 bytes / 32, q4_0 = 18 bytes / 32 elements. */
-const KV_BYTES_PER_ELEMENT: Record<KvCacheType, number> = { f16: 2, q8_0: 34 / 32, q4_0: 18 / 32 };
 
 /** llama.cpp pads the KV cache size to a multiple of 256 cells. */
 function pad256(n: number): number {
